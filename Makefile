@@ -1,0 +1,39 @@
+# Common tasks. `make help` lists them.
+PYTHON ?= python3
+# Polars takes many minutes to compile on 2 cores: keep one target directory across builds.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/polars-alpha-target
+
+.PHONY: help install test test-rust test-python lint format bench example
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+install:  ## build the extension (release) and install the package with test and lint tools
+	$(PYTHON) -m pip install --quiet "maturin>=1.5,<2"
+	$(PYTHON) -m pip install --quiet -e ".[test,lint]"
+
+test: test-rust test-python  ## run the Rust unit tests and the Python suite (with doctests)
+
+test-rust:  ## Rust kernel unit tests
+	cargo test --release --lib
+
+test-python:  ## Python tests, oracles and doctests
+	$(PYTHON) -m pytest -q
+
+lint:  ## formatting, clippy, ruff and mypy --strict
+	cargo fmt --check
+	cargo clippy --release --all-targets -- -D warnings
+	$(PYTHON) -m ruff check python tests benches
+	$(PYTHON) -m ruff format --check python tests benches
+	$(PYTHON) -m mypy --strict python/polars_alpha
+
+format:  ## apply cargo fmt and ruff format
+	cargo fmt
+	$(PYTHON) -m ruff format python tests benches
+	$(PYTHON) -m ruff check --fix python tests benches
+
+bench:  ## pytest-benchmark suite (timed)
+	$(PYTHON) -m pytest benches --benchmark-only -p no:doctest
+
+example:  ## run the README example
+	$(PYTHON) examples/quickstart.py

@@ -1,0 +1,10 @@
+"""Type aliases shared by the public modules."""
+
+from __future__ import annotations
+
+from typing import Union
+
+import polars as pl
+
+#: A column name, an expression or a Series: anything that names an input column.
+IntoExprColumn = Union[pl.Expr, str, pl.Series]

@@ -1,0 +1,67 @@
+"""Argument checks shared by the public functions: clear errors before any work starts."""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+
+import polars as pl
+
+from polars_alpha._typing import IntoExprColumn
+
+
+def window_and_min_periods(window: object, min_periods: object) -> tuple[int, int]:
+    """Validate a row window and its minimum count of usable rows; return both as ints."""
+    if isinstance(window, bool) or not isinstance(window, Integral):
+        msg = (
+            f"`window` must be an integer number of rows (at least 2), got {window!r}; "
+            "for example window=252 for one year of daily returns"
+        )
+        raise TypeError(msg)
+    window = int(window)
+    if window < 2:
+        msg = f"`window` must be at least 2 rows to fit a line, got {window}"
+        raise ValueError(msg)
+    if min_periods is None:
+        return window, window
+    if isinstance(min_periods, bool) or not isinstance(min_periods, Integral):
+        msg = f"`min_periods` must be an integer or None, got {min_periods!r}"
+        raise TypeError(msg)
+    min_periods = int(min_periods)
+    if min_periods < 2:
+        msg = f"`min_periods` must be at least 2 (two points fit a line), got {min_periods}"
+        raise ValueError(msg)
+    if min_periods > window:
+        msg = (
+            f"`min_periods` ({min_periods}) must not exceed `window` ({window}); "
+            "lower min_periods or widen the window"
+        )
+        raise ValueError(msg)
+    return window, min_periods
+
+
+def column(value: object, argument: str) -> IntoExprColumn:
+    """Accept a column name, an expression or a Series; name the argument otherwise."""
+    if isinstance(value, (str, pl.Expr, pl.Series)):
+        return value
+    msg = (
+        f"`{argument}` must be a column name, a Polars expression or a Series, "
+        f"got {type(value).__name__}"
+    )
+    raise TypeError(msg)
+
+
+def risk_free(value: object) -> tuple[float | None, IntoExprColumn | None]:
+    """Split `risk_free` into a per-period number or a column; at most one is set."""
+    if value is None:
+        return None, None
+    if isinstance(value, bool):
+        msg = "`risk_free` must be a number, a column name or an expression, got a bool"
+        raise TypeError(msg)
+    if isinstance(value, Real):
+        rate = float(value)
+        if not math.isfinite(rate):
+            msg = f"`risk_free` must be a finite per-period rate, got {rate}"
+            raise ValueError(msg)
+        return rate, None
+    return None, column(value, "risk_free")

@@ -1,0 +1,59 @@
+//! Shared helpers for the bindings: input validation and conversions at the polars boundary.
+
+use std::borrow::Cow;
+
+use polars::prelude::*;
+
+use crate::kernels::KernelError;
+
+/// Turns a kernel error into a polars error that reaches Python with its message.
+pub fn kernel_err(e: KernelError) -> PolarsError {
+    PolarsError::ComputeError(e.to_string().into())
+}
+
+/// Checks that an input can be read as a number and names the argument if not.
+pub fn check_numeric(field: &Field, argument: &str) -> PolarsResult<()> {
+    let dtype = field.dtype();
+    if dtype.is_primitive_numeric() || matches!(dtype, DataType::Null) {
+        Ok(())
+    } else {
+        polars_bail!(
+            InvalidOperation:
+            "`{argument}` must be numeric (integer or float), got {dtype} in column '{}'; \
+             cast it with `.cast(pl.Float64)` first",
+            field.name()
+        )
+    }
+}
+
+/// Casts a numeric input to Float64, checking its dtype and length.
+pub fn to_float(s: &Series, argument: &str, len: usize) -> PolarsResult<Float64Chunked> {
+    check_numeric(s.field().as_ref(), argument)?;
+    polars_ensure!(
+        s.len() == len,
+        ShapeMismatch:
+        "`{argument}` has {} rows but `asset` has {len}; all inputs must have the same length",
+        s.len()
+    );
+    Ok(s.cast(&DataType::Float64)?.f64()?.rechunk().into_owned())
+}
+
+/// The values of a Float64 column with nulls as NaN, which the kernels skip.
+pub fn values_with_nan(ca: &Float64Chunked) -> Cow<'_, [f64]> {
+    if ca.null_count() == 0 {
+        if let Ok(slice) = ca.cont_slice() {
+            return Cow::Borrowed(slice);
+        }
+    }
+    Cow::Owned(ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+}
+
+/// A Float64 series whose non-finite values are null: the kernels' "cannot compute".
+pub fn finite_or_null(name: &str, values: Vec<f64>) -> Series {
+    let validity = if values.iter().all(|v| v.is_finite()) {
+        None
+    } else {
+        Some(values.iter().map(|v| v.is_finite()).collect())
+    };
+    Float64Chunked::from_vec_validity(name.into(), values, validity).into_series()
+}

@@ -1,0 +1,5 @@
+//! `#[polars_expr]` bindings: argument parsing, dtype checks and output schemas.
+//! The numbers come from `crate::kernels`; nothing here computes a statistic.
+
+pub mod common;
+pub mod rolling;

@@ -1,0 +1,236 @@
+//! Bindings of the rolling single-index regression: `rolling_alpha_beta` and its
+//! single-field forms `rolling_alpha` and `rolling_beta`.
+
+use polars::prelude::*;
+use pyo3_polars::derive::polars_expr;
+use rayon::prelude::*;
+use serde::Deserialize;
+
+use super::common::{finite_or_null, kernel_err, to_float, values_with_nan, check_numeric};
+use crate::kernels::rolling_ols::{rolling_simple_ols, SimpleFitColumns};
+use crate::kernels::window::{Window, WindowSpec};
+use crate::panel::Panel;
+
+/// The float fields of the regression struct, in output order; `n` follows them.
+pub const FIT_FIELDS: [&str; 8] = [
+    "alpha",
+    "beta",
+    "r2",
+    "resid_std",
+    "alpha_se",
+    "beta_se",
+    "alpha_t",
+    "beta_t",
+];
+
+/// Keyword arguments sent by `polars_alpha._plugin`. The Python layer validates them first;
+/// they are checked again here so no value can reach a kernel unchecked.
+#[derive(Debug, Deserialize)]
+pub struct RollingKwargs {
+    /// Rows in the window; `None` for an expanding window.
+    pub window: Option<usize>,
+    pub min_periods: usize,
+    /// A per-period risk-free rate given as a number.
+    pub risk_free: Option<f64>,
+    /// Inputs are `asset, market[, risk_free][, by]`; these say which optional ones follow.
+    pub risk_free_column: bool,
+    pub by: bool,
+}
+
+impl RollingKwargs {
+    fn spec(&self) -> PolarsResult<WindowSpec> {
+        let window = match self.window {
+            Some(len) => Window::Rows(len),
+            None => Window::Expanding,
+        };
+        WindowSpec::new(window, self.min_periods).map_err(kernel_err)
+    }
+
+    /// Argument name of each input position, for error messages.
+    fn input_names(&self) -> Vec<&'static str> {
+        let mut names = vec!["asset", "market"];
+        if self.risk_free_column {
+            names.push("risk_free");
+        }
+        if self.by {
+            names.push("by");
+        }
+        names
+    }
+}
+
+fn check_fields(fields: &[Field], kwargs: &RollingKwargs) -> PolarsResult<()> {
+    let names = kwargs.input_names();
+    polars_ensure!(
+        fields.len() == names.len(),
+        ComputeError: "expected {} inputs ({}), got {}", names.len(), names.join(", "), fields.len()
+    );
+    for (field, name) in fields.iter().zip(&names) {
+        if *name != "by" {
+            check_numeric(field, name)?;
+        }
+    }
+    Ok(())
+}
+
+fn struct_dtype() -> DataType {
+    let mut fields: Vec<Field> = FIT_FIELDS
+        .iter()
+        .map(|name| Field::new((*name).into(), DataType::Float64))
+        .collect();
+    fields.push(Field::new("n".into(), DataType::UInt32));
+    DataType::Struct(fields)
+}
+
+fn struct_output(fields: &[Field], kwargs: RollingKwargs) -> PolarsResult<Field> {
+    check_fields(fields, &kwargs)?;
+    Ok(Field::new(fields[0].name().clone(), struct_dtype()))
+}
+
+fn float_output(fields: &[Field], kwargs: RollingKwargs) -> PolarsResult<Field> {
+    check_fields(fields, &kwargs)?;
+    Ok(Field::new(fields[0].name().clone(), DataType::Float64))
+}
+
+/// Excess returns `(y, x)` = `(asset - rf, market - rf)`, with nulls as NaN.
+fn excess_returns(inputs: &[Series], kwargs: &RollingKwargs) -> PolarsResult<(Vec<f64>, Vec<f64>)> {
+    let len = inputs[0].len();
+    let asset = to_float(&inputs[0], "asset", len)?;
+    let market = to_float(&inputs[1], "market", len)?;
+    let (asset, market) = (values_with_nan(&asset), values_with_nan(&market));
+    let rf_column = if kwargs.risk_free_column {
+        let rf = &inputs[2];
+        // A literal (length 1) broadcasts like any Polars scalar.
+        let rf_len = if rf.len() == 1 { 1 } else { len };
+        Some(to_float(rf, "risk_free", rf_len)?)
+    } else {
+        None
+    };
+    let scalar_rf = kwargs.risk_free.unwrap_or(0.0);
+    let (y, x) = match &rf_column {
+        None if scalar_rf == 0.0 => (asset.into_owned(), market.into_owned()),
+        None => (
+            asset.iter().map(|a| a - scalar_rf).collect(),
+            market.iter().map(|m| m - scalar_rf).collect(),
+        ),
+        Some(rf) if rf.len() == 1 && len != 1 => {
+            let r = rf.get(0).unwrap_or(f64::NAN);
+            (
+                asset.iter().map(|a| a - r).collect(),
+                market.iter().map(|m| m - r).collect(),
+            )
+        },
+        Some(rf) => {
+            let rf = values_with_nan(rf);
+            (
+                asset.iter().zip(rf.iter()).map(|(a, r)| a - r).collect(),
+                market.iter().zip(rf.iter()).map(|(m, r)| m - r).collect(),
+            )
+        },
+    };
+    Ok((y, x))
+}
+
+fn panel_for(inputs: &[Series], kwargs: &RollingKwargs, len: usize) -> PolarsResult<Panel> {
+    if !kwargs.by {
+        return Ok(Panel::single(len));
+    }
+    let key = &inputs[inputs.len() - 1];
+    polars_ensure!(
+        key.len() == len,
+        ShapeMismatch: "`by` has {} rows but `asset` has {len}; all inputs must have the same length",
+        key.len()
+    );
+    Panel::from_key(key)
+}
+
+/// The requested fields of the rolling fit, in the original row order.
+struct RollingResult {
+    floats: Vec<Option<Vec<f64>>>,
+    n: Option<Vec<u32>>,
+}
+
+fn run_rolling(
+    inputs: &[Series],
+    kwargs: &RollingKwargs,
+    wanted: [bool; 8],
+    want_n: bool,
+) -> PolarsResult<RollingResult> {
+    let spec = kwargs.spec()?;
+    let (y, x) = excess_returns(inputs, kwargs)?;
+    let len = y.len();
+    let panel = panel_for(inputs, kwargs, len)?;
+    let (x, y) = (panel.gather(&x), panel.gather(&y));
+
+    let mut floats: Vec<Option<Vec<f64>>> = wanted
+        .iter()
+        .map(|&w| w.then(|| vec![f64::NAN; len]))
+        .collect();
+    let mut n = want_n.then(|| vec![0u32; len]);
+    {
+        let mut float_parts: Vec<Option<std::vec::IntoIter<&mut [f64]>>> = floats
+            .iter_mut()
+            .map(|buf| buf.as_mut().map(|b| panel.split(b).into_iter()))
+            .collect();
+        let mut n_parts = n.as_mut().map(|b| panel.split(b).into_iter());
+        let mut jobs = Vec::with_capacity(panel.segments().len());
+        for range in panel.segments() {
+            let mut next = |i: usize| float_parts[i].as_mut().and_then(|it| it.next());
+            let columns = SimpleFitColumns {
+                alpha: next(0),
+                beta: next(1),
+                r2: next(2),
+                resid_std: next(3),
+                alpha_se: next(4),
+                beta_se: next(5),
+                alpha_t: next(6),
+                beta_t: next(7),
+                n: n_parts.as_mut().and_then(|it| it.next()),
+            };
+            jobs.push((range.clone(), columns));
+        }
+        jobs.into_par_iter()
+            .try_for_each(|(range, mut columns)| {
+                rolling_simple_ols(&x[range.clone()], &y[range], &spec, &mut columns)
+            })
+            .map_err(kernel_err)?;
+    }
+    Ok(RollingResult {
+        floats: floats
+            .into_iter()
+            .map(|buf| buf.map(|b| panel.scatter(b)))
+            .collect(),
+        n: n.map(|b| panel.scatter(b)),
+    })
+}
+
+#[polars_expr(output_type_func_with_kwargs=struct_output)]
+fn rolling_alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> {
+    let name = inputs[0].name().clone();
+    let len = inputs[0].len();
+    let result = run_rolling(inputs, &kwargs, [true; 8], true)?;
+    let mut columns: Vec<Series> = Vec::with_capacity(9);
+    for (field, values) in FIT_FIELDS.iter().zip(result.floats) {
+        columns.push(finite_or_null(field, values.unwrap_or_default()));
+    }
+    columns.push(UInt32Chunked::from_vec("n".into(), result.n.unwrap_or_default()).into_series());
+    Ok(StructChunked::from_series(name, len, columns.iter())?.into_series())
+}
+
+fn single_field(inputs: &[Series], kwargs: &RollingKwargs, index: usize) -> PolarsResult<Series> {
+    let mut wanted = [false; 8];
+    wanted[index] = true;
+    let mut result = run_rolling(inputs, kwargs, wanted, false)?;
+    let values = result.floats[index].take().unwrap_or_default();
+    Ok(finite_or_null(inputs[0].name(), values))
+}
+
+#[polars_expr(output_type_func_with_kwargs=float_output)]
+fn rolling_alpha(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> {
+    single_field(inputs, &kwargs, 0)
+}
+
+#[polars_expr(output_type_func_with_kwargs=float_output)]
+fn rolling_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> {
+    single_field(inputs, &kwargs, 1)
+}

@@ -1,0 +1,71 @@
+//! Pure numeric kernels on slices: no polars, no pyo3.
+//!
+//! Missing values are encoded as non-finite `f64` (the bindings turn nulls into NaN), and a
+//! result that cannot be computed is written as NaN, which the bindings turn into null.
+
+pub mod ewm_ols;
+pub mod moments;
+pub mod rolling_ols;
+pub mod weighted_alpha;
+pub mod window;
+
+use std::fmt;
+
+/// Errors a kernel reports instead of panicking; the bindings turn them into Python exceptions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KernelError {
+    InvalidWindow(usize),
+    MinPeriodsAboveWindow { min_periods: usize, window: usize },
+    MinPeriodsTooSmall(usize),
+    LengthMismatch { expected: usize, got: usize, what: &'static str },
+    /// A half-life that is not a positive number of rows; `got` is the value as written.
+    /// `infinite_allowed` says whether infinity (no decay) would have been accepted.
+    InvalidHalfLife { got: String, infinite_allowed: bool },
+    /// A cap on log returns that is not a positive finite number; the value as written.
+    InvalidCap(String),
+}
+
+impl fmt::Display for KernelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KernelError::InvalidWindow(w) => {
+                write!(f, "window must be at least 2 rows, got {w}")
+            },
+            KernelError::MinPeriodsAboveWindow {
+                min_periods,
+                window,
+            } => write!(
+                f,
+                "min_periods ({min_periods}) must not exceed window ({window})"
+            ),
+            KernelError::MinPeriodsTooSmall(m) => {
+                write!(f, "min_periods must be at least 2, got {m}")
+            },
+            KernelError::LengthMismatch {
+                expected,
+                got,
+                what,
+            } => write!(f, "{what} has {got} rows, expected {expected}"),
+            KernelError::InvalidHalfLife {
+                got,
+                infinite_allowed: false,
+            } => write!(
+                f,
+                "half_life must be a positive finite number of rows, got {got}"
+            ),
+            KernelError::InvalidHalfLife {
+                got,
+                infinite_allowed: true,
+            } => write!(
+                f,
+                "half_life must be a positive number of rows (or infinity for no decay), got {got}"
+            ),
+            KernelError::InvalidCap(got) => write!(
+                f,
+                "cap must be a positive finite bound on each log return (or None for no cap), got {got}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for KernelError {}

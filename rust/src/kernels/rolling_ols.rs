@@ -1,0 +1,510 @@
+//! Rolling single-index (CAPM) regression `y = alpha + beta * x + e` over a trailing window.
+//!
+//! Rows where `x` or `y` is not finite are left out of the fit. Each output row is computed
+//! from running centered moments ([`PairMoments`]) that are rebuilt from the rows
+//! - at least once every `window` removals, so rounding drift never accumulates, and
+//! - whenever a co-moment collapses far below its peak since the last rebuild, the signature
+//!   of catastrophic cancellation (an outlier leaving the window).
+//!
+//! Results that cannot be computed are written as NaN; see [`SimpleFit`] for the rules.
+
+use super::moments::{usable, PairMoments};
+use super::window::WindowSpec;
+use super::KernelError;
+
+/// A co-moment that fell below this fraction of its peak since the last rebuild has lost
+/// too many digits to the updates that shrank it, so the window is rebuilt from its rows.
+const CANCELLATION_RATIO: f64 = 1e-3;
+
+/// When the residual sum of squares is below this fraction of `Syy` (R² above 0.9999),
+/// `Syy - beta * Sxy` cancels; the residuals are then summed directly over the window.
+const NEAR_PERFECT_FIT: f64 = 1e-4;
+
+/// One fitted window. Fields that cannot be computed are NaN:
+/// everything but `n` when `n < min_periods` or the market is constant;
+/// `resid_std`, the standard errors and t-values when `n <= 2`;
+/// `r2` when `y` is constant; t-values when the standard error is zero.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimpleFit {
+    pub alpha: f64,
+    pub beta: f64,
+    pub r2: f64,
+    pub resid_std: f64,
+    pub alpha_se: f64,
+    pub beta_se: f64,
+    pub alpha_t: f64,
+    pub beta_t: f64,
+    pub n: usize,
+}
+
+impl SimpleFit {
+    fn empty(n: usize) -> Self {
+        Self {
+            alpha: f64::NAN,
+            beta: f64::NAN,
+            r2: f64::NAN,
+            resid_std: f64::NAN,
+            alpha_se: f64::NAN,
+            beta_se: f64::NAN,
+            alpha_t: f64::NAN,
+            beta_t: f64::NAN,
+            n,
+        }
+    }
+}
+
+/// Output buffers, one per field; a `None` field is neither computed nor written.
+#[derive(Debug, Default)]
+pub struct SimpleFitColumns<'a> {
+    pub alpha: Option<&'a mut [f64]>,
+    pub beta: Option<&'a mut [f64]>,
+    pub r2: Option<&'a mut [f64]>,
+    pub resid_std: Option<&'a mut [f64]>,
+    pub alpha_se: Option<&'a mut [f64]>,
+    pub beta_se: Option<&'a mut [f64]>,
+    pub alpha_t: Option<&'a mut [f64]>,
+    pub beta_t: Option<&'a mut [f64]>,
+    pub n: Option<&'a mut [u32]>,
+}
+
+impl SimpleFitColumns<'_> {
+    fn check_len(&self, len: usize) -> Result<(), KernelError> {
+        let lens = [
+            self.alpha.as_ref().map(|s| s.len()),
+            self.beta.as_ref().map(|s| s.len()),
+            self.r2.as_ref().map(|s| s.len()),
+            self.resid_std.as_ref().map(|s| s.len()),
+            self.alpha_se.as_ref().map(|s| s.len()),
+            self.beta_se.as_ref().map(|s| s.len()),
+            self.alpha_t.as_ref().map(|s| s.len()),
+            self.beta_t.as_ref().map(|s| s.len()),
+            self.n.as_ref().map(|s| s.len()),
+        ];
+        match lens.into_iter().flatten().find(|&l| l != len) {
+            Some(got) => Err(KernelError::LengthMismatch {
+                expected: len,
+                got,
+                what: "an output buffer",
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Only slope and intercept requested: the cheaper fit suffices.
+    fn needs_residuals(&self) -> bool {
+        self.r2.is_some()
+            || self.resid_std.is_some()
+            || self.alpha_se.is_some()
+            || self.beta_se.is_some()
+            || self.alpha_t.is_some()
+            || self.beta_t.is_some()
+    }
+
+    #[inline(always)]
+    fn write(&mut self, t: usize, fit: &SimpleFit) {
+        #[inline(always)]
+        fn put(buf: &mut Option<&mut [f64]>, t: usize, v: f64) {
+            if let Some(b) = buf {
+                b[t] = v;
+            }
+        }
+        put(&mut self.alpha, t, fit.alpha);
+        put(&mut self.beta, t, fit.beta);
+        put(&mut self.r2, t, fit.r2);
+        put(&mut self.resid_std, t, fit.resid_std);
+        put(&mut self.alpha_se, t, fit.alpha_se);
+        put(&mut self.beta_se, t, fit.beta_se);
+        put(&mut self.alpha_t, t, fit.alpha_t);
+        put(&mut self.beta_t, t, fit.beta_t);
+        if let Some(b) = &mut self.n {
+            b[t] = fit.n as u32;
+        }
+    }
+}
+
+/// Fits the regression of the usable rows of `x[window]`, `y[window]` described by `m`.
+/// `x` and `y` are the window's rows, read only for a near-perfect fit.
+pub fn fit_from_moments(
+    m: &PairMoments,
+    x: &[f64],
+    y: &[f64],
+    min_periods: usize,
+    with_residuals: bool,
+) -> SimpleFit {
+    let n = m.n;
+    let mut fit = SimpleFit::empty(n);
+    if n < min_periods || n < 2 || m.x_is_constant() {
+        return fit;
+    }
+    let beta = m.sxy / m.sxx;
+    let alpha = m.mean_y - beta * m.mean_x;
+    fit.alpha = alpha;
+    fit.beta = beta;
+    if !with_residuals {
+        return fit;
+    }
+    let mut ssr = m.syy - beta * m.sxy;
+    let near_perfect = ssr < NEAR_PERFECT_FIT * m.syy;
+    if near_perfect {
+        ssr = x
+            .iter()
+            .zip(y)
+            .filter(|(&xi, &yi)| usable(xi, yi))
+            .map(|(&xi, &yi)| {
+                let e = (yi - m.mean_y) - beta * (xi - m.mean_x);
+                e * e
+            })
+            .sum();
+    }
+    let ssr = ssr.max(0.0);
+    if m.syy > 0.0 {
+        fit.r2 = if near_perfect {
+            1.0 - ssr / m.syy
+        } else {
+            (m.sxy / m.sxx) * (m.sxy / m.syy)
+        };
+    }
+    if n > 2 {
+        let nf = n as f64;
+        let resid_std = (ssr / (nf - 2.0)).sqrt();
+        let beta_se = resid_std / m.sxx.sqrt();
+        let alpha_se = resid_std * (1.0 / nf + m.mean_x * m.mean_x / m.sxx).sqrt();
+        fit.resid_std = resid_std;
+        fit.beta_se = beta_se;
+        fit.alpha_se = alpha_se;
+        if beta_se > 0.0 {
+            fit.beta_t = beta / beta_se;
+        }
+        if alpha_se > 0.0 {
+            fit.alpha_t = alpha / alpha_se;
+        }
+    }
+    fit
+}
+
+/// Rolling regression of `y` on `x` (both in time order), writing one fit per row.
+pub fn rolling_simple_ols(
+    x: &[f64],
+    y: &[f64],
+    spec: &WindowSpec,
+    out: &mut SimpleFitColumns<'_>,
+) -> Result<(), KernelError> {
+    let len = x.len();
+    if y.len() != len {
+        return Err(KernelError::LengthMismatch {
+            expected: len,
+            got: y.len(),
+            what: "y",
+        });
+    }
+    out.check_len(len)?;
+    let with_residuals = out.needs_residuals();
+    let rebuild_every = spec.rebuild_interval();
+
+    let mut m = PairMoments::default();
+    let mut first = 0usize; // first row currently inside the window
+    let mut removals = 0usize;
+    let (mut peak_sxx, mut peak_syy) = (0.0f64, 0.0f64);
+
+    for t in 0..len {
+        if usable(x[t], y[t]) {
+            m.add(x[t], y[t]);
+        }
+        let start = spec.start(t);
+        let mut shrank = false;
+        while first < start {
+            if usable(x[first], y[first]) {
+                m.remove(x[first], y[first]);
+                shrank = true;
+            }
+            removals += 1;
+            first += 1;
+        }
+        let collapsed = shrank
+            && (m.sxx < CANCELLATION_RATIO * peak_sxx || m.syy < CANCELLATION_RATIO * peak_syy);
+        if removals >= rebuild_every || collapsed {
+            m = PairMoments::from_rows(&x[first..=t], &y[first..=t]);
+            removals = 0;
+            peak_sxx = m.sxx;
+            peak_syy = m.syy;
+        } else {
+            peak_sxx = peak_sxx.max(m.sxx);
+            peak_syy = peak_syy.max(m.syy);
+        }
+        let fit = fit_from_moments(
+            &m,
+            &x[first..=t],
+            &y[first..=t],
+            spec.min_periods,
+            with_residuals,
+        );
+        out.write(t, &fit);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::window::Window;
+
+    /// Direct least squares on the usable rows, computed from scratch.
+    fn reference(x: &[f64], y: &[f64]) -> SimpleFit {
+        let rows: Vec<(f64, f64)> = x
+            .iter()
+            .zip(y)
+            .filter(|(a, b)| usable(**a, **b))
+            .map(|(a, b)| (*a, *b))
+            .collect();
+        let n = rows.len() as f64;
+        let mx = rows.iter().map(|r| r.0).sum::<f64>() / n;
+        let my = rows.iter().map(|r| r.1).sum::<f64>() / n;
+        let sxx: f64 = rows.iter().map(|r| (r.0 - mx).powi(2)).sum();
+        let sxy: f64 = rows.iter().map(|r| (r.0 - mx) * (r.1 - my)).sum();
+        let syy: f64 = rows.iter().map(|r| (r.1 - my).powi(2)).sum();
+        let beta = sxy / sxx;
+        let alpha = my - beta * mx;
+        let ssr: f64 = rows
+            .iter()
+            .map(|r| (r.1 - alpha - beta * r.0).powi(2))
+            .sum();
+        let s = (ssr / (n - 2.0)).sqrt();
+        let beta_se = s / sxx.sqrt();
+        let alpha_se = s * (1.0 / n + mx * mx / sxx).sqrt();
+        SimpleFit {
+            alpha,
+            beta,
+            r2: sxy * sxy / (sxx * syy),
+            resid_std: s,
+            alpha_se,
+            beta_se,
+            alpha_t: alpha / alpha_se,
+            beta_t: beta / beta_se,
+            n: rows.len(),
+        }
+    }
+
+    /// A small deterministic pseudo-random stream, so the tests need no dependency.
+    fn lcg_series(seed: u64, len: usize, scale: f64) -> Vec<f64> {
+        let mut s = seed;
+        (0..len)
+            .map(|_| {
+                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * scale
+            })
+            .collect()
+    }
+
+    struct Owned {
+        cols: Vec<Vec<f64>>,
+        n: Vec<u32>,
+    }
+
+    fn run(x: &[f64], y: &[f64], spec: WindowSpec) -> Owned {
+        let len = x.len();
+        let mut cols = vec![vec![0.0; len]; 8];
+        let mut n = vec![0u32; len];
+        {
+            let mut it = cols.iter_mut();
+            let mut out = SimpleFitColumns {
+                alpha: Some(it.next().unwrap()),
+                beta: Some(it.next().unwrap()),
+                r2: Some(it.next().unwrap()),
+                resid_std: Some(it.next().unwrap()),
+                alpha_se: Some(it.next().unwrap()),
+                beta_se: Some(it.next().unwrap()),
+                alpha_t: Some(it.next().unwrap()),
+                beta_t: Some(it.next().unwrap()),
+                n: Some(&mut n),
+            };
+            rolling_simple_ols(x, y, &spec, &mut out).unwrap();
+        }
+        Owned { cols, n }
+    }
+
+    fn assert_rel(a: f64, b: f64, tol: f64, what: &str) {
+        assert!(
+            (a - b).abs() <= tol * b.abs().max(1e-300),
+            "{what}: got {a}, expected {b}"
+        );
+    }
+
+    fn assert_fit(o: &Owned, t: usize, r: &SimpleFit, tol: f64) {
+        let got = [
+            o.cols[0][t],
+            o.cols[1][t],
+            o.cols[2][t],
+            o.cols[3][t],
+            o.cols[4][t],
+            o.cols[5][t],
+            o.cols[6][t],
+            o.cols[7][t],
+        ];
+        let want = [
+            r.alpha,
+            r.beta,
+            r.r2,
+            r.resid_std,
+            r.alpha_se,
+            r.beta_se,
+            r.alpha_t,
+            r.beta_t,
+        ];
+        let names = ["alpha", "beta", "r2", "resid_std", "alpha_se", "beta_se", "alpha_t", "beta_t"];
+        for i in 0..8 {
+            assert_rel(got[i], want[i], tol, &format!("{} at row {t}", names[i]));
+        }
+        assert_eq!(o.n[t] as usize, r.n);
+    }
+
+    #[test]
+    fn every_window_matches_a_fresh_fit() {
+        let x = lcg_series(1, 300, 0.04);
+        let noise = lcg_series(2, 300, 0.02);
+        let y: Vec<f64> = x.iter().zip(&noise).map(|(a, e)| 0.001 + 1.3 * a + e).collect();
+        let w = 20;
+        let o = run(&x, &y, WindowSpec::new(Window::Rows(w), w).unwrap());
+        for t in 0..300 {
+            if t + 1 < w {
+                assert!(o.cols[1][t].is_nan());
+                assert_eq!(o.n[t] as usize, t + 1);
+            } else {
+                let r = reference(&x[t + 1 - w..=t], &y[t + 1 - w..=t]);
+                assert_fit(&o, t, &r, 1e-10);
+            }
+        }
+    }
+
+    #[test]
+    fn unusable_rows_are_skipped_and_min_periods_applies() {
+        let mut x = lcg_series(3, 120, 0.04);
+        let mut y = lcg_series(4, 120, 0.04);
+        for t in (0..120).step_by(7) {
+            x[t] = f64::NAN;
+        }
+        y[50] = f64::INFINITY;
+        x[60] = f64::NEG_INFINITY;
+        let (w, mp) = (15, 10);
+        let o = run(&x, &y, WindowSpec::new(Window::Rows(w), mp).unwrap());
+        for t in 0..120 {
+            let lo = (t + 1).saturating_sub(w);
+            let r = reference(&x[lo..=t], &y[lo..=t]);
+            if r.n >= mp {
+                assert_fit(&o, t, &r, 1e-9);
+            } else {
+                assert!(o.cols[0][t].is_nan() && o.cols[1][t].is_nan());
+                assert_eq!(o.n[t] as usize, r.n);
+            }
+        }
+    }
+
+    #[test]
+    fn outlier_leaves_no_trace() {
+        let x = lcg_series(5, 200, 0.02);
+        let mut y: Vec<f64> = x.iter().zip(lcg_series(6, 200, 0.01)).map(|(a, e)| 0.9 * a + e).collect();
+        let mut x = x;
+        x[40] = 1e4;
+        y[41] = -1e4;
+        let w = 30;
+        let o = run(&x, &y, WindowSpec::new(Window::Rows(w), w).unwrap());
+        for t in 80..200 {
+            let r = reference(&x[t + 1 - w..=t], &y[t + 1 - w..=t]);
+            assert_fit(&o, t, &r, 1e-9);
+        }
+    }
+
+    #[test]
+    fn large_mean_small_spread_market() {
+        let x: Vec<f64> = lcg_series(7, 100, 0.02).iter().map(|e| 1e3 + e).collect();
+        let y: Vec<f64> = x.iter().zip(lcg_series(8, 100, 0.01)).map(|(a, e)| 0.5 * (a - 1e3) + e).collect();
+        let w = 25;
+        let o = run(&x, &y, WindowSpec::new(Window::Rows(w), w).unwrap());
+        for t in w - 1..100 {
+            let r = reference(&x[t + 1 - w..=t], &y[t + 1 - w..=t]);
+            assert_fit(&o, t, &r, 1e-8);
+        }
+    }
+
+    #[test]
+    fn constant_market_gives_nan_and_recovers() {
+        let mut x = lcg_series(9, 60, 0.02);
+        for v in &mut x[10..40] {
+            *v = 0.1;
+        }
+        let y = lcg_series(10, 60, 0.02);
+        let w = 10;
+        let o = run(&x, &y, WindowSpec::new(Window::Rows(w), w).unwrap());
+        for t in 19..40 {
+            assert!(o.cols[1][t].is_nan(), "beta at {t} should be NaN");
+            assert_eq!(o.n[t], 10);
+        }
+        let r = reference(&x[50..60], &y[50..60]);
+        assert_fit(&o, 59, &r, 1e-9);
+    }
+
+    #[test]
+    fn perfect_fit_has_zero_residuals_and_no_t() {
+        let x = lcg_series(11, 30, 0.02);
+        let y: Vec<f64> = x.iter().map(|a| 0.002 + 2.0 * a).collect();
+        let o = run(&x, &y, WindowSpec::new(Window::Rows(10), 10).unwrap());
+        for t in 9..30 {
+            assert_rel(o.cols[1][t], 2.0, 1e-12, "beta");
+            assert_rel(o.cols[0][t], 0.002, 1e-9, "alpha");
+            assert!(o.cols[3][t] < 1e-15, "resid_std {}", o.cols[3][t]);
+            assert_rel(o.cols[2][t], 1.0, 1e-12, "r2");
+        }
+    }
+
+    #[test]
+    fn two_rows_give_line_without_inference() {
+        let o = run(&[0.0, 1.0], &[1.0, 3.0], WindowSpec::new(Window::Rows(2), 2).unwrap());
+        assert_eq!(o.cols[1][1], 2.0);
+        assert_eq!(o.cols[0][1], 1.0);
+        assert!(o.cols[3][1].is_nan() && o.cols[5][1].is_nan() && o.cols[7][1].is_nan());
+    }
+
+    #[test]
+    fn expanding_matches_fresh_fit() {
+        let x = lcg_series(12, 150, 0.03);
+        let y = lcg_series(13, 150, 0.03);
+        let o = run(&x, &y, WindowSpec::new(Window::Expanding, 2).unwrap());
+        for t in 2..150 {
+            let r = reference(&x[..=t], &y[..=t]);
+            assert_fit(&o, t, &r, 1e-9);
+        }
+    }
+
+    #[test]
+    fn beta_only_leaves_other_buffers_alone() {
+        let x = lcg_series(14, 40, 0.03);
+        let y = lcg_series(15, 40, 0.03);
+        let mut beta = vec![0.0; 40];
+        let mut out = SimpleFitColumns {
+            beta: Some(&mut beta),
+            ..Default::default()
+        };
+        rolling_simple_ols(&x, &y, &WindowSpec::new(Window::Rows(8), 8).unwrap(), &mut out).unwrap();
+        let r = reference(&x[32..40], &y[32..40]);
+        assert_rel(beta[39], r.beta, 1e-10, "beta");
+    }
+
+    #[test]
+    fn length_mismatch_is_an_error() {
+        let mut out = SimpleFitColumns::default();
+        let spec = WindowSpec::new(Window::Rows(3), 3).unwrap();
+        assert!(rolling_simple_ols(&[1.0, 2.0], &[1.0], &spec, &mut out).is_err());
+        let mut short = vec![0.0; 1];
+        let mut out = SimpleFitColumns {
+            alpha: Some(&mut short),
+            ..Default::default()
+        };
+        assert!(rolling_simple_ols(&[1.0, 2.0], &[1.0, 2.0], &spec, &mut out).is_err());
+    }
+
+    #[test]
+    fn empty_input_is_fine() {
+        let mut out = SimpleFitColumns::default();
+        let spec = WindowSpec::new(Window::Rows(3), 3).unwrap();
+        assert!(rolling_simple_ols(&[], &[], &spec, &mut out).is_ok());
+    }
+}

@@ -1,0 +1,182 @@
+//! Splitting a long frame into ticker segments and running a kernel on each in parallel.
+//!
+//! A panel is described by the rows of each key, in time order. When every key's rows are
+//! already contiguous (the frame is sorted or grouped by ticker) the segments are ranges of
+//! the original rows and no data moves. Otherwise the rows are gathered into key order once,
+//! computed, and scattered back.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use polars::prelude::*;
+
+/// Row segments of a panel, in the order the kernels see the rows.
+#[derive(Debug, Clone)]
+pub struct Panel {
+    /// `order[i]` is the original row of the i-th row in segment order; `None` when the
+    /// segments are ranges of the original rows.
+    order: Option<Vec<IdxSize>>,
+    segments: Vec<Range<usize>>,
+}
+
+impl Panel {
+    /// One segment holding every row: no key.
+    pub fn single(len: usize) -> Self {
+        Self {
+            order: None,
+            segments: vec![0..len],
+        }
+    }
+
+    /// Segments from a key column. Null keys form a group of their own, as in `.over()`.
+    pub fn from_key(key: &Series) -> PolarsResult<Self> {
+        let len = key.len();
+        if len == 0 {
+            return Ok(Self::single(0));
+        }
+        if let Some(segments) = contiguous_runs(key)? {
+            return Ok(Self {
+                order: None,
+                segments,
+            });
+        }
+        let groups = key.group_tuples(true, false)?;
+        let mut order: Vec<IdxSize> = Vec::with_capacity(len);
+        let mut segments = Vec::new();
+        match groups {
+            GroupsType::Idx(idx) => {
+                for rows in idx.all() {
+                    let start = order.len();
+                    order.extend_from_slice(rows.as_slice());
+                    segments.push(start..order.len());
+                }
+            },
+            GroupsType::Slice { groups, .. } => {
+                for [first, count] in groups.iter().copied() {
+                    let start = order.len();
+                    order.extend(first..first + count);
+                    segments.push(start..order.len());
+                }
+            },
+        }
+        Ok(Self {
+            order: Some(order),
+            segments,
+        })
+    }
+
+    pub fn segments(&self) -> &[Range<usize>] {
+        &self.segments
+    }
+
+    /// The values in segment order (borrowed when no reordering is needed).
+    pub fn gather<'a>(&self, values: &'a [f64]) -> Cow<'a, [f64]> {
+        match &self.order {
+            None => Cow::Borrowed(values),
+            Some(order) => Cow::Owned(order.iter().map(|&i| values[i as usize]).collect()),
+        }
+    }
+
+    /// Puts values computed in segment order back into the original row order.
+    pub fn scatter<T: Copy + Default + Send + Sync>(&self, values: Vec<T>) -> Vec<T> {
+        match &self.order {
+            None => values,
+            Some(order) => {
+                let mut out = vec![T::default(); values.len()];
+                for (&row, v) in order.iter().zip(values) {
+                    out[row as usize] = v;
+                }
+                out
+            },
+        }
+    }
+
+    /// Splits a buffer in segment order into one disjoint slice per segment, so segments
+    /// can be written in parallel.
+    pub fn split<'a, T>(&self, buf: &'a mut [T]) -> Vec<&'a mut [T]> {
+        let mut out = Vec::with_capacity(self.segments.len());
+        let mut rest = buf;
+        let mut offset = 0;
+        for seg in &self.segments {
+            let (_, tail) = rest.split_at_mut(seg.start - offset);
+            let (head, tail) = tail.split_at_mut(seg.len());
+            out.push(head);
+            rest = tail;
+            offset = seg.end;
+        }
+        out
+    }
+}
+
+/// The rows of each key as ranges, if every key's rows are contiguous; `None` otherwise.
+fn contiguous_runs(key: &Series) -> PolarsResult<Option<Vec<Range<usize>>>> {
+    let len = key.len();
+    let key = key.rechunk();
+    let changed = key
+        .slice(1, len - 1)
+        .not_equal_missing(&key.slice(0, len - 1))?;
+    let mut starts: Vec<IdxSize> = vec![0];
+    for (i, c) in changed.iter().enumerate() {
+        if c == Some(true) {
+            starts.push((i + 1) as IdxSize);
+        }
+    }
+    // The runs are the groups exactly when no key value starts two runs.
+    let firsts = key.take_slice(&starts)?;
+    if firsts.n_unique()? != starts.len() {
+        return Ok(None);
+    }
+    let mut segments = Vec::with_capacity(starts.len());
+    for (i, &s) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).map_or(len, |&e| e as usize);
+        segments.push(s as usize..end);
+    }
+    Ok(Some(segments))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorted_keys_make_ranges() {
+        let key = Series::new("k".into(), &["a", "a", "b", "b", "b", "c"]);
+        let p = Panel::from_key(&key).unwrap();
+        assert_eq!(p.segments(), &[0..2, 2..5, 5..6]);
+        assert!(p.order.is_none());
+    }
+
+    #[test]
+    fn interleaved_keys_are_gathered_and_scattered() {
+        let key = Series::new("k".into(), &[1i64, 2, 1, 2, 1]);
+        let p = Panel::from_key(&key).unwrap();
+        let vals = [10.0, 20.0, 11.0, 21.0, 12.0];
+        let g = p.gather(&vals);
+        // each segment keeps its rows' relative order
+        for seg in p.segments() {
+            let s = &g[seg.clone()];
+            assert!(s.windows(2).all(|w| w[0] < w[1]));
+        }
+        assert_eq!(p.scatter(g.into_owned()), vals.to_vec());
+    }
+
+    #[test]
+    fn null_keys_form_a_group() {
+        let key = Series::new("k".into(), &[Some("a"), None, Some("a"), None]);
+        let p = Panel::from_key(&key).unwrap();
+        assert_eq!(p.segments().len(), 2);
+    }
+
+    #[test]
+    fn split_gives_disjoint_segment_slices() {
+        let p = Panel {
+            order: None,
+            segments: vec![0..2, 2..5],
+        };
+        let mut buf = vec![0usize; 5];
+        for (k, slice) in p.split(&mut buf).into_iter().enumerate() {
+            slice.fill(k + 1);
+        }
+        assert_eq!(buf, vec![1, 1, 2, 2, 2]);
+    }
+}
