@@ -27,6 +27,12 @@
 //! `s2 = sum(w e^2) / (n - 2)` with `n` the number of usable rows, `resid_std = sqrt(s2)`,
 //! `beta_se = sqrt(s2 / Sxx)` and `alpha_se = sqrt(s2 * (1 / W + mean_x^2 / Sxx))`, where
 //! `W = sum(w)`, `mean_x = sum(w x) / W` and `Sxx = sum(w (x - mean_x)^2)`.
+//! Two consequences of that convention, kept on purpose so statsmodels stays the oracle:
+//! - `resid_std` is the residual spread of a row of weight 1, i.e. of age 0 at row `t`. While
+//!   the newest rows are missing it shrinks by `sqrt(0.5 ** (gap / half_life))`; all other
+//!   outputs are unchanged by a common factor on the weights.
+//! - `n` counts every usable row in the window however little it weighs, so for an expanding
+//!   fit `s2`, and with it the standard errors, keep shrinking like `1 / n` as history grows.
 //!
 //! With `zero_mean` the line goes through the origin (the RiskMetrics convention; statsmodels
 //! `WLS(y, x, weights=w)`): `beta = sum(w x y) / sum(w x^2)`, `alpha` is 0 by definition and
@@ -98,6 +104,16 @@ fn decay_weight(age: usize, half_life: f64) -> f64 {
     (-(age as f64) / half_life).exp2()
 }
 
+/// `sqrt(0.5 ** (gap / half_life))`, computed without underflowing the square.
+#[inline]
+fn sqrt_gap_weight(gap: usize, half_life: f64) -> f64 {
+    if gap == 0 {
+        1.0
+    } else {
+        decay_weight(gap, 2.0 * half_life)
+    }
+}
+
 /// Powers `0.5 ** (age / half_life)`, tabulated for the ages a window can reach.
 struct Decay {
     half_life: f64,
@@ -156,22 +172,24 @@ impl WeightedPairMoments {
     /// Adds a row with weight `v >= 0`.
     #[inline(always)]
     pub fn add(&mut self, x: f64, y: f64, v: f64) {
+        let old = self.weight;
         self.n += 1;
         self.weight += v;
-        let r = if self.weight > 0.0 {
-            v / self.weight
-        } else {
-            0.0
-        };
+        if self.weight.is_nan() || self.weight <= 0.0 {
+            return;
+        }
+        let r = v / self.weight;
         let dx = x - self.mean_x;
         let dy = y - self.mean_y;
         self.mean_x += dx * r;
         self.mean_y += dy * r;
-        // v * (x - old mean) * (y - new mean) is the exact increment of the co-moment.
-        let dy_new = y - self.mean_y;
-        self.sxx += v * dx * (x - self.mean_x);
-        self.sxy += v * dx * dy_new;
-        self.syy += v * dy * dy_new;
+        // The co-moments grow by `v * W_old / W_new * dx * dy`. Written this way, and not as
+        // `v * dx * (y - new mean)`, the rounding of the new mean cannot leave a residue that
+        // swamps the rows' true spread when the old rows weigh almost nothing.
+        let f = v * (old / self.weight);
+        self.sxx += f * dx * dx;
+        self.sxy += f * dx * dy;
+        self.syy += f * dy * dy;
     }
 
     /// Removes a row that entered with weight `v` (as scaled since). The caller detects the
@@ -183,6 +201,7 @@ impl WeightedPairMoments {
             *self = Self::default();
             return;
         }
+        let old = self.weight;
         self.n -= 1;
         self.weight -= v;
         let r = v / self.weight;
@@ -190,10 +209,11 @@ impl WeightedPairMoments {
         let dy = y - self.mean_y;
         self.mean_x -= dx * r;
         self.mean_y -= dy * r;
-        let dy_new = y - self.mean_y;
-        self.sxx -= v * dx * (x - self.mean_x);
-        self.sxy -= v * dx * dy_new;
-        self.syy -= v * dy * dy_new;
+        // The exact inverse of `add`: the co-moments shrink by `v * W_old / W_new * dx * dy`.
+        let f = v * (old / self.weight);
+        self.sxx -= f * dx * dx;
+        self.sxy -= f * dx * dy;
+        self.syy -= f * dy * dy;
         // Rounding can push a vanished variance a hair below zero.
         self.sxx = self.sxx.max(0.0);
         self.syy = self.syy.max(0.0);
@@ -214,7 +234,7 @@ impl WeightedPairMoments {
                 sum_y += v * yi;
             }
         }
-        if !(w > 0.0) {
+        if w.is_nan() || w <= 0.0 {
             return Self {
                 n,
                 ..Self::default()
@@ -250,7 +270,7 @@ impl WeightedPairMoments {
     /// few ulps of their level, so any slope would be noise.
     #[inline]
     pub fn x_is_constant(&self) -> bool {
-        if !(self.weight > 0.0) {
+        if self.weight.is_nan() || self.weight <= 0.0 {
             return true;
         }
         let sd = (self.sxx / self.weight).sqrt();
@@ -333,6 +353,11 @@ fn empty_fit(n: usize) -> SimpleFit {
 /// `sum(w * ((y - cy) - beta * (x - cx))^2)` over the fit's usable rows, with the weights of
 /// `m`; it is called only for a near-perfect fit, where the moments cancel.
 ///
+/// The weights of `m` may be the fit's weights divided by a common factor `c` (they are kept
+/// relative to the newest usable row); pass `sqrt_c = sqrt(c)`. Only `resid_std` depends on it:
+/// it estimates the residual spread of a row of weight 1 (age 0), as statsmodels' `mse_resid`
+/// does. Every other output is unchanged when all weights are multiplied by one factor.
+///
 /// Fields that cannot be computed are NaN: everything but `n` when `n < min_periods`, `n < 2`
 /// or the market is constant (all zero with `zero_mean`); `resid_std`, the standard errors and
 /// t-values when `n <= 2` (`n <= 1` with `zero_mean`); `r2` when `y` is constant (all zero with
@@ -343,11 +368,12 @@ pub fn fit_from_weighted_moments(
     min_periods: usize,
     zero_mean: bool,
     with_residuals: bool,
+    sqrt_c: f64,
     direct_ssr: impl FnOnce(f64, f64, f64) -> f64,
 ) -> SimpleFit {
     let n = m.n;
     let mut fit = empty_fit(n);
-    if n < min_periods || n < 2 || !(m.weight > 0.0) {
+    if n < min_periods || n < 2 || m.weight.is_nan() || m.weight <= 0.0 {
         return fit;
     }
     if zero_mean {
@@ -376,7 +402,7 @@ pub fn fit_from_weighted_moments(
         }
         // n >= 2 here, so one residual degree of freedom is left.
         let s2 = ssr / (n - 1) as f64;
-        fit.resid_std = s2.sqrt();
+        fit.resid_std = s2.sqrt() * sqrt_c;
         fit.beta_se = (s2 / sxx).sqrt();
         if fit.beta_se > 0.0 {
             fit.beta_t = beta / fit.beta_se;
@@ -408,7 +434,7 @@ pub fn fit_from_weighted_moments(
     }
     if n > 2 {
         let s2 = ssr / (n - 2) as f64;
-        fit.resid_std = s2.sqrt();
+        fit.resid_std = s2.sqrt() * sqrt_c;
         fit.beta_se = (s2 / m.sxx).sqrt();
         fit.alpha_se = (s2 * (1.0 / m.weight + m.mean_x * m.mean_x / m.sxx)).sqrt();
         if fit.beta_se > 0.0 {
@@ -575,6 +601,7 @@ pub fn rolling_ewm_ols(
             window.min_periods,
             spec.zero_mean,
             with_residuals,
+            sqrt_gap_weight(t - newest, spec.half_life),
             |cx, cy, beta| weighted_ssr(x, y, lo, t, newest, &decay, (cx, cy, beta)),
         );
         write_fit(out, t, &fit);
@@ -603,6 +630,7 @@ pub fn ewm_fit(x: &[f64], y: &[f64], spec: &EwmSpec) -> Result<SimpleFit, Kernel
         spec.window.min_periods,
         spec.zero_mean,
         true,
+        sqrt_gap_weight(xs.len() - 1 - newest, hl),
         |cx, cy, beta| {
             xs.iter()
                 .zip(ys)
@@ -615,4 +643,611 @@ pub fn ewm_fit(x: &[f64], y: &[f64], spec: &EwmSpec) -> Result<SimpleFit, Kernel
                 .sum()
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Weighted least squares from scratch for the fit ending at the last row of the slices,
+    /// weights `0.5 ** (age / half_life)` by true age: the normal equations `X'WX b = X'Wy` are
+    /// solved with the explicit 2x2 inverse and the covariance is `s2 * inv(X'WX)`, as in
+    /// statsmodels WLS. Ill-conditioned for a market with a large mean.
+    fn reference(x: &[f64], y: &[f64], half_life: f64, zero_mean: bool) -> SimpleFit {
+        let t = x.len() - 1;
+        let rows: Vec<(f64, f64, f64)> = (0..x.len())
+            .filter(|&s| usable(x[s], y[s]))
+            .map(|s| (x[s], y[s], 0.5f64.powf((t - s) as f64 / half_life)))
+            .collect();
+        let n = rows.len();
+        let nf = n as f64;
+        let sum =
+            |f: &dyn Fn(f64, f64, f64) -> f64| rows.iter().map(|r| f(r.0, r.1, r.2)).sum::<f64>();
+        if zero_mean {
+            let sxx = sum(&|x, _, w| w * x * x);
+            let sxy = sum(&|x, y, w| w * x * y);
+            let beta = sxy / sxx;
+            let ssr = sum(&|x, y, w| w * (y - beta * x).powi(2));
+            // Explained over total sum of squares: 1 - ssr / tss without the cancellation.
+            let ess = sum(&|x, _, w| w * (beta * x).powi(2));
+            let tss = sum(&|_, y, w| w * y * y);
+            let s2 = ssr / (nf - 1.0);
+            let beta_se = (s2 / sxx).sqrt();
+            return SimpleFit {
+                alpha: 0.0,
+                beta,
+                r2: ess / tss,
+                resid_std: s2.sqrt(),
+                alpha_se: f64::NAN,
+                beta_se,
+                alpha_t: f64::NAN,
+                beta_t: beta / beta_se,
+                n,
+            };
+        }
+        // X'WX = [[a, b], [b, c]], X'Wy = [p, q]
+        let a = sum(&|_, _, w| w);
+        let b = sum(&|x, _, w| w * x);
+        let c = sum(&|x, _, w| w * x * x);
+        let p = sum(&|_, y, w| w * y);
+        let q = sum(&|x, y, w| w * x * y);
+        let det = a * c - b * b;
+        let (i00, i01, i11) = (c / det, -b / det, a / det);
+        let alpha = i00 * p + i01 * q;
+        let beta = i01 * p + i11 * q;
+        let ssr = sum(&|x, y, w| w * (y - alpha - beta * x).powi(2));
+        let my = p / a;
+        let ess = sum(&|x, _, w| w * (alpha + beta * x - my).powi(2));
+        let tss = sum(&|_, y, w| w * (y - my).powi(2));
+        let s2 = ssr / (nf - 2.0);
+        let (alpha_se, beta_se) = ((s2 * i00).sqrt(), (s2 * i11).sqrt());
+        SimpleFit {
+            alpha,
+            beta,
+            r2: ess / tss,
+            resid_std: s2.sqrt(),
+            alpha_se,
+            beta_se,
+            alpha_t: alpha / alpha_se,
+            beta_t: beta / beta_se,
+            n,
+        }
+    }
+
+    /// The closed-form definitions of the module docs, from centered two-pass sums: the
+    /// reference for ill-conditioned data.
+    fn reference_centered(x: &[f64], y: &[f64], half_life: f64) -> SimpleFit {
+        let t = x.len() - 1;
+        let rows: Vec<(f64, f64, f64)> = (0..x.len())
+            .filter(|&s| usable(x[s], y[s]))
+            .map(|s| (x[s], y[s], 0.5f64.powf((t - s) as f64 / half_life)))
+            .collect();
+        let nf = rows.len() as f64;
+        let w: f64 = rows.iter().map(|r| r.2).sum();
+        let mx = rows.iter().map(|r| r.2 * r.0).sum::<f64>() / w;
+        let my = rows.iter().map(|r| r.2 * r.1).sum::<f64>() / w;
+        let sxx: f64 = rows.iter().map(|r| r.2 * (r.0 - mx).powi(2)).sum();
+        let sxy: f64 = rows.iter().map(|r| r.2 * (r.0 - mx) * (r.1 - my)).sum();
+        let syy: f64 = rows.iter().map(|r| r.2 * (r.1 - my).powi(2)).sum();
+        let beta = sxy / sxx;
+        let alpha = my - beta * mx;
+        let ssr: f64 = rows
+            .iter()
+            .map(|r| r.2 * ((r.1 - my) - beta * (r.0 - mx)).powi(2))
+            .sum();
+        let s2 = ssr / (nf - 2.0);
+        let beta_se = (s2 / sxx).sqrt();
+        let alpha_se = (s2 * (1.0 / w + mx * mx / sxx)).sqrt();
+        SimpleFit {
+            alpha,
+            beta,
+            r2: sxy * sxy / (sxx * syy),
+            resid_std: s2.sqrt(),
+            alpha_se,
+            beta_se,
+            alpha_t: alpha / alpha_se,
+            beta_t: beta / beta_se,
+            n: rows.len(),
+        }
+    }
+
+    /// A small deterministic pseudo-random stream, so the tests need no dependency.
+    fn lcg_series(seed: u64, len: usize, scale: f64) -> Vec<f64> {
+        let mut s = seed;
+        (0..len)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * scale
+            })
+            .collect()
+    }
+
+    fn capm_pair(seed: u64, len: usize) -> (Vec<f64>, Vec<f64>) {
+        let x = lcg_series(seed, len, 0.04);
+        let noise = lcg_series(seed + 1, len, 0.02);
+        let y = x
+            .iter()
+            .zip(&noise)
+            .map(|(a, e)| 0.001 + 1.3 * a + e)
+            .collect();
+        (x, y)
+    }
+
+    fn spec(window: Window, min_periods: usize, half_life: f64, zero_mean: bool) -> EwmSpec {
+        EwmSpec::new(
+            WindowSpec::new(window, min_periods).unwrap(),
+            half_life,
+            zero_mean,
+        )
+        .unwrap()
+    }
+
+    fn run(x: &[f64], y: &[f64], spec: &EwmSpec) -> Vec<SimpleFit> {
+        let len = x.len();
+        let mut cols = vec![vec![0.0; len]; 8];
+        let mut n = vec![0u32; len];
+        {
+            let mut it = cols.iter_mut();
+            let mut next = || it.next().map(|c| c.as_mut_slice());
+            let mut out = SimpleFitColumns {
+                alpha: next(),
+                beta: next(),
+                r2: next(),
+                resid_std: next(),
+                alpha_se: next(),
+                beta_se: next(),
+                alpha_t: next(),
+                beta_t: next(),
+                n: Some(&mut n),
+            };
+            rolling_ewm_ols(x, y, spec, &mut out).unwrap();
+        }
+        (0..len)
+            .map(|t| SimpleFit {
+                alpha: cols[0][t],
+                beta: cols[1][t],
+                r2: cols[2][t],
+                resid_std: cols[3][t],
+                alpha_se: cols[4][t],
+                beta_se: cols[5][t],
+                alpha_t: cols[6][t],
+                beta_t: cols[7][t],
+                n: n[t] as usize,
+            })
+            .collect()
+    }
+
+    fn assert_rel(a: f64, b: f64, tol: f64, what: &str) {
+        let ok = (a.is_nan() && b.is_nan()) || (a - b).abs() <= tol * b.abs().max(1e-300);
+        assert!(ok, "{what}: got {a}, expected {b}");
+    }
+
+    fn assert_fit(got: &SimpleFit, want: &SimpleFit, tol: f64, at: &str) {
+        let pairs = [
+            ("alpha", got.alpha, want.alpha),
+            ("beta", got.beta, want.beta),
+            ("r2", got.r2, want.r2),
+            ("resid_std", got.resid_std, want.resid_std),
+            ("alpha_se", got.alpha_se, want.alpha_se),
+            ("beta_se", got.beta_se, want.beta_se),
+            ("alpha_t", got.alpha_t, want.alpha_t),
+            ("beta_t", got.beta_t, want.beta_t),
+        ];
+        for (name, a, b) in pairs {
+            assert_rel(a, b, tol, &format!("{name} {at}"));
+        }
+        assert_eq!(got.n, want.n, "n {at}");
+    }
+
+    fn assert_all_nan_but_n(got: &SimpleFit, n: usize, at: &str) {
+        let vals = [
+            got.alpha,
+            got.beta,
+            got.r2,
+            got.resid_std,
+            got.alpha_se,
+            got.beta_se,
+            got.alpha_t,
+            got.beta_t,
+        ];
+        assert!(vals.iter().all(|v| v.is_nan()), "{at}: {got:?}");
+        assert_eq!(got.n, n, "n {at}");
+    }
+
+    #[test]
+    fn matches_statsmodels_wls() {
+        // Golden values from statsmodels 0.15 on the same LCG data (rows 40..=59, x[45] and
+        // y[50] missing, half-life 10), with `rows` the usable rows and `t = 59`:
+        //   w = [0.5 ** ((t - s) / 10) for s in rows]
+        //   WLS(Y, add_constant(X), weights=w).fit()   and   WLS(Y, X, weights=w).fit()
+        // reading params, rsquared, sqrt(mse_resid), bse, tvalues and nobs.
+        let mut x = lcg_series(21, 60, 0.04);
+        let e = lcg_series(22, 60, 0.02);
+        let mut y: Vec<f64> = x
+            .iter()
+            .zip(&e)
+            .map(|(a, b)| 0.0005 + 1.1 * a + b)
+            .collect();
+        x[45] = f64::NAN;
+        y[50] = f64::NAN;
+        let fits = run(&x, &y, &spec(Window::Rows(20), 15, 10.0, false));
+        let want = SimpleFit {
+            alpha: -2.4602811786544106e-05,
+            beta: 1.0516051950298484,
+            r2: 0.7907973927666598,
+            resid_std: 0.004771666431615761,
+            alpha_se: 0.0015314118057728956,
+            beta_se: 0.1352208506050847,
+            alpha_t: -0.01606544477050521,
+            beta_t: 7.7769455695932805,
+            n: 18,
+        };
+        assert_fit(&fits[59], &want, 1e-10, "with intercept");
+        let fits = run(&x, &y, &spec(Window::Rows(20), 15, 10.0, true));
+        let want = SimpleFit {
+            alpha: 0.0,
+            beta: 1.0521193611510211,
+            r2: 0.8003285659442718,
+            resid_std: 0.0046292337388242006,
+            alpha_se: f64::NAN,
+            beta_se: 0.1274571963796194,
+            alpha_t: f64::NAN,
+            beta_t: 8.254687777827638,
+            n: 18,
+        };
+        assert_fit(&fits[59], &want, 1e-10, "zero mean");
+    }
+
+    #[test]
+    fn closed_form_equals_normal_equations() {
+        let (x, y) = capm_pair(30, 80);
+        for (lo, hi, hl) in [(0, 79, 5.0), (10, 50, 40.0), (60, 79, 0.7)] {
+            let a = reference(&x[lo..=hi], &y[lo..=hi], hl, false);
+            let b = reference_centered(&x[lo..=hi], &y[lo..=hi], hl);
+            assert_fit(&b, &a, 1e-11, &format!("rows {lo}..={hi}"));
+        }
+    }
+
+    #[test]
+    fn every_window_matches_a_fresh_fit() {
+        let (x, y) = capm_pair(1, 400);
+        for (w, hl) in [(30, 10.0), (60, 63.0), (25, 1000.0), (40, 1.5)] {
+            let fits = run(&x, &y, &spec(Window::Rows(w), w, hl, false));
+            for t in 0..400 {
+                if t + 1 < w {
+                    assert_all_nan_but_n(&fits[t], t + 1, &format!("row {t}"));
+                } else {
+                    let r = reference(&x[t + 1 - w..=t], &y[t + 1 - w..=t], hl, false);
+                    assert_fit(&fits[t], &r, 1e-10, &format!("row {t}, w {w}, hl {hl}"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn no_drift_over_a_long_series() {
+        let (x, y) = capm_pair(29, 30_000);
+        let w = 252;
+        let fits = run(&x, &y, &spec(Window::Rows(w), w, 63.0, false));
+        for t in (29_900..30_000).step_by(7) {
+            let r = reference(&x[t + 1 - w..=t], &y[t + 1 - w..=t], 63.0, false);
+            assert_fit(&fits[t], &r, 1e-10, &format!("row {t}"));
+        }
+    }
+
+    #[test]
+    fn zero_mean_matches_wls_without_constant() {
+        let (x, y) = capm_pair(3, 200);
+        let w = 30;
+        let fits = run(&x, &y, &spec(Window::Rows(w), w, 12.0, true));
+        for t in w - 1..200 {
+            let r = reference(&x[t + 1 - w..=t], &y[t + 1 - w..=t], 12.0, true);
+            assert_fit(&fits[t], &r, 1e-10, &format!("row {t}"));
+        }
+        // Two rows leave one degree of freedom: inference is available.
+        let fits = run(
+            &[0.01, 0.02],
+            &[0.02, 0.03],
+            &spec(Window::Rows(2), 2, 1.0, true),
+        );
+        assert!(fits[1].beta_se.is_finite() && fits[1].alpha == 0.0);
+    }
+
+    #[test]
+    fn missing_rows_are_skipped_but_still_age() {
+        let (mut x, mut y) = capm_pair(5, 150);
+        for t in (0..150).step_by(7) {
+            x[t] = f64::NAN;
+        }
+        y[50] = f64::INFINITY;
+        x[60] = f64::NEG_INFINITY;
+        for v in &mut y[90..100] {
+            *v = f64::NAN;
+        }
+        let (w, mp) = (15, 10);
+        let fits = run(&x, &y, &spec(Window::Rows(w), mp, 6.0, false));
+        for t in 0..150usize {
+            let lo = (t + 1).saturating_sub(w);
+            let n = (lo..=t).filter(|&s| usable(x[s], y[s])).count();
+            if n >= mp {
+                // The reference weighs rows by their age from row t, missing or not.
+                let r = reference(&x[lo..=t], &y[lo..=t], 6.0, false);
+                assert_fit(&fits[t], &r, 1e-9, &format!("row {t}"));
+            } else {
+                assert_all_nan_but_n(&fits[t], n, &format!("row {t}"));
+            }
+        }
+    }
+
+    #[test]
+    fn outlier_leaves_no_trace() {
+        let (mut x, mut y) = capm_pair(7, 300);
+        x[40] = 1e4;
+        y[41] = -1e4;
+        y[150] = 1e4;
+        for (w, hl) in [(30, 15.0), (60, 20.0), (50, 1e4)] {
+            for zero_mean in [false, true] {
+                let fits = run(&x, &y, &spec(Window::Rows(w), w, hl, zero_mean));
+                for t in (w - 1..300).filter(|&t| !(40..=41 + w).contains(&t)) {
+                    if (150..150 + w).contains(&t) {
+                        continue;
+                    }
+                    let r = reference(&x[t + 1 - w..=t], &y[t + 1 - w..=t], hl, zero_mean);
+                    assert_fit(&fits[t], &r, 1e-9, &format!("row {t}, w {w}, hl {hl}"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn large_mean_small_spread_market() {
+        let x: Vec<f64> = lcg_series(9, 150, 0.02).iter().map(|e| 1e3 + e).collect();
+        let y: Vec<f64> = x
+            .iter()
+            .zip(lcg_series(10, 150, 0.01))
+            .map(|(a, e)| 0.5 * (a - 1e3) + e)
+            .collect();
+        let w = 25;
+        let fits = run(&x, &y, &spec(Window::Rows(w), w, 8.0, false));
+        for t in w - 1..150 {
+            let r = reference_centered(&x[t + 1 - w..=t], &y[t + 1 - w..=t], 8.0);
+            assert_fit(&fits[t], &r, 1e-8, &format!("row {t}"));
+        }
+    }
+
+    #[test]
+    fn expanding_matches_fresh_fit_over_long_history() {
+        let (mut x, mut y) = capm_pair(11, 6000);
+        x[30] = 1e4;
+        y[31] = -1e3;
+        for v in &mut x[2000..2100] {
+            *v = f64::NAN;
+        }
+        for (hl, from) in [(20.0, 2000), (500.0, 20000)] {
+            let fits = run(&x, &y, &spec(Window::Expanding, 2, hl, false));
+            let zm = run(&x, &y, &spec(Window::Expanding, 2, hl, true));
+            for t in (from.min(5990)..6000).step_by(37).chain([5999]) {
+                let r = reference(&x[..=t], &y[..=t], hl, false);
+                assert_fit(&fits[t], &r, 1e-9, &format!("row {t}, hl {hl}"));
+                let r = reference(&x[..=t], &y[..=t], hl, true);
+                assert_fit(&zm[t], &r, 1e-9, &format!("zero mean row {t}, hl {hl}"));
+            }
+        }
+    }
+
+    #[test]
+    fn expanding_fit_holds_through_a_long_gap() {
+        // Weights are relative to the newest usable row, so a gap of 5000 rows at half-life 1
+        // neither underflows nor changes the fit (it is invariant to a common weight factor).
+        let (mut x, y) = capm_pair(13, 5100);
+        for v in &mut x[50..5050] {
+            *v = f64::NAN;
+        }
+        let fits = run(&x, &y, &spec(Window::Expanding, 2, 4.0, false));
+        let before = fits[49];
+        assert!(before.beta.is_finite());
+        for t in [50, 1000, 5049] {
+            // resid_std is that of a row of weight 1, which is now `t - 49` rows younger.
+            let want = SimpleFit {
+                resid_std: before.resid_std * 0.5f64.powf((t - 49) as f64 / 8.0),
+                ..before
+            };
+            assert_fit(&fits[t], &want, 1e-13, &format!("row {t}"));
+        }
+        assert!(fits[5049].resid_std > 0.0);
+        let r = reference_centered(&x[..5100], &y[..5100], 4.0);
+        assert_fit(&fits[5099], &r, 1e-9, "after the gap");
+    }
+
+    #[test]
+    fn window_much_longer_than_half_life() {
+        let (x, y) = capm_pair(15, 500);
+        let w = 300;
+        let fits = run(&x, &y, &spec(Window::Rows(w), 2, 2.0, false));
+        for t in (w - 1..500).step_by(13) {
+            let r = reference_centered(&x[t + 1 - w..=t], &y[t + 1 - w..=t], 2.0);
+            assert_fit(&fits[t], &r, 1e-9, &format!("row {t}"));
+        }
+    }
+
+    #[test]
+    fn constant_market_gives_nan_and_recovers() {
+        let (mut x, y) = capm_pair(17, 80);
+        for v in &mut x[10..40] {
+            *v = 0.1;
+        }
+        let w = 10;
+        let fits = run(&x, &y, &spec(Window::Rows(w), w, 5.0, false));
+        for (t, fit) in fits.iter().enumerate().take(40).skip(19) {
+            assert_all_nan_but_n(fit, 10, &format!("row {t}"));
+        }
+        let r = reference(&x[70..80], &y[70..80], 5.0, false);
+        assert_fit(&fits[79], &r, 1e-9, "row 79");
+        // Through the origin only an all-zero market is degenerate.
+        for v in &mut x[10..40] {
+            *v = 0.0;
+        }
+        let fits = run(&x, &y, &spec(Window::Rows(w), w, 5.0, true));
+        assert_all_nan_but_n(&fits[30], 10, "zero mean, zero market");
+        let r = reference(&x[70..80], &y[70..80], 5.0, true);
+        assert_fit(&fits[79], &r, 1e-9, "zero mean row 79");
+    }
+
+    #[test]
+    fn perfect_fit_has_zero_residuals() {
+        let x = lcg_series(19, 200, 0.02);
+        let y: Vec<f64> = x.iter().map(|a| 0.002 + 2.0 * a).collect();
+        for window in [Window::Rows(10), Window::Expanding] {
+            let fits = run(&x, &y, &spec(window, 10, 3.0, false));
+            for fit in &fits[9..] {
+                assert_rel(fit.beta, 2.0, 1e-12, "beta");
+                assert_rel(fit.alpha, 0.002, 1e-9, "alpha");
+                assert!(fit.resid_std < 1e-15, "resid_std {}", fit.resid_std);
+                assert_rel(fit.r2, 1.0, 1e-12, "r2");
+            }
+        }
+        let y: Vec<f64> = x.iter().map(|a| -0.5 * a).collect();
+        let fits = run(&x, &y, &spec(Window::Rows(10), 10, 3.0, true));
+        assert_rel(fits[50].beta, -0.5, 1e-12, "zero-mean beta");
+        assert!(fits[50].resid_std < 1e-15);
+    }
+
+    #[test]
+    fn two_rows_give_line_without_inference() {
+        let fits = run(
+            &[0.0, 1.0],
+            &[1.0, 3.0],
+            &spec(Window::Rows(2), 2, 1.0, false),
+        );
+        assert_rel(fits[1].beta, 2.0, 1e-15, "beta");
+        assert_rel(fits[1].alpha, 1.0, 1e-15, "alpha");
+        assert!(fits[1].resid_std.is_nan() && fits[1].beta_se.is_nan() && fits[1].beta_t.is_nan());
+        assert!(fits[0].beta.is_nan());
+    }
+
+    #[test]
+    fn beta_only_leaves_other_buffers_alone() {
+        let (x, y) = capm_pair(21, 40);
+        let mut beta = vec![0.0; 40];
+        let mut out = SimpleFitColumns {
+            beta: Some(&mut beta),
+            ..Default::default()
+        };
+        let s = spec(Window::Rows(8), 8, 4.0, false);
+        rolling_ewm_ols(&x, &y, &s, &mut out).unwrap();
+        let r = reference(&x[32..40], &y[32..40], 4.0, false);
+        assert_rel(beta[39], r.beta, 1e-10, "beta");
+    }
+
+    #[test]
+    fn whole_sample_fit_matches_last_row() {
+        let (mut x, y) = capm_pair(23, 120);
+        x[119] = f64::NAN;
+        x[100] = f64::NAN;
+        for window in [Window::Rows(50), Window::Expanding] {
+            for zero_mean in [false, true] {
+                let s = spec(window, 10, 9.0, zero_mean);
+                let rolled = run(&x, &y, &s);
+                let fit = ewm_fit(&x, &y, &s).unwrap();
+                assert_fit(
+                    &fit,
+                    &rolled[119],
+                    1e-10,
+                    &format!("{window:?} {zero_mean}"),
+                );
+            }
+        }
+        let s = spec(Window::Expanding, 2, 9.0, false);
+        assert_all_nan_but_n(&ewm_fit(&[], &[], &s).unwrap(), 0, "empty");
+        let one = ewm_fit(&[f64::NAN, 0.1], &[0.1, 0.2], &s).unwrap();
+        assert_all_nan_but_n(&one, 1, "one row");
+        assert!(ewm_fit(&[1.0], &[], &s).is_err());
+    }
+
+    #[test]
+    fn huge_half_life_is_ordinary_least_squares() {
+        use crate::kernels::rolling_ols::rolling_simple_ols;
+        let (mut x, y) = capm_pair(25, 200);
+        x[77] = f64::NAN;
+        for window in [Window::Rows(40), Window::Expanding] {
+            let ws = WindowSpec::new(window, 20).unwrap();
+            let fits = run(&x, &y, &EwmSpec::new(ws, 1e300, false).unwrap());
+            let mut beta = vec![0.0; 200];
+            let mut resid_std = vec![0.0; 200];
+            let mut alpha_se = vec![0.0; 200];
+            let mut out = SimpleFitColumns {
+                beta: Some(&mut beta),
+                resid_std: Some(&mut resid_std),
+                alpha_se: Some(&mut alpha_se),
+                ..Default::default()
+            };
+            rolling_simple_ols(&x, &y, &ws, &mut out).unwrap();
+            for t in 0..200 {
+                assert_rel(fits[t].beta, beta[t], 1e-10, &format!("beta row {t}"));
+                assert_rel(fits[t].resid_std, resid_std[t], 1e-10, "resid_std");
+                assert_rel(fits[t].alpha_se, alpha_se[t], 1e-10, "alpha_se");
+            }
+        }
+    }
+
+    #[test]
+    fn tiny_half_life_degenerates_quietly() {
+        // Only the newest row has weight; the others underflow, so the market looks constant.
+        let (x, y) = capm_pair(27, 100);
+        for window in [Window::Rows(10), Window::Expanding] {
+            let fits = run(&x, &y, &spec(window, 2, 1e-3, false));
+            for (t, f) in fits.iter().enumerate() {
+                assert!(f.beta.is_nan(), "{window:?} row {t}: {f:?}");
+            }
+            let fits = run(&x, &y, &spec(window, 2, 1e-3, true));
+            assert!(fits[1..].iter().all(|f| f.beta.is_finite()));
+        }
+    }
+
+    #[test]
+    fn rejects_bad_options() {
+        let ws = WindowSpec::new(Window::Rows(20), 20).unwrap();
+        for hl in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let err = EwmSpec::new(ws, hl, false).unwrap_err();
+            assert!(matches!(err, KernelError::InvalidHalfLife { .. }));
+            assert!(err.to_string().starts_with("half_life must be a positive"));
+        }
+        assert_eq!(
+            EwmSpec::new(ws, -1.0, false).unwrap_err().to_string(),
+            "half_life must be a positive finite number of rows, got -1"
+        );
+        let unchecked = WindowSpec {
+            window: Window::Rows(1),
+            min_periods: 2,
+        };
+        assert_eq!(
+            EwmSpec::new(unchecked, 10.0, false),
+            Err(KernelError::InvalidWindow(1))
+        );
+        let unchecked = WindowSpec {
+            window: Window::Expanding,
+            min_periods: 1,
+        };
+        assert_eq!(
+            EwmSpec::new(unchecked, 10.0, false),
+            Err(KernelError::MinPeriodsTooSmall(1))
+        );
+    }
+
+    #[test]
+    fn length_mismatch_is_an_error() {
+        let s = spec(Window::Rows(3), 3, 2.0, false);
+        let mut out = SimpleFitColumns::default();
+        assert!(rolling_ewm_ols(&[1.0, 2.0], &[1.0], &s, &mut out).is_err());
+        let mut short = vec![0.0; 1];
+        let mut out = SimpleFitColumns {
+            alpha: Some(&mut short),
+            ..Default::default()
+        };
+        assert!(rolling_ewm_ols(&[1.0, 2.0], &[1.0, 2.0], &s, &mut out).is_err());
+        let mut out = SimpleFitColumns::default();
+        assert!(rolling_ewm_ols(&[], &[], &s, &mut out).is_ok());
+    }
 }

@@ -15,12 +15,22 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KernelError {
     InvalidWindow(usize),
-    MinPeriodsAboveWindow { min_periods: usize, window: usize },
+    MinPeriodsAboveWindow {
+        min_periods: usize,
+        window: usize,
+    },
     MinPeriodsTooSmall(usize),
-    LengthMismatch { expected: usize, got: usize, what: &'static str },
+    LengthMismatch {
+        expected: usize,
+        got: usize,
+        what: &'static str,
+    },
     /// A half-life that is not a positive number of rows; `got` is the value as written.
     /// `infinite_allowed` says whether infinity (no decay) would have been accepted.
-    InvalidHalfLife { got: String, infinite_allowed: bool },
+    InvalidHalfLife {
+        got: String,
+        infinite_allowed: bool,
+    },
     /// A cap on log returns that is not a positive finite number; the value as written.
     InvalidCap(String),
 }

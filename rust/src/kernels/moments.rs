@@ -10,6 +10,17 @@ pub fn usable(x: f64, y: f64) -> bool {
     x.is_finite() && y.is_finite()
 }
 
+/// Clamps rounding noise below zero to zero but keeps NaN (an overflowed sum) as NaN;
+/// `f64::max` would turn NaN into a plausible-looking 0.
+#[inline(always)]
+pub fn clamp_non_negative(v: f64) -> f64 {
+    if v < 0.0 {
+        0.0
+    } else {
+        v
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct PairMoments {
     pub n: usize,
@@ -57,8 +68,8 @@ impl PairMoments {
         self.sxy -= dx * dy_new;
         self.syy -= dy * dy_new;
         // Rounding can push a vanished variance a hair below zero.
-        self.sxx = self.sxx.max(0.0);
-        self.syy = self.syy.max(0.0);
+        self.sxx = clamp_non_negative(self.sxx);
+        self.syy = clamp_non_negative(self.syy);
     }
 
     /// Moments of the usable rows of `x[range]`, `y[range]` by the corrected two-pass
@@ -96,10 +107,16 @@ impl PairMoments {
             n,
             mean_x: mx + dx_sum / nf,
             mean_y: my + dy_sum / nf,
-            sxx: (sxx - dx_sum * dx_sum / nf).max(0.0),
+            sxx: clamp_non_negative(sxx - dx_sum * dx_sum / nf),
             sxy: sxy - dx_sum * dy_sum / nf,
-            syy: (syy - dy_sum * dy_sum / nf).max(0.0),
+            syy: clamp_non_negative(syy - dy_sum * dy_sum / nf),
         }
+    }
+
+    /// True when every moment is a finite number (no sum overflowed).
+    #[inline(always)]
+    pub fn is_finite(&self) -> bool {
+        self.sxx.is_finite() && self.sxy.is_finite() && self.syy.is_finite()
     }
 
     /// True when the `x` values are constant up to rounding: their spread is below a few
@@ -178,6 +195,18 @@ mod tests {
         assert_eq!(m.mean_x, 2.0);
         assert_eq!(m.sxx, 2.0);
         assert_eq!(m.sxy, 4.0);
+    }
+
+    #[test]
+    fn overflow_stays_visible() {
+        let m = PairMoments::from_rows(&[1.0, 2.0, 3.0], &[1e200, -1e200, 1e200]);
+        assert!(!m.is_finite());
+        assert!(
+            !m.syy.is_finite(),
+            "an overflowed variance must not become 0"
+        );
+        assert_eq!(clamp_non_negative(-1e-18), 0.0);
+        assert!(clamp_non_negative(f64::NAN).is_nan());
     }
 
     #[test]

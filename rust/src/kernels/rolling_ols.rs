@@ -133,14 +133,15 @@ pub fn fit_from_moments(
 ) -> SimpleFit {
     let n = m.n;
     let mut fit = SimpleFit::empty(n);
-    if n < min_periods || n < 2 || m.x_is_constant() {
+    if n < min_periods || n < 2 || !m.sxx.is_finite() || !m.sxy.is_finite() || m.x_is_constant() {
         return fit;
     }
     let beta = m.sxy / m.sxx;
     let alpha = m.mean_y - beta * m.mean_x;
     fit.alpha = alpha;
     fit.beta = beta;
-    if !with_residuals {
+    // An overflowed Syy leaves the slope intact but every residual statistic unknowable.
+    if !with_residuals || !m.syy.is_finite() {
         return fit;
     }
     let mut ssr = m.syy - beta * m.sxy;
@@ -220,8 +221,10 @@ pub fn rolling_simple_ols(
             removals += 1;
             first += 1;
         }
-        let collapsed = shrank
-            && (m.sxx < CANCELLATION_RATIO * peak_sxx || m.syy < CANCELLATION_RATIO * peak_syy);
+        // Overflowed moments cannot be updated back to finite ones: inf - inf is NaN.
+        let collapsed = (shrank
+            && (m.sxx < CANCELLATION_RATIO * peak_sxx || m.syy < CANCELLATION_RATIO * peak_syy))
+            || !m.is_finite();
         if removals >= rebuild_every || collapsed {
             m = PairMoments::from_rows(&x[first..=t], &y[first..=t]);
             removals = 0;
@@ -289,7 +292,9 @@ mod tests {
         let mut s = seed;
         (0..len)
             .map(|_| {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * scale
             })
             .collect()
@@ -350,7 +355,16 @@ mod tests {
             r.alpha_t,
             r.beta_t,
         ];
-        let names = ["alpha", "beta", "r2", "resid_std", "alpha_se", "beta_se", "alpha_t", "beta_t"];
+        let names = [
+            "alpha",
+            "beta",
+            "r2",
+            "resid_std",
+            "alpha_se",
+            "beta_se",
+            "alpha_t",
+            "beta_t",
+        ];
         for i in 0..8 {
             assert_rel(got[i], want[i], tol, &format!("{} at row {t}", names[i]));
         }
@@ -361,7 +375,11 @@ mod tests {
     fn every_window_matches_a_fresh_fit() {
         let x = lcg_series(1, 300, 0.04);
         let noise = lcg_series(2, 300, 0.02);
-        let y: Vec<f64> = x.iter().zip(&noise).map(|(a, e)| 0.001 + 1.3 * a + e).collect();
+        let y: Vec<f64> = x
+            .iter()
+            .zip(&noise)
+            .map(|(a, e)| 0.001 + 1.3 * a + e)
+            .collect();
         let w = 20;
         let o = run(&x, &y, WindowSpec::new(Window::Rows(w), w).unwrap());
         for t in 0..300 {
@@ -386,7 +404,7 @@ mod tests {
         x[60] = f64::NEG_INFINITY;
         let (w, mp) = (15, 10);
         let o = run(&x, &y, WindowSpec::new(Window::Rows(w), mp).unwrap());
-        for t in 0..120 {
+        for t in 0..120usize {
             let lo = (t + 1).saturating_sub(w);
             let r = reference(&x[lo..=t], &y[lo..=t]);
             if r.n >= mp {
@@ -401,7 +419,11 @@ mod tests {
     #[test]
     fn outlier_leaves_no_trace() {
         let x = lcg_series(5, 200, 0.02);
-        let mut y: Vec<f64> = x.iter().zip(lcg_series(6, 200, 0.01)).map(|(a, e)| 0.9 * a + e).collect();
+        let mut y: Vec<f64> = x
+            .iter()
+            .zip(lcg_series(6, 200, 0.01))
+            .map(|(a, e)| 0.9 * a + e)
+            .collect();
         let mut x = x;
         x[40] = 1e4;
         y[41] = -1e4;
@@ -416,7 +438,11 @@ mod tests {
     #[test]
     fn large_mean_small_spread_market() {
         let x: Vec<f64> = lcg_series(7, 100, 0.02).iter().map(|e| 1e3 + e).collect();
-        let y: Vec<f64> = x.iter().zip(lcg_series(8, 100, 0.01)).map(|(a, e)| 0.5 * (a - 1e3) + e).collect();
+        let y: Vec<f64> = x
+            .iter()
+            .zip(lcg_series(8, 100, 0.01))
+            .map(|(a, e)| 0.5 * (a - 1e3) + e)
+            .collect();
         let w = 25;
         let o = run(&x, &y, WindowSpec::new(Window::Rows(w), w).unwrap());
         for t in w - 1..100 {
@@ -457,7 +483,11 @@ mod tests {
 
     #[test]
     fn two_rows_give_line_without_inference() {
-        let o = run(&[0.0, 1.0], &[1.0, 3.0], WindowSpec::new(Window::Rows(2), 2).unwrap());
+        let o = run(
+            &[0.0, 1.0],
+            &[1.0, 3.0],
+            WindowSpec::new(Window::Rows(2), 2).unwrap(),
+        );
         assert_eq!(o.cols[1][1], 2.0);
         assert_eq!(o.cols[0][1], 1.0);
         assert!(o.cols[3][1].is_nan() && o.cols[5][1].is_nan() && o.cols[7][1].is_nan());
@@ -483,7 +513,13 @@ mod tests {
             beta: Some(&mut beta),
             ..Default::default()
         };
-        rolling_simple_ols(&x, &y, &WindowSpec::new(Window::Rows(8), 8).unwrap(), &mut out).unwrap();
+        rolling_simple_ols(
+            &x,
+            &y,
+            &WindowSpec::new(Window::Rows(8), 8).unwrap(),
+            &mut out,
+        )
+        .unwrap();
         let r = reference(&x[32..40], &y[32..40]);
         assert_rel(beta[39], r.beta, 1e-10, "beta");
     }
@@ -499,6 +535,25 @@ mod tests {
             ..Default::default()
         };
         assert!(rolling_simple_ols(&[1.0, 2.0], &[1.0, 2.0], &spec, &mut out).is_err());
+    }
+
+    #[test]
+    fn overflow_gives_nan_not_zero_and_recovers() {
+        let x = lcg_series(16, 80, 0.02);
+        let mut y = lcg_series(17, 80, 0.02);
+        for v in &mut y[20..30] {
+            *v *= 1e160;
+        }
+        let w = 10;
+        let o = run(&x, &y, WindowSpec::new(Window::Rows(w), w).unwrap());
+        for t in 20..39 {
+            assert!(
+                o.cols[2][t].is_nan() && o.cols[3][t].is_nan(),
+                "r2/resid_std at {t}"
+            );
+        }
+        let r = reference(&x[70..80], &y[70..80]);
+        assert_fit(&o, 79, &r, 1e-9);
     }
 
     #[test]

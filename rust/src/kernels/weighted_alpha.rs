@@ -1,0 +1,647 @@
+//! Weighted alpha (momentum): a price change over the last `N` rows that counts recent moves
+//! more, in percent.
+//!
+//! With log returns `l` (one per row; the bindings compute `l_t = ln(p_t / p_{t-1})`, see
+//! [`log_returns`]), ages `k = 0 .. N-1` covering `l_t, l_{t-1}, .., l_{t-N+1}`, weights `w_k`
+//! and normalized weights `w~_k = N * w_k / sum(w)`, the value at row `t` is
+//! `100 * (exp(sum_k w~_k * l_{t-k}) - 1)`.
+//! - [`AlphaWeights::Exponential`]: `w_k = 0.5 ** (k / half_life)`; an infinite half-life gives
+//!   equal weights, and then the result is exactly the `N`-row price change `100 * (p_t /
+//!   p_{t-N} - 1)` up to rounding, because the log returns telescope.
+//! - [`AlphaWeights::Linear`]: `w_k = 1 - 0.5 * k / (N - 1)`.
+//! - An optional cap clips each log return to `[-cap, cap]` before weighting.
+//!
+//! Null rule: a window with any missing (non-finite) log return is NaN, and so is every row
+//! before the first full window (`t < N - 1`). Because the first log return of a price series
+//! is missing, in terms of prices this means: a null price makes the windows that need it
+//! null, and rows `t < N` of a price series are null.
+//!
+//! Cost is O(1) per row for either weighting, whatever `N`: the weighted sum is updated
+//! recursively as a return enters and one leaves, and rebuilt exactly from the window
+//! - at least once every `N` rows, so rounding drift never accumulates, and
+//! - whenever a leaving return makes the weighted sum of `|l|` in the window collapse below
+//!   `1e-3` of its (decayed) peak: a large value left, and its rounding residue would
+//!   otherwise dominate what remains.
+
+use super::KernelError;
+
+/// A window whose weighted `sum(|l|)` fell below this fraction of its peak since the last
+/// rebuild has lost too many digits to the subtractions that shrank it; it is rebuilt.
+const CANCELLATION_RATIO: f64 = 1e-3;
+
+/// How the `N` log returns of a window are weighted, by age `k` (0 for the newest).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AlphaWeights {
+    /// `w_k = 0.5 ** (k / half_life)`; `f64::INFINITY` means no decay (equal weights).
+    Exponential { half_life: f64 },
+    /// `w_k = 1 - 0.5 * k / (N - 1)`: the oldest return weighs half the newest.
+    Linear,
+}
+
+/// Validated options of a weighted alpha.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WeightedAlphaSpec {
+    window: usize,
+    weights: AlphaWeights,
+    cap: Option<f64>,
+}
+
+impl WeightedAlphaSpec {
+    /// `window` is `N`, at least 2; an exponential half-life must be positive (infinity
+    /// allowed); a cap must be positive and finite.
+    pub fn new(
+        window: usize,
+        weights: AlphaWeights,
+        cap: Option<f64>,
+    ) -> Result<Self, KernelError> {
+        if window < 2 {
+            return Err(KernelError::InvalidWindow(window));
+        }
+        if let AlphaWeights::Exponential { half_life } = weights {
+            // +inf (no decay) passes.
+            if half_life.is_nan() || half_life <= 0.0 {
+                return Err(KernelError::InvalidHalfLife {
+                    got: half_life.to_string(),
+                    infinite_allowed: true,
+                });
+            }
+        }
+        if let Some(c) = cap {
+            if !(c.is_finite() && c > 0.0) {
+                return Err(KernelError::InvalidCap(c.to_string()));
+            }
+        }
+        Ok(Self {
+            window,
+            weights,
+            cap,
+        })
+    }
+
+    /// The default half-life `N - 1`: the oldest return weighs half the newest.
+    pub fn default_half_life(window: usize) -> f64 {
+        window.saturating_sub(1) as f64
+    }
+
+    pub fn window(&self) -> usize {
+        self.window
+    }
+
+    pub fn weights(&self) -> AlphaWeights {
+        self.weights
+    }
+
+    pub fn cap(&self) -> Option<f64> {
+        self.cap
+    }
+
+    /// The raw weights `w_k`, `k = 0 .. N-1`.
+    pub fn weight_table(&self) -> Vec<f64> {
+        let n = self.window;
+        match self.weights {
+            AlphaWeights::Exponential { half_life } => {
+                (0..n).map(|k| (-(k as f64) / half_life).exp2()).collect()
+            }
+            AlphaWeights::Linear => {
+                let c = 0.5 / (n - 1) as f64;
+                (0..n).map(|k| 1.0 - c * k as f64).collect()
+            }
+        }
+    }
+
+    /// A log return as it enters the sums: missing becomes 0 (the window is null anyway),
+    /// and the cap clips.
+    #[inline(always)]
+    fn clean(&self, l: f64) -> f64 {
+        if !l.is_finite() {
+            0.0
+        } else if let Some(c) = self.cap {
+            l.clamp(-c, c)
+        } else {
+            l
+        }
+    }
+
+    /// `100 * (exp(N * weighted_sum / sum(w)) - 1)`.
+    #[inline(always)]
+    fn percent(&self, weighted_sum: f64, weight_sum: f64) -> f64 {
+        100.0 * (self.window as f64 * weighted_sum / weight_sum).exp_m1()
+    }
+}
+
+/// Log returns `ln(p_t / p_{t-1})` of a price series; the first row, and every row next to a
+/// missing or non-positive price, is NaN (missing).
+pub fn log_returns(prices: &[f64], out: &mut [f64]) -> Result<(), KernelError> {
+    if out.len() != prices.len() {
+        return Err(KernelError::LengthMismatch {
+            expected: prices.len(),
+            got: out.len(),
+            what: "the output buffer",
+        });
+    }
+    let valid = |p: f64| p.is_finite() && p > 0.0;
+    if let Some(o) = out.first_mut() {
+        *o = f64::NAN;
+    }
+    for (o, w) in out.iter_mut().skip(1).zip(prices.windows(2)) {
+        let (p0, p1) = (w[0], w[1]);
+        // ln_1p of the simple return keeps full relative precision for small moves.
+        *o = if valid(p0) && valid(p1) {
+            ((p1 - p0) / p0).ln_1p()
+        } else {
+            f64::NAN
+        };
+    }
+    Ok(())
+}
+
+/// `sum_k w_k v_{t-k}` over a window of `N` values, updated in O(1) per row.
+trait RunningSum {
+    /// Moves the window one row: `enter` comes in at age 0 and `leave` (age `N` now; 0 while
+    /// the window is filling) goes out.
+    fn step(&mut self, enter: f64, leave: f64);
+    /// Recomputes the sum from the window's values, newest first.
+    fn rebuild(&mut self, newest_first: impl Iterator<Item = f64>);
+    fn value(&self) -> f64;
+}
+
+/// Exponential weights: `S_t = d * S_{t-1} + v_t - d^N * v_{t-N}`.
+struct ExpSum<'a> {
+    d: f64,
+    d_n: f64,
+    table: &'a [f64],
+    s: f64,
+}
+
+impl RunningSum for ExpSum<'_> {
+    #[inline(always)]
+    fn step(&mut self, enter: f64, leave: f64) {
+        self.s = self.d * self.s + enter - self.d_n * leave;
+    }
+
+    fn rebuild(&mut self, newest_first: impl Iterator<Item = f64>) {
+        self.s = newest_first.zip(self.table).map(|(v, w)| w * v).sum();
+    }
+
+    #[inline(always)]
+    fn value(&self) -> f64 {
+        self.s
+    }
+}
+
+/// Linear weights `1 - c * k`: the plain sum `P_t = sum_k v_{t-k}` and the age-weighted sum
+/// `T_t = sum_k k * v_{t-k}`, with `T_t = T_{t-1} + P_{t-1} - N * v_{t-N}` (every value ages
+/// by one row, and the one leaving had age `N`) and `P_t = P_{t-1} + v_t - v_{t-N}`.
+struct LinSum {
+    n: f64,
+    c: f64,
+    p: f64,
+    t: f64,
+}
+
+impl RunningSum for LinSum {
+    #[inline(always)]
+    fn step(&mut self, enter: f64, leave: f64) {
+        self.t += self.p - self.n * leave;
+        self.p += enter - leave;
+    }
+
+    fn rebuild(&mut self, newest_first: impl Iterator<Item = f64>) {
+        let (mut p, mut t) = (0.0, 0.0);
+        for (k, v) in newest_first.enumerate() {
+            p += v;
+            t += k as f64 * v;
+        }
+        self.p = p;
+        self.t = t;
+    }
+
+    #[inline(always)]
+    fn value(&self) -> f64 {
+        self.p - self.c * self.t
+    }
+}
+
+/// The rolling loop shared by both weightings. `sums` runs on the cleaned log returns and
+/// `mags` on their absolute values; `peak_decay` is the factor by which one row shrinks the
+/// weight of every value already in the window (`d`, or 1 for linear weights).
+fn run<S: RunningSum>(
+    l: &[f64],
+    spec: &WeightedAlphaSpec,
+    out: &mut [f64],
+    mut sums: S,
+    mut mags: S,
+    peak_decay: f64,
+    weight_sum: f64,
+) {
+    let n = spec.window;
+    let mut missing = 0usize; // missing log returns inside the window
+    let mut since_rebuild = 0usize;
+    let mut peak = 0.0f64;
+    for t in 0..l.len() {
+        let enter = l[t];
+        if !enter.is_finite() {
+            missing += 1;
+        }
+        let leave = match t.checked_sub(n) {
+            Some(s) => {
+                if !l[s].is_finite() {
+                    // Counted when it entered; saturating only to rule out a panic.
+                    missing = missing.saturating_sub(1);
+                }
+                spec.clean(l[s])
+            }
+            None => 0.0,
+        };
+        let enter = spec.clean(enter);
+        sums.step(enter, leave);
+        mags.step(enter.abs(), leave.abs());
+        since_rebuild += 1;
+        let mag = mags.value();
+        if since_rebuild >= n || (leave != 0.0 && (mag.is_nan() || mag < CANCELLATION_RATIO * peak))
+        {
+            let lo = (t + 1).saturating_sub(n);
+            let window = &l[lo..=t];
+            sums.rebuild(window.iter().rev().map(|&v| spec.clean(v)));
+            mags.rebuild(window.iter().rev().map(|&v| spec.clean(v).abs()));
+            since_rebuild = 0;
+            peak = mags.value();
+        } else {
+            peak = (peak * peak_decay).max(mag);
+        }
+        out[t] = if t + 1 < n || missing > 0 {
+            f64::NAN
+        } else {
+            spec.percent(sums.value(), weight_sum)
+        };
+    }
+}
+
+/// Rolling weighted alpha of the log returns `l` (in time order), one value per row, in
+/// percent. See the module docs for the definition and the null rule.
+pub fn weighted_alpha(
+    l: &[f64],
+    spec: &WeightedAlphaSpec,
+    out: &mut [f64],
+) -> Result<(), KernelError> {
+    if out.len() != l.len() {
+        return Err(KernelError::LengthMismatch {
+            expected: l.len(),
+            got: out.len(),
+            what: "the output buffer",
+        });
+    }
+    let n = spec.window;
+    let table = spec.weight_table();
+    let weight_sum: f64 = table.iter().sum();
+    match spec.weights {
+        AlphaWeights::Exponential { half_life } => {
+            let d = (-1.0 / half_life).exp2();
+            let d_n = (-(n as f64) / half_life).exp2();
+            let new = || ExpSum {
+                d,
+                d_n,
+                table: &table,
+                s: 0.0,
+            };
+            run(l, spec, out, new(), new(), d, weight_sum);
+        }
+        AlphaWeights::Linear => {
+            let new = || LinSum {
+                n: n as f64,
+                c: 0.5 / (n - 1) as f64,
+                p: 0.0,
+                t: 0.0,
+            };
+            run(l, spec, out, new(), new(), 1.0, weight_sum);
+        }
+    }
+    Ok(())
+}
+
+/// The weighted alpha of the last `N` rows of `l`: the value [`weighted_alpha`] writes at the
+/// last row, computed directly in O(N). NaN when `l` has fewer than `N` rows or a missing
+/// value among its last `N`. Meant for aggregations (one value per group).
+pub fn weighted_alpha_last(l: &[f64], spec: &WeightedAlphaSpec) -> f64 {
+    let n = spec.window;
+    let Some(lo) = l.len().checked_sub(n) else {
+        return f64::NAN;
+    };
+    let window = &l[lo..];
+    if window.iter().any(|v| !v.is_finite()) {
+        return f64::NAN;
+    }
+    let table = spec.weight_table();
+    let weight_sum: f64 = table.iter().sum();
+    let weighted: f64 = window
+        .iter()
+        .rev()
+        .zip(&table)
+        .map(|(&v, w)| w * spec.clean(v))
+        .sum();
+    spec.percent(weighted, weight_sum)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small deterministic pseudo-random stream, so the tests need no dependency.
+    fn lcg_series(seed: u64, len: usize, scale: f64) -> Vec<f64> {
+        let mut s = seed;
+        (0..len)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * scale
+            })
+            .collect()
+    }
+
+    /// The definition, evaluated from scratch at row `t` in O(N). Returns the value and the
+    /// scale of its rounding error, `100 * e^z * N * sum(w |l|) / sum(w)`: when the log returns
+    /// nearly cancel, no summation order can do better than a fraction of that.
+    fn brute_force(
+        l: &[f64],
+        t: usize,
+        n: usize,
+        weights: AlphaWeights,
+        cap: Option<f64>,
+    ) -> (f64, f64) {
+        if t + 1 < n || l[t + 1 - n..=t].iter().any(|v| !v.is_finite()) {
+            return (f64::NAN, 0.0);
+        }
+        let w: Vec<f64> = (0..n)
+            .map(|k| match weights {
+                AlphaWeights::Exponential { half_life } => 0.5f64.powf(k as f64 / half_life),
+                AlphaWeights::Linear => 1.0 - 0.5 * k as f64 / (n - 1) as f64,
+            })
+            .collect();
+        let total: f64 = w.iter().sum();
+        let v = |k: usize| {
+            let x = l[t - k];
+            cap.map_or(x, |c| x.max(-c).min(c))
+        };
+        let z: f64 = (0..n).map(|k| n as f64 * w[k] / total * v(k)).sum();
+        let mag: f64 = (0..n).map(|k| n as f64 * w[k] / total * v(k).abs()).sum();
+        (100.0 * z.exp_m1(), 100.0 * z.exp() * mag)
+    }
+
+    fn run(l: &[f64], spec: &WeightedAlphaSpec) -> Vec<f64> {
+        let mut out = vec![0.0; l.len()];
+        weighted_alpha(l, spec, &mut out).unwrap();
+        out
+    }
+
+    fn exp(half_life: f64) -> AlphaWeights {
+        AlphaWeights::Exponential { half_life }
+    }
+
+    /// Compares every row with the brute force, to `tol` relative to the value or to its
+    /// rounding scale, whichever is larger.
+    fn check_all(l: &[f64], n: usize, weights: AlphaWeights, cap: Option<f64>, tol: f64) {
+        let spec = WeightedAlphaSpec::new(n, weights, cap).unwrap();
+        let got = run(l, &spec);
+        for (t, &g) in got.iter().enumerate() {
+            let (want, scale) = brute_force(l, t, n, weights, cap);
+            let ok = if want.is_nan() {
+                g.is_nan()
+            } else if want.is_infinite() {
+                // A 300-log-point day overflows, as it should.
+                g == want
+            } else {
+                (g - want).abs() <= tol * want.abs().max(scale)
+            };
+            assert!(
+                ok,
+                "row {t} ({weights:?}, N {n}, cap {cap:?}): got {g}, expected {want}"
+            );
+        }
+    }
+
+    const WEIGHTINGS: [AlphaWeights; 5] = [
+        AlphaWeights::Exponential { half_life: 251.0 },
+        AlphaWeights::Exponential { half_life: 5.0 },
+        AlphaWeights::Exponential { half_life: 0.3 },
+        AlphaWeights::Exponential {
+            half_life: f64::INFINITY,
+        },
+        AlphaWeights::Linear,
+    ];
+
+    #[test]
+    fn every_row_matches_brute_force() {
+        let l = lcg_series(1, 2000, 0.04);
+        for weights in WEIGHTINGS {
+            for n in [2, 20, 252] {
+                check_all(&l, n, weights, None, 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn large_values_leave_no_trace() {
+        let mut l = lcg_series(2, 1500, 0.002);
+        l[100] = 5.0;
+        l[101] = -4.0;
+        l[700] = 300.0;
+        l[1300] = -700.0;
+        for v in &mut l[1000..1010] {
+            *v = 2.0;
+        }
+        for weights in WEIGHTINGS {
+            for n in [20, 252] {
+                check_all(&l, n, weights, None, 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn volatility_regime_change() {
+        // Calm after a turbulent stretch: the sums shrink 1e4-fold, by subtraction alone
+        // when there is no decay.
+        let mut l = lcg_series(3, 1200, 0.5);
+        for v in &mut l[400..] {
+            *v *= 1e-4;
+        }
+        for weights in WEIGHTINGS {
+            check_all(&l, 60, weights, None, 1e-12);
+        }
+    }
+
+    #[test]
+    fn missing_values_null_their_windows() {
+        let mut l = lcg_series(4, 800, 0.03);
+        l[0] = f64::NAN;
+        l[50] = f64::NAN;
+        l[300] = f64::INFINITY;
+        l[301] = f64::NEG_INFINITY;
+        for v in &mut l[500..520] {
+            *v = f64::NAN;
+        }
+        for weights in WEIGHTINGS {
+            check_all(&l, 40, weights, None, 1e-12);
+        }
+        let spec = WeightedAlphaSpec::new(40, exp(39.0), None).unwrap();
+        let got = run(&l, &spec);
+        assert!(got[50..90].iter().all(|v| v.is_nan()));
+        assert!(got[90].is_finite());
+    }
+
+    #[test]
+    fn cap_clips_each_log_return() {
+        let mut l = lcg_series(5, 600, 0.1);
+        l[200] = 3.0;
+        l[201] = -2.5;
+        for weights in WEIGHTINGS {
+            check_all(&l, 30, weights, Some(0.04), 1e-12);
+        }
+        // Every return beyond the cap: the weighted sum is the cap itself.
+        let l = vec![0.5; 10];
+        let spec = WeightedAlphaSpec::new(5, exp(2.0), Some(0.01)).unwrap();
+        let got = run(&l, &spec);
+        let want = 100.0 * (5.0f64 * 0.01).exp_m1();
+        assert!((got[9] - want).abs() <= 1e-12 * want);
+    }
+
+    #[test]
+    fn no_decay_is_the_price_change() {
+        let steps = lcg_series(6, 3000, 0.03);
+        let mut prices = vec![50.0];
+        for s in &steps {
+            let p = prices[prices.len() - 1] * (1.0 + s);
+            prices.push(p);
+        }
+        let mut l = vec![0.0; prices.len()];
+        log_returns(&prices, &mut l).unwrap();
+        let n = 252;
+        let spec = WeightedAlphaSpec::new(n, exp(f64::INFINITY), None).unwrap();
+        let got = run(&l, &spec);
+        for t in 0..prices.len() {
+            if t < n {
+                assert!(got[t].is_nan(), "row {t} has no full window");
+            } else {
+                let want = 100.0 * (prices[t] / prices[t - n] - 1.0);
+                assert!(
+                    (got[t] - want).abs() <= 1e-12 * want.abs().max(100.0),
+                    "row {t}: got {}, expected {want}",
+                    got[t]
+                );
+            }
+        }
+    }
+
+    /// A 253-price path over 252 returns that doubles during `doubling` (a range of return
+    /// indices) and is flat elsewhere.
+    fn doubling_path(doubling: std::ops::Range<usize>) -> Vec<f64> {
+        let step = 2f64.powf(1.0 / doubling.len() as f64);
+        let mut prices = vec![10.0];
+        for i in 0..252 {
+            let p = prices[i] * if doubling.contains(&i) { step } else { 1.0 };
+            prices.push(p);
+        }
+        prices
+    }
+
+    #[test]
+    fn recent_doubling_beats_early_doubling() {
+        let n = 252;
+        let late = doubling_path(189..252);
+        let early = doubling_path(0..63);
+        let specs = [
+            WeightedAlphaSpec::new(n, exp(WeightedAlphaSpec::default_half_life(n)), None),
+            WeightedAlphaSpec::new(n, AlphaWeights::Linear, None),
+        ];
+        for spec in specs {
+            let spec = spec.unwrap();
+            let score = |prices: &[f64]| {
+                let mut l = vec![0.0; prices.len()];
+                log_returns(prices, &mut l).unwrap();
+                let rolled = run(&l, &spec);
+                let last = weighted_alpha_last(&l, &spec);
+                assert!((rolled[252] - last).abs() <= 1e-12 * last.abs());
+                last
+            };
+            let (a, b) = (score(&late), score(&early));
+            assert!(
+                a > 100.0,
+                "late doubling scores {a} with {:?}",
+                spec.weights()
+            );
+            assert!(
+                b < 100.0,
+                "early doubling scores {b} with {:?}",
+                spec.weights()
+            );
+        }
+        // Without decay both are exactly the doubling.
+        let flat = WeightedAlphaSpec::new(n, exp(f64::INFINITY), None).unwrap();
+        for prices in [late, early] {
+            let mut l = vec![0.0; prices.len()];
+            log_returns(&prices, &mut l).unwrap();
+            assert!((weighted_alpha_last(&l, &flat) - 100.0).abs() < 1e-11);
+        }
+    }
+
+    #[test]
+    fn last_row_helper_matches_rolling() {
+        let mut l = lcg_series(7, 300, 0.03);
+        l[10] = f64::NAN;
+        for weights in WEIGHTINGS {
+            let spec = WeightedAlphaSpec::new(50, weights, Some(0.05)).unwrap();
+            let rolled = run(&l, &spec);
+            for end in [30, 55, 60, 61, 200, 300] {
+                let got = weighted_alpha_last(&l[..end], &spec);
+                let want = rolled[end - 1];
+                assert!(
+                    (got.is_nan() && want.is_nan()) || (got - want).abs() <= 1e-12 * want.abs(),
+                    "end {end}: {got} vs {want}"
+                );
+            }
+        }
+        let spec = WeightedAlphaSpec::new(5, AlphaWeights::Linear, None).unwrap();
+        assert!(weighted_alpha_last(&[], &spec).is_nan());
+    }
+
+    #[test]
+    fn log_returns_of_prices() {
+        let prices = [100.0, 110.0, f64::NAN, 121.0, 0.0, 50.0, 55.0];
+        let mut l = [0.0; 7];
+        log_returns(&prices, &mut l).unwrap();
+        assert!(l[0].is_nan());
+        assert!((l[1] - (1.1f64).ln()).abs() < 1e-16);
+        assert!(l[2].is_nan() && l[3].is_nan() && l[4].is_nan() && l[5].is_nan());
+        assert!((l[6] - (1.1f64).ln()).abs() < 1e-16);
+        assert!(log_returns(&prices, &mut [0.0; 3]).is_err());
+        log_returns(&[], &mut []).unwrap();
+    }
+
+    #[test]
+    fn rejects_bad_options() {
+        assert_eq!(
+            WeightedAlphaSpec::new(1, AlphaWeights::Linear, None),
+            Err(KernelError::InvalidWindow(1))
+        );
+        for hl in [0.0, -3.0, f64::NAN, f64::NEG_INFINITY] {
+            let err = WeightedAlphaSpec::new(10, exp(hl), None).unwrap_err();
+            assert!(matches!(err, KernelError::InvalidHalfLife { .. }), "{hl}");
+        }
+        assert_eq!(
+            WeightedAlphaSpec::new(10, exp(-1.0), None)
+                .unwrap_err()
+                .to_string(),
+            "half_life must be a positive number of rows (or infinity for no decay), got -1"
+        );
+        for cap in [0.0, -0.1, f64::NAN, f64::INFINITY] {
+            assert!(matches!(
+                WeightedAlphaSpec::new(10, AlphaWeights::Linear, Some(cap)),
+                Err(KernelError::InvalidCap(_))
+            ));
+        }
+        assert!(WeightedAlphaSpec::new(10, exp(f64::INFINITY), Some(0.2)).is_ok());
+        let spec = WeightedAlphaSpec::new(3, AlphaWeights::Linear, None).unwrap();
+        assert!(weighted_alpha(&[0.1, 0.2], &spec, &mut [0.0]).is_err());
+        weighted_alpha(&[], &spec, &mut []).unwrap();
+    }
+}
