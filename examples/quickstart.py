@@ -24,9 +24,7 @@ def load_returns() -> pl.DataFrame:
     market = index.select("Date", market=pl.col("SP500").pct_change())
     # The annual 3-month yield as a daily rate; dates without a quote stay null and are
     # left out of the fits.
-    rf = treasury.select(
-        pl.col("Date").cast(pl.Date), rf=(1 + pl.col("yield_3m")) ** (1 / 252) - 1
-    )
+    rf = treasury.select(pl.col("Date").cast(pl.Date), rf=(1 + pl.col("yield_3m")) ** (1 / 252) - 1)
     return (
         prices.sort("ticker", "Date")
         .with_columns(ret=pl.col("close").pct_change().over("ticker"))

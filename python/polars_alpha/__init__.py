@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from polars_alpha._internal import __version__
-from polars_alpha.regression import rolling_alpha, rolling_alpha_beta, rolling_beta
+from polars_alpha.momentum import last_weighted_alpha, weighted_alpha
+from polars_alpha.regression import (
+    RISKMETRICS_HALF_LIFE,
+    ewm_alpha_beta,
+    riskmetrics_alpha_beta,
+    rolling_alpha,
+    rolling_alpha_beta,
+    rolling_beta,
+)
 
 __all__ = [
+    "RISKMETRICS_HALF_LIFE",
     "__version__",
+    "ewm_alpha_beta",
+    "last_weighted_alpha",
+    "riskmetrics_alpha_beta",
     "rolling_alpha",
     "rolling_alpha_beta",
     "rolling_beta",
+    "weighted_alpha",
 ]

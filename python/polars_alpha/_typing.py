@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Union
+from typing import TypeAlias
 
 import polars as pl
 
 #: A column name, an expression or a Series: anything that names an input column.
-IntoExprColumn = Union[pl.Expr, str, pl.Series]
+IntoExprColumn: TypeAlias = "pl.Expr | str | pl.Series"

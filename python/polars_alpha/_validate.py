@@ -40,6 +40,52 @@ def window_and_min_periods(window: object, min_periods: object) -> tuple[int, in
     return window, min_periods
 
 
+def expanding_min_periods(min_periods: object) -> int:
+    """Validate the minimum row count of an expanding (all-history) fit; default 2."""
+    if min_periods is None:
+        return 2
+    if isinstance(min_periods, bool) or not isinstance(min_periods, Integral):
+        msg = f"`min_periods` must be an integer or None, got {min_periods!r}"
+        raise TypeError(msg)
+    if int(min_periods) < 2:
+        msg = f"`min_periods` must be at least 2 (two points fit a line), got {min_periods}"
+        raise ValueError(msg)
+    return int(min_periods)
+
+
+def half_life(value: object, *, allow_infinite: bool) -> float:
+    """Validate a half-life in rows: positive, not NaN, finite unless allowed."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        msg = f"`half_life` must be a positive number of rows, got {value!r}"
+        raise TypeError(msg)
+    rate = float(value)
+    if math.isnan(rate) or rate <= 0 or (math.isinf(rate) and not allow_infinite):
+        fix = " (or float('inf') for no decay)" if allow_infinite else ""
+        msg = f"`half_life` must be a positive number of rows{fix}, got {rate}"
+        raise ValueError(msg)
+    return rate
+
+
+def positive(value: object, argument: str, *, fix: str) -> float:
+    """Validate a positive finite number."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        msg = f"`{argument}` must be a positive number ({fix}), got {value!r}"
+        raise TypeError(msg)
+    number = float(value)
+    if not (math.isfinite(number) and number > 0):
+        msg = f"`{argument}` must be a positive finite number ({fix}), got {number}"
+        raise ValueError(msg)
+    return number
+
+
+def flag(value: object, argument: str) -> bool:
+    """Accept only a real bool for an on/off option."""
+    if not isinstance(value, bool):
+        msg = f"`{argument}` must be True or False, got {value!r}"
+        raise TypeError(msg)
+    return value
+
+
 def column(value: object, argument: str) -> IntoExprColumn:
     """Accept a column name, an expression or a Series; name the argument otherwise."""
     if isinstance(value, (str, pl.Expr, pl.Series)):

@@ -1,7 +1,12 @@
-"""Rolling single-index (CAPM) regressions of an asset's returns on a market's returns."""
+"""Single-index (CAPM) regressions of an asset's returns on a market's returns.
+
+Rolling ordinary least squares (:func:`rolling_alpha_beta`, :func:`rolling_alpha`,
+:func:`rolling_beta`) and exponentially weighted least squares (:func:`ewm_alpha_beta`).
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import polars as pl
@@ -10,7 +15,17 @@ from polars_alpha import _validate
 from polars_alpha._plugin import call_plugin
 from polars_alpha._typing import IntoExprColumn
 
-__all__ = ["rolling_alpha", "rolling_alpha_beta", "rolling_beta"]
+__all__ = [
+    "RISKMETRICS_HALF_LIFE",
+    "ewm_alpha_beta",
+    "riskmetrics_alpha_beta",
+    "rolling_alpha",
+    "rolling_alpha_beta",
+    "rolling_beta",
+]
+
+#: Half-life in rows of RiskMetrics' daily decay factor 0.94: ``ln 0.5 / ln 0.94`` (~11.2).
+RISKMETRICS_HALF_LIFE = math.log(0.5) / math.log(0.94)
 
 
 def _rolling_call(
@@ -18,12 +33,16 @@ def _rolling_call(
     asset: IntoExprColumn,
     market: IntoExprColumn,
     *,
-    window: int,
+    window: int | None,
     min_periods: int | None,
     risk_free: float | IntoExprColumn | None,
     by: IntoExprColumn | None,
+    **extra: Any,
 ) -> pl.Expr:
-    window, min_periods = _validate.window_and_min_periods(window, min_periods)
+    if window is None:
+        min_periods = _validate.expanding_min_periods(min_periods)
+    else:
+        window, min_periods = _validate.window_and_min_periods(window, min_periods)
     args: list[IntoExprColumn] = [
         _validate.column(asset, "asset"),
         _validate.column(market, "market"),
@@ -39,6 +58,7 @@ def _rolling_call(
         "risk_free": rate,
         "risk_free_column": rate_column is not None,
         "by": by is not None,
+        **extra,
     }
     return call_plugin(function_name, args, kwargs)
 
@@ -47,7 +67,7 @@ def rolling_alpha_beta(
     asset: IntoExprColumn,
     market: IntoExprColumn,
     *,
-    window: int = 252,
+    window: int | None = 252,
     min_periods: int | None = None,
     risk_free: float | IntoExprColumn | None = None,
     by: IntoExprColumn | None = None,
@@ -65,9 +85,11 @@ def rolling_alpha_beta(
         Simple per-period returns of the market (benchmark), same length as ``asset``.
     window
         Number of trailing rows in each fit (at least 2). 252 is one year of daily data.
+        ``None`` fits every row so far (an expanding fit, exact at every row).
     min_periods
         Fewest usable rows a window needs to produce a result (2 to ``window``).
-        Defaults to ``window``, as in Polars' ``rolling_*`` functions.
+        Defaults to ``window``, as in Polars' ``rolling_*`` functions, or 2 for an
+        expanding fit.
     risk_free
         Per-period risk-free rate, subtracted from both returns: a number, a column name or
         an expression. With it, ``alpha`` is Jensen's alpha. ``None`` means zero.
@@ -109,7 +131,8 @@ def rolling_alpha_beta(
     ...     }
     ... )
     >>> out = df.select(pa.rolling_alpha_beta("stock", "index", window=4).alias("fit"))
-    >>> out.unnest("fit").select("alpha", "beta", "r2", "n").with_columns(pl.col(pl.Float64).round(4))
+    >>> table = out.unnest("fit").select("alpha", "beta", "r2", "n")
+    >>> table.with_columns(pl.col(pl.Float64).round(4))
     shape: (6, 4)
     ┌─────────┬────────┬────────┬─────┐
     │ alpha   ┆ beta   ┆ r2     ┆ n   │
@@ -119,9 +142,9 @@ def rolling_alpha_beta(
     │ null    ┆ null   ┆ null   ┆ 1   │
     │ null    ┆ null   ┆ null   ┆ 2   │
     │ null    ┆ null   ┆ null   ┆ 3   │
-    │ -0.0005 ┆ 1.3    ┆ 0.9918 ┆ 4   │
-    │ -0.0005 ┆ 1.2706 ┆ 0.9975 ┆ 4   │
-    │ -0.0003 ┆ 1.3158 ┆ 0.9946 ┆ 4   │
+    │ -0.0001 ┆ 1.2584 ┆ 0.9651 ┆ 4   │
+    │ -0.0002 ┆ 1.2739 ┆ 0.9758 ┆ 4   │
+    │ 0.0004  ┆ 1.2784 ┆ 0.9876 ┆ 4   │
     └─────────┴────────┴────────┴─────┘
     """
     return _rolling_call(
@@ -139,7 +162,7 @@ def rolling_beta(
     asset: IntoExprColumn,
     market: IntoExprColumn,
     *,
-    window: int = 252,
+    window: int | None = 252,
     min_periods: int | None = None,
     risk_free: float | IntoExprColumn | None = None,
     by: IntoExprColumn | None = None,
@@ -155,9 +178,10 @@ def rolling_beta(
     market
         Simple per-period returns of the market.
     window
-        Number of trailing rows in each fit (at least 2).
+        Number of trailing rows in each fit (at least 2), or ``None`` for an expanding fit.
     min_periods
-        Fewest usable rows a window needs (2 to ``window``); defaults to ``window``.
+        Fewest usable rows a window needs (2 to ``window``); defaults to ``window``, or 2
+        for an expanding fit.
     risk_free
         Per-period risk-free rate: a number, a column name or an expression.
     by
@@ -187,18 +211,18 @@ def rolling_beta(
     ... )
     >>> df.with_columns(beta=pa.rolling_beta("ret", "mkt", window=3, by="ticker"))
     shape: (6, 4)
-    ┌────────┬───────┬───────┬──────────┐
-    │ ticker ┆ ret   ┆ mkt   ┆ beta     │
-    │ ---    ┆ ---   ┆ ---   ┆ ---      │
-    │ str    ┆ f64   ┆ f64   ┆ f64      │
-    ╞════════╪═══════╪═══════╪══════════╡
-    │ A      ┆ 0.01  ┆ 0.01  ┆ null     │
-    │ A      ┆ 0.02  ┆ 0.015 ┆ null     │
-    │ A      ┆ -0.01 ┆ -0.005┆ 1.5      │
-    │ B      ┆ 0.03  ┆ 0.02  ┆ null     │
-    │ B      ┆ 0.01  ┆ 0.0   ┆ null     │
-    │ B      ┆ 0.02  ┆ 0.01  ┆ 1.0      │
-    └────────┴───────┴───────┴──────────┘
+    ┌────────┬───────┬────────┬──────────┐
+    │ ticker ┆ ret   ┆ mkt    ┆ beta     │
+    │ ---    ┆ ---   ┆ ---    ┆ ---      │
+    │ str    ┆ f64   ┆ f64    ┆ f64      │
+    ╞════════╪═══════╪════════╪══════════╡
+    │ A      ┆ 0.01  ┆ 0.01   ┆ null     │
+    │ A      ┆ 0.02  ┆ 0.015  ┆ null     │
+    │ A      ┆ -0.01 ┆ -0.005 ┆ 1.461538 │
+    │ B      ┆ 0.03  ┆ 0.02   ┆ null     │
+    │ B      ┆ 0.01  ┆ 0.0    ┆ null     │
+    │ B      ┆ 0.02  ┆ 0.01   ┆ 1.0      │
+    └────────┴───────┴────────┴──────────┘
     """
     return _rolling_call(
         "rolling_beta",
@@ -215,7 +239,7 @@ def rolling_alpha(
     asset: IntoExprColumn,
     market: IntoExprColumn,
     *,
-    window: int = 252,
+    window: int | None = 252,
     min_periods: int | None = None,
     risk_free: float | IntoExprColumn | None = None,
     by: IntoExprColumn | None = None,
@@ -231,9 +255,10 @@ def rolling_alpha(
     market
         Simple per-period returns of the market.
     window
-        Number of trailing rows in each fit (at least 2).
+        Number of trailing rows in each fit (at least 2), or ``None`` for an expanding fit.
     min_periods
-        Fewest usable rows a window needs (2 to ``window``); defaults to ``window``.
+        Fewest usable rows a window needs (2 to ``window``); defaults to ``window``, or 2
+        for an expanding fit.
     risk_free
         Per-period risk-free rate: a number, a column name or an expression.
     by
@@ -274,4 +299,183 @@ def rolling_alpha(
         min_periods=min_periods,
         risk_free=risk_free,
         by=by,
+    )
+
+
+def ewm_alpha_beta(
+    asset: IntoExprColumn,
+    market: IntoExprColumn,
+    *,
+    half_life: float = 63.0,
+    window: int | None = 252,
+    min_periods: int | None = None,
+    risk_free: float | IntoExprColumn | None = None,
+    by: IntoExprColumn | None = None,
+    zero_mean: bool = False,
+) -> pl.Expr:
+    """Exponentially weighted CAPM regression: alpha and beta that forget the past smoothly.
+
+    At each row, fits ``asset - rf = alpha + beta * (market - rf) + e`` by weighted least
+    squares, weighting the row of age ``a`` (0 for the current row) by ``0.5 ** (a / half_life)``.
+    The defaults (half-life 63 over 252 rows) are Barra's USE4 convention; see
+    :func:`riskmetrics_alpha_beta` for RiskMetrics'.
+
+    Parameters
+    ----------
+    asset
+        Simple per-period returns of the asset: a column name or an expression.
+    market
+        Simple per-period returns of the market, same length as ``asset``.
+    half_life
+        Age, in rows, at which a row weighs half the current one. Positive and finite.
+    window
+        Number of trailing rows in each fit (at least 2), or ``None`` for all history.
+    min_periods
+        Fewest usable rows a fit needs: 2 to ``window``; defaults to ``window``, or 2 when
+        ``window`` is None.
+    risk_free
+        Per-period risk-free rate: a number, a column name or an expression.
+    by
+        A key column (the ticker); equals ``.over(by)``, computed in parallel.
+    zero_mean
+        Fit the line through the origin (no intercept), RiskMetrics' own convention: then
+        ``alpha`` is 0 and ``alpha_se``/``alpha_t`` are null, ``r2`` is the uncentered R²
+        and the residual variance divides by ``n - 1``, as statsmodels ``WLS`` without a
+        constant.
+
+    Returns
+    -------
+    pl.Expr
+        A Struct with the fields of :func:`rolling_alpha_beta`: ``alpha, beta, r2,
+        resid_std, alpha_se, beta_se, alpha_t, beta_t`` (Float64) and ``n`` (UInt32).
+
+    Notes
+    -----
+    With weights ``w``, ``W = sum(w)``, weighted means ``mean(x) = sum(w x) / W`` and weighted
+    co-moments ``Sxx = sum(w (x - mean x)^2)``, ``Sxy``, ``Syy``: ``beta = Sxy / Sxx``,
+    ``alpha = mean(y) - beta * mean(x)``, ``r2 = Sxy^2 / (Sxx * Syy)``. The standard errors
+    are those of statsmodels ``WLS(y, add_constant(x), weights=w)``: ``s2 = sum(w e^2) /
+    (n - 2)``, ``beta_se = sqrt(s2 / Sxx)``, ``alpha_se = sqrt(s2 (1/W + mean(x)^2 / Sxx))``,
+    and ``resid_std = sqrt(s2)`` is the residual spread of a row of weight 1.
+
+    Rows with a null, NaN or infinite input are left out of the fit but still age (age is
+    counted in rows). ``n`` counts the usable rows in the window. Other null rules as in
+    :func:`rolling_alpha_beta`. Each row costs O(1): decayed sums are updated as rows enter
+    and leave, and rebuilt exactly every ``window`` rows and when cancellation shows.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> df = pl.DataFrame(
+    ...     {
+    ...         "stock": [0.010, -0.004, 0.012, 0.003, -0.008, 0.015],
+    ...         "index": [0.008, -0.002, 0.010, 0.001, -0.006, 0.011],
+    ...     }
+    ... )
+    >>> fit = pa.ewm_alpha_beta("stock", "index", half_life=2.0, window=None, min_periods=3)
+    >>> df.select(fit.struct.field("beta").round(4))
+    shape: (6, 1)
+    ┌────────┐
+    │ beta   │
+    │ ---    │
+    │ f64    │
+    ╞════════╡
+    │ null   │
+    │ null   │
+    │ 1.3455 │
+    │ 1.202  │
+    │ 1.2771 │
+    │ 1.3236 │
+    └────────┘
+    """
+    return _rolling_call(
+        "ewm_alpha_beta",
+        asset,
+        market,
+        window=window,
+        min_periods=min_periods,
+        risk_free=risk_free,
+        by=by,
+        half_life=_validate.half_life(half_life, allow_infinite=False),
+        zero_mean=_validate.flag(zero_mean, "zero_mean"),
+    )
+
+
+def riskmetrics_alpha_beta(
+    asset: IntoExprColumn,
+    market: IntoExprColumn,
+    *,
+    decay: float = 0.94,
+    min_periods: int | None = None,
+    risk_free: float | IntoExprColumn | None = None,
+    by: IntoExprColumn | None = None,
+    zero_mean: bool = False,
+) -> pl.Expr:
+    """RiskMetrics-style EW regression: decay factor λ (0.94 daily) over all history.
+
+    The preset of :func:`ewm_alpha_beta` with ``half_life = ln 0.5 / ln decay`` and
+    ``window=None``. RiskMetrics itself fits through the origin (``zero_mean=True``);
+    the default keeps an intercept so that ``alpha`` is estimated.
+
+    Parameters
+    ----------
+    asset
+        Simple per-period returns of the asset.
+    market
+        Simple per-period returns of the market.
+    decay
+        The weight ratio λ of consecutive rows, strictly between 0 and 1.
+    min_periods
+        Fewest usable rows a fit needs (at least 2); defaults to 2.
+    risk_free
+        Per-period risk-free rate: a number, a column name or an expression.
+    by
+        A key column (the ticker); equals ``.over(by)``.
+    zero_mean
+        Fit through the origin, as RiskMetrics does.
+
+    Returns
+    -------
+    pl.Expr
+        The Struct of :func:`ewm_alpha_beta`.
+
+    Notes
+    -----
+    Weights ``decay ** age``; everything else as in :func:`ewm_alpha_beta` with
+    ``window=None``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> df = pl.DataFrame(
+    ...     {"stock": [0.01, -0.02, 0.015, 0.0], "index": [0.005, -0.01, 0.01, 0.001]}
+    ... )
+    >>> fit = pa.riskmetrics_alpha_beta("stock", "index", zero_mean=True)
+    >>> df.select(fit.struct.field("alpha", "beta").round(4))
+    shape: (4, 2)
+    ┌───────┬────────┐
+    │ alpha ┆ beta   │
+    │ ---   ┆ ---    │
+    │ f64   ┆ f64    │
+    ╞═══════╪════════╡
+    │ null  ┆ null   │
+    │ 0.0   ┆ 2.0    │
+    │ 0.0   ┆ 1.7686 │
+    │ 0.0   ┆ 1.76   │
+    └───────┴────────┘
+    """
+    if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 < decay < 1:
+        msg = f"`decay` must be strictly between 0 and 1 (0.94 for daily data), got {decay!r}"
+        raise ValueError(msg)
+    return ewm_alpha_beta(
+        asset,
+        market,
+        half_life=math.log(0.5) / math.log(decay),
+        window=None,
+        min_periods=min_periods,
+        risk_free=risk_free,
+        by=by,
+        zero_mean=zero_mean,
     )

@@ -50,14 +50,14 @@ impl Panel {
                     order.extend_from_slice(rows.as_slice());
                     segments.push(start..order.len());
                 }
-            },
+            }
             GroupsType::Slice { groups, .. } => {
                 for [first, count] in groups.iter().copied() {
                     let start = order.len();
                     order.extend(first..first + count);
                     segments.push(start..order.len());
                 }
-            },
+            }
         }
         Ok(Self {
             order: Some(order),
@@ -87,7 +87,7 @@ impl Panel {
                     out[row as usize] = v;
                 }
                 out
-            },
+            }
         }
     }
 

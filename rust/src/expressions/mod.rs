@@ -2,4 +2,5 @@
 //! The numbers come from `crate::kernels`; nothing here computes a statistic.
 
 pub mod common;
+pub mod momentum;
 pub mod rolling;

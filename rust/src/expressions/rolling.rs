@@ -1,14 +1,17 @@
-//! Bindings of the rolling single-index regression: `rolling_alpha_beta` and its
-//! single-field forms `rolling_alpha` and `rolling_beta`.
+//! Bindings of the rolling single-index regressions: `rolling_alpha_beta` with its
+//! single-field forms `rolling_alpha` and `rolling_beta`, and the exponentially weighted
+//! `ewm_alpha_beta`. They share input handling, panels and the output struct.
 
 use polars::prelude::*;
 use pyo3_polars::derive::polars_expr;
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use super::common::{finite_or_null, kernel_err, to_float, values_with_nan, check_numeric};
+use super::common::{check_numeric, finite_or_null, kernel_err, to_float, values_with_nan};
+use crate::kernels::ewm_ols::{rolling_ewm_ols, EwmSpec};
 use crate::kernels::rolling_ols::{rolling_simple_ols, SimpleFitColumns};
 use crate::kernels::window::{Window, WindowSpec};
+use crate::kernels::KernelError;
 use crate::panel::Panel;
 
 /// The float fields of the regression struct, in output order; `n` follows them.
@@ -35,6 +38,12 @@ pub struct RollingKwargs {
     /// Inputs are `asset, market[, risk_free][, by]`; these say which optional ones follow.
     pub risk_free_column: bool,
     pub by: bool,
+    /// Exponential weighting (only `ewm_alpha_beta`): half-life in rows.
+    #[serde(default)]
+    pub half_life: Option<f64>,
+    /// Exponential weighting: fit through the origin (RiskMetrics' convention).
+    #[serde(default)]
+    pub zero_mean: bool,
 }
 
 impl RollingKwargs {
@@ -44,6 +53,11 @@ impl RollingKwargs {
             None => Window::Expanding,
         };
         WindowSpec::new(window, self.min_periods).map_err(kernel_err)
+    }
+
+    fn ewm_spec(&self) -> PolarsResult<EwmSpec> {
+        let half_life = self.half_life.unwrap_or(f64::NAN);
+        EwmSpec::new(self.spec()?, half_life, self.zero_mean).map_err(kernel_err)
     }
 
     /// Argument name of each input position, for error messages.
@@ -119,14 +133,14 @@ fn excess_returns(inputs: &[Series], kwargs: &RollingKwargs) -> PolarsResult<(Ve
                 asset.iter().map(|a| a - r).collect(),
                 market.iter().map(|m| m - r).collect(),
             )
-        },
+        }
         Some(rf) => {
             let rf = values_with_nan(rf);
             (
                 asset.iter().zip(rf.iter()).map(|(a, r)| a - r).collect(),
                 market.iter().zip(rf.iter()).map(|(m, r)| m - r).collect(),
             )
-        },
+        }
     };
     Ok((y, x))
 }
@@ -150,13 +164,17 @@ struct RollingResult {
     n: Option<Vec<u32>>,
 }
 
-fn run_rolling(
+/// Runs `kernel(x, y, columns)` on every segment of the panel, in parallel.
+fn run_rolling<K>(
     inputs: &[Series],
     kwargs: &RollingKwargs,
     wanted: [bool; 8],
     want_n: bool,
-) -> PolarsResult<RollingResult> {
-    let spec = kwargs.spec()?;
+    kernel: K,
+) -> PolarsResult<RollingResult>
+where
+    K: Fn(&[f64], &[f64], &mut SimpleFitColumns<'_>) -> Result<(), KernelError> + Sync,
+{
     let (y, x) = excess_returns(inputs, kwargs)?;
     let len = y.len();
     let panel = panel_for(inputs, kwargs, len)?;
@@ -190,9 +208,7 @@ fn run_rolling(
             jobs.push((range.clone(), columns));
         }
         jobs.into_par_iter()
-            .try_for_each(|(range, mut columns)| {
-                rolling_simple_ols(&x[range.clone()], &y[range], &spec, &mut columns)
-            })
+            .try_for_each(|(range, mut columns)| kernel(&x[range.clone()], &y[range], &mut columns))
             .map_err(kernel_err)?;
     }
     Ok(RollingResult {
@@ -204,11 +220,9 @@ fn run_rolling(
     })
 }
 
-#[polars_expr(output_type_func_with_kwargs=struct_output)]
-fn rolling_alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> {
+fn into_struct(inputs: &[Series], result: RollingResult) -> PolarsResult<Series> {
     let name = inputs[0].name().clone();
     let len = inputs[0].len();
-    let result = run_rolling(inputs, &kwargs, [true; 8], true)?;
     let mut columns: Vec<Series> = Vec::with_capacity(9);
     for (field, values) in FIT_FIELDS.iter().zip(result.floats) {
         columns.push(finite_or_null(field, values.unwrap_or_default()));
@@ -217,10 +231,31 @@ fn rolling_alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<
     Ok(StructChunked::from_series(name, len, columns.iter())?.into_series())
 }
 
+#[polars_expr(output_type_func_with_kwargs=struct_output)]
+fn rolling_alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> {
+    let spec = kwargs.spec()?;
+    let result = run_rolling(inputs, &kwargs, [true; 8], true, |x, y, out| {
+        rolling_simple_ols(x, y, &spec, out)
+    })?;
+    into_struct(inputs, result)
+}
+
+#[polars_expr(output_type_func_with_kwargs=struct_output)]
+fn ewm_alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> {
+    let spec = kwargs.ewm_spec()?;
+    let result = run_rolling(inputs, &kwargs, [true; 8], true, |x, y, out| {
+        rolling_ewm_ols(x, y, &spec, out)
+    })?;
+    into_struct(inputs, result)
+}
+
 fn single_field(inputs: &[Series], kwargs: &RollingKwargs, index: usize) -> PolarsResult<Series> {
+    let spec = kwargs.spec()?;
     let mut wanted = [false; 8];
     wanted[index] = true;
-    let mut result = run_rolling(inputs, kwargs, wanted, false)?;
+    let mut result = run_rolling(inputs, kwargs, wanted, false, |x, y, out| {
+        rolling_simple_ols(x, y, &spec, out)
+    })?;
     let values = result.floats[index].take().unwrap_or_default();
     Ok(finite_or_null(inputs[0].name(), values))
 }

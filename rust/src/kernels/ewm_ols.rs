@@ -335,20 +335,6 @@ impl Peaks {
     }
 }
 
-fn empty_fit(n: usize) -> SimpleFit {
-    SimpleFit {
-        alpha: f64::NAN,
-        beta: f64::NAN,
-        r2: f64::NAN,
-        resid_std: f64::NAN,
-        alpha_se: f64::NAN,
-        beta_se: f64::NAN,
-        alpha_t: f64::NAN,
-        beta_t: f64::NAN,
-        n,
-    }
-}
-
 /// Fits the weighted regression described by `m`. `direct_ssr(cx, cy, beta)` must return
 /// `sum(w * ((y - cy) - beta * (x - cx))^2)` over the fit's usable rows, with the weights of
 /// `m`; it is called only for a near-perfect fit, where the moments cancel.
@@ -372,7 +358,7 @@ pub fn fit_from_weighted_moments(
     direct_ssr: impl FnOnce(f64, f64, f64) -> f64,
 ) -> SimpleFit {
     let n = m.n;
-    let mut fit = empty_fit(n);
+    let mut fit = SimpleFit::empty(n);
     if n < min_periods || n < 2 || m.weight.is_nan() || m.weight <= 0.0 {
         return fit;
     }
@@ -469,59 +455,6 @@ fn weighted_ssr(
     ssr
 }
 
-fn check_len(out: &SimpleFitColumns<'_>, len: usize) -> Result<(), KernelError> {
-    let lens = [
-        out.alpha.as_ref().map(|s| s.len()),
-        out.beta.as_ref().map(|s| s.len()),
-        out.r2.as_ref().map(|s| s.len()),
-        out.resid_std.as_ref().map(|s| s.len()),
-        out.alpha_se.as_ref().map(|s| s.len()),
-        out.beta_se.as_ref().map(|s| s.len()),
-        out.alpha_t.as_ref().map(|s| s.len()),
-        out.beta_t.as_ref().map(|s| s.len()),
-        out.n.as_ref().map(|s| s.len()),
-    ];
-    match lens.into_iter().flatten().find(|&l| l != len) {
-        Some(got) => Err(KernelError::LengthMismatch {
-            expected: len,
-            got,
-            what: "an output buffer",
-        }),
-        None => Ok(()),
-    }
-}
-
-/// Only slope and intercept requested: the residuals are not needed.
-fn needs_residuals(out: &SimpleFitColumns<'_>) -> bool {
-    out.r2.is_some()
-        || out.resid_std.is_some()
-        || out.alpha_se.is_some()
-        || out.beta_se.is_some()
-        || out.alpha_t.is_some()
-        || out.beta_t.is_some()
-}
-
-#[inline(always)]
-fn write_fit(out: &mut SimpleFitColumns<'_>, t: usize, fit: &SimpleFit) {
-    #[inline(always)]
-    fn put(buf: &mut Option<&mut [f64]>, t: usize, v: f64) {
-        if let Some(b) = buf {
-            b[t] = v;
-        }
-    }
-    put(&mut out.alpha, t, fit.alpha);
-    put(&mut out.beta, t, fit.beta);
-    put(&mut out.r2, t, fit.r2);
-    put(&mut out.resid_std, t, fit.resid_std);
-    put(&mut out.alpha_se, t, fit.alpha_se);
-    put(&mut out.beta_se, t, fit.beta_se);
-    put(&mut out.alpha_t, t, fit.alpha_t);
-    put(&mut out.beta_t, t, fit.beta_t);
-    if let Some(b) = &mut out.n {
-        b[t] = u32::try_from(fit.n).unwrap_or(u32::MAX);
-    }
-}
-
 fn check_inputs(x: &[f64], y: &[f64]) -> Result<(), KernelError> {
     if y.len() != x.len() {
         return Err(KernelError::LengthMismatch {
@@ -543,8 +476,8 @@ pub fn rolling_ewm_ols(
 ) -> Result<(), KernelError> {
     check_inputs(x, y)?;
     let len = x.len();
-    check_len(out, len)?;
-    let with_residuals = needs_residuals(out);
+    out.check_len(len)?;
+    let with_residuals = out.needs_residuals();
     let window = spec.window;
     let rebuild_every = window.rebuild_interval();
     // Ages reach `window` at the row that leaves; an expanding fit only needs `d` itself.
@@ -604,7 +537,7 @@ pub fn rolling_ewm_ols(
             sqrt_gap_weight(t - newest, spec.half_life),
             |cx, cy, beta| weighted_ssr(x, y, lo, t, newest, &decay, (cx, cy, beta)),
         );
-        write_fit(out, t, &fit);
+        out.write(t, &fit);
     }
     Ok(())
 }
@@ -615,12 +548,12 @@ pub fn rolling_ewm_ols(
 pub fn ewm_fit(x: &[f64], y: &[f64], spec: &EwmSpec) -> Result<SimpleFit, KernelError> {
     check_inputs(x, y)?;
     let Some(t) = x.len().checked_sub(1) else {
-        return Ok(empty_fit(0));
+        return Ok(SimpleFit::empty(0));
     };
     let first = spec.window.start(t);
     let (xs, ys) = (&x[first..], &y[first..]);
     let Some(newest) = (0..xs.len()).rev().find(|&i| usable(xs[i], ys[i])) else {
-        return Ok(empty_fit(0));
+        return Ok(SimpleFit::empty(0));
     };
     let hl = spec.half_life;
     let weight = |i: usize| decay_weight(newest.saturating_sub(i), hl);

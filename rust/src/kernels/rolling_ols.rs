@@ -38,7 +38,8 @@ pub struct SimpleFit {
 }
 
 impl SimpleFit {
-    fn empty(n: usize) -> Self {
+    /// A fit with every field unknown (NaN) but the row count.
+    pub(crate) fn empty(n: usize) -> Self {
         Self {
             alpha: f64::NAN,
             beta: f64::NAN,
@@ -68,7 +69,7 @@ pub struct SimpleFitColumns<'a> {
 }
 
 impl SimpleFitColumns<'_> {
-    fn check_len(&self, len: usize) -> Result<(), KernelError> {
+    pub(crate) fn check_len(&self, len: usize) -> Result<(), KernelError> {
         let lens = [
             self.alpha.as_ref().map(|s| s.len()),
             self.beta.as_ref().map(|s| s.len()),
@@ -91,7 +92,7 @@ impl SimpleFitColumns<'_> {
     }
 
     /// Only slope and intercept requested: the cheaper fit suffices.
-    fn needs_residuals(&self) -> bool {
+    pub(crate) fn needs_residuals(&self) -> bool {
         self.r2.is_some()
             || self.resid_std.is_some()
             || self.alpha_se.is_some()
@@ -101,7 +102,7 @@ impl SimpleFitColumns<'_> {
     }
 
     #[inline(always)]
-    fn write(&mut self, t: usize, fit: &SimpleFit) {
+    pub(crate) fn write(&mut self, t: usize, fit: &SimpleFit) {
         #[inline(always)]
         fn put(buf: &mut Option<&mut [f64]>, t: usize, v: f64) {
             if let Some(b) = buf {
@@ -117,7 +118,7 @@ impl SimpleFitColumns<'_> {
         put(&mut self.alpha_t, t, fit.alpha_t);
         put(&mut self.beta_t, t, fit.beta_t);
         if let Some(b) = &mut self.n {
-            b[t] = fit.n as u32;
+            b[t] = u32::try_from(fit.n).unwrap_or(u32::MAX);
         }
     }
 }
