@@ -581,6 +581,7 @@ pub fn ewm_fit(x: &[f64], y: &[f64], spec: &EwmSpec) -> Result<SimpleFit, Kernel
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::test_support::lcg_series;
 
     /// Weighted least squares from scratch for the fit ending at the last row of the slices,
     /// weights `0.5 ** (age / half_life)` by true age: the normal equations `X'WX b = X'Wy` are
@@ -682,19 +683,6 @@ mod tests {
             beta_t: beta / beta_se,
             n: rows.len(),
         }
-    }
-
-    /// A small deterministic pseudo-random stream, so the tests need no dependency.
-    fn lcg_series(seed: u64, len: usize, scale: f64) -> Vec<f64> {
-        let mut s = seed;
-        (0..len)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * scale
-            })
-            .collect()
     }
 
     fn capm_pair(seed: u64, len: usize) -> (Vec<f64>, Vec<f64>) {

@@ -6,6 +6,8 @@
 pub mod ewm_ols;
 pub mod moments;
 pub mod rolling_ols;
+#[cfg(test)]
+mod test_support;
 pub mod weighted_alpha;
 pub mod window;
 

@@ -250,6 +250,7 @@ pub fn rolling_simple_ols(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::test_support::lcg_series;
     use crate::kernels::window::Window;
 
     /// Direct least squares on the usable rows, computed from scratch.
@@ -286,19 +287,6 @@ mod tests {
             beta_t: beta / beta_se,
             n: rows.len(),
         }
-    }
-
-    /// A small deterministic pseudo-random stream, so the tests need no dependency.
-    fn lcg_series(seed: u64, len: usize, scale: f64) -> Vec<f64> {
-        let mut s = seed;
-        (0..len)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * scale
-            })
-            .collect()
     }
 
     struct Owned {

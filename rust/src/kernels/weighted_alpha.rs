@@ -345,19 +345,7 @@ pub fn weighted_alpha_last(l: &[f64], spec: &WeightedAlphaSpec) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A small deterministic pseudo-random stream, so the tests need no dependency.
-    fn lcg_series(seed: u64, len: usize, scale: f64) -> Vec<f64> {
-        let mut s = seed;
-        (0..len)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((s >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * scale
-            })
-            .collect()
-    }
+    use crate::kernels::test_support::lcg_series;
 
     /// The definition, evaluated from scratch at row `t` in O(N). Returns the value and the
     /// scale of its rounding error, `100 * e^z * N * sum(w |l|) / sum(w)`: when the log returns
