@@ -41,7 +41,11 @@ def main() -> None:
     fits = (
         returns.filter(pl.col("date") <= last_rf_date)
         .with_columns(
-            fit=pa.rolling_alpha_beta("ret", "market", window=252, risk_free="rf", by="ticker")
+            # A day without a Treasury quote is left out of the fit, so a year holds fewer
+            # than 252 usable rows: accept a fit from 200 of them.
+            fit=pa.rolling_alpha_beta(
+                "ret", "market", window=252, min_periods=200, risk_free="rf", by="ticker"
+            )
         )
         .filter(pl.col("date") == last_rf_date)
         .unnest("fit")
