@@ -8,9 +8,9 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/polars-alpha-target
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-install:  ## build the extension (release) and install the package with test and lint tools
+install:  ## build the extension (release) and install the package with test, lint and peer tools
 	$(PYTHON) -m pip install --quiet "maturin>=1.5,<2"
-	$(PYTHON) -m pip install --quiet -e ".[test,lint]"
+	$(PYTHON) -m pip install --quiet -e ".[test,lint,bench]"
 
 test: test-rust test-python  ## run the Rust unit tests and the Python suite (with doctests)
 
@@ -32,8 +32,8 @@ format:  ## apply cargo fmt and ruff format
 	$(PYTHON) -m ruff format python tests benches
 	$(PYTHON) -m ruff check --fix python tests benches
 
-bench:  ## pytest-benchmark suite (timed)
-	$(PYTHON) -m pytest benches --benchmark-only -p no:doctest
+bench:  ## pytest-benchmark suite, timed (python benches/compare_peers.py for the peer table)
+	$(PYTHON) -m pytest benches --benchmark-enable --benchmark-only
 
 example:  ## run the README example
 	$(PYTHON) examples/quickstart.py

@@ -24,7 +24,7 @@ impl Panel {
     pub fn single(len: usize) -> Self {
         Self {
             order: None,
-            segments: vec![0..len],
+            segments: std::iter::once(0..len).collect(),
         }
     }
 

@@ -1,0 +1,242 @@
+"""pytest-benchmark suite: polars-alpha against the Polars-native way and the peers installed.
+
+Timed with ``make bench``; ``pytest benches --benchmark-disable`` runs every body once on a small
+frame as a smoke test. Every benchmark checks its result (shape, nulls, values against an
+independent computation); none asserts anything about time. Sizes: see ``conftest.py``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+import pytest
+import workload as wl
+
+if TYPE_CHECKING:
+    from conftest import References, Size
+    from pytest_benchmark.fixture import BenchmarkFixture
+
+pytest.importorskip("pytest_benchmark")
+
+RTOL = 1e-7
+
+
+def assert_matches(got: pl.Series | np.ndarray, want: np.ndarray) -> None:
+    """Same missing positions (null or NaN) and values to ``RTOL``."""
+    values = got.to_numpy() if isinstance(got, pl.Series) else np.asarray(got, dtype=np.float64)
+    np.testing.assert_allclose(values, want, rtol=RTOL, atol=1e-12, equal_nan=True)
+
+
+def assert_beta_alpha(result: pl.DataFrame, size: Size, references: References) -> None:
+    assert result.height == size.rows
+    beta, alpha = wl.beta_of(result), wl.alpha_of(result)
+    assert beta.dtype == pl.Float64
+    assert alpha.dtype == pl.Float64
+    assert beta.null_count() + int(beta.is_nan().sum() or 0) == size.leading_nulls
+    assert alpha.null_count() + int(alpha.is_nan().sum() or 0) == size.leading_nulls
+    assert_matches(beta, references.beta)
+    assert_matches(alpha, references.alpha)
+    # The synthetic betas are drawn from [0.4, 1.6]; a trailing-year fit stays near them.
+    assert 0.0 < float(beta.median()) < 2.0
+
+
+def assert_full_struct(result: pl.DataFrame, size: Size, references: References) -> None:
+    assert result.columns == ["fit"]
+    fit = result.get_column("fit")
+    assert [f.name for f in fit.dtype.fields] == [
+        "alpha",
+        "beta",
+        "r2",
+        "resid_std",
+        "alpha_se",
+        "beta_se",
+        "alpha_t",
+        "beta_t",
+        "n",
+    ]
+    assert_beta_alpha(result, size, references)
+    table = result.unnest("fit")
+    n = table.get_column("n")
+    assert n.dtype == pl.UInt32
+    assert n.null_count() == 0
+    assert int(n.max()) == size.window
+    r2 = table.get_column("r2").drop_nulls()
+    assert len(r2) == size.rows - size.leading_nulls
+    assert float(r2.min()) >= 0.0
+    assert float(r2.max()) <= 1.0
+    se = table.get_column("beta_se").drop_nulls()
+    assert float(se.min()) > 0.0
+    t = table.get_column("beta") / table.get_column("beta_se")
+    assert_matches(table.get_column("beta_t"), t.to_numpy())
+
+
+# ---------------------------------------------------------------------------------------------
+# beta + alpha
+
+
+@pytest.mark.benchmark(group="beta+alpha")
+def test_ours_beta_alpha_by(
+    benchmark: BenchmarkFixture, frame: pl.DataFrame, size: Size, references: References
+) -> None:
+    result = benchmark(wl.ours_beta_alpha, frame, size.window)
+    assert_beta_alpha(result, size, references)
+
+
+@pytest.mark.benchmark(group="beta+alpha")
+def test_ours_beta_alpha_over(
+    benchmark: BenchmarkFixture, frame: pl.DataFrame, size: Size, references: References
+) -> None:
+    result = benchmark(wl.ours_over_beta_alpha, frame, size.window)
+    assert_beta_alpha(result, size, references)
+
+
+@pytest.mark.benchmark(group="beta+alpha")
+def test_polars_native_beta_alpha(
+    benchmark: BenchmarkFixture, frame: pl.DataFrame, size: Size, references: References
+) -> None:
+    result = benchmark(wl.polars_native_beta_alpha, frame, size.window)
+    assert_beta_alpha(result, size, references)
+
+
+@pytest.mark.benchmark(group="beta+alpha")
+def test_polars_ols_beta_alpha(
+    benchmark: BenchmarkFixture, frame: pl.DataFrame, size: Size, references: References
+) -> None:
+    pytest.importorskip("polars_ols")
+    result = benchmark(wl.polars_ols_beta_alpha, frame, size.window)
+    assert_beta_alpha(result, size, references)
+
+
+@pytest.mark.benchmark(group="beta+alpha")
+def test_polars_ds_beta_alpha(
+    benchmark: BenchmarkFixture, frame: pl.DataFrame, size: Size, references: References
+) -> None:
+    pytest.importorskip("polars_ds")
+    result = benchmark(wl.polars_ds_beta_alpha, frame, size.window)
+    assert_beta_alpha(result, size, references)
+
+
+@pytest.mark.benchmark(group="beta+alpha")
+def test_pandas_wide_beta_alpha(
+    benchmark: BenchmarkFixture, frame: pl.DataFrame, size: Size, references: References
+) -> None:
+    pytest.importorskip("pandas")
+    ret_wide, market = wl.pandas_wide_inputs(frame)  # the pivot is not timed
+    beta, alpha = benchmark(wl.pandas_wide_beta_alpha, ret_wide, market, size.window)
+    assert beta.shape == (size.days, size.tickers)
+    assert_matches(beta.to_numpy().T.ravel(), references.beta)
+    assert_matches(alpha.to_numpy().T.ravel(), references.alpha)
+
+
+@pytest.mark.benchmark(group="beta+alpha")
+def test_floor_elementwise(benchmark: BenchmarkFixture, frame: pl.DataFrame, size: Size) -> None:
+    result = benchmark(wl.polars_floor, frame, size.window)
+    assert result.shape == (size.rows, 1)
+    assert result.get_column("prod").null_count() == 0
+    want = frame.get_column("ret").to_numpy() * frame.get_column("mkt").to_numpy()
+    np.testing.assert_array_equal(result.get_column("prod").to_numpy(), want)
+
+
+# ---------------------------------------------------------------------------------------------
+# full struct
+
+
+@pytest.mark.benchmark(group="full struct")
+def test_ours_full_by(
+    benchmark: BenchmarkFixture, frame: pl.DataFrame, size: Size, references: References
+) -> None:
+    result = benchmark(wl.ours_full, frame, size.window)
+    assert_full_struct(result, size, references)
+
+
+@pytest.mark.benchmark(group="full struct")
+def test_ours_full_over(
+    benchmark: BenchmarkFixture, frame: pl.DataFrame, size: Size, references: References
+) -> None:
+    result = benchmark(wl.ours_over_full, frame, size.window)
+    assert_full_struct(result, size, references)
+
+
+# ---------------------------------------------------------------------------------------------
+# exponentially weighted
+
+
+def wls_beta_alpha(y: np.ndarray, x: np.ndarray, half_life: float) -> tuple[float, float]:
+    """Weighted least squares with weight ``0.5 ** (age / half_life)``, age 0 for the last row."""
+    w = 0.5 ** (np.arange(len(y))[::-1] / half_life)
+    mx, my = np.average(x, weights=w), np.average(y, weights=w)
+    beta = float(np.sum(w * (x - mx) * (y - my)) / np.sum(w * (x - mx) ** 2))
+    return beta, float(my - beta * mx)
+
+
+@pytest.mark.benchmark(group="ewm")
+def test_ours_ewm_by(benchmark: BenchmarkFixture, frame: pl.DataFrame, size: Size) -> None:
+    result = benchmark(wl.ours_ewm, frame, size.window)
+    assert result.height == size.rows
+    table = result.unnest("fit")
+    assert table.get_column("beta").null_count() == size.leading_nulls
+    assert int(table.get_column("n").max()) == size.window
+    # The last fit of the first and the last ticker against a direct WLS of its window.
+    for ticker in (0, size.tickers - 1):
+        end = (ticker + 1) * size.days
+        rows = frame.slice(end - size.window, size.window)
+        beta, alpha = wls_beta_alpha(
+            rows.get_column("ret").to_numpy(), rows.get_column("mkt").to_numpy(), wl.EWM_HALF_LIFE
+        )
+        assert table.get_column("beta")[end - 1] == pytest.approx(beta, rel=1e-9)
+        assert table.get_column("alpha")[end - 1] == pytest.approx(alpha, rel=1e-7, abs=1e-12)
+
+
+@pytest.mark.benchmark(group="ewm")
+def test_ours_ewm_all_history_by(
+    benchmark: BenchmarkFixture, frame: pl.DataFrame, size: Size, references: References
+) -> None:
+    result = benchmark(wl.ours_ewm_all_history, frame, size.window)
+    assert result.height == size.rows
+    beta = wl.beta_of(result)
+    assert beta.null_count() == size.tickers  # the first row of each ticker: n = 1 < 2
+    assert_matches(beta, references.ewm_all_history_beta)
+
+
+@pytest.mark.benchmark(group="ewm")
+def test_polars_ewm_composition(
+    benchmark: BenchmarkFixture, frame: pl.DataFrame, size: Size, references: References
+) -> None:
+    result = benchmark(wl.polars_ewm_composition, frame, size.window)
+    assert result.height == size.rows
+    assert_matches(wl.beta_of(result), references.ours_ewm_all_history_beta)
+
+
+@pytest.mark.benchmark(group="ewm")
+def test_polars_ds_ewm(
+    benchmark: BenchmarkFixture, frame: pl.DataFrame, size: Size, references: References
+) -> None:
+    pytest.importorskip("polars_ds")
+    result = benchmark(wl.polars_ds_ewm, frame, size.window)
+    assert result.height == size.rows
+    assert_matches(wl.beta_of(result), references.ours_ewm_beta)
+
+
+# ---------------------------------------------------------------------------------------------
+# weighted alpha
+
+
+@pytest.mark.benchmark(group="weighted alpha")
+def test_ours_weighted_alpha_by(
+    benchmark: BenchmarkFixture, frame: pl.DataFrame, size: Size, references: References
+) -> None:
+    result = benchmark(wl.ours_weighted_alpha, frame, size.window)
+    assert result.shape == (size.rows, 1)
+    assert result.get_column("wa").null_count() == size.leading_nulls
+    assert_matches(result.get_column("wa"), references.weighted_alpha)
+
+
+@pytest.mark.benchmark(group="weighted alpha")
+def test_polars_weighted_alpha(
+    benchmark: BenchmarkFixture, frame: pl.DataFrame, size: Size, references: References
+) -> None:
+    result = benchmark(wl.polars_weighted_alpha, frame, size.window)
+    assert result.shape == (size.rows, 1)
+    assert_matches(result.get_column("wa"), references.ours_weighted_alpha)
