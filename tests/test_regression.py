@@ -1249,3 +1249,68 @@ def test_rows_are_taken_in_their_given_order() -> None:
     out = fit_frame(df, window=3)
     y, x = excess_returns(df)
     assert_fits_match(out, rolling_ols_oracle(y, x, 3, 3))
+
+
+# --------------------------------------------------------------------------------------------
+# Whole-sample fits: alpha_beta in group_by / group_by_dynamic
+# --------------------------------------------------------------------------------------------
+
+
+def test_alpha_beta_per_group_matches_statsmodels(synthetic_panel: SyntheticPanel) -> None:
+    frame = with_bad_values(synthetic_panel.frame, seed=11, rf_nulls=True)
+    got = (
+        frame.group_by("ticker", maintain_order=True)
+        .agg(pa.alpha_beta("ret", "mkt", risk_free="rf").alias("fit"))
+        .unnest("fit")
+    )
+    expected = []
+    for ticker in got.get_column("ticker"):
+        y, x = excess_returns(frame.filter(pl.col("ticker") == ticker), risk_free="rf")
+        expected.append(ols_window(y, x, 2))
+    assert_fits_match(got, expected, context="group_by")
+
+
+def test_alpha_beta_monthly_report_matches_statsmodels(synthetic_panel: SyntheticPanel) -> None:
+    frame = synthetic_panel.frame.sort("ticker", "date")
+    got = (
+        frame.group_by_dynamic("date", every="1mo", group_by="ticker")
+        .agg(pa.alpha_beta("ret", "mkt", risk_free=1e-4).alias("fit"))
+        .unnest("fit")
+    )
+    assert got.height > 3 * frame.get_column("ticker").n_unique()
+    expected = []
+    for ticker, start in got.select("ticker", "date").iter_rows():
+        month = frame.filter(
+            (pl.col("ticker") == ticker)
+            & (pl.col("date") >= start)
+            & (pl.col("date") < pl.lit(start).dt.offset_by("1mo"))
+        )
+        y, x = excess_returns(month, risk_free=1e-4)
+        expected.append(ols_window(y, x, 2))
+    assert_fits_match(got, expected, context="group_by_dynamic")
+
+
+def test_alpha_beta_is_excel_slope_and_intercept(synthetic_panel: SyntheticPanel) -> None:
+    frame = one_ticker(synthetic_panel)
+    fit = frame.select(pa.alpha_beta("ret", "mkt").alias("fit")).unnest("fit")
+    slope, intercept = np.polyfit(frame["mkt"].to_numpy(), frame["ret"].to_numpy(), 1)
+    assert fit.height == 1
+    np.testing.assert_allclose(fit["beta"][0], slope, rtol=1e-12)
+    np.testing.assert_allclose(fit["alpha"][0], intercept, rtol=1e-10)
+
+
+def test_alpha_beta_equals_last_row_of_an_expanding_fit(synthetic_panel: SyntheticPanel) -> None:
+    frame = one_ticker(synthetic_panel)
+    whole = frame.select(pa.alpha_beta("ret", "mkt", risk_free="rf").alias("fit")).unnest("fit")
+    expanding = fit_frame(frame, window=None, risk_free="rf").tail(1)
+    assert_frame_equal(whole, expanding.select(whole.columns))
+
+
+def test_alpha_beta_lazy_schema_and_bad_input(synthetic_panel: SyntheticPanel) -> None:
+    lf = synthetic_panel.frame.lazy().group_by("ticker").agg(pa.alpha_beta("ret", "mkt"))
+    assert lf.collect_schema() == lf.collect().schema
+    with pytest.raises(ValueError, match="`min_periods` must be at least 2"):
+        pa.alpha_beta("ret", "mkt", min_periods=1)
+    short = pl.DataFrame({"ret": [0.01, 0.02], "mkt": [0.01, 0.03]})
+    out = short.select(pa.alpha_beta("ret", "mkt", min_periods=3).alias("f")).unnest("f")
+    assert out["beta"].is_null().all() and out["n"][0] == 2

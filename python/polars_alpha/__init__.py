@@ -6,6 +6,7 @@ from polars_alpha._internal import __version__
 from polars_alpha.momentum import last_weighted_alpha, weighted_alpha
 from polars_alpha.regression import (
     RISKMETRICS_HALF_LIFE,
+    alpha_beta,
     ewm_alpha_beta,
     riskmetrics_alpha_beta,
     rolling_alpha,
@@ -16,6 +17,7 @@ from polars_alpha.regression import (
 __all__ = [
     "RISKMETRICS_HALF_LIFE",
     "__version__",
+    "alpha_beta",
     "ewm_alpha_beta",
     "last_weighted_alpha",
     "riskmetrics_alpha_beta",

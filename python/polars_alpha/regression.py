@@ -1,7 +1,8 @@
 """Single-index (CAPM) regressions of an asset's returns on a market's returns.
 
 Rolling ordinary least squares (:func:`rolling_alpha_beta`, :func:`rolling_alpha`,
-:func:`rolling_beta`) and exponentially weighted least squares (:func:`ewm_alpha_beta`).
+:func:`rolling_beta`), one fit per group (:func:`alpha_beta`) and exponentially weighted least
+squares (:func:`ewm_alpha_beta`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from polars_alpha._typing import IntoExprColumn
 
 __all__ = [
     "RISKMETRICS_HALF_LIFE",
+    "alpha_beta",
     "ewm_alpha_beta",
     "riskmetrics_alpha_beta",
     "rolling_alpha",
@@ -479,3 +481,86 @@ def riskmetrics_alpha_beta(
         by=by,
         zero_mean=zero_mean,
     )
+
+
+def alpha_beta(
+    asset: IntoExprColumn,
+    market: IntoExprColumn,
+    *,
+    min_periods: int = 2,
+    risk_free: float | IntoExprColumn | None = None,
+) -> pl.Expr:
+    """One CAPM regression over all rows: a single Struct per group.
+
+    The whole-sample form of :func:`rolling_alpha_beta`, for ``select`` over a frame or
+    ``group_by(...).agg(...)`` / ``group_by_dynamic(...).agg(...)`` per fund and period.
+    Without ``risk_free``, ``beta`` and ``alpha`` are Excel's ``SLOPE(asset, market)`` and
+    ``INTERCEPT(asset, market)``.
+
+    Parameters
+    ----------
+    asset
+        Simple per-period returns of the asset: a column name or an expression.
+    market
+        Simple per-period returns of the market, same length as ``asset``.
+    min_periods
+        Fewest usable rows a fit needs (at least 2); fewer give nulls.
+    risk_free
+        Per-period risk-free rate: a number, a column name or an expression. With it,
+        ``alpha`` is Jensen's alpha.
+
+    Returns
+    -------
+    pl.Expr
+        A scalar Struct with the fields of :func:`rolling_alpha_beta`.
+
+    Notes
+    -----
+    Formulas and null rules as in :func:`rolling_alpha_beta`, over every usable row of
+    the group (rows with a null, NaN or infinite input are left out).
+
+    Examples
+    --------
+    Excel: ``=SLOPE({1.2;-0.4;2.1;0.3}, {1.0;-0.5;1.5;0.5})`` gives 1.2343 and
+    ``=INTERCEPT(...)`` gives 0.0286 (rounded).
+
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> df = pl.DataFrame(
+    ...     {
+    ...         "fund": ["F1"] * 4 + ["F2"] * 4,
+    ...         "ret": [1.2, -0.4, 2.1, 0.3, 0.5, 0.1, 0.9, 0.4],
+    ...         "mkt": [1.0, -0.5, 1.5, 0.5] * 2,
+    ...     }
+    ... )
+    >>> df.group_by("fund", maintain_order=True).agg(
+    ...     pa.alpha_beta("ret", "mkt").alias("fit")
+    ... ).unnest("fit").select("fund", "alpha", "beta", "r2", "n").with_columns(
+    ...     pl.col(pl.Float64).round(4)
+    ... )
+    shape: (2, 5)
+    ┌──────┬────────┬────────┬────────┬─────┐
+    │ fund ┆ alpha  ┆ beta   ┆ r2     ┆ n   │
+    │ ---  ┆ ---    ┆ ---    ┆ ---    ┆ --- │
+    │ str  ┆ f64    ┆ f64    ┆ f64    ┆ u32 │
+    ╞══════╪════════╪════════╪════════╪═════╡
+    │ F1   ┆ 0.0286 ┆ 1.2343 ┆ 0.9414 ┆ 4   │
+    │ F2   ┆ 0.2429 ┆ 0.3714 ┆ 0.9215 ┆ 4   │
+    └──────┴────────┴────────┴────────┴─────┘
+    """
+    min_periods = _validate.expanding_min_periods(min_periods)
+    args: list[IntoExprColumn] = [
+        _validate.column(asset, "asset"),
+        _validate.column(market, "market"),
+    ]
+    rate, rate_column = _validate.risk_free(risk_free)
+    if rate_column is not None:
+        args.append(rate_column)
+    kwargs: dict[str, Any] = {
+        "window": None,
+        "min_periods": min_periods,
+        "risk_free": rate,
+        "risk_free_column": rate_column is not None,
+        "by": False,
+    }
+    return call_plugin("alpha_beta", args, kwargs, returns_scalar=True)

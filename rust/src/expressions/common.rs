@@ -57,3 +57,21 @@ pub fn finite_or_null(name: &str, values: Vec<f64>) -> Series {
     };
     Float64Chunked::from_vec_validity(name.into(), values, validity).into_series()
 }
+
+/// Runs a binding body and turns a panic (always a bug) into an error with its message;
+/// pyo3-polars would otherwise report only "PANIC".
+pub fn guarded<T>(body: impl FnOnce() -> PolarsResult<T>) -> PolarsResult<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err(PolarsError::ComputeError(
+                format!("polars-alpha internal error (please report it): {message}").into(),
+            ))
+        }
+    }
+}

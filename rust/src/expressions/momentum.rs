@@ -6,7 +6,9 @@ use pyo3_polars::derive::polars_expr;
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use super::common::{check_numeric, finite_or_null, kernel_err, to_float, values_with_nan};
+use super::common::{
+    check_numeric, finite_or_null, guarded, kernel_err, to_float, values_with_nan,
+};
 use crate::kernels::weighted_alpha::{
     log_returns, weighted_alpha, weighted_alpha_last, AlphaWeights, WeightedAlphaSpec,
 };
@@ -139,41 +141,45 @@ fn prepared_log_returns(
 
 #[polars_expr(output_type_func_with_kwargs=float_output)]
 fn weighted_alpha_rolling(inputs: &[Series], kwargs: WeightedAlphaKwargs) -> PolarsResult<Series> {
-    let spec = kwargs.spec()?;
-    let (panel, logs, bench_logs) = prepared_log_returns(inputs, &kwargs)?;
-    let mut out = vec![f64::NAN; logs.len()];
-    let mut bench_out = bench_logs.as_ref().map(|b| vec![f64::NAN; b.len()]);
-    let parts = panel.split(&mut out);
-    parts
-        .into_par_iter()
-        .zip(panel.segments().par_iter())
-        .try_for_each(|(part, range)| weighted_alpha(&logs[range.clone()], &spec, part))
-        .map_err(kernel_err)?;
-    if let (Some(b_logs), Some(b_out)) = (&bench_logs, bench_out.as_mut()) {
-        panel
-            .split(b_out)
+    guarded(|| {
+        let spec = kwargs.spec()?;
+        let (panel, logs, bench_logs) = prepared_log_returns(inputs, &kwargs)?;
+        let mut out = vec![f64::NAN; logs.len()];
+        let mut bench_out = bench_logs.as_ref().map(|b| vec![f64::NAN; b.len()]);
+        let parts = panel.split(&mut out);
+        parts
             .into_par_iter()
             .zip(panel.segments().par_iter())
-            .try_for_each(|(part, range)| weighted_alpha(&b_logs[range.clone()], &spec, part))
+            .try_for_each(|(part, range)| weighted_alpha(&logs[range.clone()], &spec, part))
             .map_err(kernel_err)?;
-        for (o, b) in out.iter_mut().zip(b_out.iter()) {
-            *o -= b;
+        if let (Some(b_logs), Some(b_out)) = (&bench_logs, bench_out.as_mut()) {
+            panel
+                .split(b_out)
+                .into_par_iter()
+                .zip(panel.segments().par_iter())
+                .try_for_each(|(part, range)| weighted_alpha(&b_logs[range.clone()], &spec, part))
+                .map_err(kernel_err)?;
+            for (o, b) in out.iter_mut().zip(b_out.iter()) {
+                *o -= b;
+            }
         }
-    }
-    Ok(finite_or_null(inputs[0].name(), panel.scatter(out)))
+        Ok(finite_or_null(inputs[0].name(), panel.scatter(out)))
+    })
 }
 
 #[polars_expr(output_type_func_with_kwargs=float_output)]
 fn last_weighted_alpha(inputs: &[Series], kwargs: WeightedAlphaKwargs) -> PolarsResult<Series> {
-    polars_ensure!(
-        !kwargs.by,
-        InvalidOperation: "last_weighted_alpha takes no `by`; use group_by(key).agg(...)"
-    );
-    let spec = kwargs.spec()?;
-    let (_, logs, bench_logs) = prepared_log_returns(inputs, &kwargs)?;
-    let mut value = weighted_alpha_last(&logs, &spec);
-    if let Some(b) = &bench_logs {
-        value -= weighted_alpha_last(b, &spec);
-    }
-    Ok(finite_or_null(inputs[0].name(), vec![value]))
+    guarded(|| {
+        polars_ensure!(
+            !kwargs.by,
+            InvalidOperation: "last_weighted_alpha takes no `by`; use group_by(key).agg(...)"
+        );
+        let spec = kwargs.spec()?;
+        let (_, logs, bench_logs) = prepared_log_returns(inputs, &kwargs)?;
+        let mut value = weighted_alpha_last(&logs, &spec);
+        if let Some(b) = &bench_logs {
+            value -= weighted_alpha_last(b, &spec);
+        }
+        Ok(finite_or_null(inputs[0].name(), vec![value]))
+    })
 }

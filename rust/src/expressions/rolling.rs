@@ -7,9 +7,12 @@ use pyo3_polars::derive::polars_expr;
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use super::common::{check_numeric, finite_or_null, kernel_err, to_float, values_with_nan};
+use super::common::{
+    check_numeric, finite_or_null, guarded, kernel_err, to_float, values_with_nan,
+};
 use crate::kernels::ewm_ols::{rolling_ewm_ols, EwmSpec};
-use crate::kernels::rolling_ols::{rolling_simple_ols, SimpleFitColumns};
+use crate::kernels::moments::PairMoments;
+use crate::kernels::rolling_ols::{fit_from_moments, rolling_simple_ols, SimpleFitColumns};
 use crate::kernels::window::{Window, WindowSpec};
 use crate::kernels::KernelError;
 use crate::panel::Panel;
@@ -220,33 +223,42 @@ where
     })
 }
 
-fn into_struct(inputs: &[Series], result: RollingResult) -> PolarsResult<Series> {
-    let name = inputs[0].name().clone();
-    let len = inputs[0].len();
+fn struct_columns(result: RollingResult) -> Vec<Series> {
     let mut columns: Vec<Series> = Vec::with_capacity(9);
     for (field, values) in FIT_FIELDS.iter().zip(result.floats) {
         columns.push(finite_or_null(field, values.unwrap_or_default()));
     }
     columns.push(UInt32Chunked::from_vec("n".into(), result.n.unwrap_or_default()).into_series());
+    columns
+}
+
+fn into_struct(inputs: &[Series], result: RollingResult) -> PolarsResult<Series> {
+    let name = inputs[0].name().clone();
+    let len = inputs[0].len();
+    let columns = struct_columns(result);
     Ok(StructChunked::from_series(name, len, columns.iter())?.into_series())
 }
 
 #[polars_expr(output_type_func_with_kwargs=struct_output)]
 fn rolling_alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> {
-    let spec = kwargs.spec()?;
-    let result = run_rolling(inputs, &kwargs, [true; 8], true, |x, y, out| {
-        rolling_simple_ols(x, y, &spec, out)
-    })?;
-    into_struct(inputs, result)
+    guarded(|| {
+        let spec = kwargs.spec()?;
+        let result = run_rolling(inputs, &kwargs, [true; 8], true, |x, y, out| {
+            rolling_simple_ols(x, y, &spec, out)
+        })?;
+        into_struct(inputs, result)
+    })
 }
 
 #[polars_expr(output_type_func_with_kwargs=struct_output)]
 fn ewm_alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> {
-    let spec = kwargs.ewm_spec()?;
-    let result = run_rolling(inputs, &kwargs, [true; 8], true, |x, y, out| {
-        rolling_ewm_ols(x, y, &spec, out)
-    })?;
-    into_struct(inputs, result)
+    guarded(|| {
+        let spec = kwargs.ewm_spec()?;
+        let result = run_rolling(inputs, &kwargs, [true; 8], true, |x, y, out| {
+            rolling_ewm_ols(x, y, &spec, out)
+        })?;
+        into_struct(inputs, result)
+    })
 }
 
 fn single_field(inputs: &[Series], kwargs: &RollingKwargs, index: usize) -> PolarsResult<Series> {
@@ -262,10 +274,41 @@ fn single_field(inputs: &[Series], kwargs: &RollingKwargs, index: usize) -> Pola
 
 #[polars_expr(output_type_func_with_kwargs=float_output)]
 fn rolling_alpha(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> {
-    single_field(inputs, &kwargs, 0)
+    guarded(|| single_field(inputs, &kwargs, 0))
 }
 
 #[polars_expr(output_type_func_with_kwargs=float_output)]
 fn rolling_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> {
-    single_field(inputs, &kwargs, 1)
+    guarded(|| single_field(inputs, &kwargs, 1))
+}
+
+/// One fit over all rows of the input (a group, under `group_by().agg()`).
+#[polars_expr(output_type_func_with_kwargs=struct_output)]
+fn alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> {
+    guarded(|| {
+        polars_ensure!(
+            !kwargs.by,
+            InvalidOperation: "alpha_beta takes no `by`; use group_by(key).agg(alpha_beta(...))"
+        );
+        let (y, x) = excess_returns(inputs, &kwargs)?;
+        let moments = PairMoments::from_rows(&x, &y);
+        let fit = fit_from_moments(&moments, &x, &y, kwargs.min_periods, true);
+        let values = [
+            fit.alpha,
+            fit.beta,
+            fit.r2,
+            fit.resid_std,
+            fit.alpha_se,
+            fit.beta_se,
+            fit.alpha_t,
+            fit.beta_t,
+        ];
+        let result = RollingResult {
+            floats: values.iter().map(|v| Some(vec![*v])).collect(),
+            n: Some(vec![u32::try_from(fit.n).unwrap_or(u32::MAX)]),
+        };
+        let name = inputs[0].name().clone();
+        let columns = struct_columns(result);
+        Ok(StructChunked::from_series(name, 1, columns.iter())?.into_series())
+    })
 }
