@@ -1,7 +1,11 @@
 # Common tasks. `make help` lists them.
 PYTHON ?= python3
-# Polars takes many minutes to compile on 2 cores: keep one target directory across builds.
-export CARGO_TARGET_DIR ?= $(HOME)/.cache/polars-alpha-target
+# Polars takes many minutes to compile on 2 cores: keep target directories across builds.
+# maturin (the extension) and plain cargo (unit tests, clippy) build pyo3 under different
+# environments, and each would rebuild all of Polars after the other in a shared directory.
+TARGET_ROOT ?= $(HOME)/.cache/polars-alpha-target
+install: export CARGO_TARGET_DIR = $(TARGET_ROOT)/python
+test-rust lint: export CARGO_TARGET_DIR = $(TARGET_ROOT)/rust
 
 .PHONY: help install test test-rust test-python lint format bench example
 
