@@ -39,6 +39,7 @@ def _rolling_call(
     min_periods: int | None,
     risk_free: float | IntoExprColumn | None,
     by: IntoExprColumn | None,
+    returns_scalar: bool = False,
     **extra: Any,
 ) -> pl.Expr:
     if window is None:
@@ -62,7 +63,7 @@ def _rolling_call(
         "by": by is not None,
         **extra,
     }
-    return call_plugin(function_name, args, kwargs)
+    return call_plugin(function_name, args, kwargs, returns_scalar=returns_scalar)
 
 
 def rolling_alpha_beta(
@@ -548,19 +549,14 @@ def alpha_beta(
     │ F2   ┆ 0.2429 ┆ 0.3714 ┆ 0.9215 ┆ 4   │
     └──────┴────────┴────────┴────────┴─────┘
     """
-    min_periods = _validate.expanding_min_periods(min_periods)
-    args: list[IntoExprColumn] = [
-        _validate.column(asset, "asset"),
-        _validate.column(market, "market"),
-    ]
-    rate, rate_column = _validate.risk_free(risk_free)
-    if rate_column is not None:
-        args.append(rate_column)
-    kwargs: dict[str, Any] = {
-        "window": None,
-        "min_periods": min_periods,
-        "risk_free": rate,
-        "risk_free_column": rate_column is not None,
-        "by": False,
-    }
-    return call_plugin("alpha_beta", args, kwargs, returns_scalar=True)
+    # A whole-sample fit is the last row of an expanding one: the same arguments apply.
+    return _rolling_call(
+        "alpha_beta",
+        asset,
+        market,
+        window=None,
+        min_periods=min_periods,
+        risk_free=risk_free,
+        by=None,
+        returns_scalar=True,
+    )
