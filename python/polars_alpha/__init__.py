@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from polars_alpha._internal import __version__
+from polars_alpha.adjustments import (
+    annualize_alpha,
+    annualize_volatility,
+    appraisal_ratio,
+    blume_beta,
+    vasicek_beta,
+)
 from polars_alpha.momentum import last_weighted_alpha, weighted_alpha
 from polars_alpha.regression import (
     RISKMETRICS_HALF_LIFE,
@@ -18,11 +25,16 @@ __all__ = [
     "RISKMETRICS_HALF_LIFE",
     "__version__",
     "alpha_beta",
+    "annualize_alpha",
+    "annualize_volatility",
+    "appraisal_ratio",
+    "blume_beta",
     "ewm_alpha_beta",
     "last_weighted_alpha",
     "riskmetrics_alpha_beta",
     "rolling_alpha",
     "rolling_alpha_beta",
     "rolling_beta",
+    "vasicek_beta",
     "weighted_alpha",
 ]
