@@ -127,12 +127,20 @@ fn prepared_log_returns(
         Panel::single(len)
     };
     let main = to_float(&inputs[0], names[0], len)?;
-    let main = panel.gather(&values_with_nan(&main)).into_owned();
-    let main = segment_log_returns(&main, &panel, kwargs, names[0])?;
+    let main = segment_log_returns(
+        &panel.gather(&values_with_nan(&main)),
+        &panel,
+        kwargs,
+        names[0],
+    )?;
     let bench = if kwargs.benchmark {
         let b = to_float(&inputs[1], "benchmark", len)?;
-        let b = panel.gather(&values_with_nan(&b)).into_owned();
-        Some(segment_log_returns(&b, &panel, kwargs, "benchmark")?)
+        Some(segment_log_returns(
+            &panel.gather(&values_with_nan(&b)),
+            &panel,
+            kwargs,
+            "benchmark",
+        )?)
     } else {
         None
     };

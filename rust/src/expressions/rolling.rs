@@ -2,6 +2,8 @@
 //! single-field forms `rolling_alpha` and `rolling_beta`, and the exponentially weighted
 //! `ewm_alpha_beta`. They share input handling, panels and the output struct.
 
+use std::borrow::Cow;
+
 use polars::prelude::*;
 use pyo3_polars::derive::polars_expr;
 use rayon::prelude::*;
@@ -109,43 +111,53 @@ fn float_output(fields: &[Field], kwargs: RollingKwargs) -> PolarsResult<Field> 
     Ok(Field::new(fields[0].name().clone(), DataType::Float64))
 }
 
-/// Excess returns `(y, x)` = `(asset - rf, market - rf)`, with nulls as NaN.
-fn excess_returns(inputs: &[Series], kwargs: &RollingKwargs) -> PolarsResult<(Vec<f64>, Vec<f64>)> {
-    let len = inputs[0].len();
-    let asset = to_float(&inputs[0], "asset", len)?;
-    let market = to_float(&inputs[1], "market", len)?;
-    let (asset, market) = (values_with_nan(&asset), values_with_nan(&market));
-    let rf_column = if kwargs.risk_free_column {
-        let rf = &inputs[2];
-        // A literal (length 1) broadcasts like any Polars scalar.
-        let rf_len = if rf.len() == 1 { 1 } else { len };
-        Some(to_float(rf, "risk_free", rf_len)?)
-    } else {
-        None
-    };
-    let scalar_rf = kwargs.risk_free.unwrap_or(0.0);
-    let (y, x) = match &rf_column {
-        None if scalar_rf == 0.0 => (asset.into_owned(), market.into_owned()),
-        None => (
-            asset.iter().map(|a| a - scalar_rf).collect(),
-            market.iter().map(|m| m - scalar_rf).collect(),
-        ),
-        Some(rf) if rf.len() == 1 && len != 1 => {
-            let r = rf.get(0).unwrap_or(f64::NAN);
-            (
-                asset.iter().map(|a| a - r).collect(),
-                market.iter().map(|m| m - r).collect(),
-            )
+/// The numeric inputs, cast to Float64 and checked once.
+struct ReturnInputs {
+    asset: Float64Chunked,
+    market: Float64Chunked,
+    risk_free: Option<Float64Chunked>,
+}
+
+impl ReturnInputs {
+    fn read(inputs: &[Series], kwargs: &RollingKwargs) -> PolarsResult<Self> {
+        let len = inputs[0].len();
+        let risk_free = if kwargs.risk_free_column {
+            let rf = &inputs[2];
+            // A literal (length 1) broadcasts like any Polars scalar.
+            let rf_len = if rf.len() == 1 { 1 } else { len };
+            Some(to_float(rf, "risk_free", rf_len)?)
+        } else {
+            None
+        };
+        Ok(Self {
+            asset: to_float(&inputs[0], "asset", len)?,
+            market: to_float(&inputs[1], "market", len)?,
+            risk_free,
+        })
+    }
+
+    /// Excess returns `(y, x)` = `(asset - rf, market - rf)`, with nulls as NaN; borrowed
+    /// from the inputs when there is no rate to subtract.
+    fn excess(&self, scalar_rf: f64) -> (Cow<'_, [f64]>, Cow<'_, [f64]>) {
+        let (asset, market) = (values_with_nan(&self.asset), values_with_nan(&self.market));
+        let minus =
+            |v: &[f64], r: f64| -> Cow<'_, [f64]> { Cow::Owned(v.iter().map(|a| a - r).collect()) };
+        match &self.risk_free {
+            None if scalar_rf == 0.0 => (asset, market),
+            None => (minus(&asset, scalar_rf), minus(&market, scalar_rf)),
+            Some(rf) if rf.len() == 1 && self.asset.len() != 1 => {
+                let r = rf.get(0).unwrap_or(f64::NAN);
+                (minus(&asset, r), minus(&market, r))
+            }
+            Some(rf) => {
+                let rf = values_with_nan(rf);
+                let minus_rf = |v: &[f64]| -> Cow<'_, [f64]> {
+                    Cow::Owned(v.iter().zip(rf.iter()).map(|(a, r)| a - r).collect())
+                };
+                (minus_rf(&asset), minus_rf(&market))
+            }
         }
-        Some(rf) => {
-            let rf = values_with_nan(rf);
-            (
-                asset.iter().zip(rf.iter()).map(|(a, r)| a - r).collect(),
-                market.iter().zip(rf.iter()).map(|(m, r)| m - r).collect(),
-            )
-        }
-    };
-    Ok((y, x))
+    }
 }
 
 fn panel_for(inputs: &[Series], kwargs: &RollingKwargs, len: usize) -> PolarsResult<Panel> {
@@ -178,7 +190,8 @@ fn run_rolling<K>(
 where
     K: Fn(&[f64], &[f64], &mut SimpleFitColumns<'_>) -> Result<(), KernelError> + Sync,
 {
-    let (y, x) = excess_returns(inputs, kwargs)?;
+    let returns = ReturnInputs::read(inputs, kwargs)?;
+    let (y, x) = returns.excess(kwargs.risk_free.unwrap_or(0.0));
     let len = y.len();
     let panel = panel_for(inputs, kwargs, len)?;
     let (x, y) = (panel.gather(&x), panel.gather(&y));
@@ -290,7 +303,8 @@ fn alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> 
             !kwargs.by,
             InvalidOperation: "alpha_beta takes no `by`; use group_by(key).agg(alpha_beta(...))"
         );
-        let (y, x) = excess_returns(inputs, &kwargs)?;
+        let returns = ReturnInputs::read(inputs, &kwargs)?;
+        let (y, x) = returns.excess(kwargs.risk_free.unwrap_or(0.0));
         let moments = PairMoments::from_rows(&x, &y);
         let fit = fit_from_moments(&moments, &x, &y, kwargs.min_periods, true);
         let values = [
