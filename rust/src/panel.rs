@@ -70,7 +70,7 @@ impl Panel {
     }
 
     /// The values in segment order (borrowed when no reordering is needed).
-    pub fn gather<'a>(&self, values: &'a [f64]) -> Cow<'a, [f64]> {
+    pub fn gather<'a, T: Copy>(&self, values: &'a [T]) -> Cow<'a, [T]> {
         match &self.order {
             None => Cow::Borrowed(values),
             Some(order) => Cow::Owned(order.iter().map(|&i| values[i as usize]).collect()),

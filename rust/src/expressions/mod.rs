@@ -2,5 +2,7 @@
 //! The numbers come from `crate::kernels`; nothing here computes a statistic.
 
 pub mod common;
+pub mod factor;
+pub mod inputs;
 pub mod momentum;
 pub mod rolling;

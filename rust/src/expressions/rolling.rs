@@ -9,15 +9,13 @@ use pyo3_polars::derive::polars_expr;
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use super::common::{
-    check_numeric, finite_or_null, guarded, kernel_err, to_float, values_with_nan,
-};
+use super::common::{finite_or_null, guarded, kernel_err};
+use super::inputs::{InputLayout, SegmentWindow};
 use crate::kernels::ewm_ols::{rolling_ewm_ols, EwmSpec};
 use crate::kernels::moments::PairMoments;
 use crate::kernels::rolling_ols::{fit_from_moments, rolling_simple_ols, SimpleFitColumns};
 use crate::kernels::window::{Window, WindowSpec};
 use crate::kernels::KernelError;
-use crate::panel::Panel;
 
 /// The float fields of the regression struct, in output order; `n` follows them.
 pub const FIT_FIELDS: [&str; 8] = [
@@ -35,14 +33,18 @@ pub const FIT_FIELDS: [&str; 8] = [
 /// they are checked again here so no value can reach a kernel unchecked.
 #[derive(Debug, Deserialize)]
 pub struct RollingKwargs {
-    /// Rows in the window; `None` for an expanding window.
+    /// Rows in the window; `None` for an expanding or a date window.
     pub window: Option<usize>,
     pub min_periods: usize,
     /// A per-period risk-free rate given as a number.
     pub risk_free: Option<f64>,
-    /// Inputs are `asset, market[, risk_free][, by]`; these say which optional ones follow.
+    /// Inputs are `asset, market[, risk_free][, time, time_lower][, by]`; these say which
+    /// optional ones follow.
     pub risk_free_column: bool,
     pub by: bool,
+    /// A date window: `time` and its lower bound `time - duration` are inputs.
+    #[serde(default)]
+    pub time: bool,
     /// Exponential weighting (only `ewm_alpha_beta`): half-life in rows.
     #[serde(default)]
     pub half_life: Option<f64>,
@@ -54,42 +56,29 @@ pub struct RollingKwargs {
 impl RollingKwargs {
     fn spec(&self) -> PolarsResult<WindowSpec> {
         let window = match self.window {
-            Some(len) => Window::Rows(len),
-            None => Window::Expanding,
+            Some(len) if !self.time => Window::Rows(len),
+            _ => Window::Expanding,
         };
         WindowSpec::new(window, self.min_periods).map_err(kernel_err)
     }
 
     fn ewm_spec(&self) -> PolarsResult<EwmSpec> {
+        polars_ensure!(
+            !self.time,
+            InvalidOperation: "exponentially weighted fits take a row `window`, not a date window"
+        );
         let half_life = self.half_life.unwrap_or(f64::NAN);
         EwmSpec::new(self.spec()?, half_life, self.zero_mean).map_err(kernel_err)
     }
 
-    /// Argument name of each input position, for error messages.
-    fn input_names(&self) -> Vec<&'static str> {
-        let mut names = vec!["asset", "market"];
-        if self.risk_free_column {
-            names.push("risk_free");
-        }
-        if self.by {
-            names.push("by");
-        }
-        names
-    }
-}
-
-fn check_fields(fields: &[Field], kwargs: &RollingKwargs) -> PolarsResult<()> {
-    let names = kwargs.input_names();
-    polars_ensure!(
-        fields.len() == names.len(),
-        ComputeError: "expected {} inputs ({}), got {}", names.len(), names.join(", "), fields.len()
-    );
-    for (field, name) in fields.iter().zip(&names) {
-        if *name != "by" {
-            check_numeric(field, name)?;
+    fn layout(&self) -> InputLayout {
+        InputLayout {
+            regressors: vec!["market".to_string()],
+            risk_free_column: self.risk_free_column,
+            time: self.time,
+            by: self.by,
         }
     }
-    Ok(())
 }
 
 fn struct_dtype() -> DataType {
@@ -102,75 +91,28 @@ fn struct_dtype() -> DataType {
 }
 
 fn struct_output(fields: &[Field], kwargs: RollingKwargs) -> PolarsResult<Field> {
-    check_fields(fields, &kwargs)?;
+    kwargs.layout().check_fields(fields)?;
     Ok(Field::new(fields[0].name().clone(), struct_dtype()))
 }
 
 fn float_output(fields: &[Field], kwargs: RollingKwargs) -> PolarsResult<Field> {
-    check_fields(fields, &kwargs)?;
+    kwargs.layout().check_fields(fields)?;
     Ok(Field::new(fields[0].name().clone(), DataType::Float64))
 }
 
-/// The numeric inputs, cast to Float64 and checked once.
-struct ReturnInputs {
-    asset: Float64Chunked,
-    market: Float64Chunked,
-    risk_free: Option<Float64Chunked>,
-}
-
-impl ReturnInputs {
-    fn read(inputs: &[Series], kwargs: &RollingKwargs) -> PolarsResult<Self> {
-        let len = inputs[0].len();
-        let risk_free = if kwargs.risk_free_column {
-            let rf = &inputs[2];
-            // A literal (length 1) broadcasts like any Polars scalar.
-            let rf_len = if rf.len() == 1 { 1 } else { len };
-            Some(to_float(rf, "risk_free", rf_len)?)
-        } else {
-            None
-        };
-        Ok(Self {
-            asset: to_float(&inputs[0], "asset", len)?,
-            market: to_float(&inputs[1], "market", len)?,
-            risk_free,
-        })
-    }
-
-    /// Excess returns `(y, x)` = `(asset - rf, market - rf)`, with nulls as NaN; borrowed
-    /// from the inputs when there is no rate to subtract.
-    fn excess(&self, scalar_rf: f64) -> (Cow<'_, [f64]>, Cow<'_, [f64]>) {
-        let (asset, market) = (values_with_nan(&self.asset), values_with_nan(&self.market));
-        let minus =
-            |v: &[f64], r: f64| -> Cow<'_, [f64]> { Cow::Owned(v.iter().map(|a| a - r).collect()) };
-        match &self.risk_free {
-            None if scalar_rf == 0.0 => (asset, market),
-            None => (minus(&asset, scalar_rf), minus(&market, scalar_rf)),
-            Some(rf) if rf.len() == 1 && self.asset.len() != 1 => {
-                let r = rf.get(0).unwrap_or(f64::NAN);
-                (minus(&asset, r), minus(&market, r))
-            }
-            Some(rf) => {
-                let rf = values_with_nan(rf);
-                let minus_rf = |v: &[f64]| -> Cow<'_, [f64]> {
-                    Cow::Owned(v.iter().zip(rf.iter()).map(|(a, r)| a - r).collect())
-                };
-                (minus_rf(&asset), minus_rf(&market))
-            }
-        }
-    }
-}
-
-fn panel_for(inputs: &[Series], kwargs: &RollingKwargs, len: usize) -> PolarsResult<Panel> {
-    if !kwargs.by {
-        return Ok(Panel::single(len));
-    }
-    let key = &inputs[inputs.len() - 1];
-    polars_ensure!(
-        key.len() == len,
-        ShapeMismatch: "`by` has {} rows but `asset` has {len}; all inputs must have the same length",
-        key.len()
-    );
-    Panel::from_key(key)
+/// Excess returns `(y, x)` = `(asset - rf, market - rf)` with nulls as NaN, borrowed from
+/// the inputs when there is no rate to subtract.
+fn excess_pair<'a>(
+    inputs: &'a [Series],
+    kwargs: &RollingKwargs,
+    columns: &'a mut Vec<Float64Chunked>,
+) -> PolarsResult<(Cow<'a, [f64]>, Cow<'a, [f64]>)> {
+    let (y, mut regressors) =
+        kwargs
+            .layout()
+            .excess_returns(inputs, columns, kwargs.risk_free.unwrap_or(0.0), true)?;
+    let x = regressors.pop().unwrap_or_default();
+    Ok((y, x))
 }
 
 /// The requested fields of the rolling fit, in the original row order.
@@ -179,7 +121,7 @@ struct RollingResult {
     n: Option<Vec<u32>>,
 }
 
-/// Runs `kernel(x, y, columns)` on every segment of the panel, in parallel.
+/// Runs `kernel(x, y, window, columns)` on every segment of the panel, in parallel.
 fn run_rolling<K>(
     inputs: &[Series],
     kwargs: &RollingKwargs,
@@ -188,12 +130,16 @@ fn run_rolling<K>(
     kernel: K,
 ) -> PolarsResult<RollingResult>
 where
-    K: Fn(&[f64], &[f64], &mut SimpleFitColumns<'_>) -> Result<(), KernelError> + Sync,
+    K: Fn(&[f64], &[f64], &SegmentWindow, &mut SimpleFitColumns<'_>) -> Result<(), KernelError>
+        + Sync,
 {
-    let returns = ReturnInputs::read(inputs, kwargs)?;
-    let (y, x) = returns.excess(kwargs.risk_free.unwrap_or(0.0));
+    let spec = kwargs.spec()?;
+    let layout = kwargs.layout();
+    let mut columns = Vec::new();
+    let (y, x) = excess_pair(inputs, kwargs, &mut columns)?;
     let len = y.len();
-    let panel = panel_for(inputs, kwargs, len)?;
+    let panel = layout.panel(inputs, len)?;
+    let times = layout.times(inputs, &panel, len)?;
     let (x, y) = (panel.gather(&x), panel.gather(&y));
 
     let mut floats: Vec<Option<Vec<f64>>> = wanted
@@ -224,7 +170,10 @@ where
             jobs.push((range.clone(), columns));
         }
         jobs.into_par_iter()
-            .try_for_each(|(range, mut columns)| kernel(&x[range.clone()], &y[range], &mut columns))
+            .try_for_each(|(range, mut columns)| {
+                let window = SegmentWindow::for_segment(spec, times.as_ref(), range.clone())?;
+                kernel(&x[range.clone()], &y[range], &window, &mut columns)
+            })
             .map_err(kernel_err)?;
     }
     Ok(RollingResult {
@@ -255,9 +204,8 @@ fn into_struct(inputs: &[Series], result: RollingResult) -> PolarsResult<Series>
 #[polars_expr(output_type_func_with_kwargs=struct_output)]
 fn rolling_alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> {
     guarded(|| {
-        let spec = kwargs.spec()?;
-        let result = run_rolling(inputs, &kwargs, [true; 8], true, |x, y, out| {
-            rolling_simple_ols(x, y, &spec, out)
+        let result = run_rolling(inputs, &kwargs, [true; 8], true, |x, y, window, out| {
+            rolling_simple_ols(x, y, window, out)
         })?;
         into_struct(inputs, result)
     })
@@ -267,7 +215,7 @@ fn rolling_alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<
 fn ewm_alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> {
     guarded(|| {
         let spec = kwargs.ewm_spec()?;
-        let result = run_rolling(inputs, &kwargs, [true; 8], true, |x, y, out| {
+        let result = run_rolling(inputs, &kwargs, [true; 8], true, |x, y, _, out| {
             rolling_ewm_ols(x, y, &spec, out)
         })?;
         into_struct(inputs, result)
@@ -275,11 +223,10 @@ fn ewm_alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Seri
 }
 
 fn single_field(inputs: &[Series], kwargs: &RollingKwargs, index: usize) -> PolarsResult<Series> {
-    let spec = kwargs.spec()?;
     let mut wanted = [false; 8];
     wanted[index] = true;
-    let mut result = run_rolling(inputs, kwargs, wanted, false, |x, y, out| {
-        rolling_simple_ols(x, y, &spec, out)
+    let mut result = run_rolling(inputs, kwargs, wanted, false, |x, y, window, out| {
+        rolling_simple_ols(x, y, window, out)
     })?;
     let values = result.floats[index].take().unwrap_or_default();
     Ok(finite_or_null(inputs[0].name(), values))
@@ -303,8 +250,12 @@ fn alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> 
             !kwargs.by,
             InvalidOperation: "alpha_beta takes no `by`; use group_by(key).agg(alpha_beta(...))"
         );
-        let returns = ReturnInputs::read(inputs, &kwargs)?;
-        let (y, x) = returns.excess(kwargs.risk_free.unwrap_or(0.0));
+        polars_ensure!(
+            !kwargs.time,
+            InvalidOperation: "alpha_beta takes no date window; use group_by_dynamic for periods"
+        );
+        let mut columns = Vec::new();
+        let (y, x) = excess_pair(inputs, &kwargs, &mut columns)?;
         let moments = PairMoments::from_rows(&x, &y);
         let fit = fit_from_moments(&moments, &x, &y, kwargs.min_periods, true);
         let values = [

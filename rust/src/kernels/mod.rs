@@ -4,6 +4,7 @@
 //! result that cannot be computed is written as NaN, which the bindings turn into null.
 
 pub mod ewm_ols;
+pub mod factor_ols;
 pub mod moments;
 pub mod rolling_ols;
 #[cfg(test)]
@@ -35,6 +36,12 @@ pub enum KernelError {
     },
     /// A cap on log returns that is not a positive finite number; the value as written.
     InvalidCap(String),
+    /// Times of a date window that go backwards at `row` (counted within the ticker).
+    UnsortedTime { row: usize },
+    /// A date window whose lower bound is not before the row's own time.
+    InvalidDuration,
+    /// A multi-factor regression without factors.
+    NoFactors,
 }
 
 impl fmt::Display for KernelError {
@@ -72,6 +79,16 @@ impl fmt::Display for KernelError {
                 f,
                 "half_life must be a positive number of rows (or infinity for no decay), got {got}"
             ),
+            KernelError::UnsortedTime { row } => write!(
+                f,
+                "`time` must be sorted ascending within each ticker, but row {row} of a ticker \
+                 is earlier than the row before it; sort the frame by (ticker, time) first"
+            ),
+            KernelError::InvalidDuration => write!(
+                f,
+                "a date window needs a positive duration such as \"1y\", \"6mo\" or \"63d\""
+            ),
+            KernelError::NoFactors => write!(f, "factors must name at least one column"),
             KernelError::InvalidCap(got) => write!(
                 f,
                 "cap must be a positive finite bound on each log return (or None for no cap), got {got}"

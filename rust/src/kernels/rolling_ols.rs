@@ -2,14 +2,14 @@
 //!
 //! Rows where `x` or `y` is not finite are left out of the fit. Each output row is computed
 //! from running centered moments ([`PairMoments`]) that are rebuilt from the rows
-//! - at least once every `window` removals, so rounding drift never accumulates, and
+//! - at least once every window length of removals, so rounding drift never accumulates, and
 //! - whenever a co-moment collapses far below its peak since the last rebuild, the signature
 //!   of catastrophic cancellation (an outlier leaving the window).
 //!
 //! Results that cannot be computed are written as NaN; see [`SimpleFit`] for the rules.
 
 use super::moments::{usable, PairMoments};
-use super::window::WindowSpec;
+use super::window::WindowBounds;
 use super::KernelError;
 
 /// A co-moment that fell below this fraction of its peak since the last rebuild has lost
@@ -188,7 +188,7 @@ pub fn fit_from_moments(
 pub fn rolling_simple_ols(
     x: &[f64],
     y: &[f64],
-    spec: &WindowSpec,
+    bounds: &impl WindowBounds,
     out: &mut SimpleFitColumns<'_>,
 ) -> Result<(), KernelError> {
     let len = x.len();
@@ -201,7 +201,6 @@ pub fn rolling_simple_ols(
     }
     out.check_len(len)?;
     let with_residuals = out.needs_residuals();
-    let rebuild_every = spec.rebuild_interval();
 
     let mut m = PairMoments::default();
     let mut first = 0usize; // first row currently inside the window
@@ -212,7 +211,7 @@ pub fn rolling_simple_ols(
         if usable(x[t], y[t]) {
             m.add(x[t], y[t]);
         }
-        let start = spec.start(t);
+        let start = bounds.start(t);
         let mut shrank = false;
         while first < start {
             if usable(x[first], y[first]) {
@@ -226,7 +225,8 @@ pub fn rolling_simple_ols(
         let collapsed = (shrank
             && (m.sxx < CANCELLATION_RATIO * peak_sxx || m.syy < CANCELLATION_RATIO * peak_syy))
             || !m.is_finite();
-        if removals >= rebuild_every || collapsed {
+        // Rebuilding once per window length of removals costs O(1) per row, amortized.
+        if removals > t - first || collapsed {
             m = PairMoments::from_rows(&x[first..=t], &y[first..=t]);
             removals = 0;
             peak_sxx = m.sxx;
@@ -239,7 +239,7 @@ pub fn rolling_simple_ols(
             &m,
             &x[first..=t],
             &y[first..=t],
-            spec.min_periods,
+            bounds.min_periods(),
             with_residuals,
         );
         out.write(t, &fit);
@@ -251,7 +251,7 @@ pub fn rolling_simple_ols(
 mod tests {
     use super::*;
     use crate::kernels::test_support::lcg_series;
-    use crate::kernels::window::Window;
+    use crate::kernels::window::{Window, WindowSpec};
 
     /// Direct least squares on the usable rows, computed from scratch.
     fn reference(x: &[f64], y: &[f64]) -> SimpleFit {

@@ -1,0 +1,242 @@
+//! The input layout shared by the regression bindings:
+//! `asset, regressor_1 .. regressor_k [, risk_free] [, time, time_lower_bound] [, by]`,
+//! and reading those inputs into what the kernels take.
+
+use std::borrow::Cow;
+
+use polars::prelude::*;
+
+use super::common::{check_numeric, to_float, values_with_nan};
+use crate::kernels::window::{DateWindow, WindowBounds, WindowSpec};
+use crate::kernels::KernelError;
+use crate::panel::Panel;
+
+/// Which inputs an expression was given, in the order the Python layer sends them.
+#[derive(Debug, Clone)]
+pub struct InputLayout {
+    /// Names of the regressor arguments, e.g. `["market"]` or the factor columns.
+    pub regressors: Vec<String>,
+    pub risk_free_column: bool,
+    /// A date window: the time column and each row's lower bound `time - duration` follow.
+    pub time: bool,
+    pub by: bool,
+}
+
+impl InputLayout {
+    pub fn len(&self) -> usize {
+        1 + self.regressors.len()
+            + usize::from(self.risk_free_column)
+            + 2 * usize::from(self.time)
+            + usize::from(self.by)
+    }
+
+    fn risk_free_index(&self) -> Option<usize> {
+        self.risk_free_column.then(|| 1 + self.regressors.len())
+    }
+
+    fn time_index(&self) -> Option<usize> {
+        self.time
+            .then(|| 1 + self.regressors.len() + usize::from(self.risk_free_column))
+    }
+
+    fn by_index(&self) -> Option<usize> {
+        self.by.then(|| self.len() - 1)
+    }
+
+    /// Argument name of each input position, for error messages.
+    fn names(&self) -> Vec<String> {
+        let mut names = vec!["asset".to_string()];
+        names.extend(self.regressors.iter().cloned());
+        if self.risk_free_column {
+            names.push("risk_free".into());
+        }
+        if self.time {
+            names.push("time".into());
+            names.push("time".into());
+        }
+        if self.by {
+            names.push("by".into());
+        }
+        names
+    }
+
+    /// Checks the count and dtypes of the input fields (at schema time and at run time).
+    pub fn check_fields(&self, fields: &[Field]) -> PolarsResult<()> {
+        let names = self.names();
+        polars_ensure!(
+            fields.len() == names.len(),
+            ComputeError: "expected {} inputs ({}), got {}", names.len(), names.join(", "), fields.len()
+        );
+        let time_index = self.time_index();
+        for (i, (field, name)) in fields.iter().zip(&names).enumerate() {
+            if Some(i) == self.by_index() {
+                continue;
+            }
+            if time_index.is_some_and(|t| i == t || i == t + 1) {
+                polars_ensure!(
+                    matches!(field.dtype(), DataType::Date | DataType::Datetime(_, _)),
+                    InvalidOperation:
+                    "`time` must be a Date or Datetime column for a date window, got {} in \
+                     column '{}'; parse it with `.str.to_date()` or use an integer `window`",
+                    field.dtype(), field.name()
+                );
+                continue;
+            }
+            check_numeric(field, name)?;
+        }
+        Ok(())
+    }
+
+    /// The asset and regressors as Float64 (nulls as NaN), minus the risk-free rate: from
+    /// the asset always, and from the regressors when `rate_on_regressors` (CAPM's market).
+    pub fn excess_returns<'a>(
+        &self,
+        inputs: &'a [Series],
+        columns: &'a mut Vec<Float64Chunked>,
+        scalar_rf: f64,
+        rate_on_regressors: bool,
+    ) -> PolarsResult<(Cow<'a, [f64]>, Vec<Cow<'a, [f64]>>)> {
+        let len = inputs[0].len();
+        let names = self.names();
+        for (i, name) in names.iter().enumerate().take(1 + self.regressors.len()) {
+            columns.push(to_float(&inputs[i], name, len)?);
+        }
+        if let Some(i) = self.risk_free_index() {
+            let rf = &inputs[i];
+            // A literal (length 1) broadcasts like any Polars scalar.
+            let rf_len = if rf.len() == 1 { 1 } else { len };
+            columns.push(to_float(rf, "risk_free", rf_len)?);
+        }
+        let columns: &'a [Float64Chunked] = columns;
+        let rate = match self.risk_free_index() {
+            None if scalar_rf == 0.0 => Rate::None,
+            None => Rate::Scalar(scalar_rf),
+            Some(_) => {
+                let rf = &columns[1 + self.regressors.len()];
+                if rf.len() == 1 && len != 1 {
+                    Rate::Scalar(rf.get(0).unwrap_or(f64::NAN))
+                } else {
+                    Rate::Column(values_with_nan(rf))
+                }
+            }
+        };
+        let y = rate.subtract_from(values_with_nan(&columns[0]));
+        let regressors = columns[1..=self.regressors.len()]
+            .iter()
+            .map(|c| {
+                let values = values_with_nan(c);
+                if rate_on_regressors {
+                    rate.subtract_from(values)
+                } else {
+                    values
+                }
+            })
+            .collect();
+        Ok((y, regressors))
+    }
+
+    /// The panel of the `by` key, or one segment without it.
+    pub fn panel(&self, inputs: &[Series], len: usize) -> PolarsResult<Panel> {
+        let Some(i) = self.by_index() else {
+            return Ok(Panel::single(len));
+        };
+        let key = &inputs[i];
+        polars_ensure!(
+            key.len() == len,
+            ShapeMismatch: "`by` has {} rows but `asset` has {len}; all inputs must have the same length",
+            key.len()
+        );
+        Panel::from_key(key)
+    }
+
+    /// The time column and its lower bounds as integers of the same unit, in segment order.
+    pub fn times(
+        &self,
+        inputs: &[Series],
+        panel: &Panel,
+        len: usize,
+    ) -> PolarsResult<Option<(Vec<i64>, Vec<i64>)>> {
+        let Some(i) = self.time_index() else {
+            return Ok(None);
+        };
+        let read = |s: &Series| -> PolarsResult<Vec<i64>> {
+            polars_ensure!(
+                s.len() == len,
+                ShapeMismatch: "`time` has {} rows but `asset` has {len}; all inputs must have the same length",
+                s.len()
+            );
+            polars_ensure!(
+                s.null_count() == 0,
+                InvalidOperation: "`time` has {} null values; drop or fill those rows before a date window",
+                s.null_count()
+            );
+            let ints = s.to_physical_repr().cast(&DataType::Int64)?;
+            let ints = ints.i64()?.rechunk();
+            Ok(ints.into_no_null_iter().collect())
+        };
+        let (time, lower) = (read(&inputs[i])?, read(&inputs[i + 1])?);
+        Ok(Some((
+            panel.gather(&time).into_owned(),
+            panel.gather(&lower).into_owned(),
+        )))
+    }
+}
+
+/// A risk-free rate to subtract.
+enum Rate<'a> {
+    None,
+    Scalar(f64),
+    Column(Cow<'a, [f64]>),
+}
+
+impl Rate<'_> {
+    fn subtract_from<'v>(&self, values: Cow<'v, [f64]>) -> Cow<'v, [f64]> {
+        match self {
+            Rate::None => values,
+            Rate::Scalar(r) => Cow::Owned(values.iter().map(|v| v - r).collect()),
+            Rate::Column(rf) => Cow::Owned(values.iter().zip(rf.iter()).map(|(v, r)| v - r).collect()),
+        }
+    }
+}
+
+/// The window of one ticker segment: rows (or expanding), or dates.
+pub enum SegmentWindow {
+    Rows(WindowSpec),
+    Dates(DateWindow),
+}
+
+impl SegmentWindow {
+    /// The window of `range`, from the spec or from the segment's times.
+    pub fn for_segment(
+        spec: WindowSpec,
+        times: Option<&(Vec<i64>, Vec<i64>)>,
+        range: std::ops::Range<usize>,
+    ) -> Result<Self, KernelError> {
+        match times {
+            None => Ok(Self::Rows(spec)),
+            Some((time, lower)) => Ok(Self::Dates(DateWindow::new(
+                &time[range.clone()],
+                &lower[range],
+                spec.min_periods,
+            )?)),
+        }
+    }
+}
+
+impl WindowBounds for SegmentWindow {
+    #[inline]
+    fn start(&self, t: usize) -> usize {
+        match self {
+            Self::Rows(spec) => spec.start(t),
+            Self::Dates(dates) => dates.start(t),
+        }
+    }
+
+    #[inline]
+    fn min_periods(&self) -> usize {
+        match self {
+            Self::Rows(spec) => spec.min_periods,
+            Self::Dates(dates) => dates.min_periods(),
+        }
+    }
+}
