@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 from numbers import Integral, Real
 
 import polars as pl
@@ -111,3 +113,88 @@ def risk_free(value: object) -> tuple[float | None, IntoExprColumn | None]:
             raise ValueError(msg)
         return rate, None
     return None, column(value, "risk_free")
+
+
+#: A Polars duration: one or more ``<integer><unit>`` parts, calendar units included.
+_DURATION = re.compile(r"(\d+)(ns|us|ms|mo|s|m|h|d|w|q|y)")
+
+
+def duration(value: str) -> str:
+    """Validate a Polars duration string such as ``"1y"``, ``"6mo"`` or ``"63d"``."""
+    parts = _DURATION.findall(value)
+    if not parts or "".join(n + u for n, u in parts) != value:
+        msg = (
+            f"`window` {value!r} is not a duration; use a Polars duration such as "
+            '"1y", "6mo", "13w" or "63d" (units ns, us, ms, s, m, h, d, w, mo, q, y)'
+        )
+        raise ValueError(msg)
+    if all(int(n) == 0 for n, _ in parts):
+        msg = f"`window` must be a positive duration, got {value!r}"
+        raise ValueError(msg)
+    return value
+
+
+def window_kind(
+    window: object, min_periods: object, time: object
+) -> tuple[int | None, int, str | None]:
+    """Split `window` into a row count, an expanding fit (None) or a duration (with `time`).
+
+    Returns the row window (None for expanding and date windows), the validated
+    `min_periods` and the duration (None unless a date window).
+    """
+    if isinstance(window, str):
+        window = duration(window)
+        if time is None:
+            msg = (
+                f"`window={window!r}` is a date window and needs `time=`, the date column "
+                'the duration is measured on (for example time="date")'
+            )
+            raise ValueError(msg)
+        return None, expanding_min_periods(min_periods), window
+    if time is not None:
+        msg = (
+            '`time=` is used only with a duration window such as window="1y"; '
+            f"got window={window!r}. Drop `time=` for a window counted in rows"
+        )
+        raise ValueError(msg)
+    if window is None:
+        return None, expanding_min_periods(min_periods), None
+    rows, min_periods = window_and_min_periods(window, min_periods)
+    return rows, min_periods, None
+
+
+def factor_list(factors: object) -> tuple[list[IntoExprColumn], list[str]]:
+    """Validate the factors of a multi-factor regression; return them and their names."""
+    if isinstance(factors, (str, pl.Expr, pl.Series)) or not isinstance(factors, Sequence):
+        msg = (
+            "`factors` must be a list of columns or expressions, e.g. "
+            '["mkt_rf", "smb", "hml"], '
+            f"got {type(factors).__name__}"
+        )
+        raise TypeError(msg)
+    if len(factors) == 0:
+        msg = '`factors` is empty; pass at least one factor column, e.g. ["mkt_rf"]'
+        raise ValueError(msg)
+    columns = [column(f, "factors") for f in factors]
+    names: list[str] = []
+    for f in columns:
+        if isinstance(f, str):
+            names.append(f)
+        elif isinstance(f, pl.Series):
+            names.append(f.name)
+        else:
+            try:
+                names.append(f.meta.output_name())
+            except pl.exceptions.ComputeError:
+                msg = f"factor expression {f} has no single output name; give it one with .alias()"
+                raise ValueError(msg) from None
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            msg = (
+                f"two factors are named {name!r}; each factor needs a distinct name "
+                "(use .alias() on expressions)"
+            )
+            raise ValueError(msg)
+        seen.add(name)
+    return columns, names

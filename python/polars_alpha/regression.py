@@ -30,50 +30,87 @@ __all__ = [
 RISKMETRICS_HALF_LIFE = math.log(0.5) / math.log(0.94)
 
 
-def _rolling_call(
+def _regression_call(
     function_name: str,
     asset: IntoExprColumn,
-    market: IntoExprColumn,
+    regressors: list[IntoExprColumn],
     *,
-    window: int | None,
+    window: int | str | None,
     min_periods: int | None,
     risk_free: float | IntoExprColumn | None,
     by: IntoExprColumn | None,
+    time: IntoExprColumn | None = None,
     returns_scalar: bool = False,
     **extra: Any,
 ) -> pl.Expr:
-    if window is None:
-        min_periods = _validate.expanding_min_periods(min_periods)
-    else:
-        window, min_periods = _validate.window_and_min_periods(window, min_periods)
-    args: list[IntoExprColumn] = [
-        _validate.column(asset, "asset"),
-        _validate.column(market, "market"),
-    ]
+    """Build a regression call: inputs ``asset, regressors.., [rf], [time, lower], [by]``."""
+    rows, min_periods, duration = _validate.window_kind(window, min_periods, time)
+    args: list[IntoExprColumn] = [_validate.column(asset, "asset"), *regressors]
     rate, rate_column = _validate.risk_free(risk_free)
     if rate_column is not None:
         args.append(rate_column)
+    if duration is not None:
+        time_expr = _as_expr(_validate.column(time, "time"))
+        # Polars does the calendar arithmetic; the kernel only compares the two times.
+        args += [time_expr, time_expr.dt.offset_by(f"-{duration}")]
     if by is not None:
         args.append(_validate.column(by, "by"))
     kwargs: dict[str, Any] = {
-        "window": window,
+        "window": rows,
         "min_periods": min_periods,
         "risk_free": rate,
         "risk_free_column": rate_column is not None,
+        "time": duration is not None,
         "by": by is not None,
         **extra,
     }
     return call_plugin(function_name, args, kwargs, returns_scalar=returns_scalar)
 
 
+def _as_expr(value: IntoExprColumn) -> pl.Expr:
+    if isinstance(value, str):
+        return pl.col(value)
+    if isinstance(value, pl.Series):
+        return pl.lit(value)
+    return value
+
+
+def _rolling_call(
+    function_name: str,
+    asset: IntoExprColumn,
+    market: IntoExprColumn,
+    *,
+    window: int | str | None,
+    min_periods: int | None,
+    risk_free: float | IntoExprColumn | None,
+    by: IntoExprColumn | None,
+    time: IntoExprColumn | None = None,
+    returns_scalar: bool = False,
+    **extra: Any,
+) -> pl.Expr:
+    return _regression_call(
+        function_name,
+        asset,
+        [_validate.column(market, "market")],
+        window=window,
+        min_periods=min_periods,
+        risk_free=risk_free,
+        by=by,
+        time=time,
+        returns_scalar=returns_scalar,
+        **extra,
+    )
+
+
 def rolling_alpha_beta(
     asset: IntoExprColumn,
     market: IntoExprColumn,
     *,
-    window: int | None = 252,
+    window: int | str | None = 252,
     min_periods: int | None = None,
     risk_free: float | IntoExprColumn | None = None,
     by: IntoExprColumn | None = None,
+    time: IntoExprColumn | None = None,
 ) -> pl.Expr:
     """Rolling CAPM regression of an asset's returns on the market's returns.
 
@@ -88,11 +125,13 @@ def rolling_alpha_beta(
         Simple per-period returns of the market (benchmark), same length as ``asset``.
     window
         Number of trailing rows in each fit (at least 2). 252 is one year of daily data.
-        ``None`` fits every row so far (an expanding fit, exact at every row).
+        ``None`` fits every row so far (an expanding fit, exact at every row). A Polars
+        duration string (``"1y"``, ``"6mo"``, ``"63d"``) with ``time=`` fits the rows whose
+        date lies in ``(date_t - duration, date_t]``: a true calendar window across gaps.
     min_periods
         Fewest usable rows a window needs to produce a result (2 to ``window``).
         Defaults to ``window``, as in Polars' ``rolling_*`` functions, or 2 for an
-        expanding fit.
+        expanding or a date window.
     risk_free
         Per-period risk-free rate, subtracted from both returns: a number, a column name or
         an expression. With it, ``alpha`` is Jensen's alpha. ``None`` means zero.
@@ -100,6 +139,9 @@ def rolling_alpha_beta(
         A key column (the ticker). Each key's rows form their own series, in their relative
         order, computed in parallel; rows of a key need not be contiguous. The result equals
         ``.over(by)`` without ``by``, and is faster on many keys.
+    time
+        The Date or Datetime column a duration ``window`` is measured on; only with a
+        duration window. It must be sorted ascending within each key and free of nulls.
 
     Returns
     -------
@@ -158,6 +200,7 @@ def rolling_alpha_beta(
         min_periods=min_periods,
         risk_free=risk_free,
         by=by,
+        time=time,
     )
 
 
@@ -165,10 +208,11 @@ def rolling_beta(
     asset: IntoExprColumn,
     market: IntoExprColumn,
     *,
-    window: int | None = 252,
+    window: int | str | None = 252,
     min_periods: int | None = None,
     risk_free: float | IntoExprColumn | None = None,
     by: IntoExprColumn | None = None,
+    time: IntoExprColumn | None = None,
 ) -> pl.Expr:
     """Rolling CAPM beta: the ``beta`` field of :func:`rolling_alpha_beta` as Float64.
 
@@ -181,14 +225,17 @@ def rolling_beta(
     market
         Simple per-period returns of the market.
     window
-        Number of trailing rows in each fit (at least 2), or ``None`` for an expanding fit.
+        Number of trailing rows in each fit (at least 2), ``None`` for an expanding fit, or
+        a duration such as ``"1y"`` with ``time=``.
     min_periods
         Fewest usable rows a window needs (2 to ``window``); defaults to ``window``, or 2
-        for an expanding fit.
+        for an expanding or a date window.
     risk_free
         Per-period risk-free rate: a number, a column name or an expression.
     by
         A key column (the ticker); equals ``.over(by)``.
+    time
+        The Date or Datetime column of a duration ``window``.
 
     Returns
     -------
@@ -235,6 +282,7 @@ def rolling_beta(
         min_periods=min_periods,
         risk_free=risk_free,
         by=by,
+        time=time,
     )
 
 
@@ -242,10 +290,11 @@ def rolling_alpha(
     asset: IntoExprColumn,
     market: IntoExprColumn,
     *,
-    window: int | None = 252,
+    window: int | str | None = 252,
     min_periods: int | None = None,
     risk_free: float | IntoExprColumn | None = None,
     by: IntoExprColumn | None = None,
+    time: IntoExprColumn | None = None,
 ) -> pl.Expr:
     """Rolling CAPM alpha per period: the ``alpha`` field of :func:`rolling_alpha_beta`.
 
@@ -258,14 +307,17 @@ def rolling_alpha(
     market
         Simple per-period returns of the market.
     window
-        Number of trailing rows in each fit (at least 2), or ``None`` for an expanding fit.
+        Number of trailing rows in each fit (at least 2), ``None`` for an expanding fit, or
+        a duration such as ``"1y"`` with ``time=``.
     min_periods
         Fewest usable rows a window needs (2 to ``window``); defaults to ``window``, or 2
-        for an expanding fit.
+        for an expanding or a date window.
     risk_free
         Per-period risk-free rate: a number, a column name or an expression.
     by
         A key column (the ticker); equals ``.over(by)``.
+    time
+        The Date or Datetime column of a duration ``window``.
 
     Returns
     -------
@@ -302,6 +354,7 @@ def rolling_alpha(
         min_periods=min_periods,
         risk_free=risk_free,
         by=by,
+        time=time,
     )
 
 
@@ -392,6 +445,12 @@ def ewm_alpha_beta(
     │ 1.3236 │
     └────────┘
     """
+    if isinstance(window, str):
+        msg = (
+            f"`window` must be an integer number of rows or None, got {window!r}; "
+            "exponentially weighted fits count their window in rows"
+        )
+        raise TypeError(msg)
     return _rolling_call(
         "ewm_alpha_beta",
         asset,

@@ -14,8 +14,10 @@ use crate::kernels::window::{Window, WindowSpec};
 /// Keyword arguments sent by `polars_alpha.regression`; checked again here.
 #[derive(Debug, Deserialize)]
 pub struct FactorKwargs {
-    /// Number of factor inputs after the asset.
-    pub n_factors: usize,
+    /// Output names of the factor inputs that follow the asset, as the Python layer read
+    /// them. Polars may hand a plugin unnamed series (in `group_by().agg()`), so the struct's
+    /// field names come from here rather than from the inputs.
+    pub factor_names: Vec<String>,
     /// Rows in the window; `None` for an expanding or a date window.
     pub window: Option<usize>,
     pub min_periods: usize,
@@ -26,20 +28,22 @@ pub struct FactorKwargs {
 }
 
 impl FactorKwargs {
+    fn n_factors(&self) -> usize {
+        self.factor_names.len()
+    }
+
     fn layout(&self, fields: &[Field]) -> PolarsResult<InputLayout> {
         polars_ensure!(
-            self.n_factors >= 1,
+            self.n_factors() >= 1,
             InvalidOperation: "`factors` must name at least one column, e.g. [\"mkt_rf\", \"smb\", \"hml\"]"
         );
         polars_ensure!(
-            fields.len() > self.n_factors,
-            ComputeError: "expected the asset and {} factors, got {} inputs", self.n_factors, fields.len()
+            fields.len() > self.n_factors(),
+            ComputeError: "expected the asset and {} factors, got {} inputs", self.n_factors(), fields.len()
         );
         Ok(InputLayout {
-            regressors: fields[1..=self.n_factors]
-                .iter()
-                .map(|f| format!("factor '{}'", f.name()))
-                .collect(),
+            // Errors name the argument; the column's own name follows in the message.
+            regressors: vec!["factors".to_string(); self.n_factors()],
             risk_free_column: self.risk_free_column,
             time: self.time,
             by: self.by,
@@ -57,7 +61,7 @@ impl FactorKwargs {
 
 /// Output field names: `alpha, beta_<f>.., r2, adj_r2, resid_std, alpha_se, beta_<f>_se..,
 /// alpha_t, beta_<f>_t.., n`, after the factor columns' names.
-fn field_names(factor_names: &[PlSmallStr]) -> PolarsResult<Vec<String>> {
+fn field_names(factor_names: &[String]) -> PolarsResult<Vec<String>> {
     for (i, name) in factor_names.iter().enumerate() {
         polars_ensure!(
             !factor_names[..i].contains(name),
@@ -81,7 +85,7 @@ fn field_names(factor_names: &[PlSmallStr]) -> PolarsResult<Vec<String>> {
     Ok(names)
 }
 
-fn struct_dtype(factor_names: &[PlSmallStr]) -> PolarsResult<DataType> {
+fn struct_dtype(factor_names: &[String]) -> PolarsResult<DataType> {
     let mut fields: Vec<Field> = field_names(factor_names)?
         .into_iter()
         .map(|name| Field::new(name.into(), DataType::Float64))
@@ -92,11 +96,10 @@ fn struct_dtype(factor_names: &[PlSmallStr]) -> PolarsResult<DataType> {
 
 fn factor_output(fields: &[Field], kwargs: FactorKwargs) -> PolarsResult<Field> {
     kwargs.layout(fields)?.check_fields(fields)?;
-    let names: Vec<PlSmallStr> = fields[1..=kwargs.n_factors]
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
-    Ok(Field::new(fields[0].name().clone(), struct_dtype(&names)?))
+    Ok(Field::new(
+        fields[0].name().clone(),
+        struct_dtype(&kwargs.factor_names)?,
+    ))
 }
 
 fn into_struct(
@@ -105,11 +108,7 @@ fn into_struct(
     floats: Vec<Vec<f64>>,
     n: Vec<u32>,
 ) -> PolarsResult<Series> {
-    let factor_names: Vec<PlSmallStr> = inputs[1..=kwargs.n_factors]
-        .iter()
-        .map(|s| s.name().clone())
-        .collect();
-    let names = field_names(&factor_names)?;
+    let names = field_names(&kwargs.factor_names)?;
     let len = n.len();
     let mut columns: Vec<Series> = names
         .iter()
@@ -136,7 +135,7 @@ fn rolling_factor_regression(inputs: &[Series], kwargs: FactorKwargs) -> PolarsR
         let y = panel.gather(&y);
         let factors: Vec<_> = factors.iter().map(|f| panel.gather(f)).collect();
 
-        let k = kwargs.n_factors;
+        let k = kwargs.n_factors();
         let mut floats = vec![vec![f64::NAN; len]; FactorLayout { k }.len()];
         let mut n = vec![0u32; len];
         {
@@ -186,7 +185,7 @@ fn factor_regression(inputs: &[Series], kwargs: FactorKwargs) -> PolarsResult<Se
         let mut columns = Vec::new();
         let (y, factors) =
             layout.excess_returns(inputs, &mut columns, kwargs.risk_free.unwrap_or(0.0), false)?;
-        let k = kwargs.n_factors;
+        let k = kwargs.n_factors();
         let mut floats = vec![vec![f64::NAN; 1]; FactorLayout { k }.len()];
         let mut n = vec![0u32; 1];
         {

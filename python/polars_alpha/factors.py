@@ -1,0 +1,201 @@
+"""Multi-factor regressions (Fama-French style): rolling and one fit per group."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from polars_alpha import _validate
+from polars_alpha._typing import IntoExprColumn
+from polars_alpha.regression import _regression_call
+
+__all__ = ["factor_regression", "rolling_factor_regression"]
+
+
+def rolling_factor_regression(
+    asset: IntoExprColumn,
+    factors: Sequence[IntoExprColumn],
+    *,
+    window: int | str | None = 252,
+    min_periods: int | None = None,
+    risk_free: float | IntoExprColumn | None = None,
+    by: IntoExprColumn | None = None,
+    time: IntoExprColumn | None = None,
+) -> pl.Expr:
+    """Rolling multi-factor regression: alpha and one beta per factor.
+
+    At each row, fits ``asset - rf = alpha + sum_j beta_j * factor_j + e`` by ordinary least
+    squares over the trailing window, e.g. on Fama-French's market excess return, SMB and HML.
+
+    Parameters
+    ----------
+    asset
+        Simple per-period returns of the asset: a column name or an expression.
+    factors
+        A list of factor columns or expressions (at least one), each with a distinct output
+        name; the output fields are named after them. Factors are used as given: pass the
+        market's *excess* return (``mkt - rf``) as a factor, as Fama and French publish it.
+    window
+        Number of trailing rows in each fit (at least 2); ``None`` for an expanding fit; or a
+        Polars duration such as ``"1y"`` with ``time=`` for a calendar window
+        ``(date_t - duration, date_t]``.
+    min_periods
+        Fewest usable rows a window needs (2 to ``window``). Defaults to ``window``, or 2 for
+        an expanding or a date window. A fit also needs more rows than factors.
+    risk_free
+        Per-period risk-free rate subtracted from ``asset`` (not from the factors): a number,
+        a column name or an expression. ``None`` means zero.
+    by
+        A key column (the ticker): each key's rows form their own series, computed in
+        parallel. Equals ``.over(by)``.
+    time
+        The Date or Datetime column of a duration ``window``, sorted within each key.
+
+    Returns
+    -------
+    pl.Expr
+        A Struct with Float64 fields ``alpha``, ``beta_<f>`` for each factor ``f``, ``r2``,
+        ``adj_r2``, ``resid_std``, ``alpha_se``, ``beta_<f>_se``, ``alpha_t``,
+        ``beta_<f>_t``, and the UInt32 field ``n``.
+
+    Notes
+    -----
+    With ``y = asset - rf`` and the factor matrix ``F`` (``k`` columns) over the usable rows:
+    ``beta = Sff^-1 Sfy`` from the centered co-moments, ``alpha = mean(y) - beta . mean(F)``,
+    ``r2 = 1 - SSR / Syy``, ``adj_r2 = 1 - (1 - r2) (n - 1) / (n - k - 1)``,
+    ``resid_std = sqrt(SSR / (n - k - 1))``, ``beta_se_j = resid_std * sqrt((Sff^-1)_jj)``,
+    ``alpha_se = resid_std * sqrt(1/n + mean(F)' Sff^-1 mean(F))``; t-values are coefficient
+    / standard error. These equal statsmodels ``OLS(y, add_constant(F))``.
+
+    Each window is solved afresh from its co-moments by a Cholesky factorization of the
+    factors' correlation matrix; no inverse is carried between windows.
+
+    Null rules: a row is left out when any input is null, NaN or infinite. ``n`` counts the
+    usable rows. Every other field is null when ``n < min_periods``, ``n <= k``, a factor is
+    constant, or the factors are collinear in the window (a factor's ``1 - R²`` on the other
+    factors below 1e-9); ``resid_std``, ``adj_r2``, standard errors and t-values when
+    ``n <= k + 1``; ``r2`` and ``adj_r2`` when the asset is constant.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> df = pl.DataFrame(
+    ...     {
+    ...         "fund": [0.011, -0.003, 0.014, 0.002, -0.007, 0.016, 0.004, -0.001],
+    ...         "mkt_rf": [0.008, -0.002, 0.010, 0.001, -0.006, 0.011, 0.003, -0.002],
+    ...         "smb": [0.002, 0.001, -0.001, 0.003, 0.000, 0.002, -0.002, 0.001],
+    ...     }
+    ... )
+    >>> fit = pa.rolling_factor_regression("fund", ["mkt_rf", "smb"], window=6)
+    >>> df.select(fit.alias("fit")).unnest("fit").select(
+    ...     "alpha", "beta_mkt_rf", "beta_smb", "r2", "n"
+    ... ).with_columns(pl.col(pl.Float64).round(4))
+    shape: (8, 5)
+    ┌────────┬─────────────┬──────────┬────────┬─────┐
+    │ alpha  ┆ beta_mkt_rf ┆ beta_smb ┆ r2     ┆ n   │
+    │ ---    ┆ ---         ┆ ---      ┆ ---    ┆ --- │
+    │ f64    ┆ f64         ┆ f64      ┆ f64    ┆ u32 │
+    ╞════════╪═════════════╪══════════╪════════╪═════╡
+    │ null   ┆ null        ┆ null     ┆ null   ┆ 1   │
+    │ null   ┆ null        ┆ null     ┆ null   ┆ 2   │
+    │ null   ┆ null        ┆ null     ┆ null   ┆ 3   │
+    │ null   ┆ null        ┆ null     ┆ null   ┆ 4   │
+    │ null   ┆ null        ┆ null     ┆ null   ┆ 5   │
+    │ 0.0005 ┆ 1.3574      ┆ -0.0023  ┆ 0.9967 ┆ 6   │
+    │ 0.0004 ┆ 1.3665      ┆ 0.1171   ┆ 0.9965 ┆ 6   │
+    │ 0.0008 ┆ 1.3235      ┆ 0.1706   ┆ 0.997  ┆ 6   │
+    └────────┴─────────────┴──────────┴────────┴─────┘
+    """
+    columns, names = _validate.factor_list(factors)
+    return _regression_call(
+        "rolling_factor_regression",
+        asset,
+        columns,
+        window=window,
+        min_periods=min_periods,
+        risk_free=risk_free,
+        by=by,
+        time=time,
+        factor_names=names,
+    )
+
+
+def factor_regression(
+    asset: IntoExprColumn,
+    factors: Sequence[IntoExprColumn],
+    *,
+    min_periods: int = 2,
+    risk_free: float | IntoExprColumn | None = None,
+) -> pl.Expr:
+    """One multi-factor regression over all rows: a single Struct per group.
+
+    The whole-sample form of :func:`rolling_factor_regression`, for ``select`` over a frame
+    or ``group_by(...).agg(...)`` / ``group_by_dynamic(...).agg(...)`` per fund and period.
+
+    Parameters
+    ----------
+    asset
+        Simple per-period returns of the asset.
+    factors
+        A list of factor columns or expressions with distinct names (see
+        :func:`rolling_factor_regression`).
+    min_periods
+        Fewest usable rows a fit needs (at least 2; a fit also needs more rows than factors).
+    risk_free
+        Per-period risk-free rate subtracted from ``asset``: a number, a column name or an
+        expression.
+
+    Returns
+    -------
+    pl.Expr
+        A scalar Struct with the fields of :func:`rolling_factor_regression`.
+
+    Notes
+    -----
+    Formulas and null rules as in :func:`rolling_factor_regression`, over every usable row
+    of the group.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> df = pl.DataFrame(
+    ...     {
+    ...         "fund": ["A"] * 5 + ["B"] * 5,
+    ...         "ret": [0.011, -0.003, 0.014, 0.002, -0.007, 0.004, 0.001, 0.006, 0.0, -0.002],
+    ...         "mkt_rf": [0.008, -0.002, 0.010, 0.001, -0.006] * 2,
+    ...         "hml": [0.001, 0.002, -0.001, 0.0, 0.003] * 2,
+    ...     }
+    ... )
+    >>> df.group_by("fund", maintain_order=True).agg(
+    ...     pa.factor_regression("ret", ["mkt_rf", "hml"]).alias("fit")
+    ... ).unnest("fit").select("fund", "alpha", "beta_mkt_rf", "beta_hml", "n").with_columns(
+    ...     pl.col(pl.Float64).round(4)
+    ... )
+    shape: (2, 5)
+    ┌──────┬────────┬─────────────┬──────────┬─────┐
+    │ fund ┆ alpha  ┆ beta_mkt_rf ┆ beta_hml ┆ n   │
+    │ ---  ┆ ---    ┆ ---         ┆ ---      ┆ --- │
+    │ str  ┆ f64    ┆ f64         ┆ f64      ┆ u32 │
+    ╞══════╪════════╪═════════════╪══════════╪═════╡
+    │ A    ┆ 0.0007 ┆ 1.3053      ┆ -0.1314  ┆ 5   │
+    │ B    ┆ 0.0004 ┆ 0.5094      ┆ 0.283    ┆ 5   │
+    └──────┴────────┴─────────────┴──────────┴─────┘
+    """
+    columns, names = _validate.factor_list(factors)
+    if isinstance(min_periods, bool) or not isinstance(min_periods, int):
+        msg = f"`min_periods` must be an integer, got {min_periods!r}"
+        raise TypeError(msg)
+    return _regression_call(
+        "factor_regression",
+        asset,
+        columns,
+        window=None,
+        min_periods=min_periods,
+        risk_free=risk_free,
+        by=None,
+        returns_scalar=True,
+        factor_names=names,
+    )
