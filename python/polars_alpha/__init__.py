@@ -10,7 +10,15 @@ from polars_alpha.adjustments import (
     blume_beta,
     vasicek_beta,
 )
+from polars_alpha.factors import factor_regression, rolling_factor_regression
 from polars_alpha.momentum import last_weighted_alpha, weighted_alpha
+from polars_alpha.ratios import (
+    information_ratio,
+    rolling_correlation,
+    rolling_information_ratio,
+    rolling_treynor_ratio,
+    treynor_ratio,
+)
 from polars_alpha.regression import (
     RISKMETRICS_HALF_LIFE,
     alpha_beta,
@@ -30,11 +38,18 @@ __all__ = [
     "appraisal_ratio",
     "blume_beta",
     "ewm_alpha_beta",
+    "factor_regression",
+    "information_ratio",
     "last_weighted_alpha",
     "riskmetrics_alpha_beta",
     "rolling_alpha",
     "rolling_alpha_beta",
     "rolling_beta",
+    "rolling_correlation",
+    "rolling_factor_regression",
+    "rolling_information_ratio",
+    "rolling_treynor_ratio",
+    "treynor_ratio",
     "vasicek_beta",
     "weighted_alpha",
 ]

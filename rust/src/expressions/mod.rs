@@ -5,4 +5,5 @@ pub mod common;
 pub mod factor;
 pub mod inputs;
 pub mod momentum;
+pub mod ratios;
 pub mod rolling;

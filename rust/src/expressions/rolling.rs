@@ -51,10 +51,16 @@ pub struct RollingKwargs {
     /// Exponential weighting: fit through the origin (RiskMetrics' convention).
     #[serde(default)]
     pub zero_mean: bool,
+    /// Ratios only: `"treynor"`, `"information"` or `"correlation"`.
+    #[serde(default)]
+    pub statistic: Option<String>,
+    /// Ratios only: periods per year for annualizing.
+    #[serde(default)]
+    pub periods_per_year: Option<f64>,
 }
 
 impl RollingKwargs {
-    fn spec(&self) -> PolarsResult<WindowSpec> {
+    pub(crate) fn spec(&self) -> PolarsResult<WindowSpec> {
         let window = match self.window {
             Some(len) if !self.time => Window::Rows(len),
             _ => Window::Expanding,
@@ -71,7 +77,7 @@ impl RollingKwargs {
         EwmSpec::new(self.spec()?, half_life, self.zero_mean).map_err(kernel_err)
     }
 
-    fn layout(&self) -> InputLayout {
+    pub(crate) fn layout(&self) -> InputLayout {
         InputLayout {
             regressors: vec!["market".to_string()],
             risk_free_column: self.risk_free_column,
@@ -95,14 +101,14 @@ fn struct_output(fields: &[Field], kwargs: RollingKwargs) -> PolarsResult<Field>
     Ok(Field::new(fields[0].name().clone(), struct_dtype()))
 }
 
-fn float_output(fields: &[Field], kwargs: RollingKwargs) -> PolarsResult<Field> {
+pub(crate) fn float_output(fields: &[Field], kwargs: RollingKwargs) -> PolarsResult<Field> {
     kwargs.layout().check_fields(fields)?;
     Ok(Field::new(fields[0].name().clone(), DataType::Float64))
 }
 
 /// Excess returns `(y, x)` = `(asset - rf, market - rf)` with nulls as NaN, borrowed from
 /// the inputs when there is no rate to subtract.
-fn excess_pair<'a>(
+pub(crate) fn excess_pair<'a>(
     inputs: &'a [Series],
     kwargs: &RollingKwargs,
     columns: &'a mut Vec<Float64Chunked>,

@@ -6,6 +6,7 @@
 pub mod ewm_ols;
 pub mod factor_ols;
 pub mod moments;
+pub mod ratios;
 pub mod rolling_ols;
 #[cfg(test)]
 mod test_support;
@@ -42,6 +43,10 @@ pub enum KernelError {
     InvalidDuration,
     /// A multi-factor regression without factors.
     NoFactors,
+    /// A number of periods per year that is not positive and finite; the value as written.
+    InvalidPeriodsPerYear(String),
+    /// A ratio name the kernels do not know.
+    UnknownStatistic(String),
 }
 
 impl fmt::Display for KernelError {
@@ -89,6 +94,14 @@ impl fmt::Display for KernelError {
                 "a date window needs a positive duration such as \"1y\", \"6mo\" or \"63d\""
             ),
             KernelError::NoFactors => write!(f, "factors must name at least one column"),
+            KernelError::InvalidPeriodsPerYear(got) => write!(
+                f,
+                "periods_per_year must be positive and finite (252 daily, 52 weekly, 12 monthly), got {got}"
+            ),
+            KernelError::UnknownStatistic(got) => write!(
+                f,
+                "statistic must be \"treynor\", \"information\" or \"correlation\", got {got:?}"
+            ),
             KernelError::InvalidCap(got) => write!(
                 f,
                 "cap must be a positive finite bound on each log return (or None for no cap), got {got}"

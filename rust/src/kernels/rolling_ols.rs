@@ -201,13 +201,33 @@ pub fn rolling_simple_ols(
     }
     out.check_len(len)?;
     let with_residuals = out.needs_residuals();
+    for_each_window(x, y, bounds, |t, m, first| {
+        let fit = fit_from_moments(
+            m,
+            &x[first..=t],
+            &y[first..=t],
+            bounds.min_periods(),
+            with_residuals,
+        );
+        out.write(t, &fit);
+    });
+    Ok(())
+}
 
+/// Walks the rows in time order and calls `visit(t, moments, first)` with the moments of the
+/// usable rows `first..=t` of the window ending at `t`. `x` and `y` have the same length.
+pub fn for_each_window(
+    x: &[f64],
+    y: &[f64],
+    bounds: &impl WindowBounds,
+    mut visit: impl FnMut(usize, &PairMoments, usize),
+) {
     let mut m = PairMoments::default();
     let mut first = 0usize; // first row currently inside the window
     let mut removals = 0usize;
     let (mut peak_sxx, mut peak_syy) = (0.0f64, 0.0f64);
 
-    for t in 0..len {
+    for t in 0..x.len().min(y.len()) {
         if usable(x[t], y[t]) {
             m.add(x[t], y[t]);
         }
@@ -235,16 +255,8 @@ pub fn rolling_simple_ols(
             peak_sxx = peak_sxx.max(m.sxx);
             peak_syy = peak_syy.max(m.syy);
         }
-        let fit = fit_from_moments(
-            &m,
-            &x[first..=t],
-            &y[first..=t],
-            bounds.min_periods(),
-            with_residuals,
-        );
-        out.write(t, &fit);
+        visit(t, &m, first);
     }
-    Ok(())
 }
 
 #[cfg(test)]
