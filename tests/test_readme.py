@@ -28,17 +28,23 @@ def test_readme_has_examples_with_output() -> None:
 
 
 @pytest.mark.parametrize(
-    ("code", "expected"),
-    python_blocks_with_output(),
-    ids=lambda v: v.splitlines()[0][:40] if isinstance(v, str) else None,
+    "index",
+    range(len(python_blocks_with_output())),
+    ids=lambda i: python_blocks_with_output()[i][0].splitlines()[0][:40],
 )
-def test_readme_block_prints_what_it_shows(
-    code: str, expected: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_readme_block_prints_what_it_shows(index: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Blocks read like a notebook: a block may continue from the blocks before it, so those
+    # run first, in the same namespace, with their output discarded.
     monkeypatch.chdir(ROOT)
+    blocks = python_blocks_with_output()
+    namespace: dict[str, object] = {"__name__": "__readme__"}
+    with contextlib.redirect_stdout(io.StringIO()):
+        for code, _ in blocks[:index]:
+            exec(compile(code, "README.md", "exec"), namespace)
+    code, expected = blocks[index]
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
-        exec(compile(code, "README.md", "exec"), {"__name__": "__readme__"})
+        exec(compile(code, "README.md", "exec"), namespace)
     assert buffer.getvalue() == expected
 
 

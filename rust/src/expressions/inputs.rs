@@ -194,7 +194,9 @@ impl Rate<'_> {
         match self {
             Rate::None => values,
             Rate::Scalar(r) => Cow::Owned(values.iter().map(|v| v - r).collect()),
-            Rate::Column(rf) => Cow::Owned(values.iter().zip(rf.iter()).map(|(v, r)| v - r).collect()),
+            Rate::Column(rf) => {
+                Cow::Owned(values.iter().zip(rf.iter()).map(|(v, r)| v - r).collect())
+            }
         }
     }
 }

@@ -21,7 +21,12 @@ fn rolling_ratio(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Serie
         let stat = statistic(&kwargs)?;
         let spec = kwargs.spec()?;
         let layout = kwargs.layout();
-        layout.check_fields(&inputs.iter().map(|s| s.field().into_owned()).collect::<Vec<_>>())?;
+        layout.check_fields(
+            &inputs
+                .iter()
+                .map(|s| s.field().into_owned())
+                .collect::<Vec<_>>(),
+        )?;
         let mut columns = Vec::new();
         let (y, x) = excess_pair(inputs, &kwargs, &mut columns)?;
         let len = y.len();

@@ -308,7 +308,14 @@ impl Solver {
 
     /// Fits the window described by `cm`; `rows` and `first..=last` are read only for a
     /// near-perfect fit. Writes the output row into `self.row`.
-    fn fit(&mut self, cm: &CoMoments, rows: &Rows<'_>, first: usize, last: usize, min_periods: usize) {
+    fn fit(
+        &mut self,
+        cm: &CoMoments,
+        rows: &Rows<'_>,
+        first: usize,
+        last: usize,
+        min_periods: usize,
+    ) {
         let k = self.k;
         let m = cm.m;
         let layout = FactorLayout { k };
@@ -335,10 +342,7 @@ impl Solver {
             self.beta[j] /= self.scale[j];
         }
         let mean_y = cm.mean[k];
-        let alpha = mean_y
-            - (0..k)
-                .map(|j| self.beta[j] * cm.mean[j])
-                .sum::<f64>();
+        let alpha = mean_y - (0..k).map(|j| self.beta[j] * cm.mean[j]).sum::<f64>();
         self.row[layout.alpha()] = alpha;
         for j in 0..k {
             self.row[layout.beta(j)] = self.beta[j];
@@ -403,7 +407,11 @@ impl Solver {
     }
 }
 
-fn check_inputs(factors: &[&[f64]], y: &[f64], out: &FactorFitColumns<'_>) -> Result<(), KernelError> {
+fn check_inputs(
+    factors: &[&[f64]],
+    y: &[f64],
+    out: &FactorFitColumns<'_>,
+) -> Result<(), KernelError> {
     if factors.is_empty() {
         return Err(KernelError::NoFactors);
     }
@@ -525,7 +533,10 @@ pub fn factor_ols(
         cm.rebuild(&rows, 0, y.len() - 1, &mut z);
         solver.fit(&cm, &rows, 0, y.len() - 1, min_periods);
     }
-    if out.floats.len() != solver.row.len() || out.floats.iter().any(|b| b.len() != 1) || out.n.len() != 1 {
+    if out.floats.len() != solver.row.len()
+        || out.floats.iter().any(|b| b.len() != 1)
+        || out.n.len() != 1
+    {
         return Err(KernelError::LengthMismatch {
             expected: 1,
             got: out.n.len(),
@@ -568,7 +579,11 @@ mod tests {
 
     /// Gaussian elimination with partial pivoting on the uncentered normal equations of
     /// `[1, f]`: an independent route to the same coefficients.
-    fn reference(factors: &[Vec<f64>], y: &[f64], rows: std::ops::Range<usize>) -> (Vec<f64>, f64, f64) {
+    fn reference(
+        factors: &[Vec<f64>],
+        y: &[f64],
+        rows: std::ops::Range<usize>,
+    ) -> (Vec<f64>, f64, f64) {
         let k = factors.len();
         let p = k + 1;
         let mut a = vec![vec![0.0; p + 1]; p];
@@ -621,11 +636,12 @@ mod tests {
         let noise = lcg_series(seed + 1000, len, 0.005);
         let y = (0..len)
             .map(|t| {
-                0.0003 + factors
-                    .iter()
-                    .enumerate()
-                    .map(|(j, f)| (0.5 + 0.3 * j as f64) * f[t])
-                    .sum::<f64>()
+                0.0003
+                    + factors
+                        .iter()
+                        .enumerate()
+                        .map(|(j, f)| (0.5 + 0.3 * j as f64) * f[t])
+                        .sum::<f64>()
                     + noise[t]
             })
             .collect();
@@ -648,12 +664,20 @@ mod tests {
                 assert!(o.floats[0][t].is_nan());
                 continue;
             }
-            for (idx, c) in [layout.alpha(), layout.beta(0), layout.beta(1), layout.beta(2)]
-                .iter()
-                .zip(&coef)
+            for (idx, c) in [
+                layout.alpha(),
+                layout.beta(0),
+                layout.beta(1),
+                layout.beta(2),
+            ]
+            .iter()
+            .zip(&coef)
             {
                 let got = o.floats[*idx][t];
-                assert!((got - c).abs() <= 1e-9 * c.abs().max(1e-3), "t={t} got {got} want {c}");
+                assert!(
+                    (got - c).abs() <= 1e-9 * c.abs().max(1e-3),
+                    "t={t} got {got} want {c}"
+                );
             }
             let s = (ssr / (n - 4.0)).sqrt();
             let got = o.floats[layout.resid_std()][t];
@@ -698,7 +722,10 @@ mod tests {
         let layout = FactorLayout { k: 2 };
         for t in 79..120 {
             for i in 0..layout.len() {
-                assert!(o.floats[i][t].is_nan(), "field {i} at row {t} should be null");
+                assert!(
+                    o.floats[i][t].is_nan(),
+                    "field {i} at row {t} should be null"
+                );
             }
             assert_eq!(o.n[t], 30);
         }
@@ -717,7 +744,11 @@ mod tests {
         let o = run(&factors, &y, &spec);
         let (coef, _, _) = reference(&factors, &y, 0..120);
         let got = o.floats[FactorLayout { k: 2 }.beta(1)][119];
-        assert!((got - coef[2]).abs() <= 1e-5 * coef[2].abs(), "{got} vs {}", coef[2]);
+        assert!(
+            (got - coef[2]).abs() <= 1e-5 * coef[2].abs(),
+            "{got} vs {}",
+            coef[2]
+        );
     }
 
     #[test]
@@ -747,7 +778,11 @@ mod tests {
         for t in [150usize, 151, 200, 399] {
             let (coef, _, _) = reference(&factors, &y, t - 49..t + 1);
             let got = o.floats[layout.beta(0)][t];
-            assert!((got - coef[1]).abs() <= 1e-9 * coef[1].abs(), "t={t}: {got} vs {}", coef[1]);
+            assert!(
+                (got - coef[1]).abs() <= 1e-9 * coef[1].abs(),
+                "t={t}: {got} vs {}",
+                coef[1]
+            );
         }
     }
 

@@ -38,7 +38,9 @@ pub enum KernelError {
     /// A cap on log returns that is not a positive finite number; the value as written.
     InvalidCap(String),
     /// Times of a date window that go backwards at `row` (counted within the ticker).
-    UnsortedTime { row: usize },
+    UnsortedTime {
+        row: usize,
+    },
     /// A date window whose lower bound is not before the row's own time.
     InvalidDuration,
     /// A multi-factor regression without factors.

@@ -24,7 +24,9 @@ impl PairStatistic {
     pub fn new(name: &str, periods_per_year: f64) -> Result<Self, KernelError> {
         let needs_periods = matches!(name, "treynor" | "information");
         if needs_periods && !(periods_per_year.is_finite() && periods_per_year > 0.0) {
-            return Err(KernelError::InvalidPeriodsPerYear(periods_per_year.to_string()));
+            return Err(KernelError::InvalidPeriodsPerYear(
+                periods_per_year.to_string(),
+            ));
         }
         match name {
             "treynor" => Ok(Self::Treynor { periods_per_year }),
@@ -56,20 +58,20 @@ impl PairStatistic {
                     return f64::NAN;
                 }
                 m.mean_y * periods_per_year / (m.sxy / m.sxx)
-            },
+            }
             Self::Information { periods_per_year } => {
                 if spread_is_noise(m.syy, m.n, m.mean_y) {
                     return f64::NAN;
                 }
                 let sd = (m.syy / (nf - 1.0)).sqrt();
                 m.mean_y / sd * periods_per_year.sqrt()
-            },
+            }
             Self::Correlation => {
                 if m.x_is_constant() || spread_is_noise(m.syy, m.n, m.mean_y) {
                     return f64::NAN;
                 }
                 (m.sxy / (m.sxx.sqrt() * m.syy.sqrt())).clamp(-1.0, 1.0)
-            },
+            }
         }
     }
 }
@@ -149,7 +151,7 @@ mod tests {
                 let md = mean(&d);
                 let var = d.iter().map(|v| (v - md).powi(2)).sum::<f64>() / (d.len() - 1) as f64;
                 md / var.sqrt() * periods_per_year.sqrt()
-            },
+            }
             PairStatistic::Correlation => sxy / (sxx * syy).sqrt(),
         }
     }
@@ -158,7 +160,11 @@ mod tests {
     fn rolling_statistics_match_direct_formulas() {
         let x = lcg_series(1, 200, 0.02);
         let noise = lcg_series(2, 200, 0.01);
-        let y: Vec<f64> = x.iter().zip(&noise).map(|(a, e)| 0.001 + 0.9 * a + e).collect();
+        let y: Vec<f64> = x
+            .iter()
+            .zip(&noise)
+            .map(|(a, e)| 0.001 + 0.9 * a + e)
+            .collect();
         let spec = WindowSpec::new(Window::Rows(40), 40).unwrap();
         for name in ["treynor", "information", "correlation"] {
             let stat = PairStatistic::new(name, 252.0).unwrap();
@@ -171,7 +177,10 @@ mod tests {
             }
             let all = pair_statistic(&x, &y, stat, 2).unwrap();
             let want = direct(&x, &y, stat);
-            assert!((all - want).abs() <= 1e-12 * want.abs(), "{name} whole sample");
+            assert!(
+                (all - want).abs() <= 1e-12 * want.abs(),
+                "{name} whole sample"
+            );
         }
     }
 
