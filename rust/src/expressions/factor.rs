@@ -70,7 +70,7 @@ fn field_names(factor_names: &[String]) -> PolarsResult<Vec<String>> {
     }
     let k = factor_names.len();
     let layout = FactorLayout { k };
-    let mut names = vec![String::new(); layout.len()];
+    let mut names = vec![String::new(); layout.field_count()];
     names[layout.alpha()] = "alpha".into();
     names[layout.r2()] = "r2".into();
     names[layout.adj_r2()] = "adj_r2".into();
@@ -136,7 +136,7 @@ fn rolling_factor_regression(inputs: &[Series], kwargs: FactorKwargs) -> PolarsR
         let factors: Vec<_> = factors.iter().map(|f| panel.gather(f)).collect();
 
         let k = kwargs.n_factors();
-        let mut floats = vec![vec![f64::NAN; len]; FactorLayout { k }.len()];
+        let mut floats = vec![vec![f64::NAN; len]; FactorLayout { k }.field_count()];
         let mut n = vec![0u32; len];
         {
             let mut float_parts: Vec<_> = floats
@@ -186,7 +186,7 @@ fn factor_regression(inputs: &[Series], kwargs: FactorKwargs) -> PolarsResult<Se
         let (y, factors) =
             layout.excess_returns(inputs, &mut columns, kwargs.risk_free.unwrap_or(0.0), false)?;
         let k = kwargs.n_factors();
-        let mut floats = vec![vec![f64::NAN; 1]; FactorLayout { k }.len()];
+        let mut floats = vec![vec![f64::NAN; 1]; FactorLayout { k }.field_count()];
         let mut n = vec![0u32; 1];
         {
             let views: Vec<&[f64]> = factors.iter().map(|f| f.as_ref()).collect();

@@ -11,6 +11,9 @@ use crate::kernels::window::{DateWindow, WindowBounds, WindowSpec};
 use crate::kernels::KernelError;
 use crate::panel::Panel;
 
+/// The excess returns of the asset and of each regressor, borrowed when nothing is subtracted.
+pub type ExcessReturns<'a> = (Cow<'a, [f64]>, Vec<Cow<'a, [f64]>>);
+
 /// Which inputs an expression was given, in the order the Python layer sends them.
 #[derive(Debug, Clone)]
 pub struct InputLayout {
@@ -23,7 +26,7 @@ pub struct InputLayout {
 }
 
 impl InputLayout {
-    pub fn len(&self) -> usize {
+    pub fn input_count(&self) -> usize {
         1 + self.regressors.len()
             + usize::from(self.risk_free_column)
             + 2 * usize::from(self.time)
@@ -40,7 +43,7 @@ impl InputLayout {
     }
 
     fn by_index(&self) -> Option<usize> {
-        self.by.then(|| self.len() - 1)
+        self.by.then(|| self.input_count() - 1)
     }
 
     /// Argument name of each input position, for error messages.
@@ -95,7 +98,7 @@ impl InputLayout {
         columns: &'a mut Vec<Float64Chunked>,
         scalar_rf: f64,
         rate_on_regressors: bool,
-    ) -> PolarsResult<(Cow<'a, [f64]>, Vec<Cow<'a, [f64]>>)> {
+    ) -> PolarsResult<ExcessReturns<'a>> {
         let len = inputs[0].len();
         let names = self.names();
         for (i, name) in names.iter().enumerate().take(1 + self.regressors.len()) {

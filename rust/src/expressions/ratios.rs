@@ -28,7 +28,7 @@ fn rolling_ratio(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Serie
                 .collect::<Vec<_>>(),
         )?;
         let mut columns = Vec::new();
-        let (y, x) = excess_pair(inputs, &kwargs, &mut columns)?;
+        let [y, x] = excess_pair(inputs, &kwargs, &mut columns)?;
         let len = y.len();
         let panel = layout.panel(inputs, len)?;
         let times = layout.times(inputs, &panel, len)?;
@@ -60,7 +60,7 @@ fn ratio(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> {
         );
         let stat = statistic(&kwargs)?;
         let mut columns = Vec::new();
-        let (y, x) = excess_pair(inputs, &kwargs, &mut columns)?;
+        let [y, x] = excess_pair(inputs, &kwargs, &mut columns)?;
         let value = pair_statistic(&x, &y, stat, kwargs.min_periods).map_err(kernel_err)?;
         Ok(finite_or_null(inputs[0].name(), vec![value]))
     })

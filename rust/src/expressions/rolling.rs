@@ -112,13 +112,13 @@ pub(crate) fn excess_pair<'a>(
     inputs: &'a [Series],
     kwargs: &RollingKwargs,
     columns: &'a mut Vec<Float64Chunked>,
-) -> PolarsResult<(Cow<'a, [f64]>, Cow<'a, [f64]>)> {
+) -> PolarsResult<[Cow<'a, [f64]>; 2]> {
     let (y, mut regressors) =
         kwargs
             .layout()
             .excess_returns(inputs, columns, kwargs.risk_free.unwrap_or(0.0), true)?;
     let x = regressors.pop().unwrap_or_default();
-    Ok((y, x))
+    Ok([y, x])
 }
 
 /// The requested fields of the rolling fit, in the original row order.
@@ -142,7 +142,7 @@ where
     let spec = kwargs.spec()?;
     let layout = kwargs.layout();
     let mut columns = Vec::new();
-    let (y, x) = excess_pair(inputs, kwargs, &mut columns)?;
+    let [y, x] = excess_pair(inputs, kwargs, &mut columns)?;
     let len = y.len();
     let panel = layout.panel(inputs, len)?;
     let times = layout.times(inputs, &panel, len)?;
@@ -261,7 +261,7 @@ fn alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> 
             InvalidOperation: "alpha_beta takes no date window; use group_by_dynamic for periods"
         );
         let mut columns = Vec::new();
-        let (y, x) = excess_pair(inputs, &kwargs, &mut columns)?;
+        let [y, x] = excess_pair(inputs, &kwargs, &mut columns)?;
         let moments = PairMoments::from_rows(&x, &y);
         let fit = fit_from_moments(&moments, &x, &y, kwargs.min_periods, true);
         let values = [

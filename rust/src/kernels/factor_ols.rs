@@ -10,6 +10,9 @@
 //!
 //! Results that cannot be computed are written as NaN; see [`FactorFitColumns`] for the rules.
 
+// The solver's loops index several matrices at once, as the formulas are written.
+#![allow(clippy::needless_range_loop)]
+
 use super::moments::clamp_non_negative;
 use super::window::WindowBounds;
 use super::KernelError;
@@ -62,7 +65,7 @@ impl FactorLayout {
         6 + 2 * self.k + j
     }
     /// Number of float fields.
-    pub const fn len(&self) -> usize {
+    pub const fn field_count(&self) -> usize {
         6 + 3 * self.k
     }
 }
@@ -246,7 +249,7 @@ impl Solver {
             chol_inv: vec![0.0; k * k],
             z: vec![0.0; k],
             beta: vec![0.0; k],
-            row: vec![f64::NAN; FactorLayout { k }.len()],
+            row: vec![f64::NAN; FactorLayout { k }.field_count()],
         }
     }
 
@@ -268,7 +271,8 @@ impl Solver {
                     s -= self.chol[i * k + p] * self.chol[j * k + p];
                 }
                 if i == j {
-                    if !(s > COLLINEAR_PIVOT) {
+                    // NaN (an overflowed moment) fails the test too.
+                    if s.is_nan() || s <= COLLINEAR_PIVOT {
                         return false;
                     }
                     self.chol[i * k + i] = s.sqrt();
@@ -426,9 +430,9 @@ fn check_inputs(
         }
     }
     let layout = FactorLayout { k: factors.len() };
-    if out.floats.len() != layout.len() {
+    if out.floats.len() != layout.field_count() {
         return Err(KernelError::LengthMismatch {
-            expected: layout.len(),
+            expected: layout.field_count(),
             got: out.floats.len(),
             what: "the list of output buffers",
         });
@@ -564,7 +568,7 @@ mod tests {
     fn run(factors: &[Vec<f64>], y: &[f64], bounds: &impl WindowBounds) -> Owned {
         let k = factors.len();
         let len = y.len();
-        let mut floats = vec![vec![0.0; len]; FactorLayout { k }.len()];
+        let mut floats = vec![vec![0.0; len]; FactorLayout { k }.field_count()];
         let mut n = vec![0u32; len];
         let views: Vec<&[f64]> = factors.iter().map(|f| f.as_slice()).collect();
         {
@@ -721,7 +725,7 @@ mod tests {
         let o = run(&factors, &y, &spec);
         let layout = FactorLayout { k: 2 };
         for t in 79..120 {
-            for i in 0..layout.len() {
+            for i in 0..layout.field_count() {
                 assert!(
                     o.floats[i][t].is_nan(),
                     "field {i} at row {t} should be null"
@@ -803,7 +807,7 @@ mod tests {
             assert!((got - coef[2]).abs() <= 1e-9 * coef[2].abs(), "t={t}");
         }
         let views: Vec<&[f64]> = factors.iter().map(|f| f.as_slice()).collect();
-        let mut floats = vec![vec![0.0; 1]; layout.len()];
+        let mut floats = vec![vec![0.0; 1]; layout.field_count()];
         let mut n = vec![0u32];
         let mut out = FactorFitColumns {
             floats: floats.iter_mut().map(|b| b.as_mut_slice()).collect(),
