@@ -1,7 +1,7 @@
 """Rolling one-year Jensen's alpha and beta of 20 large US stocks against the S&P 500.
 
-Reads the real daily prices shipped in tests/data (1990-2022) and prints, for the last
-trading day, each stock's CAPM fit over the trailing 252 days.
+Reads the real daily prices bundled in the package (polars_alpha/data, 1990-2022) and
+prints, for the last trading day, each stock's CAPM fit over the trailing 252 days.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import polars as pl
 
 import polars_alpha as pa
 
-DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+DATA = Path(pa.__file__).resolve().parent / "data"
 
 
 def load_returns() -> pl.DataFrame:

@@ -11,7 +11,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-DATA = Path(__file__).resolve().parent / "data"
+import polars_alpha
+
+#: The real sample bundled in the package (python/polars_alpha/data).
+DATA = Path(polars_alpha.__file__).resolve().parent / "data"
 
 #: Tickers and the period of the real-data panel: three sectors, three years, ending after the
 #: last treasury quote (2017-03-29) so the tail of the window has no risk-free rate at all.
