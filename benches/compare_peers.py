@@ -268,9 +268,17 @@ def _frame_fn(fn: Callable[[pl.DataFrame, int], pl.DataFrame]) -> Callable:
 CONTENDERS = [
     Contender(
         "ours_ba",
-        "ours: rolling_beta + rolling_alpha (by=)",
+        'ours: rolling_alpha_beta(fields=["alpha", "beta"]) (by=)',
         "ours",
         _frame_fn(wl.ours_beta_alpha),
+        _frame_check(BETA_ALPHA),
+        strict=True,
+    ),
+    Contender(
+        "ours_ba_two_calls",
+        "ours: rolling_beta + rolling_alpha (by=), two passes",
+        "ours",
+        _frame_fn(wl.ours_two_calls_beta_alpha),
         _frame_check(BETA_ALPHA),
         strict=True,
     ),
@@ -284,7 +292,7 @@ CONTENDERS = [
     ),
     Contender(
         "ours_over_ba",
-        'ours: rolling_beta + rolling_alpha .over("ticker")',
+        'ours: rolling_alpha_beta(fields=["alpha", "beta"]).over("ticker")',
         "ours",
         _frame_fn(wl.ours_over_beta_alpha),
         _frame_check(BETA_ALPHA),

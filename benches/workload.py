@@ -82,7 +82,13 @@ def ours_full(df: pl.DataFrame, window: int) -> pl.DataFrame:
 
 
 def ours_beta_alpha(df: pl.DataFrame, window: int) -> pl.DataFrame:
-    """``rolling_beta(by=)`` and ``rolling_alpha(by=)``: beta and alpha only."""
+    """``rolling_alpha_beta(fields=["alpha", "beta"], by=)``: one pass, beta and alpha only."""
+    fit = pa.rolling_alpha_beta("ret", "mkt", window=window, by="ticker", fields=["alpha", "beta"])
+    return df.select(fit.alias("fit")).unnest("fit")
+
+
+def ours_two_calls_beta_alpha(df: pl.DataFrame, window: int) -> pl.DataFrame:
+    """``rolling_beta(by=)`` and ``rolling_alpha(by=)``: two passes."""
     return df.select(
         pa.rolling_beta("ret", "mkt", window=window, by="ticker").alias("beta"),
         pa.rolling_alpha("ret", "mkt", window=window, by="ticker").alias("alpha"),
@@ -90,11 +96,9 @@ def ours_beta_alpha(df: pl.DataFrame, window: int) -> pl.DataFrame:
 
 
 def ours_over_beta_alpha(df: pl.DataFrame, window: int) -> pl.DataFrame:
-    """``rolling_beta(...).over("ticker")`` and ``rolling_alpha(...).over("ticker")``."""
-    return df.select(
-        pa.rolling_beta("ret", "mkt", window=window).over("ticker").alias("beta"),
-        pa.rolling_alpha("ret", "mkt", window=window).over("ticker").alias("alpha"),
-    )
+    """``rolling_alpha_beta(fields=["alpha", "beta"]).over("ticker")``."""
+    fit = pa.rolling_alpha_beta("ret", "mkt", window=window, fields=["alpha", "beta"])
+    return df.select(fit.over("ticker").alias("fit")).unnest("fit")
 
 
 def ours_over_full(df: pl.DataFrame, window: int) -> pl.DataFrame:

@@ -1319,3 +1319,40 @@ def test_alpha_beta_lazy_schema_and_bad_input(synthetic_panel: SyntheticPanel) -
     short = pl.DataFrame({"ret": [0.01, 0.02], "mkt": [0.01, 0.03]})
     out = short.select(pa.alpha_beta("ret", "mkt", min_periods=3).alias("f")).unnest("f")
     assert out["beta"].is_null().all() and out["n"][0] == 2
+
+
+# --- fields= -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fields", [["alpha", "beta"], ["beta"], ["n"], ["beta_t", "alpha"], ["r2", "resid_std", "n"]]
+)
+@pytest.mark.parametrize("kind", ["rolling", "ewm"])
+def test_fields_subset_equals_the_full_struct(
+    synthetic_panel: SyntheticPanel, fields: list[str], kind: str
+) -> None:
+    df = synthetic_panel.frame
+    make = pa.rolling_alpha_beta if kind == "rolling" else pa.ewm_alpha_beta
+    full = df.select(make("ret", "mkt", window=60, by="ticker", risk_free="rf").alias("f"))
+    part = df.lazy().select(
+        make("ret", "mkt", window=60, by="ticker", risk_free="rf", fields=fields).alias("f")
+    )
+    in_struct_order = [f for f in full.unnest("f").columns if f in fields]
+    assert part.collect_schema()["f"] == pl.Struct(
+        {name: full.schema["f"].to_schema()[name] for name in in_struct_order}  # type: ignore[attr-defined]
+    )
+    assert_frame_equal(part.collect().unnest("f"), full.unnest("f").select(in_struct_order))
+
+
+@pytest.mark.parametrize(
+    ("fields", "error", "match"),
+    [
+        (["alpha", "gamma"], ValueError, "unknown field 'gamma'"),
+        ([], ValueError, "`fields` is empty"),
+        (["beta", "beta"], ValueError, "names a field twice"),
+        ("beta", TypeError, "must be a list of field names"),
+    ],
+)
+def test_bad_fields(fields: object, error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        pa.rolling_alpha_beta("ret", "mkt", fields=fields)  # type: ignore[arg-type]

@@ -198,3 +198,38 @@ def factor_list(factors: object) -> tuple[list[IntoExprColumn], list[str]]:
             raise ValueError(msg)
         seen.add(name)
     return columns, names
+
+
+#: The fields of a single-index fit, in struct order.
+FIT_FIELDS = (
+    "alpha",
+    "beta",
+    "r2",
+    "resid_std",
+    "alpha_se",
+    "beta_se",
+    "alpha_t",
+    "beta_t",
+    "n",
+)
+
+
+def fit_fields(fields: object) -> list[str] | None:
+    """Validate a `fields=` selection of struct fields; None means all of them."""
+    if fields is None:
+        return None
+    if isinstance(fields, str) or not isinstance(fields, Sequence):
+        msg = f'`fields` must be a list of field names such as ["alpha", "beta"], got {fields!r}'
+        raise TypeError(msg)
+    names = list(fields)
+    unknown = [f for f in names if f not in FIT_FIELDS]
+    if unknown:
+        msg = f"unknown field {unknown[0]!r} in `fields`; choose from {', '.join(FIT_FIELDS)}"
+        raise ValueError(msg)
+    if not names:
+        msg = '`fields` is empty; name at least one field, e.g. ["alpha", "beta"]'
+        raise ValueError(msg)
+    if len(set(names)) != len(names):
+        msg = f"`fields` names a field twice: {names!r}"
+        raise ValueError(msg)
+    return names

@@ -8,6 +8,7 @@ squares (:func:`ewm_alpha_beta`).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -111,6 +112,7 @@ def rolling_alpha_beta(
     risk_free: float | IntoExprColumn | None = None,
     by: IntoExprColumn | None = None,
     time: IntoExprColumn | None = None,
+    fields: Sequence[str] | None = None,
 ) -> pl.Expr:
     """Rolling CAPM regression of an asset's returns on the market's returns.
 
@@ -142,12 +144,16 @@ def rolling_alpha_beta(
     time
         The Date or Datetime column a duration ``window`` is measured on; only with a
         duration window. It must be sorted ascending within each key and free of nulls.
+    fields
+        The struct fields to compute and return, e.g. ``["alpha", "beta"]``, in struct
+        order; ``None`` for all. Fields left out are not computed, so fewer is faster.
 
     Returns
     -------
     pl.Expr
         A Struct with Float64 fields ``alpha, beta, r2, resid_std, alpha_se, beta_se,
-        alpha_t, beta_t`` and the UInt32 field ``n``, one row per input row.
+        alpha_t, beta_t`` and the UInt32 field ``n``, one row per input row (only the
+        ``fields`` asked for, when given).
 
     Notes
     -----
@@ -200,6 +206,7 @@ def rolling_alpha_beta(
         min_periods=min_periods,
         risk_free=risk_free,
         by=by,
+        fields=_validate.fit_fields(fields),
         time=time,
     )
 
@@ -368,6 +375,7 @@ def ewm_alpha_beta(
     risk_free: float | IntoExprColumn | None = None,
     by: IntoExprColumn | None = None,
     zero_mean: bool = False,
+    fields: Sequence[str] | None = None,
 ) -> pl.Expr:
     """Exponentially weighted CAPM regression: alpha and beta that forget the past smoothly.
 
@@ -399,6 +407,9 @@ def ewm_alpha_beta(
         and the residual variance divides by ``n - 1``, as statsmodels ``WLS`` without a
         constant.
 
+    fields
+        The struct fields to compute and return, e.g. ``["alpha", "beta"]``, in struct
+        order; ``None`` for all. Fields left out are not computed, so fewer is faster.
     Returns
     -------
     pl.Expr
@@ -459,6 +470,7 @@ def ewm_alpha_beta(
         min_periods=min_periods,
         risk_free=risk_free,
         by=by,
+        fields=_validate.fit_fields(fields),
         half_life=_validate.half_life(half_life, allow_infinite=False),
         zero_mean=_validate.flag(zero_mean, "zero_mean"),
     )

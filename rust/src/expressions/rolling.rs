@@ -57,6 +57,9 @@ pub struct RollingKwargs {
     /// Ratios only: periods per year for annualizing.
     #[serde(default)]
     pub periods_per_year: Option<f64>,
+    /// Struct outputs only: the fields to compute and return (all when `None`).
+    #[serde(default)]
+    pub fields: Option<Vec<String>>,
 }
 
 impl RollingKwargs {
@@ -77,6 +80,30 @@ impl RollingKwargs {
         EwmSpec::new(self.spec()?, half_life, self.zero_mean).map_err(kernel_err)
     }
 
+    /// Which float fields (in [`FIT_FIELDS`] order) and whether `n` are requested.
+    fn wanted(&self) -> PolarsResult<([bool; 8], bool)> {
+        let Some(names) = &self.fields else {
+            return Ok(([true; 8], true));
+        };
+        let mut floats = [false; 8];
+        let mut n = false;
+        for name in names {
+            match FIT_FIELDS.iter().position(|f| f == name) {
+                Some(i) => floats[i] = true,
+                None if name == "n" => n = true,
+                None => polars_bail!(
+                    InvalidOperation: "unknown field {name:?} in `fields`; choose from {}, n",
+                    FIT_FIELDS.join(", ")
+                ),
+            }
+        }
+        polars_ensure!(
+            floats.iter().any(|&w| w) || n,
+            InvalidOperation: "`fields` is empty; name at least one field, e.g. [\"alpha\", \"beta\"]"
+        );
+        Ok((floats, n))
+    }
+
     pub(crate) fn layout(&self) -> InputLayout {
         InputLayout {
             regressors: vec!["market".to_string()],
@@ -87,18 +114,26 @@ impl RollingKwargs {
     }
 }
 
-fn struct_dtype() -> DataType {
+fn struct_dtype(wanted: [bool; 8], want_n: bool) -> DataType {
     let mut fields: Vec<Field> = FIT_FIELDS
         .iter()
-        .map(|name| Field::new((*name).into(), DataType::Float64))
+        .zip(wanted)
+        .filter(|(_, w)| *w)
+        .map(|(name, _)| Field::new((*name).into(), DataType::Float64))
         .collect();
-    fields.push(Field::new("n".into(), DataType::UInt32));
+    if want_n {
+        fields.push(Field::new("n".into(), DataType::UInt32));
+    }
     DataType::Struct(fields)
 }
 
 fn struct_output(fields: &[Field], kwargs: RollingKwargs) -> PolarsResult<Field> {
     kwargs.layout().check_fields(fields)?;
-    Ok(Field::new(fields[0].name().clone(), struct_dtype()))
+    let (wanted, want_n) = kwargs.wanted()?;
+    Ok(Field::new(
+        fields[0].name().clone(),
+        struct_dtype(wanted, want_n),
+    ))
 }
 
 pub(crate) fn float_output(fields: &[Field], kwargs: RollingKwargs) -> PolarsResult<Field> {
@@ -191,12 +226,17 @@ where
     })
 }
 
+/// The computed fields as Series, in struct order; fields not requested are absent.
 fn struct_columns(result: RollingResult) -> Vec<Series> {
     let mut columns: Vec<Series> = Vec::with_capacity(9);
     for (field, values) in FIT_FIELDS.iter().zip(result.floats) {
-        columns.push(finite_or_null(field, values.unwrap_or_default()));
+        if let Some(values) = values {
+            columns.push(finite_or_null(field, values));
+        }
     }
-    columns.push(UInt32Chunked::from_vec("n".into(), result.n.unwrap_or_default()).into_series());
+    if let Some(n) = result.n {
+        columns.push(UInt32Chunked::from_vec("n".into(), n).into_series());
+    }
     columns
 }
 
@@ -210,7 +250,8 @@ fn into_struct(inputs: &[Series], result: RollingResult) -> PolarsResult<Series>
 #[polars_expr(output_type_func_with_kwargs=struct_output)]
 fn rolling_alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> {
     guarded(|| {
-        let result = run_rolling(inputs, &kwargs, [true; 8], true, |x, y, window, out| {
+        let (wanted, want_n) = kwargs.wanted()?;
+        let result = run_rolling(inputs, &kwargs, wanted, want_n, |x, y, window, out| {
             rolling_simple_ols(x, y, window, out)
         })?;
         into_struct(inputs, result)
@@ -221,7 +262,8 @@ fn rolling_alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<
 fn ewm_alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> {
     guarded(|| {
         let spec = kwargs.ewm_spec()?;
-        let result = run_rolling(inputs, &kwargs, [true; 8], true, |x, y, _, out| {
+        let (wanted, want_n) = kwargs.wanted()?;
+        let result = run_rolling(inputs, &kwargs, wanted, want_n, |x, y, _, out| {
             rolling_ewm_ols(x, y, &spec, out)
         })?;
         into_struct(inputs, result)

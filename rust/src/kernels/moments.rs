@@ -123,11 +123,12 @@ impl PairMoments {
     /// ulps of their level, so any slope would be noise.
     #[inline]
     pub fn x_is_constant(&self) -> bool {
-        if self.n == 0 {
-            return true;
-        }
-        let sd = (self.sxx / self.n as f64).sqrt();
-        sd <= 16.0 * f64::EPSILON * (self.mean_x.abs() + sd)
+        // sd <= c (|mean| + sd) with sd = sqrt(Sxx / n), squared so no root is taken on
+        // every row: sd (1 - c) <= c |mean|  <=>  Sxx (1 - c)^2 <= n c^2 mean^2.
+        const C: f64 = 16.0 * f64::EPSILON;
+        // Scale before squaring so the mean's square cannot overflow first.
+        let bound = C * self.mean_x;
+        self.n == 0 || self.sxx * ((1.0 - C) * (1.0 - C)) <= self.n as f64 * bound * bound
     }
 }
 

@@ -125,6 +125,7 @@ impl SimpleFitColumns<'_> {
 
 /// Fits the regression of the usable rows of `x[window]`, `y[window]` described by `m`.
 /// `x` and `y` are the window's rows, read only for a near-perfect fit.
+#[inline]
 pub fn fit_from_moments(
     m: &PairMoments,
     x: &[f64],
