@@ -1,0 +1,233 @@
+"""Cross-sectional ranks and z-scores: plain Polars expressions meant for ``.over("date")``.
+
+Each function treats the rows it sees as one cross-section (one date across tickers). Use
+them on a single date's rows directly, or on a panel with ``.over("date")`` so each date is
+ranked and standardized on its own.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+from typing import Literal
+
+import polars as pl
+
+from polars_alpha._typing import IntoExprColumn
+
+__all__ = ["cross_sectional_rank", "cross_sectional_zscore"]
+
+RankMethod = Literal["average", "min", "max", "dense", "ordinal"]
+
+
+def _missing_as_null(value: IntoExprColumn) -> pl.Expr:
+    """The input as a Float64 expression whose NaN are null, keeping the input's name."""
+    if isinstance(value, str):
+        expr = pl.col(value)
+    elif isinstance(value, pl.Series):
+        expr = pl.lit(value)
+    elif isinstance(value, pl.Expr):
+        expr = value
+    else:
+        msg = (
+            "the measure must be a column name, a Polars expression or a Series, "
+            f"got {type(value).__name__}"
+        )
+        raise TypeError(msg)
+    return expr.cast(pl.Float64).fill_nan(None)
+
+
+def cross_sectional_rank(
+    measure: IntoExprColumn,
+    *,
+    descending: bool = True,
+    method: RankMethod = "min",
+    pct: bool = False,
+) -> pl.Expr:
+    """Rank of each value within its cross-section: 1 for the largest by default.
+
+    Parameters
+    ----------
+    measure
+        The values to rank: a column name, an expression or a Series.
+    descending
+        ``True`` (default) gives rank 1 to the largest value, the screening convention
+        ("the highest alpha ranks first"); ``False`` gives rank 1 to the smallest.
+    method
+        How ties are ranked, as in :meth:`polars.Expr.rank`: ``"min"`` (default, ties
+        share the lowest rank: 1, 2, 2, 4), ``"average"``, ``"max"``, ``"dense"``
+        (1, 2, 2, 3) or ``"ordinal"`` (ties broken by row order).
+    pct
+        Return ``rank / count`` instead, in ``(0, 1]``: a percentile rank comparable
+        across cross-sections of different sizes.
+
+    Returns
+    -------
+    pl.Expr
+        UInt32 ranks for ``"min"``, ``"max"``, ``"dense"`` and ``"ordinal"``; Float64 for
+        ``"average"`` or ``pct=True``. The output keeps the input's name.
+
+    Notes
+    -----
+    Null and NaN values are missing: their rank is null and they are not counted, so the
+    ranks run from 1 to the number of non-missing values (and ``pct`` divides by that
+    number). Integer inputs are ranked as Float64.
+
+    Use ``.over("date")`` to rank each date of a panel on its own.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> df = pl.DataFrame(
+    ...     {
+    ...         "date": [1, 1, 1, 1, 2, 2],
+    ...         "alpha": [0.02, None, -0.01, 0.02, 0.01, float("nan")],
+    ...     }
+    ... )
+    >>> df.with_columns(
+    ...     rank=pa.cross_sectional_rank("alpha").over("date"),
+    ...     pct=pa.cross_sectional_rank("alpha", pct=True).over("date").round(3),
+    ... )
+    shape: (6, 4)
+    ┌──────┬───────┬──────┬───────┐
+    │ date ┆ alpha ┆ rank ┆ pct   │
+    │ ---  ┆ ---   ┆ ---  ┆ ---   │
+    │ i64  ┆ f64   ┆ u32  ┆ f64   │
+    ╞══════╪═══════╪══════╪═══════╡
+    │ 1    ┆ 0.02  ┆ 1    ┆ 0.333 │
+    │ 1    ┆ null  ┆ null ┆ null  │
+    │ 1    ┆ -0.01 ┆ 3    ┆ 1.0   │
+    │ 1    ┆ 0.02  ┆ 1    ┆ 0.333 │
+    │ 2    ┆ 0.01  ┆ 1    ┆ 1.0   │
+    │ 2    ┆ NaN   ┆ null ┆ null  │
+    └──────┴───────┴──────┴───────┘
+    """
+    if not isinstance(descending, bool):
+        msg = f"`descending` must be True or False, got {descending!r}"
+        raise TypeError(msg)
+    if not isinstance(pct, bool):
+        msg = f"`pct` must be True or False, got {pct!r}"
+        raise TypeError(msg)
+    if method not in ("average", "min", "max", "dense", "ordinal"):
+        msg = f'`method` must be one of "average", "min", "max", "dense", "ordinal", got {method!r}'
+        raise ValueError(msg)
+    value = _missing_as_null(measure)
+    rank = value.rank(method=method, descending=descending)
+    if pct:
+        return rank.cast(pl.Float64) / value.count().cast(pl.Float64)
+    return rank
+
+
+def cross_sectional_zscore(
+    measure: IntoExprColumn,
+    *,
+    winsorize: float | None = None,
+    clip: float | None = None,
+    ddof: int = 1,
+) -> pl.Expr:
+    """Z-score of each value within its cross-section, optionally winsorized.
+
+    ``z = (x - mean(x)) / std(x)`` over the cross-section's non-missing values.
+
+    Parameters
+    ----------
+    measure
+        The values to standardize: a column name, an expression or a Series.
+    winsorize
+        A tail fraction ``q`` in ``[0, 0.5)``: before the mean and standard deviation are
+        taken, values below the ``q`` quantile are raised to it and values above the
+        ``1 - q`` quantile are lowered to it (quantiles linearly interpolated, as NumPy's
+        default). ``0.01`` winsorizes at the 1st and 99th percentiles. ``None`` (default)
+        uses the values as they are.
+    clip
+        Clip the resulting z-scores to ``[-clip, clip]`` (e.g. ``3.0``): a sigma clip of
+        the output, applied after winsorizing. Positive; ``None`` (default) does not clip.
+    ddof
+        Delta degrees of freedom of the standard deviation: 1 (default, the sample
+        standard deviation, as Polars' and pandas' ``std``) or 0 (as ``scipy.stats.zscore``).
+
+    Returns
+    -------
+    pl.Expr
+        Float64 z-scores, keeping the input's name.
+
+    Notes
+    -----
+    Winsorizing by quantile, rather than clipping at a number of standard deviations, is the
+    textbook definition and is robust: one huge outlier inflates the standard deviation that a
+    sigma rule would be measured with, but it cannot move a quantile much. ``clip`` is there
+    for the common practice of capping z-scores at 3 afterwards.
+
+    Null and NaN values are missing: their z-score is null and they are left out of the
+    quantiles, mean and standard deviation. The z-scores are null when fewer than
+    ``ddof + 1`` values are present or when every value is the same (zero standard
+    deviation): no value stands out. Integer inputs are standardized as Float64.
+
+    Use ``.over("date")`` to standardize each date of a panel on its own.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> df = pl.DataFrame({"beta": [0.8, 1.0, 1.2, None, 5.0]})
+    >>> df.with_columns(
+    ...     z=pa.cross_sectional_zscore("beta").round(3),
+    ...     z_winsorized=pa.cross_sectional_zscore("beta", winsorize=0.25).round(3),
+    ... )
+    shape: (5, 3)
+    ┌──────┬────────┬──────────────┐
+    │ beta ┆ z      ┆ z_winsorized │
+    │ ---  ┆ ---    ┆ ---          │
+    │ f64  ┆ f64    ┆ f64          │
+    ╞══════╪════════╪══════════════╡
+    │ 0.8  ┆ -0.598 ┆ -0.669       │
+    │ 1.0  ┆ -0.498 ┆ -0.58        │
+    │ 1.2  ┆ -0.399 ┆ -0.223       │
+    │ null ┆ null   ┆ null         │
+    │ 5.0  ┆ 1.495  ┆ 1.472        │
+    └──────┴────────┴──────────────┘
+    """
+    if winsorize is not None:
+        if isinstance(winsorize, bool) or not isinstance(winsorize, Real):
+            msg = f"`winsorize` must be a tail fraction in [0, 0.5) or None, got {winsorize!r}"
+            raise TypeError(msg)
+        if not 0.0 <= float(winsorize) < 0.5:
+            msg = (
+                f"`winsorize` must be a tail fraction in [0, 0.5), got {winsorize}; "
+                "for example 0.01 winsorizes at the 1st and 99th percentiles"
+            )
+            raise ValueError(msg)
+    if clip is not None:
+        if isinstance(clip, bool) or not isinstance(clip, Real):
+            msg = f"`clip` must be a positive number of standard deviations or None, got {clip!r}"
+            raise TypeError(msg)
+        if not (math.isfinite(float(clip)) and float(clip) > 0):
+            msg = f"`clip` must be a positive finite number of standard deviations, got {clip}"
+            raise ValueError(msg)
+    if isinstance(ddof, bool) or not isinstance(ddof, Integral) or int(ddof) not in (0, 1):
+        msg = f"`ddof` must be 0 or 1, got {ddof!r}"
+        raise ValueError(msg)
+    value = _missing_as_null(measure)
+    if winsorize is not None and float(winsorize) > 0:
+        q = float(winsorize)
+        value = value.clip(
+            value.quantile(q, interpolation="linear"),
+            value.quantile(1.0 - q, interpolation="linear"),
+        )
+    std = value.std(ddof=int(ddof))
+    z = pl.when(std > 0).then((value - value.mean()) / std)
+    if clip is not None:
+        z = z.clip(-float(clip), float(clip))
+    return z.alias(_output_name(measure))
+
+
+def _output_name(measure: IntoExprColumn) -> str:
+    if isinstance(measure, str):
+        return measure
+    if isinstance(measure, pl.Series):
+        return measure.name
+    try:
+        return measure.meta.output_name()
+    except pl.exceptions.ComputeError:
+        return "literal"
