@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from polars_alpha import datasets
 from polars_alpha._internal import __version__
 from polars_alpha.adjustments import (
     annualize_alpha,
@@ -10,6 +11,7 @@ from polars_alpha.adjustments import (
     blume_beta,
     vasicek_beta,
 )
+from polars_alpha.cross_section import cross_sectional_rank, cross_sectional_zscore
 from polars_alpha.factors import factor_regression, rolling_factor_regression
 from polars_alpha.momentum import last_weighted_alpha, weighted_alpha
 from polars_alpha.ratios import (
@@ -28,6 +30,7 @@ from polars_alpha.regression import (
     rolling_alpha_beta,
     rolling_beta,
 )
+from polars_alpha.screen import returns_panel, screen
 
 __all__ = [
     "RISKMETRICS_HALF_LIFE",
@@ -37,10 +40,14 @@ __all__ = [
     "annualize_volatility",
     "appraisal_ratio",
     "blume_beta",
+    "cross_sectional_rank",
+    "cross_sectional_zscore",
+    "datasets",
     "ewm_alpha_beta",
     "factor_regression",
     "information_ratio",
     "last_weighted_alpha",
+    "returns_panel",
     "riskmetrics_alpha_beta",
     "rolling_alpha",
     "rolling_alpha_beta",
@@ -49,6 +56,7 @@ __all__ = [
     "rolling_factor_regression",
     "rolling_information_ratio",
     "rolling_treynor_ratio",
+    "screen",
     "treynor_ratio",
     "vasicek_beta",
     "weighted_alpha",

@@ -1,0 +1,756 @@
+"""Screen a market: one row per ticker with its alpha, beta, fit quality and momentum.
+
+:func:`screen` takes prices or returns of many tickers (a long or a wide frame, eager or
+lazy) and a benchmark, and returns, as of one date, each ticker's CAPM fit over the trailing
+window, its weighted alpha, and the cross-sectional rank and z-score of each measure, filtered,
+sorted and cut to the top names. :func:`returns_panel` is its first step on its own: the long
+frame of aligned returns the fits run on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from numbers import Integral, Real
+from typing import Literal, TypeAlias, overload
+
+import polars as pl
+
+from polars_alpha import _validate
+from polars_alpha.adjustments import annualize_alpha
+from polars_alpha.cross_section import cross_sectional_rank, cross_sectional_zscore
+from polars_alpha.momentum import weighted_alpha
+from polars_alpha.regression import rolling_alpha_beta
+
+__all__ = [
+    "MEASURES",
+    "SCREEN_COLUMNS",
+    "default_min_periods",
+    "returns_panel",
+    "screen",
+]
+
+Frame: TypeAlias = "pl.DataFrame | pl.LazyFrame"
+Kind: TypeAlias = Literal["auto", "prices", "returns"]
+
+#: The measures :func:`screen` ranks and standardizes across tickers, each with a
+#: ``<measure>_rank`` and a ``<measure>_z`` column.
+MEASURES: tuple[str, ...] = ("alpha", "beta", "r2", "resid_std", "alpha_t", "weighted_alpha")
+
+#: The columns of a screen, in order, after the date and ticker columns.
+SCREEN_COLUMNS: tuple[str, ...] = (
+    "alpha",
+    "alpha_ann",
+    "beta",
+    "r2",
+    "resid_std",
+    "alpha_t",
+    "n",
+    "weighted_alpha",
+    *(f"{m}_{suffix}" for m in MEASURES for suffix in ("rank", "z")),
+)
+
+# Internal column names of the prepared panel.
+_VALUE = "__pa_value"
+_BENCH = "__pa_benchmark"
+_RF = "__pa_rf"
+_AS_OF = "__pa_as_of"
+_FIT = "__pa_fit"
+
+
+def default_min_periods(window: int) -> int:
+    """The screen's default ``min_periods``: 80% of the window, rounded up (202 of 252).
+
+    Parameters
+    ----------
+    window
+        The regression window in rows.
+
+    Returns
+    -------
+    int
+        ``max(2, ceil(0.8 * window))``.
+
+    Notes
+    -----
+    A screen should not drop a name for a few missing days (a trading halt, a holiday in the
+    risk-free series), so it asks for 80% of the window rather than all of it, as the
+    rolling functions do. The ``n`` column of a screen shows how many rows each fit used.
+
+    Examples
+    --------
+    >>> from polars_alpha.screen import default_min_periods
+    >>> default_min_periods(252), default_min_periods(60)
+    (202, 48)
+    """
+    return max(2, math.ceil(0.8 * window))
+
+
+def _unknown_column(name: str, argument: str, columns: Sequence[str]) -> ValueError:
+    shown = ", ".join(columns[:30]) + (", ..." if len(columns) > 30 else "")
+    return ValueError(f"unknown column {name!r} ({argument}); the frame's columns are: {shown}")
+
+
+def _value_column(frame: pl.LazyFrame, date: str, what: str) -> pl.LazyFrame:
+    """A separate benchmark or risk-free frame as ``date, <what>``."""
+    schema = frame.collect_schema()
+    if date not in schema:
+        msg = (
+            f"the {what} frame has no date column {date!r}; its columns are: "
+            f"{', '.join(schema.names())}"
+        )
+        raise ValueError(msg)
+    values = [c for c, t in schema.items() if c != date and t.is_numeric()]
+    if len(values) != 1:
+        msg = (
+            f"the {what} frame must hold the date column {date!r} and exactly one numeric "
+            f"column, found {len(values)}: {', '.join(values) or 'none'}"
+        )
+        raise ValueError(msg)
+    return frame.select(pl.col(date), pl.col(values[0]).cast(pl.Float64).alias(what))
+
+
+def _check_kind(kind: object) -> None:
+    if kind not in ("auto", "prices", "returns"):
+        msg = f'`kind` must be "auto", "prices" or "returns", got {kind!r}'
+        raise ValueError(msg)
+
+
+def _to_returns(column: str, ticker: str, kind: str) -> pl.Expr:
+    """Simple returns from a price or return column, per ticker, over consecutive rows."""
+    value = pl.col(column)
+    from_prices = value / value.shift(1).over(ticker) - 1.0
+    if kind == "returns":
+        return value
+    if kind == "prices":
+        return from_prices
+    # A price is positive; a year of returns always has a day at or below zero.
+    looks_like_returns = value.fill_nan(None).min() <= 0.0
+    return pl.when(looks_like_returns).then(value).otherwise(from_prices)
+
+
+def _prepare(
+    frame: Frame,
+    *,
+    benchmark: str | Frame,
+    risk_free: float | str | Frame | None,
+    date: str,
+    ticker: str,
+    value: str | None,
+    kind: str,
+) -> tuple[pl.LazyFrame, float | None]:
+    """The long panel ``date, ticker, ret, benchmark[, rf]`` and a scalar risk-free rate."""
+    if not isinstance(frame, (pl.DataFrame, pl.LazyFrame)):
+        msg = f"`frame` must be a Polars DataFrame or LazyFrame, got {type(frame).__name__}"
+        raise TypeError(msg)
+    _check_kind(kind)
+    lf = frame.lazy()
+    schema = lf.collect_schema()
+    columns = schema.names()
+    if date not in schema:
+        raise _unknown_column(date, "date", columns)
+    if not schema[date].is_temporal():
+        msg = (
+            f"the date column {date!r} is {schema[date]}, not a date; parse it first, e.g. "
+            f'pl.col("{date}").str.to_date()'
+        )
+        raise TypeError(msg)
+
+    bench_column: str | None = None
+    if isinstance(benchmark, str):
+        if benchmark not in schema:
+            raise _unknown_column(benchmark, "benchmark", columns)
+        bench_column = benchmark
+    elif not isinstance(benchmark, (pl.DataFrame, pl.LazyFrame)):
+        msg = (
+            "`benchmark` must be a column name or a frame of the date and one numeric "
+            f"column, got {type(benchmark).__name__}"
+        )
+        raise TypeError(msg)
+
+    rf_number: float | None = None
+    rf_column: str | None = None
+    rf_frame: pl.LazyFrame | None = None
+    if isinstance(risk_free, str):
+        if risk_free not in schema:
+            raise _unknown_column(risk_free, "risk_free", columns)
+        rf_column = risk_free
+    elif isinstance(risk_free, (pl.DataFrame, pl.LazyFrame)):
+        rf_frame = _value_column(risk_free.lazy(), date, _RF)
+    elif risk_free is not None:
+        rf_number, _ = _validate.risk_free(risk_free)
+
+    special = [c for c in (date, bench_column, rf_column) if c is not None]
+    if ticker in schema:
+        if value is None:
+            candidates = [
+                c for c, t in schema.items() if c not in (*special, ticker) and t.is_numeric()
+            ]
+            if len(candidates) != 1:
+                msg = (
+                    "cannot tell which column holds the prices or returns: the numeric "
+                    f"columns besides the benchmark and risk-free are {candidates}; "
+                    'name it with value="..."'
+                )
+                raise ValueError(msg)
+            value = candidates[0]
+        elif value not in schema:
+            raise _unknown_column(value, "value", columns)
+        if not schema[value].is_numeric():
+            msg = f"the value column {value!r} is {schema[value]}, not numeric"
+            raise TypeError(msg)
+        keep = [pl.col(date), pl.col(ticker), pl.col(value).cast(pl.Float64).alias(_VALUE)]
+        if bench_column is not None:
+            keep.append(pl.col(bench_column).cast(pl.Float64).alias(_BENCH))
+        if rf_column is not None:
+            keep.append(pl.col(rf_column).cast(pl.Float64).alias(_RF))
+        long = lf.select(keep)
+    else:
+        if value is not None:
+            msg = (
+                f"`value` names the price column of a long frame, but the frame has no "
+                f"ticker column {ticker!r}; a wide frame has one column per ticker"
+            )
+            raise ValueError(msg)
+        tickers = [c for c in columns if c not in special]
+        if not tickers:
+            msg = (
+                f"the frame has no ticker column {ticker!r} (long) and no price or return "
+                "columns besides the date and benchmark (wide)"
+            )
+            raise ValueError(msg)
+        not_numeric = [c for c in tickers if not schema[c].is_numeric()]
+        if not_numeric:
+            msg = (
+                f"column {not_numeric[0]!r} is {schema[not_numeric[0]]}: a wide frame holds "
+                f"the date and one numeric column per ticker (or pass ticker= naming the "
+                "ticker column of a long frame)"
+            )
+            raise ValueError(msg)
+        renames = {c: n for c, n in ((bench_column, _BENCH), (rf_column, _RF)) if c is not None}
+        long = (
+            lf.with_columns(pl.col(tickers).cast(pl.Float64))
+            .rename(renames)
+            .unpivot(
+                on=tickers,
+                index=[date, *renames.values()],
+                variable_name=ticker,
+                value_name=_VALUE,
+            )
+        )
+
+    date_type = schema[date]
+    if bench_column is None:
+        assert isinstance(benchmark, (pl.DataFrame, pl.LazyFrame))
+        bench = _value_column(benchmark.lazy(), date, _BENCH)
+        long = long.join(
+            bench.with_columns(pl.col(date).cast(date_type)), on=date, how="left", validate="m:1"
+        )
+    if rf_frame is not None:
+        long = long.join(
+            rf_frame.with_columns(pl.col(date).cast(date_type)),
+            on=date,
+            how="left",
+            validate="m:1",
+        )
+    rf_out = [pl.col(_RF).alias("rf")] if (rf_column or rf_frame is not None) else []
+    panel = (
+        # Dates in order within each ticker is all the window functions need; a stable sort
+        # on the date alone is much cheaper than on (ticker, date).
+        long.sort(date, maintain_order=True)
+        .with_columns(
+            ret=_to_returns(_VALUE, ticker, kind),
+            benchmark=_to_returns(_BENCH, ticker, kind),
+        )
+        .select(pl.col(date), pl.col(ticker), "ret", "benchmark", *rf_out)
+    )
+    return panel, rf_number
+
+
+@overload
+def returns_panel(
+    frame: pl.DataFrame,
+    *,
+    benchmark: str | Frame,
+    risk_free: float | str | Frame | None = ...,
+    date: str = ...,
+    ticker: str = ...,
+    value: str | None = ...,
+    kind: Kind = ...,
+) -> pl.DataFrame: ...
+
+
+@overload
+def returns_panel(
+    frame: pl.LazyFrame,
+    *,
+    benchmark: str | Frame,
+    risk_free: float | str | Frame | None = ...,
+    date: str = ...,
+    ticker: str = ...,
+    value: str | None = ...,
+    kind: Kind = ...,
+) -> pl.LazyFrame: ...
+
+
+def returns_panel(
+    frame: Frame,
+    *,
+    benchmark: str | Frame,
+    risk_free: float | str | Frame | None = None,
+    date: str = "date",
+    ticker: str = "ticker",
+    value: str | None = None,
+    kind: Kind = "auto",
+) -> Frame:
+    """The long frame of aligned returns a screen fits: ``date, ticker, ret, benchmark[, rf]``.
+
+    Parameters
+    ----------
+    frame
+        Prices or returns of many tickers, eager or lazy: **long** (a ``ticker`` column, a
+        ``date`` column and one value column) or **wide** (a ``date`` column and one column
+        per ticker). A frame with a column named ``ticker`` is long.
+    benchmark
+        The benchmark's prices or returns: a column of ``frame`` (in a wide frame it is not a
+        ticker) or a separate frame of ``date`` and one numeric column, joined on the date.
+    risk_free
+        Per-period risk-free rate (not converted): a number, a column of ``frame``, or a
+        frame of ``date`` and one numeric column. ``None`` leaves no ``rf`` column.
+    date
+        Name of the Date or Datetime column, in ``frame`` and in the benchmark and
+        risk-free frames.
+    ticker
+        Name of the ticker column of a long frame, and of the output's ticker column.
+    value
+        Long frames: the column of prices or returns; default the only numeric column
+        besides the date, benchmark and risk-free columns.
+    kind
+        ``"prices"``, ``"returns"`` or ``"auto"`` (default): values are returns when any of
+        them is zero or negative, prices otherwise; decided for the tickers and for the
+        benchmark separately, over all their rows.
+
+    Returns
+    -------
+    pl.DataFrame or pl.LazyFrame
+        The same kind as ``frame``: ``date, ticker, ret, benchmark`` and, with a risk-free
+        column or frame, ``rf`` (Float64), sorted by ticker then date.
+
+    Notes
+    -----
+    Prices become simple returns from each ticker's previous row, and the benchmark's prices
+    are joined to every row *before* conversion, so a ticker's return and the benchmark's
+    return always span the same dates, even across a gap in the ticker's rows. A null or NaN
+    price makes its return and the next one null. Dates missing from the benchmark or
+    risk-free frames are null after the join (a left join on the date).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from polars_alpha.screen import returns_panel
+    >>> wide = pl.DataFrame(
+    ...     {
+    ...         "date": pl.date_range(pl.date(2024, 1, 1), pl.date(2024, 1, 3), eager=True),
+    ...         "AAA": [10.0, 11.0, 12.1],
+    ...         "BBB": [20.0, 19.0, 19.95],
+    ...         "index": [100.0, 101.0, 102.01],
+    ...     }
+    ... )
+    >>> returns_panel(wide, benchmark="index").with_columns(pl.col(pl.Float64).round(4))
+    shape: (6, 4)
+    ┌────────────┬────────┬───────┬───────────┐
+    │ date       ┆ ticker ┆ ret   ┆ benchmark │
+    │ ---        ┆ ---    ┆ ---   ┆ ---       │
+    │ date       ┆ str    ┆ f64   ┆ f64       │
+    ╞════════════╪════════╪═══════╪═══════════╡
+    │ 2024-01-01 ┆ AAA    ┆ null  ┆ null      │
+    │ 2024-01-02 ┆ AAA    ┆ 0.1   ┆ 0.01      │
+    │ 2024-01-03 ┆ AAA    ┆ 0.1   ┆ 0.01      │
+    │ 2024-01-01 ┆ BBB    ┆ null  ┆ null      │
+    │ 2024-01-02 ┆ BBB    ┆ -0.05 ┆ 0.01      │
+    │ 2024-01-03 ┆ BBB    ┆ 0.05  ┆ 0.01      │
+    └────────────┴────────┴───────┴───────────┘
+    """
+    panel, rf_number = _prepare(
+        frame,
+        benchmark=benchmark,
+        risk_free=risk_free,
+        date=date,
+        ticker=ticker,
+        value=value,
+        kind=kind,
+    )
+    if rf_number is not None:
+        panel = panel.with_columns(rf=pl.lit(rf_number, dtype=pl.Float64))
+    panel = panel.sort(ticker, date, maintain_order=True)
+    return panel.collect() if isinstance(frame, pl.DataFrame) else panel
+
+
+def _as_of_value(as_of: object, date_type: pl.DataType) -> dt.date | dt.datetime | None:
+    if as_of is None:
+        return None
+    if isinstance(as_of, str):
+        try:
+            parsed: dt.date | dt.datetime = (
+                dt.datetime.fromisoformat(as_of)
+                if "T" in as_of or " " in as_of.strip()
+                else dt.date.fromisoformat(as_of)
+            )
+        except ValueError:
+            msg = f"`as_of` {as_of!r} is not a date; use ISO format, e.g. 2017-03-29"
+            raise ValueError(msg) from None
+        as_of = parsed
+    if isinstance(as_of, dt.datetime):
+        return as_of.date() if date_type == pl.Date else as_of
+    if isinstance(as_of, dt.date):
+        if isinstance(date_type, pl.Datetime):
+            # A day means all of that day.
+            return dt.datetime.combine(as_of, dt.time.max)
+        return as_of
+    msg = f"`as_of` must be a date, a datetime or an ISO date string, got {type(as_of).__name__}"
+    raise TypeError(msg)
+
+
+def _filters(
+    min_alpha: float | None,
+    beta_between: tuple[float, float] | None,
+    filters: pl.Expr | Sequence[pl.Expr] | None,
+) -> list[pl.Expr]:
+    out: list[pl.Expr] = []
+    if min_alpha is not None:
+        if isinstance(min_alpha, bool) or not isinstance(min_alpha, Real):
+            msg = f"`min_alpha` must be a number (annualized alpha), got {min_alpha!r}"
+            raise TypeError(msg)
+        out.append(pl.col("alpha_ann") >= float(min_alpha))
+    if beta_between is not None:
+        if (
+            isinstance(beta_between, (str, bytes))
+            or not isinstance(beta_between, Sequence)
+            or len(beta_between) != 2
+            or not all(isinstance(b, Real) and not isinstance(b, bool) for b in beta_between)
+        ):
+            msg = f"`beta_between` must be a pair of numbers (low, high), got {beta_between!r}"
+            raise TypeError(msg)
+        low, high = float(beta_between[0]), float(beta_between[1])
+        if low > high:
+            msg = f"`beta_between` must be (low, high) with low <= high, got {beta_between!r}"
+            raise ValueError(msg)
+        out.append(pl.col("beta").is_between(low, high))
+    if isinstance(filters, pl.Expr):
+        out.append(filters)
+    elif filters is not None:
+        for f in filters:
+            if not isinstance(f, pl.Expr):
+                msg = f"`filters` must be Polars expressions, got {type(f).__name__}"
+                raise TypeError(msg)
+            out.append(f)
+    return out
+
+
+def _check_panel(panel: pl.DataFrame, *, date: str, benchmark_frame: bool) -> None:
+    """Eager-only checks that need the data: a clear error instead of an empty result."""
+    if panel.height == 0:
+        msg = "the frame has no rows to screen"
+        raise ValueError(msg)
+    if panel.get_column("benchmark").is_not_null().sum() == 0:
+        if benchmark_frame:
+            msg = (
+                "the benchmark has no dates in common with the frame (the frame's dates run "
+                f"from {panel.get_column(date).min()!s} to {panel.get_column(date).max()!s})"
+            )
+        else:
+            msg = "the benchmark column has no values"
+        raise ValueError(msg)
+
+
+def _check_duplicates(trimmed: pl.DataFrame, *, date: str, ticker: str) -> pl.DataFrame:
+    """Two rows of a ticker on one date make its window ambiguous: say which."""
+    repeated = (pl.col(date) == pl.col(date).shift(1)).over(ticker).fill_null(False)
+    if trimmed.select(repeated.any()).item():
+        dup = trimmed.filter(repeated).row(0, named=True)
+        msg = (
+            f"ticker {dup[ticker]!r} has more than one row on {dup[date]!s}; "
+            "each ticker needs one row per date"
+        )
+        raise ValueError(msg)
+    return trimmed
+
+
+@overload
+def screen(
+    frame: pl.DataFrame,
+    *,
+    benchmark: str | Frame,
+    risk_free: float | str | Frame | None = ...,
+    as_of: dt.date | str | None = ...,
+    window: int = ...,
+    min_periods: int | None = ...,
+    periods_per_year: float = ...,
+    weighted_alpha_window: int | None = ...,
+    min_alpha: float | None = ...,
+    beta_between: tuple[float, float] | None = ...,
+    filters: pl.Expr | Sequence[pl.Expr] | None = ...,
+    sort_by: str = ...,
+    descending: bool = ...,
+    top: int | None = ...,
+    date: str = ...,
+    ticker: str = ...,
+    value: str | None = ...,
+    kind: Kind = ...,
+) -> pl.DataFrame: ...
+
+
+@overload
+def screen(
+    frame: pl.LazyFrame,
+    *,
+    benchmark: str | Frame,
+    risk_free: float | str | Frame | None = ...,
+    as_of: dt.date | str | None = ...,
+    window: int = ...,
+    min_periods: int | None = ...,
+    periods_per_year: float = ...,
+    weighted_alpha_window: int | None = ...,
+    min_alpha: float | None = ...,
+    beta_between: tuple[float, float] | None = ...,
+    filters: pl.Expr | Sequence[pl.Expr] | None = ...,
+    sort_by: str = ...,
+    descending: bool = ...,
+    top: int | None = ...,
+    date: str = ...,
+    ticker: str = ...,
+    value: str | None = ...,
+    kind: Kind = ...,
+) -> pl.LazyFrame: ...
+
+
+def screen(
+    frame: Frame,
+    *,
+    benchmark: str | Frame,
+    risk_free: float | str | Frame | None = None,
+    as_of: dt.date | str | None = None,
+    window: int = 252,
+    min_periods: int | None = None,
+    periods_per_year: float = 252,
+    weighted_alpha_window: int | None = None,
+    min_alpha: float | None = None,
+    beta_between: tuple[float, float] | None = None,
+    filters: pl.Expr | Sequence[pl.Expr] | None = None,
+    sort_by: str = "alpha_ann",
+    descending: bool = True,
+    top: int | None = None,
+    date: str = "date",
+    ticker: str = "ticker",
+    value: str | None = None,
+    kind: Kind = "auto",
+) -> Frame:
+    """Screen a market: each ticker's alpha, beta, fit quality and momentum as of a date.
+
+    Parameters
+    ----------
+    frame
+        Prices or returns of many tickers, eager or lazy, long (``date, ticker, value``) or
+        wide (``date`` and a column per ticker); see :func:`returns_panel`.
+    benchmark
+        The benchmark's prices or returns: a column of ``frame`` or a frame of ``date`` and
+        one numeric column.
+    risk_free
+        Per-period risk-free rate: a number, a column of ``frame`` or a frame of ``date``
+        and one numeric column. With it, alpha is Jensen's alpha. ``None`` means zero.
+    as_of
+        The screening date (a ``datetime.date`` or ISO string): the latest date on or before
+        it on which the benchmark has a return and, for a risk-free column or frame, the
+        risk-free rate has a value. Default: the latest such date in the data.
+    window
+        Rows in each regression (252: one year of daily data).
+    min_periods
+        Fewest usable rows a fit needs; default :func:`default_min_periods` (80% of
+        ``window``). Tickers with fewer usable rows are left out of the screen.
+    periods_per_year
+        ``P`` for the annualized alpha ``(1 + alpha) ** P - 1``: 252 daily, 52 weekly, 12
+        monthly.
+    weighted_alpha_window
+        Returns in the weighted alpha; default one year, ``round(periods_per_year)``.
+    min_alpha
+        Keep tickers whose annualized alpha is at least this (``0.0``: positive alpha).
+    beta_between
+        Keep tickers whose beta lies in ``[low, high]``, e.g. ``(0.8, 1.2)``.
+    filters
+        More conditions on the screen's columns, e.g. ``pl.col("r2") > 0.2``; all
+        conditions must hold.
+    sort_by
+        The column to sort by (any screen column); ties are broken by ticker.
+    descending
+        Sort largest first (default).
+    top
+        Keep the first ``top`` rows after sorting; ``None`` keeps all.
+    date, ticker, value, kind
+        Column names and the prices-or-returns choice, as in :func:`returns_panel`.
+
+    Returns
+    -------
+    pl.DataFrame or pl.LazyFrame
+        The same kind as ``frame``, one row per ticker: ``date`` (the as-of date),
+        ``ticker``, ``alpha`` (per period), ``alpha_ann``, ``beta``, ``r2``, ``resid_std``
+        (per period), ``alpha_t``, ``n`` (rows in the fit), ``weighted_alpha`` (percent),
+        then ``<m>_rank`` (UInt32, 1 = largest) and ``<m>_z`` (Float64) for each measure
+        ``m`` of ``alpha, beta, r2, resid_std, alpha_t, weighted_alpha``.
+
+    Notes
+    -----
+    Each ticker's fit is :func:`~polars_alpha.rolling_alpha_beta` over its trailing
+    ``window`` rows up to the as-of date, and its weighted alpha is
+    :func:`~polars_alpha.weighted_alpha` over one year of returns to that date. Only each
+    ticker's last ``max(window, weighted_alpha_window)`` rows up to the as-of date are
+    computed: the rest cannot change the result.
+
+    A ticker is in the screen when it has a row on the as-of date and a fit there (at least
+    ``min_periods`` usable rows, a market that moved). Its weighted alpha is null when a
+    return is missing in its year. Ranks and z-scores (:func:`cross_sectional_rank`,
+    :func:`cross_sectional_zscore`, sample standard deviation) are taken across all the
+    screened tickers *before* the filters, so a z-score says where a name stands in the whole
+    universe; then the filters apply, then the sort and ``top``.
+
+    With an eager ``frame``, a frame without rows, a benchmark without a value on any of the
+    frame's dates, two rows of one ticker on one date, or no usable as-of date raise
+    ``ValueError``. A lazy ``frame`` stays lazy: nothing is read until you collect, and these
+    cases give an empty screen instead.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> sample = pa.datasets.load_sp500_sample()
+    >>> out = pa.screen(
+    ...     sample.stocks,
+    ...     benchmark=sample.index,
+    ...     risk_free=sample.risk_free,
+    ...     beta_between=(0.8, 1.2),
+    ...     top=3,
+    ... )
+    >>> columns = ["date", "ticker", "alpha_ann", "beta", "weighted_alpha", "alpha_rank"]
+    >>> out.select(columns).with_columns(pl.col(pl.Float64).round(3))
+    shape: (3, 6)
+    ┌────────────┬────────┬───────────┬───────┬────────────────┬────────────┐
+    │ date       ┆ ticker ┆ alpha_ann ┆ beta  ┆ weighted_alpha ┆ alpha_rank │
+    │ ---        ┆ ---    ┆ ---       ┆ ---   ┆ ---            ┆ ---        │
+    │ date       ┆ str    ┆ f64       ┆ f64   ┆ f64            ┆ u32        │
+    ╞════════════╪════════╪═══════════╪═══════╪════════════════╪════════════╡
+    │ 2017-03-29 ┆ BBY    ┆ 0.53      ┆ 0.931 ┆ 58.678         ┆ 2          │
+    │ 2017-03-29 ┆ AAPL   ┆ 0.194     ┆ 0.841 ┆ 45.532         ┆ 5          │
+    │ 2017-03-29 ┆ PFE    ┆ 0.106     ┆ 0.801 ┆ 15.862         ┆ 9          │
+    └────────────┴────────┴───────────┴───────┴────────────────┴────────────┘
+    """
+    if (
+        min_periods is None
+        and isinstance(window, Integral)
+        and not isinstance(window, bool)
+        and window >= 2
+    ):
+        min_periods = default_min_periods(int(window))
+    window, min_periods = _validate.window_and_min_periods(window, min_periods)
+    wa_window = weighted_alpha_window
+    if wa_window is None:
+        periods = _validate.positive(periods_per_year, "periods_per_year", fix="252 daily")
+        wa_window = max(2, round(periods))
+    wa_window, _ = _validate.window_and_min_periods(wa_window, None)
+    conditions = _filters(min_alpha, beta_between, filters)
+    if sort_by not in ("date", "ticker", ticker, *SCREEN_COLUMNS):
+        msg = f"unknown column {sort_by!r} (sort_by); choose from {', '.join(SCREEN_COLUMNS)}"
+        raise ValueError(msg)
+    if top is not None and (isinstance(top, bool) or not isinstance(top, Integral) or top < 1):
+        msg = f"`top` must be a positive integer or None, got {top!r}"
+        raise ValueError(msg)
+    _validate.flag(descending, "descending")
+
+    panel, rf_number = _prepare(
+        frame,
+        benchmark=benchmark,
+        risk_free=risk_free,
+        date=date,
+        ticker=ticker,
+        value=value,
+        kind=kind,
+    )
+    has_rf_column = "rf" in panel.collect_schema()
+    date_type = panel.collect_schema()[date]
+    as_of_limit = _as_of_value(as_of, date_type)
+
+    usable = pl.col("benchmark").is_not_null() & pl.col("benchmark").is_finite()
+    if has_rf_column:
+        usable = usable & pl.col("rf").is_not_null() & pl.col("rf").is_finite()
+    if as_of_limit is not None:
+        usable = usable & (pl.col(date) <= pl.lit(as_of_limit, dtype=date_type))
+    as_of_expr: pl.Expr = pl.col(date).filter(usable).max()
+
+    if isinstance(frame, pl.DataFrame):
+        collected = panel.collect()
+        _check_panel(collected, date=date, benchmark_frame=not isinstance(benchmark, str))
+        as_of_date = collected.select(as_of_expr).item()
+        if as_of_date is None:
+            first = collected.filter(pl.col("benchmark").is_not_null()).get_column(date).min()
+            needs = "a benchmark return"
+            if has_rf_column:
+                needs += " and a risk-free rate"
+            where = f" on or before {as_of}" if as_of is not None else ""
+            msg = f"no date{where} has {needs} (the benchmark's returns start on {first!s})"
+            raise ValueError(msg)
+        panel = collected.lazy()
+        as_of_expr = pl.lit(as_of_date, dtype=date_type)
+
+    keep = max(window, wa_window)
+    trimmed = (
+        panel.with_columns(as_of_expr.alias(_AS_OF))
+        .filter(pl.col(date) <= pl.col(_AS_OF))
+        # Each ticker's last `keep` rows (written without a subtraction: lengths are unsigned).
+        .filter(pl.int_range(pl.len()).over(ticker) + keep >= pl.len().over(ticker))
+    )
+    if isinstance(frame, pl.DataFrame):
+        trimmed = _check_duplicates(trimmed.collect(), date=date, ticker=ticker).lazy()
+    rate: float | str | None = "rf" if has_rf_column else rf_number
+    fits = (
+        trimmed.with_columns(
+            rolling_alpha_beta(
+                "ret",
+                "benchmark",
+                window=window,
+                min_periods=min_periods,
+                risk_free=rate,
+                by=ticker,
+            ).alias(_FIT),
+            weighted_alpha("ret", window=wa_window, by=ticker, returns=True).alias(
+                "weighted_alpha"
+            ),
+        )
+        .filter(pl.col(date) == pl.col(_AS_OF))
+        .unnest(_FIT)
+        .filter(pl.col("alpha").is_not_null() & pl.col("beta").is_not_null())
+        .select(
+            pl.col(date),
+            pl.col(ticker),
+            "alpha",
+            annualize_alpha("alpha", periods_per_year).alias("alpha_ann"),
+            "beta",
+            "r2",
+            "resid_std",
+            "alpha_t",
+            "n",
+            "weighted_alpha",
+        )
+    )
+    ranked = fits.with_columns(
+        expr
+        for m in MEASURES
+        for expr in (
+            cross_sectional_rank(m).alias(f"{m}_rank"),
+            cross_sectional_zscore(m).alias(f"{m}_z"),
+        )
+    )
+    if conditions:
+        ranked = ranked.filter(conditions)
+    out = ranked.sort([sort_by, ticker], descending=[descending, False], nulls_last=True)
+    if top is not None:
+        out = out.head(int(top))
+    return out.collect() if isinstance(frame, pl.DataFrame) else out
