@@ -14,12 +14,13 @@ pub fn kernel_err(e: KernelError) -> PolarsError {
 /// Checks that an input can be read as a number and names the argument if not.
 pub fn check_numeric(field: &Field, argument: &str) -> PolarsResult<()> {
     let dtype = field.dtype();
-    if dtype.is_primitive_numeric() || matches!(dtype, DataType::Null) {
+    // Decimals (prices from databases) are read as Float64 like the other numeric types.
+    if dtype.is_primitive_numeric() || dtype.is_decimal() || matches!(dtype, DataType::Null) {
         Ok(())
     } else {
         polars_bail!(
             InvalidOperation:
-            "`{argument}` must be numeric (integer or float), got {dtype} in column '{}'; \
+            "`{argument}` must be numeric (integer, float or decimal), got {dtype} in column '{}'; \
              cast it with `.cast(pl.Float64)` first",
             field.name()
         )
