@@ -37,7 +37,8 @@ FUNCTIONS: dict[str, str] = {
 }
 
 # Input cases: an expression for X over the frame (`{col}` is the return column m, or the price
-# column p for functions of prices; `{scale}` makes integers of either), and the expected outcome class:
+# column p for functions of prices; `{scale}` makes integers of either), and the expected
+# outcome class:
 #   "error: <text>"  a Python exception whose message contains <text>
 #   "values"          finite numbers, equal to the Float64 input's result
 #   "null"            every output row null
