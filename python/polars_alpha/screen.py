@@ -27,6 +27,7 @@ __all__ = [
     "MEASURES",
     "SCREEN_COLUMNS",
     "default_min_periods",
+    "fit_history",
     "returns_panel",
     "screen",
 ]
@@ -92,8 +93,8 @@ def _unknown_column(name: str, argument: str, columns: Sequence[str]) -> ValueEr
     return ValueError(f"unknown column {name!r} ({argument}); the frame's columns are: {shown}")
 
 
-def _value_column(frame: pl.LazyFrame, date: str, what: str) -> pl.LazyFrame:
-    """A separate benchmark or risk-free frame as ``date, <what>``."""
+def _value_column(frame: pl.LazyFrame, date: str, what: str, alias: str) -> pl.LazyFrame:
+    """A separate benchmark or risk-free frame as ``date, <alias>``."""
     schema = frame.collect_schema()
     if date not in schema:
         msg = (
@@ -108,7 +109,17 @@ def _value_column(frame: pl.LazyFrame, date: str, what: str) -> pl.LazyFrame:
             f"column, found {len(values)}: {', '.join(values) or 'none'}"
         )
         raise ValueError(msg)
-    return frame.select(pl.col(date), pl.col(values[0]).cast(pl.Float64).alias(what))
+    return frame.select(pl.col(date), pl.col(values[0]).cast(pl.Float64).alias(alias))
+
+
+def _check_unique_dates(frame: object, date: str, what: str) -> None:
+    """An eager benchmark or risk-free frame needs one row per date: say which is not."""
+    if isinstance(frame, pl.DataFrame) and date in frame.columns:
+        repeated = frame.get_column(date).is_duplicated()
+        if repeated.any():
+            day = frame.get_column(date).filter(repeated)[0]
+            msg = f"the {what} frame has more than one row on {day!s}; it needs one per date"
+            raise ValueError(msg)
 
 
 def _check_kind(kind: object) -> None:
@@ -169,6 +180,8 @@ def _prepare(
         )
         raise TypeError(msg)
 
+    _check_unique_dates(benchmark, date, "benchmark")
+    _check_unique_dates(risk_free, date, "risk-free")
     rf_number: float | None = None
     rf_column: str | None = None
     rf_frame: pl.LazyFrame | None = None
@@ -177,7 +190,7 @@ def _prepare(
             raise _unknown_column(risk_free, "risk_free", columns)
         rf_column = risk_free
     elif isinstance(risk_free, (pl.DataFrame, pl.LazyFrame)):
-        rf_frame = _value_column(risk_free.lazy(), date, _RF)
+        rf_frame = _value_column(risk_free.lazy(), date, "risk-free", _RF)
     elif risk_free is not None:
         rf_number, _ = _validate.risk_free(risk_free)
 
@@ -243,7 +256,7 @@ def _prepare(
     date_type = schema[date]
     if bench_column is None:
         assert isinstance(benchmark, (pl.DataFrame, pl.LazyFrame))
-        bench = _value_column(benchmark.lazy(), date, _BENCH)
+        bench = _value_column(benchmark.lazy(), date, "benchmark", _BENCH)
         long = long.join(
             bench.with_columns(pl.col(date).cast(date_type)), on=date, how="left", validate="m:1"
         )
@@ -754,3 +767,125 @@ def screen(
     if top is not None:
         out = out.head(int(top))
     return out.collect() if isinstance(frame, pl.DataFrame) else out
+
+
+def fit_history(
+    frame: Frame,
+    *,
+    benchmark: str | Frame,
+    tickers: Sequence[str] | None = None,
+    risk_free: float | str | Frame | None = None,
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
+    window: int = 252,
+    min_periods: int | None = None,
+    periods_per_year: float = 252,
+    date: str = "date",
+    ticker: str = "ticker",
+    value: str | None = None,
+    kind: Kind = "auto",
+) -> pl.DataFrame:
+    """Rolling alpha and beta over time for chosen tickers: what a screen saw on every date.
+
+    Parameters
+    ----------
+    frame, benchmark, risk_free, date, ticker, value, kind
+        As in :func:`screen`.
+    tickers
+        The tickers to follow; ``None`` for all.
+    start, end
+        Keep the fits dated from ``start`` to ``end`` (inclusive, dates or ISO strings);
+        ``None`` for no bound. The fits themselves use the rows before ``start``.
+    window, min_periods, periods_per_year
+        As in :func:`screen` (``min_periods`` defaults to 80% of ``window``).
+
+    Returns
+    -------
+    pl.DataFrame
+        ``date, ticker, alpha, alpha_ann, beta, r2, n``, one row per ticker and date with a
+        fit, sorted by ticker then date.
+
+    Notes
+    -----
+    On any date, a ticker's row here equals its row in ``screen(..., as_of=that date)``
+    (for the columns both have). Rows without a fit (too few usable rows) are left out.
+
+    Examples
+    --------
+    >>> import polars_alpha as pa
+    >>> from polars_alpha.screen import fit_history
+    >>> sample = pa.datasets.load_sp500_sample()
+    >>> history = fit_history(
+    ...     sample.stocks,
+    ...     benchmark=sample.index,
+    ...     tickers=["AAPL", "XOM"],
+    ...     start="2020-01-01",
+    ... )
+    >>> history.group_by("ticker").len().sort("ticker")
+    shape: (2, 2)
+    ┌────────┬─────┐
+    │ ticker ┆ len │
+    │ ---    ┆ --- │
+    │ str    ┆ u32 │
+    ╞════════╪═════╡
+    │ AAPL   ┆ 754 │
+    │ XOM    ┆ 754 │
+    └────────┴─────┘
+    """
+    if (
+        min_periods is None
+        and isinstance(window, Integral)
+        and not isinstance(window, bool)
+        and window >= 2
+    ):
+        min_periods = default_min_periods(int(window))
+    window, min_periods = _validate.window_and_min_periods(window, min_periods)
+    if tickers is not None and (isinstance(tickers, str) or not isinstance(tickers, Sequence)):
+        msg = f'`tickers` must be a list of tickers such as ["AAPL"], got {tickers!r}'
+        raise TypeError(msg)
+    panel, rf_number = _prepare(
+        frame,
+        benchmark=benchmark,
+        risk_free=risk_free,
+        date=date,
+        ticker=ticker,
+        value=value,
+        kind=kind,
+    )
+    schema = panel.collect_schema()
+    if tickers is not None:
+        panel = panel.filter(pl.col(ticker).is_in(list(tickers)))
+    date_type = schema[date]
+    bounds: list[pl.Expr] = []
+    last = _as_of_value(end, date_type)  # a day means the whole day
+    if last is not None:
+        bounds.append(pl.col(date) <= pl.lit(last, dtype=date_type))
+    first = _as_of_value(start, pl.Date())  # compared from the day's start
+    if first is not None:
+        bounds.append(pl.col(date) >= pl.lit(first, dtype=pl.Date).cast(date_type))
+    rate: float | str | None = "rf" if "rf" in schema else rf_number
+    out = (
+        panel.with_columns(
+            rolling_alpha_beta(
+                "ret",
+                "benchmark",
+                window=window,
+                min_periods=min_periods,
+                risk_free=rate,
+                by=ticker,
+            ).alias(_FIT)
+        )
+        .filter(*bounds, pl.col(_FIT).struct.field("beta").is_not_null())
+        .unnest(_FIT)
+        .select(
+            pl.col(date),
+            pl.col(ticker),
+            "alpha",
+            annualize_alpha("alpha", periods_per_year).alias("alpha_ann"),
+            "beta",
+            "r2",
+            "n",
+        )
+        .sort(ticker, date)
+    )
+    return out.collect()
