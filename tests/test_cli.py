@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -102,6 +103,18 @@ def test_no_file_screens_the_bundled_sample(sample: SP500Sample) -> None:
     assert float(first[1]) == round(amd["alpha_ann"], 3)
     assert float(first[3]) == round(amd["beta"], 3)
     assert int(first[-1]) == amd["n"]
+
+
+def test_readme_shows_what_the_command_prints() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    shown = re.search(
+        r"```bash\npolars-alpha screen +# or: python -m polars_alpha screen\n```\s*"
+        r"```text\n(.*?)```",
+        readme,
+        re.DOTALL,
+    )
+    assert shown is not None
+    assert ok("screen") == shown.group(1)
 
 
 def test_formats_round_trip(tmp_path: Path, sample: SP500Sample) -> None:

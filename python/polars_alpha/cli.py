@@ -261,7 +261,9 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         help="prices or returns (default: auto, returns when any value is <= 0)",
     )
     fit = screen.add_argument_group("fit")
-    fit.add_argument("--window", type=int, default=252, help="rows per fit (default 252)")
+    fit.add_argument(
+        "--window", type=int, default=252, metavar="N", help="rows per fit (default 252)"
+    )
     fit.add_argument(
         "--min-periods", type=int, metavar="N", help="usable rows a fit needs (default 80%%)"
     )
