@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
+import pty
 import re
 import subprocess
 import sys
@@ -342,6 +344,41 @@ def test_progress_only_on_a_terminal() -> None:
     quiet.update("reading a.csv", 1, 4)
     quiet.clear()
     assert pipe.getvalue() == ""
+
+
+def test_progress_goes_to_a_terminal_stderr_and_never_to_stdout(files: Path) -> None:
+    # stderr is a pseudo-terminal, stdout a pipe: the bar is drawn on stderr only.
+    args = ["screen", "AAPL.csv", "MSFT.csv", "XOM.csv", "--benchmark", "index.csv"]
+    leader, follower = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "polars_alpha", *args, "--format", "csv"],
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            cwd=files,
+            check=False,
+        )
+        os.close(follower)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal is closed once everything is read
+                break
+            if not chunk:
+                break
+            drawn += chunk
+    finally:
+        os.close(leader)
+    assert result.returncode == 0
+    text = drawn.decode()
+    assert "[#######.............] 1/3 reading MSFT.csv" in text
+    assert "screening 3 tickers" in text
+    assert text.endswith("\r")  # the line is erased before the results
+    out = result.stdout.decode()
+    assert "\r" not in out
+    assert out.startswith("date,ticker,alpha,")
+    assert pl.read_csv(io.StringIO(out)).height == 3
 
 
 def test_the_installed_console_script() -> None:
