@@ -12,9 +12,9 @@ test-rust lint: export CARGO_TARGET_DIR = $(TARGET_ROOT)/rust
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-install:  ## build the extension (release) and install the package with test, lint and peer tools
+install:  ## build the extension (release) and install the package with test, lint, peer and plot tools
 	$(PYTHON) -m pip install --quiet "maturin>=1.5,<2"
-	$(PYTHON) -m pip install --quiet -e ".[test,lint,bench]"
+	$(PYTHON) -m pip install --quiet -e ".[test,lint,bench,plot]"
 
 test: test-rust test-python  ## run the Rust unit tests and the Python suite (with doctests)
 
@@ -39,5 +39,6 @@ format:  ## apply cargo fmt and ruff format
 bench:  ## pytest-benchmark suite, timed (python benches/compare_peers.py for the peer table)
 	$(PYTHON) -m pytest benches --benchmark-enable --benchmark-only
 
-example:  ## run the README example
+example:  ## screen the bundled sample, then run the README's quickstart
+	$(PYTHON) -m polars_alpha screen
 	$(PYTHON) examples/quickstart.py
