@@ -99,6 +99,23 @@ def column(value: object, argument: str) -> IntoExprColumn:
     raise TypeError(msg)
 
 
+def as_expr(value: IntoExprColumn) -> pl.Expr:
+    """A column name, Series or expression as an expression."""
+    if isinstance(value, str):
+        return pl.col(value)
+    if isinstance(value, pl.Series):
+        return pl.lit(value)
+    return value
+
+
+def whole_sample_min_periods(min_periods: object) -> int:
+    """Validate the minimum row count of a whole-sample (one per group) statistic."""
+    if isinstance(min_periods, bool) or not isinstance(min_periods, Integral):
+        msg = f"`min_periods` must be an integer (at least 2), got {min_periods!r}"
+        raise TypeError(msg)
+    return int(min_periods)
+
+
 def risk_free(value: object) -> tuple[float | None, IntoExprColumn | None]:
     """Split `risk_free` into a per-period number or a column; at most one is set."""
     if value is None:

@@ -9,6 +9,7 @@ from typing import Literal
 import polars as pl
 
 from polars_alpha._typing import IntoExprColumn
+from polars_alpha._validate import as_expr as _expr
 
 __all__ = [
     "annualize_alpha",
@@ -17,15 +18,6 @@ __all__ = [
     "blume_beta",
     "vasicek_beta",
 ]
-
-
-def _expr(value: IntoExprColumn) -> pl.Expr:
-    """A column name, Series or expression as an expression."""
-    if isinstance(value, str):
-        return pl.col(value)
-    if isinstance(value, pl.Series):
-        return pl.lit(value)
-    return value
 
 
 def _periods(periods_per_year: object) -> float:

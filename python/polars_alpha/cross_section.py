@@ -14,6 +14,7 @@ from typing import Literal
 import polars as pl
 
 from polars_alpha._typing import IntoExprColumn
+from polars_alpha._validate import as_expr
 
 __all__ = ["cross_sectional_rank", "cross_sectional_zscore"]
 
@@ -22,12 +23,8 @@ RankMethod = Literal["average", "min", "max", "dense", "ordinal"]
 
 def _missing_as_null(value: IntoExprColumn) -> pl.Expr:
     """The input as a Float64 expression whose NaN are null, keeping the input's name."""
-    if isinstance(value, str):
-        expr = pl.col(value)
-    elif isinstance(value, pl.Series):
-        expr = pl.lit(value)
-    elif isinstance(value, pl.Expr):
-        expr = value
+    if isinstance(value, (str, pl.Series, pl.Expr)):
+        expr = as_expr(value)
     else:
         msg = (
             "the measure must be a column name, a Polars expression or a Series, "

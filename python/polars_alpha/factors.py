@@ -185,15 +185,12 @@ def factor_regression(
     └──────┴────────┴─────────────┴──────────┴─────┘
     """
     columns, names = _validate.factor_list(factors)
-    if isinstance(min_periods, bool) or not isinstance(min_periods, int):
-        msg = f"`min_periods` must be an integer, got {min_periods!r}"
-        raise TypeError(msg)
     return _regression_call(
         "factor_regression",
         asset,
         columns,
         window=None,
-        min_periods=min_periods,
+        min_periods=_validate.whole_sample_min_periods(min_periods),
         risk_free=risk_free,
         by=None,
         returns_scalar=True,

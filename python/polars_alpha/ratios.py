@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from polars_alpha._typing import IntoExprColumn
+from polars_alpha._validate import whole_sample_min_periods
 from polars_alpha.adjustments import _periods
 from polars_alpha.regression import _rolling_call
 
@@ -20,13 +21,6 @@ __all__ = [
     "rolling_treynor_ratio",
     "treynor_ratio",
 ]
-
-
-def _whole_sample_min_periods(min_periods: object) -> int:
-    if isinstance(min_periods, bool) or not isinstance(min_periods, int):
-        msg = f"`min_periods` must be an integer (at least 2), got {min_periods!r}"
-        raise TypeError(msg)
-    return min_periods
 
 
 def rolling_treynor_ratio(
@@ -177,7 +171,7 @@ def treynor_ratio(
         asset,
         market,
         window=None,
-        min_periods=_whole_sample_min_periods(min_periods),
+        min_periods=whole_sample_min_periods(min_periods),
         risk_free=risk_free,
         by=None,
         returns_scalar=True,
@@ -323,7 +317,7 @@ def information_ratio(
         asset,
         benchmark,
         window=None,
-        min_periods=_whole_sample_min_periods(min_periods),
+        min_periods=whole_sample_min_periods(min_periods),
         risk_free=None,
         by=None,
         returns_scalar=True,

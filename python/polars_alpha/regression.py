@@ -51,7 +51,7 @@ def _regression_call(
     if rate_column is not None:
         args.append(rate_column)
     if duration is not None:
-        time_expr = _as_expr(_validate.column(time, "time"))
+        time_expr = _validate.as_expr(_validate.column(time, "time"))
         # Polars does the calendar arithmetic; the kernel only compares the two times.
         args += [time_expr, time_expr.dt.offset_by(f"-{duration}")]
     if by is not None:
@@ -66,14 +66,6 @@ def _regression_call(
         **extra,
     }
     return call_plugin(function_name, args, kwargs, returns_scalar=returns_scalar)
-
-
-def _as_expr(value: IntoExprColumn) -> pl.Expr:
-    if isinstance(value, str):
-        return pl.col(value)
-    if isinstance(value, pl.Series):
-        return pl.lit(value)
-    return value
 
 
 def _rolling_call(
