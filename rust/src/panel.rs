@@ -115,11 +115,18 @@ fn contiguous_runs(key: &Series) -> PolarsResult<Option<Vec<Range<usize>>>> {
     let changed = key
         .slice(1, len - 1)
         .not_equal_missing(&key.slice(0, len - 1))?;
+    // `not_equal_missing` gives no nulls, so the set bits of the values are the changes;
+    // reading them a word at a time keeps this pass cheap next to the fits.
     let mut starts: Vec<IdxSize> = vec![0];
-    for (i, c) in changed.iter().enumerate() {
-        if c == Some(true) {
-            starts.push((i + 1) as IdxSize);
-        }
+    let mut offset = 0usize;
+    for chunk in changed.downcast_iter() {
+        starts.extend(
+            chunk
+                .values()
+                .true_idx_iter()
+                .map(|i| (offset + i + 1) as IdxSize),
+        );
+        offset += chunk.len();
     }
     // The runs are the groups exactly when no key value starts two runs.
     let firsts = key.take_slice(&starts)?;

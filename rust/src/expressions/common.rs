@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use polars::prelude::*;
+use polars_arrow::bitmap::Bitmap;
 
 use crate::kernels::KernelError;
 
@@ -51,12 +52,31 @@ pub fn values_with_nan(ca: &Float64Chunked) -> Cow<'_, [f64]> {
 
 /// A Float64 series whose non-finite values are null: the kernels' "cannot compute".
 pub fn finite_or_null(name: &str, values: Vec<f64>) -> Series {
-    let validity = if values.iter().all(|v| v.is_finite()) {
-        None
-    } else {
-        Some(values.iter().map(|v| v.is_finite()).collect())
-    };
+    let validity = finite_mask(&values);
     Float64Chunked::from_vec_validity(name.into(), values, validity).into_series()
+}
+
+/// The validity of `values` (set where finite), or `None` when every value is finite.
+/// Built a byte at a time: pushing bits one by one costs more than the rolling fit.
+fn finite_mask(values: &[f64]) -> Option<Bitmap> {
+    let mut all_finite = true;
+    let bytes: Vec<u8> = values
+        .chunks(8)
+        .map(|chunk| {
+            let byte = chunk
+                .iter()
+                .enumerate()
+                .fold(0u8, |byte, (i, v)| byte | (u8::from(v.is_finite()) << i));
+            all_finite &= byte == u8::MAX >> (8 - chunk.len());
+            byte
+        })
+        .collect();
+    (!all_finite).then(|| {
+        // The bytes hold exactly `len` bits, so `try_new` succeeds; the bit-by-bit build is
+        // only a fallback that keeps the nulls if it ever did not.
+        Bitmap::try_new(bytes, values.len())
+            .unwrap_or_else(|_| values.iter().map(|v| v.is_finite()).collect())
+    })
 }
 
 /// Runs a binding body and turns a panic (always a bug) into an error with its message;
@@ -74,5 +94,38 @@ pub fn guarded<T>(body: impl FnOnce() -> PolarsResult<T>) -> PolarsResult<T> {
                 format!("polars-alpha internal error (please report it): {message}").into(),
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_finite_values_become_null() {
+        for len in [0, 1, 7, 8, 9, 17, 64, 65] {
+            let values: Vec<f64> = (0..len)
+                .map(|i| match i % 5 {
+                    1 => f64::NAN,
+                    3 if i > 10 => f64::INFINITY,
+                    _ => i as f64,
+                })
+                .collect();
+            let s = finite_or_null("v", values.clone());
+            let ca = s.f64().unwrap();
+            for (i, v) in values.iter().enumerate() {
+                assert_eq!(ca.get(i), v.is_finite().then_some(*v), "len {len} row {i}");
+            }
+            assert_eq!(
+                ca.null_count(),
+                values.iter().filter(|v| !v.is_finite()).count()
+            );
+        }
+        let all = finite_or_null("v", vec![1.0, 2.0, 3.0]);
+        assert!(all
+            .f64()
+            .unwrap()
+            .downcast_iter()
+            .all(|a| a.validity().is_none()));
     }
 }

@@ -244,4 +244,11 @@ impl WindowBounds for SegmentWindow {
             Self::Dates(dates) => dates.min_periods(),
         }
     }
+
+    fn row_count(&self) -> Option<usize> {
+        match self {
+            Self::Rows(spec) => spec.row_count(),
+            Self::Dates(_) => None,
+        }
+    }
 }

@@ -10,6 +10,14 @@ pub fn usable(x: f64, y: f64) -> bool {
     x.is_finite() && y.is_finite()
 }
 
+/// True when every row is usable; one branch-free pass, so it vectorizes.
+#[inline]
+pub fn all_usable(x: &[f64], y: &[f64]) -> bool {
+    !x.iter()
+        .zip(y)
+        .fold(false, |bad, (&a, &b)| bad | !a.is_finite() | !b.is_finite())
+}
+
 /// Clamps rounding noise below zero to zero but keeps NaN (an overflowed sum) as NaN;
 /// `f64::max` would turn NaN into a plausible-looking 0.
 #[inline(always)]
@@ -72,10 +80,38 @@ impl PairMoments {
         self.syy = clamp_non_negative(self.syy);
     }
 
+    /// Swaps the row `(x_out, y_out)` for `(x_in, y_in)`, keeping `n`; `inv_n` is `1 / n`.
+    ///
+    /// One step instead of a removal and an addition: the means move by a precomputed
+    /// multiple of the row difference, so no division and no mean-on-mean dependency sits on
+    /// the row-to-row chain, which is what bounds a full sliding window.
+    #[inline(always)]
+    pub fn replace(&mut self, x_out: f64, y_out: f64, x_in: f64, y_in: f64, inv_n: f64) {
+        let dx = x_in - x_out;
+        let dy = y_in - y_out;
+        let old_dx = x_out - self.mean_x;
+        let old_dy = y_out - self.mean_y;
+        self.mean_x += dx * inv_n;
+        self.mean_y += dy * inv_n;
+        let new_dx = x_in - self.mean_x;
+        let new_dy = y_in - self.mean_y;
+        // S' - S = dx (x_in - mean') + dx (x_out - mean), and likewise for the cross term.
+        // Not clamped at zero: a variance that rounds below zero has collapsed, which the
+        // caller's rebuild rule catches, and a clamp would lengthen the row-to-row chain.
+        self.sxx += dx * (new_dx + old_dx);
+        self.sxy += dx * new_dy + dy * old_dx;
+        self.syy += dy * (new_dy + old_dy);
+    }
+
     /// Moments of the usable rows of `x[range]`, `y[range]` by the corrected two-pass
     /// algorithm: means first, then co-moments of the deviations with the mean's own rounding
     /// error folded back in.
     pub fn from_rows(x: &[f64], y: &[f64]) -> Self {
+        let rows = x.len().min(y.len());
+        let (x, y) = (&x[..rows], &y[..rows]);
+        if all_usable(x, y) {
+            return Self::from_usable_rows(x, y);
+        }
         let mut n = 0usize;
         let (mut sum_x, mut sum_y) = (0.0, 0.0);
         for (&xi, &yi) in x.iter().zip(y) {
@@ -103,6 +139,64 @@ impl PairMoments {
                 syy += dy * dy;
             }
         }
+        Self::corrected(n, mx, my, [dx_sum, dy_sum, sxx, sxy, syy])
+    }
+
+    /// [`PairMoments::from_rows`] when every row is usable: branch-free, with four partial
+    /// sums per moment so the additions do not wait on each other (rebuilds are a fixed
+    /// share of every sliding window's work).
+    fn from_usable_rows(x: &[f64], y: &[f64]) -> Self {
+        const LANES: usize = 4;
+        let n = x.len();
+        if n == 0 {
+            return Self::default();
+        }
+        let (mut sum_x, mut sum_y) = ([0.0; LANES], [0.0; LANES]);
+        let (xc, yc) = (x.chunks_exact(LANES), y.chunks_exact(LANES));
+        let (x_rest, y_rest) = (xc.remainder(), yc.remainder());
+        for (a, b) in xc.zip(yc) {
+            for l in 0..LANES {
+                sum_x[l] += a[l];
+                sum_y[l] += b[l];
+            }
+        }
+        let nf = n as f64;
+        let total = |lanes: [f64; LANES], rest: &[f64]| {
+            (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest.iter().sum::<f64>()
+        };
+        let (mx, my) = (total(sum_x, x_rest) / nf, total(sum_y, y_rest) / nf);
+        let mut sums = [[0.0; LANES]; 5];
+        let (xc, yc) = (x.chunks_exact(LANES), y.chunks_exact(LANES));
+        for (a, b) in xc.zip(yc) {
+            for l in 0..LANES {
+                let dx = a[l] - mx;
+                let dy = b[l] - my;
+                sums[0][l] += dx;
+                sums[1][l] += dy;
+                sums[2][l] += dx * dx;
+                sums[3][l] += dx * dy;
+                sums[4][l] += dy * dy;
+            }
+        }
+        let mut rest = [0.0; 5];
+        for (&a, &b) in x_rest.iter().zip(y_rest) {
+            let dx = a - mx;
+            let dy = b - my;
+            rest[0] += dx;
+            rest[1] += dy;
+            rest[2] += dx * dx;
+            rest[3] += dx * dy;
+            rest[4] += dy * dy;
+        }
+        let folded = std::array::from_fn(|k| total(sums[k], &rest[k..=k]));
+        Self::corrected(n, mx, my, folded)
+    }
+
+    /// The two-pass result from the means `mx`, `my` and the sums of the deviations
+    /// `[dx, dy, dx², dx·dy, dy²]`, folding the means' rounding error back in.
+    fn corrected(n: usize, mx: f64, my: f64, sums: [f64; 5]) -> Self {
+        let [dx_sum, dy_sum, sxx, sxy, syy] = sums;
+        let nf = n as f64;
         Self {
             n,
             mean_x: mx + dx_sum / nf,
@@ -119,17 +213,24 @@ impl PairMoments {
         self.sxx.is_finite() && self.sxy.is_finite() && self.syy.is_finite()
     }
 
-    /// True when the `x` values are constant up to rounding: their spread is below a few
-    /// ulps of their level, so any slope would be noise.
+    /// True when the `x` values are constant up to rounding (see [`spread_is_noise`]).
     #[inline]
     pub fn x_is_constant(&self) -> bool {
-        // sd <= c (|mean| + sd) with sd = sqrt(Sxx / n), squared so no root is taken on
-        // every row: sd (1 - c) <= c |mean|  <=>  Sxx (1 - c)^2 <= n c^2 mean^2.
-        const C: f64 = 16.0 * f64::EPSILON;
-        // Scale before squaring so the mean's square cannot overflow first.
-        let bound = C * self.mean_x;
-        self.n == 0 || self.sxx * ((1.0 - C) * (1.0 - C)) <= self.n as f64 * bound * bound
+        spread_is_noise(self.sxx, self.n, self.mean_x)
     }
+}
+
+/// True when `n` values with mean `mean` and sum of squared deviations `sum_sq` are constant
+/// up to rounding: their spread is below a few ulps of their level, so any slope on them would
+/// be noise.
+#[inline(always)]
+pub fn spread_is_noise(sum_sq: f64, n: usize, mean: f64) -> bool {
+    // sd <= c (|mean| + sd) with sd = sqrt(sum_sq / n), squared so no root is taken on every
+    // row: sd (1 - c) <= c |mean|  <=>  sum_sq (1 - c)^2 <= n c^2 mean^2.
+    const C: f64 = 16.0 * f64::EPSILON;
+    // Scale before squaring so the mean's square cannot overflow first.
+    let bound = C * mean;
+    n == 0 || sum_sq * ((1.0 - C) * (1.0 - C)) <= n as f64 * bound * bound
 }
 
 #[cfg(test)]
@@ -177,6 +278,18 @@ mod tests {
         assert!(close(m.sxx, expect.sxx, 1e-14));
         assert!(close(m.sxy, expect.sxy, 1e-14));
         assert!(close(m.syy, expect.syy, 1e-14));
+    }
+
+    #[test]
+    fn replace_equals_remove_then_add() {
+        let x = [0.011, -0.02, 0.031, 0.005, -0.012];
+        let y = [0.02, -0.013, 0.04, 0.001, -0.021];
+        let mut m = PairMoments::from_rows(&x[..4], &y[..4]);
+        m.replace(x[0], y[0], x[4], y[4], 0.25);
+        let (mx, my, sxx, sxy, syy) = naive(&x[1..], &y[1..]);
+        assert_eq!(m.n, 4);
+        assert!(close(m.mean_x, mx, 1e-15) && close(m.mean_y, my, 1e-15));
+        assert!(close(m.sxx, sxx, 1e-14) && close(m.sxy, sxy, 1e-14) && close(m.syy, syy, 1e-14));
     }
 
     #[test]

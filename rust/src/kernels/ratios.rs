@@ -4,7 +4,7 @@
 //! Each is a function of the window's pair moments, so the rolling forms share the
 //! single-index kernel's window walk (updates, rebuilds and null rules).
 
-use super::moments::PairMoments;
+use super::moments::{spread_is_noise, PairMoments};
 use super::rolling_ols::for_each_window;
 use super::window::WindowBounds;
 use super::KernelError;
@@ -74,16 +74,6 @@ impl PairStatistic {
             }
         }
     }
-}
-
-/// True when a sum of squared deviations is rounding noise relative to the series' level,
-/// the same rule as [`PairMoments::x_is_constant`].
-fn spread_is_noise(sum_sq: f64, n: usize, mean: f64) -> bool {
-    if n == 0 {
-        return true;
-    }
-    let sd = (sum_sq / n as f64).sqrt();
-    sd <= 16.0 * f64::EPSILON * (mean.abs() + sd)
 }
 
 /// The rolling statistic of `y` against `x` (both in time order), one value per row.

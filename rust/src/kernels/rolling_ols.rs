@@ -8,7 +8,7 @@
 //!
 //! Results that cannot be computed are written as NaN; see [`SimpleFit`] for the rules.
 
-use super::moments::{usable, PairMoments};
+use super::moments::{all_usable, spread_is_noise, usable, PairMoments};
 use super::window::WindowBounds;
 use super::KernelError;
 
@@ -202,16 +202,37 @@ pub fn rolling_simple_ols(
     }
     out.check_len(len)?;
     let with_residuals = out.needs_residuals();
-    for_each_window(x, y, bounds, |t, m, first| {
+    let min_periods = bounds.min_periods();
+    // A row window of at least 3 rows may slide whole blocks at a time (see `slide_block`).
+    let slide = bounds.row_count().filter(|&w| w >= 3 && w >= min_periods);
+    let mut walk = WindowWalk::default();
+    let mut block = MomentBlock::default();
+    let mut t = 0;
+    while t < len {
+        if let Some(w) = slide {
+            // The window before `t` holds `w` usable rows, so every row leaving it is usable.
+            if walk.m.n == w && walk.first + w == t {
+                let end = (t + BLOCK).min(len);
+                let run = usable_prefix(&x[t..end], &y[t..end]);
+                if run > 0 {
+                    walk.slide_block(x, y, t..t + run, w, &mut block);
+                    block.fit(x, y, t, w, min_periods, with_residuals, out);
+                    t += run;
+                    continue;
+                }
+            }
+        }
+        walk.step(x, y, t, bounds.start(t));
         let fit = fit_from_moments(
-            m,
-            &x[first..=t],
-            &y[first..=t],
-            bounds.min_periods(),
+            &walk.m,
+            &x[walk.first..=t],
+            &y[walk.first..=t],
+            min_periods,
             with_residuals,
         );
         out.write(t, &fit);
-    });
+        t += 1;
+    }
     Ok(())
 }
 
@@ -223,40 +244,287 @@ pub fn for_each_window(
     bounds: &impl WindowBounds,
     mut visit: impl FnMut(usize, &PairMoments, usize),
 ) {
-    let mut m = PairMoments::default();
-    let mut first = 0usize; // first row currently inside the window
-    let mut removals = 0usize;
-    let (mut peak_sxx, mut peak_syy) = (0.0f64, 0.0f64);
-
+    let mut walk = WindowWalk::default();
     for t in 0..x.len().min(y.len()) {
-        if usable(x[t], y[t]) {
-            m.add(x[t], y[t]);
-        }
-        let start = bounds.start(t);
-        let mut shrank = false;
-        while first < start {
-            if usable(x[first], y[first]) {
-                m.remove(x[first], y[first]);
-                shrank = true;
+        walk.step(x, y, t, bounds.start(t));
+        visit(t, &walk.m, walk.first);
+    }
+}
+
+/// The running moments of a trailing window and the bookkeeping of when to rebuild them.
+#[derive(Debug, Default)]
+struct WindowWalk {
+    m: PairMoments,
+    /// First row currently inside the window.
+    first: usize,
+    /// Rows that left the window since the moments were last rebuilt from the rows.
+    removals: usize,
+    peak_sxx: f64,
+    peak_syy: f64,
+    /// `1 / inv_n_of`, kept because a full sliding window reuses it row after row.
+    inv_n: f64,
+    inv_n_of: usize,
+}
+
+impl WindowWalk {
+    /// Moves the window to end at row `t` and start at row `start`.
+    #[inline]
+    fn step(&mut self, x: &[f64], y: &[f64], t: usize, start: usize) {
+        let first = self.first;
+        let shrank;
+        if first + 1 == start && self.m.n >= 2 && usable(x[t], y[t]) && usable(x[first], y[first]) {
+            // The common case of a full window: one usable row in, one out.
+            if self.inv_n_of != self.m.n {
+                self.inv_n_of = self.m.n;
+                self.inv_n = 1.0 / self.m.n as f64;
             }
-            removals += 1;
-            first += 1;
-        }
-        // Overflowed moments cannot be updated back to finite ones: inf - inf is NaN.
-        let collapsed = (shrank
-            && (m.sxx < CANCELLATION_RATIO * peak_sxx || m.syy < CANCELLATION_RATIO * peak_syy))
-            || !m.is_finite();
-        // Rebuilding once per window length of removals costs O(1) per row, amortized.
-        if removals > t - first || collapsed {
-            m = PairMoments::from_rows(&x[first..=t], &y[first..=t]);
-            removals = 0;
-            peak_sxx = m.sxx;
-            peak_syy = m.syy;
+            self.m.replace(x[first], y[first], x[t], y[t], self.inv_n);
+            self.first += 1;
+            self.removals += 1;
+            shrank = true;
         } else {
-            peak_sxx = peak_sxx.max(m.sxx);
-            peak_syy = peak_syy.max(m.syy);
+            if usable(x[t], y[t]) {
+                self.m.add(x[t], y[t]);
+            }
+            let mut removed = false;
+            while self.first < start {
+                if usable(x[self.first], y[self.first]) {
+                    self.m.remove(x[self.first], y[self.first]);
+                    removed = true;
+                }
+                self.removals += 1;
+                self.first += 1;
+            }
+            shrank = removed;
         }
-        visit(t, &m, first);
+        self.settle(x, y, t, shrank);
+    }
+
+    /// Rebuilds the moments from the rows when they may have lost digits: once per window
+    /// length of removals (O(1) per row, amortized), and when a co-moment collapsed or a sum
+    /// overflowed (inf - inf is NaN, so overflowed moments cannot be updated back).
+    #[inline(always)]
+    fn settle(&mut self, x: &[f64], y: &[f64], t: usize, shrank: bool) {
+        let m = &self.m;
+        let collapsed = (shrank
+            && (m.sxx < CANCELLATION_RATIO * self.peak_sxx
+                || m.syy < CANCELLATION_RATIO * self.peak_syy))
+            || !m.is_finite();
+        if self.removals > t - self.first || collapsed {
+            self.m = PairMoments::from_rows(&x[self.first..=t], &y[self.first..=t]);
+            self.removals = 0;
+            self.peak_sxx = self.m.sxx;
+            self.peak_syy = self.m.syy;
+        } else {
+            self.peak_sxx = self.peak_sxx.max(m.sxx);
+            self.peak_syy = self.peak_syy.max(m.syy);
+        }
+    }
+
+    /// Slides a full window of `w` usable rows over `rows`, all usable, recording the moments
+    /// of each window in `block`. Exactly what `step` would do row by row, without its
+    /// per-row questions: the loop is arithmetic only, so rows overlap in the pipeline.
+    fn slide_block(
+        &mut self,
+        x: &[f64],
+        y: &[f64],
+        rows: std::ops::Range<usize>,
+        w: usize,
+        block: &mut MomentBlock,
+    ) {
+        let inv_w = 1.0 / w as f64;
+        block.len = rows.len();
+        // Locals, not fields: state behind `&mut self` would round-trip through memory on
+        // every row and stall the loop on store forwarding.
+        let mut m = self.m;
+        let (mut removals, mut peak_sxx, mut peak_syy) =
+            (self.removals, self.peak_sxx, self.peak_syy);
+        let (leaving, entering) = (rows.start - w..rows.end - w, rows.clone());
+        let pairs = x[leaving.clone()]
+            .iter()
+            .zip(&y[leaving])
+            .zip(x[entering.clone()].iter().zip(&y[entering]));
+        for (i, ((&x_out, &y_out), (&x_in, &y_in))) in pairs.enumerate() {
+            let (t, out) = (rows.start + i, rows.start + i - w);
+            m.replace(x_out, y_out, x_in, y_in, inv_w);
+            removals += 1;
+            // `settle` with a full window (t - first is w - 1), its three tests folded into
+            // two comparisons: a negative or NaN variance fails `>=`, and an infinite or NaN
+            // moment makes the `* 0.0` sum NaN.
+            let collapsed = !(m.sxx >= CANCELLATION_RATIO * peak_sxx
+                && m.syy >= CANCELLATION_RATIO * peak_syy
+                && (m.sxx + m.syy) * 0.0 + m.sxy * 0.0 == 0.0);
+            if removals >= w || collapsed {
+                m = PairMoments::from_rows(&x[out + 1..=t], &y[out + 1..=t]);
+                removals = 0;
+                peak_sxx = m.sxx;
+                peak_syy = m.syy;
+            } else {
+                peak_sxx = peak_sxx.max(m.sxx);
+                peak_syy = peak_syy.max(m.syy);
+            }
+            block.mean_x[i] = m.mean_x;
+            block.mean_y[i] = m.mean_y;
+            block.sxx[i] = m.sxx;
+            block.sxy[i] = m.sxy;
+            block.syy[i] = m.syy;
+        }
+        self.m = m;
+        self.first += rows.len();
+        (self.removals, self.peak_sxx, self.peak_syy) = (removals, peak_sxx, peak_syy);
+        self.inv_n = inv_w;
+        self.inv_n_of = w;
+    }
+}
+
+/// Rows slid and fitted together: large enough to amortize the per-block checks, small
+/// enough that the block's moments stay in L1.
+const BLOCK: usize = 64;
+
+/// Length of the leading run of usable rows.
+#[inline]
+fn usable_prefix(x: &[f64], y: &[f64]) -> usize {
+    if all_usable(x, y) {
+        return x.len();
+    }
+    x.iter()
+        .zip(y)
+        .position(|(&a, &b)| !usable(a, b))
+        .unwrap_or(x.len())
+}
+
+/// Moments of the full windows ending at consecutive rows, one entry per row.
+struct MomentBlock {
+    len: usize,
+    mean_x: [f64; BLOCK],
+    mean_y: [f64; BLOCK],
+    sxx: [f64; BLOCK],
+    sxy: [f64; BLOCK],
+    syy: [f64; BLOCK],
+    /// The fitted fields in [`SimpleFitColumns`] order, and whether each row took the
+    /// branch-free formulas; kept here so no block starts by clearing them.
+    fields: [[f64; BLOCK]; 8],
+    plain: [bool; BLOCK],
+}
+
+impl Default for MomentBlock {
+    fn default() -> Self {
+        Self {
+            len: 0,
+            mean_x: [0.0; BLOCK],
+            mean_y: [0.0; BLOCK],
+            sxx: [0.0; BLOCK],
+            sxy: [0.0; BLOCK],
+            syy: [0.0; BLOCK],
+            fields: [[0.0; BLOCK]; 8],
+            plain: [true; BLOCK],
+        }
+    }
+}
+
+impl MomentBlock {
+    /// Writes the fits of the block's windows (`w` usable rows each, the first ending at row
+    /// `t0`) into `out`. Windows that need a decision (a constant market, an overflow, a
+    /// near-perfect fit) go through [`fit_from_moments`]; the rest take the same formulas
+    /// without branches, so they vectorize, and give the same bits.
+    #[allow(clippy::too_many_arguments)]
+    fn fit(
+        &mut self,
+        x: &[f64],
+        y: &[f64],
+        t0: usize,
+        w: usize,
+        min_periods: usize,
+        with_residuals: bool,
+        out: &mut SimpleFitColumns<'_>,
+    ) {
+        let len = self.len;
+        let nf = w as f64;
+        let (fields, plain) = (&mut self.fields, &mut self.plain);
+        {
+            let [alpha, beta, r2, resid_std, alpha_se, beta_se, alpha_t, beta_t] = fields;
+            for i in 0..len {
+                let (mx, my) = (self.mean_x[i], self.mean_y[i]);
+                let (sxx, sxy, syy) = (self.sxx[i], self.sxy[i], self.syy[i]);
+                let b = sxy / sxx;
+                beta[i] = b;
+                alpha[i] = my - b * mx;
+                let mut ok = sxx.is_finite() & sxy.is_finite() & !spread_is_noise(sxx, w, mx);
+                if with_residuals {
+                    let ssr = syy - b * sxy;
+                    ok &= syy.is_finite() & !(ssr < NEAR_PERFECT_FIT * syy);
+                    let ssr = ssr.max(0.0);
+                    r2[i] = if syy > 0.0 {
+                        (sxy / sxx) * (sxy / syy)
+                    } else {
+                        f64::NAN
+                    };
+                    let s = (ssr / (nf - 2.0)).sqrt();
+                    let b_se = s / sxx.sqrt();
+                    let a_se = s * (1.0 / nf + mx * mx / sxx).sqrt();
+                    resid_std[i] = s;
+                    beta_se[i] = b_se;
+                    alpha_se[i] = a_se;
+                    beta_t[i] = if b_se > 0.0 { b / b_se } else { f64::NAN };
+                    alpha_t[i] = if a_se > 0.0 {
+                        alpha[i] / a_se
+                    } else {
+                        f64::NAN
+                    };
+                }
+                plain[i] = ok;
+            }
+        }
+        for i in (0..len).filter(|&i| !plain[i]) {
+            let t = t0 + i;
+            let m = PairMoments {
+                n: w,
+                mean_x: self.mean_x[i],
+                mean_y: self.mean_y[i],
+                sxx: self.sxx[i],
+                sxy: self.sxy[i],
+                syy: self.syy[i],
+            };
+            let fit = fit_from_moments(
+                &m,
+                &x[t + 1 - w..=t],
+                &y[t + 1 - w..=t],
+                min_periods,
+                with_residuals,
+            );
+            let values = [
+                fit.alpha,
+                fit.beta,
+                fit.r2,
+                fit.resid_std,
+                fit.alpha_se,
+                fit.beta_se,
+                fit.alpha_t,
+                fit.beta_t,
+            ];
+            for (field, v) in fields.iter_mut().zip(values) {
+                field[i] = v;
+            }
+        }
+        let rows = t0..t0 + len;
+        let columns = [
+            &mut out.alpha,
+            &mut out.beta,
+            &mut out.r2,
+            &mut out.resid_std,
+            &mut out.alpha_se,
+            &mut out.beta_se,
+            &mut out.alpha_t,
+            &mut out.beta_t,
+        ];
+        for (column, field) in columns.into_iter().zip(fields.iter()) {
+            if let Some(buf) = column {
+                buf[rows.clone()].copy_from_slice(&field[..len]);
+            }
+        }
+        if let Some(n) = &mut out.n {
+            n[rows].fill(u32::try_from(w).unwrap_or(u32::MAX));
+        }
     }
 }
 
@@ -556,6 +824,83 @@ mod tests {
         }
         let r = reference(&x[70..80], &y[70..80]);
         assert_fit(&o, 79, &r, 1e-9);
+    }
+
+    /// A row window that hides its length, so the kernel takes the row-by-row walk.
+    struct RowByRow(WindowSpec);
+
+    impl WindowBounds for RowByRow {
+        fn start(&self, t: usize) -> usize {
+            self.0.start(t)
+        }
+        fn min_periods(&self) -> usize {
+            self.0.min_periods
+        }
+    }
+
+    fn all_columns(x: &[f64], y: &[f64], bounds: &impl WindowBounds) -> (Vec<Vec<f64>>, Vec<u32>) {
+        let len = x.len();
+        let mut cols = vec![vec![0.0; len]; 8];
+        let mut n = vec![0u32; len];
+        {
+            let mut it = cols.iter_mut().map(|c| Some(c.as_mut_slice()));
+            let mut next = || it.next().flatten();
+            let mut out = SimpleFitColumns {
+                alpha: next(),
+                beta: next(),
+                r2: next(),
+                resid_std: next(),
+                alpha_se: next(),
+                beta_se: next(),
+                alpha_t: next(),
+                beta_t: next(),
+                n: Some(&mut n),
+            };
+            rolling_simple_ols(x, y, bounds, &mut out).unwrap();
+        }
+        (cols, n)
+    }
+
+    #[test]
+    fn sliding_blocks_give_the_bits_of_the_row_by_row_walk() {
+        let len = 700;
+        let x = lcg_series(21, len, 0.04);
+        let mut y: Vec<f64> = x
+            .iter()
+            .zip(lcg_series(22, len, 0.02))
+            .map(|(a, e)| 0.001 + 1.2 * a + e)
+            .collect();
+        let mut x = x;
+        // A gap, an outlier entering and leaving, a constant stretch, an exact fit and an
+        // overflow, each inside and across block boundaries.
+        x[100] = f64::NAN;
+        y[170] = f64::INFINITY;
+        x[250] = 1e6;
+        for v in &mut x[320..380] {
+            *v = 0.25;
+        }
+        for t in 420..500 {
+            y[t] = 0.5 + 2.0 * x[t];
+        }
+        for v in &mut y[560..565] {
+            *v = 1e200;
+        }
+        for (w, min_periods) in [(3, 3), (5, 4), (21, 21), (64, 50), (65, 65), (130, 100)] {
+            let spec = WindowSpec::new(Window::Rows(w), min_periods).unwrap();
+            let (fast, fast_n) = all_columns(&x, &y, &spec);
+            let (slow, slow_n) = all_columns(&x, &y, &RowByRow(spec));
+            assert_eq!(fast_n, slow_n, "n, window {w}");
+            for (field, (a, b)) in fast.iter().zip(&slow).enumerate() {
+                for t in 0..len {
+                    assert!(
+                        a[t].to_bits() == b[t].to_bits() || (a[t].is_nan() && b[t].is_nan()),
+                        "field {field} row {t} window {w}: {} vs {}",
+                        a[t],
+                        b[t]
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -71,6 +71,11 @@ pub trait WindowBounds: Sync {
     fn start(&self, t: usize) -> usize;
     /// Fewest usable rows a fit needs.
     fn min_periods(&self) -> usize;
+    /// `Some(len)` when every full window is the last `len` rows, which lets a kernel slide
+    /// one row in and one out without asking [`WindowBounds::start`] row by row.
+    fn row_count(&self) -> Option<usize> {
+        None
+    }
 }
 
 impl WindowBounds for WindowSpec {
@@ -82,6 +87,13 @@ impl WindowBounds for WindowSpec {
     #[inline]
     fn min_periods(&self) -> usize {
         self.min_periods
+    }
+
+    fn row_count(&self) -> Option<usize> {
+        match self.window {
+            Window::Rows(len) => Some(len),
+            Window::Expanding => None,
+        }
     }
 }
 
