@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use polars::prelude::*;
+use polars_arrow::array::BinaryViewArray;
 
 /// Row segments of a panel, in the order the kernels see the rows.
 #[derive(Debug, Clone)]
@@ -112,22 +113,28 @@ impl Panel {
 fn contiguous_runs(key: &Series) -> PolarsResult<Option<Vec<Range<usize>>>> {
     let len = key.len();
     let key = key.rechunk();
-    let changed = key
-        .slice(1, len - 1)
-        .not_equal_missing(&key.slice(0, len - 1))?;
-    // `not_equal_missing` gives no nulls, so the set bits of the values are the changes;
-    // reading them a word at a time keeps this pass cheap next to the fits.
-    let mut starts: Vec<IdxSize> = vec![0];
-    let mut offset = 0usize;
-    for chunk in changed.downcast_iter() {
-        starts.extend(
-            chunk
-                .values()
-                .true_idx_iter()
-                .map(|i| (offset + i + 1) as IdxSize),
-        );
-        offset += chunk.len();
-    }
+    let starts = match string_run_starts(&key)? {
+        Some(starts) => starts,
+        None => {
+            let changed = key
+                .slice(1, len - 1)
+                .not_equal_missing(&key.slice(0, len - 1))?;
+            // `not_equal_missing` gives no nulls, so the set bits of the values are the
+            // changes; reading them a word at a time keeps this pass cheap.
+            let mut starts: Vec<IdxSize> = vec![0];
+            let mut offset = 0usize;
+            for chunk in changed.downcast_iter() {
+                starts.extend(
+                    chunk
+                        .values()
+                        .true_idx_iter()
+                        .map(|i| (offset + i + 1) as IdxSize),
+                );
+                offset += chunk.len();
+            }
+            starts
+        }
+    };
     // The runs are the groups exactly when no key value starts two runs.
     let firsts = key.take_slice(&starts)?;
     if firsts.n_unique()? != starts.len() {
@@ -141,6 +148,41 @@ fn contiguous_runs(key: &Series) -> PolarsResult<Option<Vec<Range<usize>>>> {
     Ok(Some(segments))
 }
 
+/// Where a run of equal keys starts, for a String key without nulls (ticker symbols, the
+/// usual key); `None` for other keys. Compares the 16-byte string views: equal views are
+/// equal strings, views that differ in length or prefix are different strings, and only
+/// long strings with the same prefix need their bytes compared. Polars' general comparison
+/// costs several times more, and this pass is on every `by=` call.
+fn string_run_starts(key: &Series) -> PolarsResult<Option<Vec<IdxSize>>> {
+    let (DataType::String, 0) = (key.dtype(), key.null_count()) else {
+        return Ok(None);
+    };
+    let binary = key.str()?.as_binary();
+    // The caller rechunked the key; anything else takes the general path.
+    let [chunk] = binary.chunks().as_slice() else {
+        return Ok(None);
+    };
+    let Some(chunk) = chunk.as_any().downcast_ref::<BinaryViewArray>() else {
+        return Ok(None);
+    };
+    let views = chunk.views();
+    let mut starts: Vec<IdxSize> = vec![0];
+    for i in 1..views.len() {
+        let (a, b) = (views[i - 1], views[i]);
+        let differs = if a.as_u128() == b.as_u128() {
+            false
+        } else if a.length != b.length || a.prefix != b.prefix || a.is_inline() {
+            true
+        } else {
+            chunk.value(i - 1) != chunk.value(i)
+        };
+        if differs {
+            starts.push(i as IdxSize);
+        }
+    }
+    Ok(Some(starts))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +193,34 @@ mod tests {
         let p = Panel::from_key(&key).unwrap();
         assert_eq!(p.segments(), &[0..2, 2..5, 5..6]);
         assert!(p.order.is_none());
+    }
+
+    #[test]
+    fn string_keys_long_and_short_make_the_same_runs_as_polars() {
+        // Long names share a 4-byte prefix, so their bytes are compared.
+        let names = [
+            "AAPL",
+            "AAPL",
+            "AAPLX",
+            "long-ticker-name-1",
+            "long-ticker-name-1",
+            "long-ticker-name-2",
+            "long-ticker-name-2",
+            "long-ticker-name-2",
+            "",
+            "",
+            "B",
+        ];
+        let key = Series::new("k".into(), &names);
+        let p = Panel::from_key(&key).unwrap();
+        assert_eq!(p.segments(), &[0..2, 2..3, 3..5, 5..8, 8..10, 10..11]);
+        assert!(p.order.is_none());
+        // A key seen again later is not contiguous: rows are gathered instead.
+        let key = Series::new(
+            "k".into(),
+            &["long-ticker-name-1", "x", "long-ticker-name-1"],
+        );
+        assert!(Panel::from_key(&key).unwrap().order.is_some());
     }
 
     #[test]

@@ -57,20 +57,29 @@ pub fn finite_or_null(name: &str, values: Vec<f64>) -> Series {
 }
 
 /// The validity of `values` (set where finite), or `None` when every value is finite.
-/// Built a byte at a time: pushing bits one by one costs more than the rolling fit.
+/// Built a byte at a time from fixed groups of eight, which vectorizes: pushing bits one by
+/// one cost a tenth of the whole rolling fit.
 fn finite_mask(values: &[f64]) -> Option<Bitmap> {
+    let byte_of = |group: &[f64]| {
+        group
+            .iter()
+            .enumerate()
+            .fold(0u8, |byte, (i, v)| byte | (u8::from(v.is_finite()) << i))
+    };
+    let groups = values.chunks_exact(8);
+    let tail = groups.remainder();
+    let mut bytes: Vec<u8> = Vec::with_capacity(values.len().div_ceil(8));
     let mut all_finite = true;
-    let bytes: Vec<u8> = values
-        .chunks(8)
-        .map(|chunk| {
-            let byte = chunk
-                .iter()
-                .enumerate()
-                .fold(0u8, |byte, (i, v)| byte | (u8::from(v.is_finite()) << i));
-            all_finite &= byte == u8::MAX >> (8 - chunk.len());
-            byte
-        })
-        .collect();
+    for group in groups {
+        let byte = byte_of(group);
+        all_finite &= byte == u8::MAX;
+        bytes.push(byte);
+    }
+    if !tail.is_empty() {
+        let byte = byte_of(tail);
+        all_finite &= byte == u8::MAX >> (8 - tail.len());
+        bytes.push(byte);
+    }
     (!all_finite).then(|| {
         // The bytes hold exactly `len` bits, so `try_new` succeeds; the bit-by-bit build is
         // only a fallback that keeps the nulls if it ever did not.

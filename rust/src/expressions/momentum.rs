@@ -72,16 +72,15 @@ fn float_output(fields: &[Field], kwargs: WeightedAlphaKwargs) -> PolarsResult<F
     Ok(Field::new(fields[0].name().clone(), DataType::Float64))
 }
 
-/// Log returns of one input column, per segment (the first row of each segment has none).
+/// Log returns of one segment of an input column into `out` (the first row has none).
 /// Prices must be positive and returns above -100%: the log is undefined otherwise.
 fn segment_log_returns(
     values: &[f64],
-    panel: &Panel,
-    kwargs: &WeightedAlphaKwargs,
+    returns: bool,
     argument: &str,
-) -> PolarsResult<Vec<f64>> {
-    let mut out = vec![f64::NAN; values.len()];
-    if kwargs.returns {
+    out: &mut [f64],
+) -> PolarsResult<()> {
+    if returns {
         if let Some(bad) = values.iter().find(|r| r.is_finite() && **r <= -1.0) {
             polars_bail!(
                 ComputeError: "`{argument}` holds a return of {bad}, at or below -100%; its \
@@ -91,7 +90,7 @@ fn segment_log_returns(
         for (o, r) in out.iter_mut().zip(values) {
             *o = r.ln_1p();
         }
-        return Ok(out);
+        return Ok(());
     }
     if let Some(bad) = values.iter().find(|p| p.is_finite() && **p <= 0.0) {
         polars_bail!(
@@ -99,20 +98,22 @@ fn segment_log_returns(
             undefined. Use positive prices, or null for a missing one"
         );
     }
-    let parts = panel.split(&mut out);
-    parts
-        .into_par_iter()
-        .zip(panel.segments().par_iter())
-        .try_for_each(|(part, range)| log_returns(&values[range.clone()], part))
-        .map_err(kernel_err)?;
-    Ok(out)
+    log_returns(values, out).map_err(kernel_err)
 }
 
-/// Log returns of the input and of the benchmark (if any), in segment order.
-fn prepared_log_returns(
+/// The input and the benchmark (if any), in segment order with nulls as NaN.
+struct MomentumInputs<'a> {
+    panel: Panel,
+    main: std::borrow::Cow<'a, [f64]>,
+    bench: Option<Vec<f64>>,
+    names: Vec<&'static str>,
+}
+
+fn momentum_inputs<'a>(
     inputs: &[Series],
     kwargs: &WeightedAlphaKwargs,
-) -> PolarsResult<(Panel, Vec<f64>, Option<Vec<f64>>)> {
+    columns: &'a mut Vec<Float64Chunked>,
+) -> PolarsResult<MomentumInputs<'a>> {
     let names = kwargs.input_names();
     let len = inputs[0].len();
     let panel = if kwargs.by {
@@ -126,52 +127,72 @@ fn prepared_log_returns(
     } else {
         Panel::single(len)
     };
-    let main = to_float(&inputs[0], names[0], len)?;
-    let main = segment_log_returns(
-        &panel.gather(&values_with_nan(&main)),
-        &panel,
-        kwargs,
-        names[0],
-    )?;
+    columns.push(to_float(&inputs[0], names[0], len)?);
     let bench = if kwargs.benchmark {
         let b = to_float(&inputs[1], "benchmark", len)?;
-        Some(segment_log_returns(
-            &panel.gather(&values_with_nan(&b)),
-            &panel,
-            kwargs,
-            "benchmark",
-        )?)
+        Some(panel.gather(&values_with_nan(&b)).into_owned())
     } else {
         None
     };
-    Ok((panel, main, bench))
+    let main = match values_with_nan(&columns[0]) {
+        std::borrow::Cow::Borrowed(v) => panel.gather(v),
+        std::borrow::Cow::Owned(v) => std::borrow::Cow::Owned(panel.gather(&v).into_owned()),
+    };
+    Ok(MomentumInputs {
+        panel,
+        main,
+        bench,
+        names,
+    })
+}
+
+/// The weighted alpha of one segment (less the benchmark's, if given) into `out`. The log
+/// returns are computed here, per segment and in parallel, into a buffer that stays in cache.
+fn segment_weighted_alpha(
+    values: &[f64],
+    bench: Option<&[f64]>,
+    spec: &WeightedAlphaSpec,
+    kwargs: &WeightedAlphaKwargs,
+    argument: &str,
+    out: &mut [f64],
+) -> PolarsResult<()> {
+    let mut logs = vec![0.0; values.len()];
+    segment_log_returns(values, kwargs.returns, argument, &mut logs)?;
+    weighted_alpha(&logs, spec, out).map_err(kernel_err)?;
+    if let Some(bench) = bench {
+        segment_log_returns(bench, kwargs.returns, "benchmark", &mut logs)?;
+        let mut bench_out = vec![0.0; values.len()];
+        weighted_alpha(&logs, spec, &mut bench_out).map_err(kernel_err)?;
+        for (o, b) in out.iter_mut().zip(&bench_out) {
+            *o -= b;
+        }
+    }
+    Ok(())
 }
 
 #[polars_expr(output_type_func_with_kwargs=float_output)]
 fn weighted_alpha_rolling(inputs: &[Series], kwargs: WeightedAlphaKwargs) -> PolarsResult<Series> {
     guarded(|| {
         let spec = kwargs.spec()?;
-        let (panel, logs, bench_logs) = prepared_log_returns(inputs, &kwargs)?;
-        let mut out = vec![f64::NAN; logs.len()];
-        let mut bench_out = bench_logs.as_ref().map(|b| vec![f64::NAN; b.len()]);
-        let parts = panel.split(&mut out);
-        parts
+        let mut columns = Vec::new();
+        let data = momentum_inputs(inputs, &kwargs, &mut columns)?;
+        // Zeroed, not NaN-filled: the kernel writes every row (see `rolling.rs`).
+        let mut out = vec![0.0; data.main.len()];
+        data.panel
+            .split(&mut out)
             .into_par_iter()
-            .zip(panel.segments().par_iter())
-            .try_for_each(|(part, range)| weighted_alpha(&logs[range.clone()], &spec, part))
-            .map_err(kernel_err)?;
-        if let (Some(b_logs), Some(b_out)) = (&bench_logs, bench_out.as_mut()) {
-            panel
-                .split(b_out)
-                .into_par_iter()
-                .zip(panel.segments().par_iter())
-                .try_for_each(|(part, range)| weighted_alpha(&b_logs[range.clone()], &spec, part))
-                .map_err(kernel_err)?;
-            for (o, b) in out.iter_mut().zip(b_out.iter()) {
-                *o -= b;
-            }
-        }
-        Ok(finite_or_null(inputs[0].name(), panel.scatter(out)))
+            .zip(data.panel.segments().par_iter())
+            .try_for_each(|(part, range)| {
+                segment_weighted_alpha(
+                    &data.main[range.clone()],
+                    data.bench.as_ref().map(|b| &b[range.clone()]),
+                    &spec,
+                    &kwargs,
+                    data.names[0],
+                    part,
+                )
+            })?;
+        Ok(finite_or_null(inputs[0].name(), data.panel.scatter(out)))
     })
 }
 
@@ -183,10 +204,14 @@ fn last_weighted_alpha(inputs: &[Series], kwargs: WeightedAlphaKwargs) -> Polars
             InvalidOperation: "last_weighted_alpha takes no `by`; use group_by(key).agg(...)"
         );
         let spec = kwargs.spec()?;
-        let (_, logs, bench_logs) = prepared_log_returns(inputs, &kwargs)?;
+        let mut columns = Vec::new();
+        let data = momentum_inputs(inputs, &kwargs, &mut columns)?;
+        let mut logs = vec![0.0; data.main.len()];
+        segment_log_returns(&data.main, kwargs.returns, data.names[0], &mut logs)?;
         let mut value = weighted_alpha_last(&logs, &spec);
-        if let Some(b) = &bench_logs {
-            value -= weighted_alpha_last(b, &spec);
+        if let Some(bench) = &data.bench {
+            segment_log_returns(bench, kwargs.returns, "benchmark", &mut logs)?;
+            value -= weighted_alpha_last(&logs, &spec);
         }
         Ok(finite_or_null(inputs[0].name(), vec![value]))
     })

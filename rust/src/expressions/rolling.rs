@@ -183,10 +183,10 @@ where
     let times = layout.times(inputs, &panel, len)?;
     let (x, y) = (panel.gather(&x), panel.gather(&y));
 
-    let mut floats: Vec<Option<Vec<f64>>> = wanted
-        .iter()
-        .map(|&w| w.then(|| vec![f64::NAN; len]))
-        .collect();
+    // Zeroed, not NaN-filled: both kernels write every row, and zeroed memory is mapped
+    // lazily, so its pages fault in inside the parallel loop instead of on this thread.
+    let mut floats: Vec<Option<Vec<f64>>> =
+        wanted.iter().map(|&w| w.then(|| vec![0.0; len])).collect();
     let mut n = want_n.then(|| vec![0u32; len]);
     {
         let mut float_parts: Vec<Option<std::vec::IntoIter<&mut [f64]>>> = floats
@@ -228,12 +228,16 @@ where
 
 /// The computed fields as Series, in struct order; fields not requested are absent.
 fn struct_columns(result: RollingResult) -> Vec<Series> {
-    let mut columns: Vec<Series> = Vec::with_capacity(9);
-    for (field, values) in FIT_FIELDS.iter().zip(result.floats) {
-        if let Some(values) = values {
-            columns.push(finite_or_null(field, values));
-        }
-    }
+    let named: Vec<(&str, Vec<f64>)> = FIT_FIELDS
+        .iter()
+        .zip(result.floats)
+        .filter_map(|(field, values)| values.map(|v| (*field, v)))
+        .collect();
+    // One validity pass per field, the fields side by side.
+    let mut columns: Vec<Series> = named
+        .into_par_iter()
+        .map(|(field, values)| finite_or_null(field, values))
+        .collect();
     if let Some(n) = result.n {
         columns.push(UInt32Chunked::from_vec("n".into(), n).into_series());
     }

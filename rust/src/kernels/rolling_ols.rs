@@ -441,38 +441,42 @@ impl MomentBlock {
         let len = self.len;
         let nf = w as f64;
         let (fields, plain) = (&mut self.fields, &mut self.plain);
-        {
-            let [alpha, beta, r2, resid_std, alpha_se, beta_se, alpha_t, beta_t] = fields;
-            for i in 0..len {
-                let (mx, my) = (self.mean_x[i], self.mean_y[i]);
+        let [alpha, beta, r2, resid_std, alpha_se, beta_se, alpha_t, beta_t] = &mut *fields;
+        // Whole blocks, not `len` rows: a fixed trip count with no bounds checks vectorizes,
+        // and values past `len` are never read.
+        for i in 0..BLOCK {
+            let (mx, my) = (self.mean_x[i], self.mean_y[i]);
+            let (sxx, sxy) = (self.sxx[i], self.sxy[i]);
+            let b = sxy / sxx;
+            beta[i] = b;
+            alpha[i] = my - b * mx;
+            plain[i] = sxx.is_finite() & sxy.is_finite() & !spread_is_noise(sxx, w, mx);
+        }
+        if with_residuals {
+            for i in 0..BLOCK {
+                let mx = self.mean_x[i];
                 let (sxx, sxy, syy) = (self.sxx[i], self.sxy[i], self.syy[i]);
-                let b = sxy / sxx;
-                beta[i] = b;
-                alpha[i] = my - b * mx;
-                let mut ok = sxx.is_finite() & sxy.is_finite() & !spread_is_noise(sxx, w, mx);
-                if with_residuals {
-                    let ssr = syy - b * sxy;
-                    ok &= syy.is_finite() & !(ssr < NEAR_PERFECT_FIT * syy);
-                    let ssr = ssr.max(0.0);
-                    r2[i] = if syy > 0.0 {
-                        (sxy / sxx) * (sxy / syy)
-                    } else {
-                        f64::NAN
-                    };
-                    let s = (ssr / (nf - 2.0)).sqrt();
-                    let b_se = s / sxx.sqrt();
-                    let a_se = s * (1.0 / nf + mx * mx / sxx).sqrt();
-                    resid_std[i] = s;
-                    beta_se[i] = b_se;
-                    alpha_se[i] = a_se;
-                    beta_t[i] = if b_se > 0.0 { b / b_se } else { f64::NAN };
-                    alpha_t[i] = if a_se > 0.0 {
-                        alpha[i] / a_se
-                    } else {
-                        f64::NAN
-                    };
-                }
-                plain[i] = ok;
+                let b = beta[i];
+                let ssr = syy - b * sxy;
+                plain[i] &= syy.is_finite() & !(ssr < NEAR_PERFECT_FIT * syy);
+                let ssr = ssr.max(0.0);
+                r2[i] = if syy > 0.0 {
+                    (sxy / sxx) * (sxy / syy)
+                } else {
+                    f64::NAN
+                };
+                let s = (ssr / (nf - 2.0)).sqrt();
+                let b_se = s / sxx.sqrt();
+                let a_se = s * (1.0 / nf + mx * mx / sxx).sqrt();
+                resid_std[i] = s;
+                beta_se[i] = b_se;
+                alpha_se[i] = a_se;
+                beta_t[i] = if b_se > 0.0 { b / b_se } else { f64::NAN };
+                alpha_t[i] = if a_se > 0.0 {
+                    alpha[i] / a_se
+                } else {
+                    f64::NAN
+                };
             }
         }
         for i in (0..len).filter(|&i| !plain[i]) {
