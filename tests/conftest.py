@@ -23,6 +23,14 @@ REAL_START = dt.date(2014, 7, 1)
 REAL_END = dt.date(2017, 6, 30)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "slow: a long-input check (seconds, e.g. 10 M rows); part of the normal run, "
+        "deselect with -m 'not slow'",
+    )
+
+
 @dataclass(frozen=True)
 class SyntheticPanel:
     """A long frame (date, ticker, ret, mkt, rf) and the true coefficients behind it."""

@@ -420,6 +420,15 @@ def _date_column(frame: pl.DataFrame, args: argparse.Namespace, source: str) -> 
     return found
 
 
+def _not_numeric(frame: pl.DataFrame) -> str:
+    """Which columns besides the date are not numbers, e.g. " ('close' is str)"."""
+    schema = frame.schema
+    others = [f"{c!r} is {t}" for c, t in schema.items() if c != "date" and not t.is_numeric()]
+    if any(t == pl.String for c, t in schema.items() if c != "date"):
+        others.append("a column without values is read as text")
+    return f" ({'; '.join(others)})" if others else ""
+
+
 def _one_series(frame: pl.DataFrame, what: str, source: str) -> pl.DataFrame:
     """A benchmark or risk-free file as ``date, value``: its only numeric column, or its
     adjusted close / close."""
@@ -431,9 +440,10 @@ def _one_series(frame: pl.DataFrame, what: str, source: str) -> pl.DataFrame:
                 numeric = [by_lower[name]]
                 break
     if len(numeric) != 1:
+        found = ", ".join(numeric) or "none" + _not_numeric(frame)
         msg = (
             f"the {what} file {source} must hold a date and one value column, found "
-            f"{len(numeric)}: {', '.join(numeric) or 'none'}"
+            f"{len(numeric)}: {found}"
         )
         raise CliError(msg)
     out = frame.select("date", pl.col(numeric[0]).cast(pl.Float64).alias(what))
@@ -465,6 +475,9 @@ def _add_file(
     source = str(path)
     frame = _read_table(path)
     inputs.columns_seen.extend(c for c in frame.columns if c not in inputs.columns_seen)
+    if frame.height == 0:
+        msg = f"{source} has no data rows (only a header)"
+        raise CliError(msg)
     frame = _parse_dates(frame, _date_column(frame, args, source), source)
     for column, parts, what in (
         (benchmark_column, inputs.benchmark_parts, "benchmark"),
@@ -507,13 +520,20 @@ def _add_file(
                 ),
                 None,
             )
+            if value is None and not numeric:
+                detail = _not_numeric(frame.drop(ticker))
+                msg = f"{source}: no numeric price or return column{detail}"
+                raise CliError(msg)
             if value is None:
                 msg = (
                     f"{source}: cannot tell which column holds the prices or returns among "
-                    f"{', '.join(numeric) or 'none'}; name it with --value-column"
+                    f"{', '.join(numeric)}; name it with --value-column"
                 )
                 raise CliError(msg)
         assert value is not None
+        if not frame.schema[value].is_numeric():
+            msg = f"{source}: the value column {value!r} is {frame.schema[value]}, not numbers"
+            raise CliError(msg)
         long = frame.select(
             "date",
             pl.col(ticker).cast(pl.String).alias("ticker"),

@@ -46,6 +46,13 @@ def _numeric_array(value: object, argument: str) -> npt.NDArray[np.float64]:
     """A real-valued array as float64; TypeError naming the argument otherwise."""
     if isinstance(value, (pl.Series, pl.DataFrame)):
         value = value.to_numpy()
+    if isinstance(value, np.ma.MaskedArray):
+        msg = (
+            f"`{argument}` is a masked array, whose masked values NumPy would pass on as "
+            f"numbers; fill them first: {argument}.astype(float).filled(np.nan) "
+            "(NaN is a missing value)"
+        )
+        raise TypeError(msg)
     array = np.asarray(value)
     if array.dtype.kind not in "iuf":
         msg = (
@@ -98,8 +105,8 @@ def rolling_alpha_beta(
     than ``min_periods`` usable rows, a constant market, ...) the arrays hold NaN.
 
     Raises ``ValueError`` when shapes disagree (naming ``Y``, ``x`` or ``risk_free``) and
-    ``TypeError`` for a non-numeric dtype; ``window`` and ``min_periods`` are checked as in
-    the Polars function.
+    ``TypeError`` for a non-numeric dtype or a masked array (fill it with NaN first);
+    ``window`` and ``min_periods`` are checked as in the Polars function.
 
     Examples
     --------
@@ -122,6 +129,12 @@ def rolling_alpha_beta(
            [3, 2],
            [3, 3]])
     """
+    if isinstance(window, str):
+        msg = (
+            f"`window` must be an integer number of rows or None, got {window!r}; the NumPy "
+            "entry point has no dates, so no duration windows"
+        )
+        raise TypeError(msg)
     y = _numeric_array(Y, "Y")
     if y.ndim not in (1, 2):
         msg = f"`Y` must be 1-D (T,) or 2-D (T, N), got {y.ndim} dimensions {y.shape}"
@@ -210,7 +223,9 @@ def rolling_alpha_beta_frame(
     -----
     A thin layer over :func:`rolling_alpha_beta`: the frame's values go to NumPy as float64
     (missing values become NaN, left out of the fits) and come back with the index and
-    column names. pandas is optional: it is imported when this function is called.
+    column names. Rows are taken in the frame's order, not sorted by the index. A column
+    that is not numeric (booleans and datetimes included) raises ``TypeError`` naming it.
+    pandas is optional: it is imported when this function is called.
 
     Examples
     --------
@@ -242,7 +257,18 @@ def rolling_alpha_beta_frame(
     if not isinstance(frame, pd.DataFrame):
         msg = f"`frame` must be a pandas DataFrame, got {type(frame).__name__}"
         raise TypeError(msg)
+    if frame.columns.has_duplicates:
+        repeated = frame.columns[frame.columns.duplicated()][0]
+        msg = f"`frame` has more than one column named {repeated!r}; give each asset its own name"
+        raise ValueError(msg)
     assets = list(frame.columns)
+
+    def check_numeric(values: Any, what: str) -> None:
+        """pandas would turn booleans and datetimes into numbers: refuse them by name."""
+        dtype = values.dtype
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            msg = f"{what} must hold real numbers (integer or float dtype), got dtype {dtype}"
+            raise TypeError(msg)
 
     def series(value: Any, argument: str) -> Any:
         if isinstance(value, str):
@@ -250,8 +276,10 @@ def rolling_alpha_beta_frame(
                 msg = f"`{argument}` names no column of `frame`: {value!r}"
                 raise ValueError(msg)
             assets.remove(value)
+            check_numeric(frame[value], f"`{argument}` (column {value!r})")
             return frame[value]
         if isinstance(value, pd.Series):
+            check_numeric(value, f"`{argument}`")
             return value.reindex(frame.index)
         return value
 
@@ -262,6 +290,8 @@ def rolling_alpha_beta_frame(
     rf = series(risk_free, "risk_free") if risk_free is not None else None
     if isinstance(rf, pd.Series):
         rf = rf.to_numpy(dtype=np.float64, na_value=np.nan)
+    for asset in assets:
+        check_numeric(frame[asset], f"column {asset!r} of `frame`")
     values = frame[assets].to_numpy(dtype=np.float64, na_value=np.nan)
     fit = rolling_alpha_beta(
         values,

@@ -132,10 +132,13 @@ def rolling_alpha_beta(
     by
         A key column (the ticker). Each key's rows form their own series, in their relative
         order, computed in parallel; rows of a key need not be contiguous. The result equals
-        ``.over(by)`` without ``by``, and is faster on many keys.
+        ``.over(by)`` without ``by``, and is faster on many keys. Rows with a null key form
+        one series of their own, as under ``.over``.
     time
         The Date or Datetime column a duration ``window`` is measured on; only with a
         duration window. It must be sorted ascending within each key and free of nulls.
+        Repeated dates are allowed; a row's window ends at the row itself, so the rows after
+        it on the same date are not in it.
     fields
         The struct fields to compute and return, e.g. ``["alpha", "beta"]``, in struct
         order; ``None`` for all. Fields left out are not computed, so fewer is faster.

@@ -104,9 +104,11 @@ def _value_column(frame: pl.LazyFrame, date: str, what: str, alias: str) -> pl.L
         raise ValueError(msg)
     values = [c for c, t in schema.items() if c != date and t.is_numeric()]
     if len(values) != 1:
+        others = [f"{c!r} is {t}" for c, t in schema.items() if c != date and not t.is_numeric()]
+        found = ", ".join(values) or "none" + (f" ({'; '.join(others)})" if others else "")
         msg = (
             f"the {what} frame must hold the date column {date!r} and exactly one numeric "
-            f"column, found {len(values)}: {', '.join(values) or 'none'}"
+            f"column, found {len(values)}: {found}"
         )
         raise ValueError(msg)
     return frame.select(pl.col(date), pl.col(values[0]).cast(pl.Float64).alias(alias))
@@ -194,12 +196,26 @@ def _prepare(
     elif risk_free is not None:
         rf_number, _ = _validate.risk_free(risk_free)
 
+    for column, argument in ((bench_column, "benchmark"), (rf_column, "risk_free")):
+        if column is not None and not schema[column].is_numeric():
+            msg = (
+                f"the {argument} column {column!r} is {schema[column]}, not numeric; cast it "
+                f'to a number first, e.g. pl.col("{column}").cast(pl.Float64)'
+            )
+            raise TypeError(msg)
     special = [c for c in (date, bench_column, rf_column) if c is not None]
     if ticker in schema:
         if value is None:
             candidates = [
                 c for c, t in schema.items() if c not in (*special, ticker) and t.is_numeric()
             ]
+            others = [c for c in columns if c not in (*special, ticker)]
+            if not candidates and len(others) == 1:
+                msg = (
+                    f"the value column {others[0]!r} is {schema[others[0]]}, not numeric; "
+                    f'cast it to a number first, e.g. pl.col("{others[0]}").cast(pl.Float64)'
+                )
+                raise TypeError(msg)
             if len(candidates) != 1:
                 msg = (
                     "cannot tell which column holds the prices or returns: the numeric "
@@ -243,7 +259,7 @@ def _prepare(
             raise ValueError(msg)
         renames = {c: n for c, n in ((bench_column, _BENCH), (rf_column, _RF)) if c is not None}
         long = (
-            lf.with_columns(pl.col(tickers).cast(pl.Float64))
+            lf.with_columns(pl.col([*tickers, *renames]).cast(pl.Float64))
             .rename(renames)
             .unpivot(
                 on=tickers,
@@ -270,8 +286,10 @@ def _prepare(
     rf_out = [pl.col(_RF).alias("rf")] if (rf_column or rf_frame is not None) else []
     panel = (
         # Dates in order within each ticker is all the window functions need; a stable sort
-        # on the date alone is much cheaper than on (ticker, date).
-        long.sort(date, maintain_order=True)
+        # on the date alone is much cheaper than on (ticker, date). A row without a date has
+        # no place in time: left in, it would sort first and give its ticker a false return.
+        long.filter(pl.col(date).is_not_null())
+        .sort(date, maintain_order=True)
         .with_columns(
             ret=_to_returns(_VALUE, ticker, kind),
             benchmark=_to_returns(_BENCH, ticker, kind),
@@ -356,7 +374,8 @@ def returns_panel(
     are joined to every row *before* conversion, so a ticker's return and the benchmark's
     return always span the same dates, even across a gap in the ticker's rows. A null or NaN
     price makes its return and the next one null. Dates missing from the benchmark or
-    risk-free frames are null after the join (a left join on the date).
+    risk-free frames are null after the join (a left join on the date). Rows with a null
+    date are left out.
 
     Examples
     --------
@@ -435,6 +454,9 @@ def _filters(
         if isinstance(min_alpha, bool) or not isinstance(min_alpha, Real):
             msg = f"`min_alpha` must be a number (annualized alpha), got {min_alpha!r}"
             raise TypeError(msg)
+        if math.isnan(float(min_alpha)):
+            msg = "`min_alpha` is NaN, which no alpha passes; give a number such as 0.0, or None"
+            raise ValueError(msg)
         out.append(pl.col("alpha_ann") >= float(min_alpha))
     if beta_between is not None:
         if (
@@ -446,6 +468,12 @@ def _filters(
             msg = f"`beta_between` must be a pair of numbers (low, high), got {beta_between!r}"
             raise TypeError(msg)
         low, high = float(beta_between[0]), float(beta_between[1])
+        if math.isnan(low) or math.isnan(high):
+            msg = (
+                f"`beta_between` has a NaN bound, which no beta passes: {beta_between!r}; "
+                "use -math.inf or math.inf for an open side"
+            )
+            raise ValueError(msg)
         if low > high:
             msg = f"`beta_between` must be (low, high) with low <= high, got {beta_between!r}"
             raise ValueError(msg)
@@ -461,20 +489,41 @@ def _filters(
     return out
 
 
-def _check_panel(panel: pl.DataFrame, *, date: str, benchmark_frame: bool) -> None:
+def _check_panel(
+    panel: pl.DataFrame, *, date: str, frame: pl.DataFrame, benchmark: str | Frame
+) -> None:
     """Eager-only checks that need the data: a clear error instead of an empty result."""
     if panel.height == 0:
         msg = "the frame has no rows to screen"
         raise ValueError(msg)
-    if panel.get_column("benchmark").is_not_null().sum() == 0:
-        if benchmark_frame:
-            msg = (
-                "the benchmark has no dates in common with the frame (the frame's dates run "
-                f"from {panel.get_column(date).min()!s} to {panel.get_column(date).max()!s})"
-            )
-        else:
-            msg = "the benchmark column has no values"
-        raise ValueError(msg)
+    if panel.get_column("benchmark").is_not_null().sum() > 0:
+        return
+    # No benchmark return at all: say whether the dates, the values or the returns are missing.
+    span = f"the frame's dates run from {panel.get_column(date).min()!s} to "
+    span += f"{panel.get_column(date).max()!s}"
+    date_type = panel.schema[date]
+    if isinstance(benchmark, str):
+        values = frame.lazy().select(pl.col(date), pl.col(benchmark).cast(pl.Float64).alias(_BENCH))
+    else:
+        series = _value_column(benchmark.lazy(), date, "benchmark", _BENCH)
+        values = series.with_columns(pl.col(date).cast(date_type)).join(
+            frame.lazy().select(pl.col(date).unique()), on=date, how="semi"
+        )
+        if values.select(pl.len()).collect().item() == 0:
+            msg = f"the benchmark has no dates in common with the frame ({span})"
+            raise ValueError(msg)
+    usable = pl.col(_BENCH).is_not_null() & pl.col(_BENCH).is_finite()
+    common = values.filter(usable).select(pl.col(date).n_unique()).collect().item()
+    if common == 0:
+        where = "column" if isinstance(benchmark, str) else "frame"
+        msg = f"the benchmark {where} has no value on any of the frame's dates ({span})"
+    else:
+        msg = (
+            f"the benchmark has values on {common} of the frame's dates but no return: a "
+            "return from prices needs the values of two consecutive rows of a ticker "
+            '(pass kind="returns" if the values are returns already)'
+        )
+    raise ValueError(msg)
 
 
 def _check_duplicates(trimmed: pl.DataFrame, *, date: str, ticker: str) -> pl.DataFrame:
@@ -629,7 +678,8 @@ def screen(
     With an eager ``frame``, a frame without rows, a benchmark without a value on any of the
     frame's dates, two rows of one ticker on one date, or no usable as-of date raise
     ``ValueError``. A lazy ``frame`` stays lazy: nothing is read until you collect, and these
-    cases give an empty screen instead.
+    cases give an empty screen instead. A value, benchmark or risk-free column that is not
+    numeric raises ``TypeError`` naming it, eager or lazy.
 
     Examples
     --------
@@ -668,7 +718,14 @@ def screen(
     if wa_window is None:
         periods = _validate.positive(periods_per_year, "periods_per_year", fix="252 daily")
         wa_window = max(2, round(periods))
-    wa_window, _ = _validate.window_and_min_periods(wa_window, None)
+    if isinstance(wa_window, bool) or not isinstance(wa_window, Integral) or wa_window < 2:
+        msg = (
+            "`weighted_alpha_window` must be an integer number of returns (at least 2), got "
+            f"{wa_window!r}; for example 252 for one year of daily data, or None for "
+            "round(periods_per_year)"
+        )
+        raise ValueError(msg)
+    wa_window = int(wa_window)
     conditions = _filters(min_alpha, beta_between, filters)
     if sort_by not in ("date", "ticker", ticker, *SCREEN_COLUMNS):
         msg = f"unknown column {sort_by!r} (sort_by); choose from {', '.join(SCREEN_COLUMNS)}"
@@ -700,7 +757,7 @@ def screen(
 
     if isinstance(frame, pl.DataFrame):
         collected = panel.collect()
-        _check_panel(collected, date=date, benchmark_frame=not isinstance(benchmark, str))
+        _check_panel(collected, date=date, frame=frame, benchmark=benchmark)
         as_of_date = collected.select(as_of_expr).item()
         if as_of_date is None:
             first = collected.filter(pl.col("benchmark").is_not_null()).get_column(date).min()
