@@ -1,0 +1,272 @@
+//! `rolling_ewm_ols` and `ewm_fit`: the exponentially weighted regression (with and without
+//! intercept), against a fresh weighted least-squares fit of every window.
+//!
+//! The reference weighs row `s` of the fit that ends at row `t` by `0.5 ** ((u - s) / h)`,
+//! with `u` the newest usable row, and multiplies `resid_std` by `sqrt(0.5 ** ((t - u) / h))`:
+//! the module's documented weights `0.5 ** ((t - s) / h)` divided by a common factor, under
+//! which every output but `resid_std` is unchanged. Weighing from `t` directly would underflow
+//! to all-zero weights after a long run of missing rows, which the kernel avoids by design.
+
+use crate::bytes::Bytes;
+use crate::kernels::ewm_ols::{ewm_fit, rolling_ewm_ols, EwmSpec};
+use crate::kernels::rolling_ols::{SimpleFit, SimpleFitColumns};
+use crate::kernels::window::{Window, WindowSpec};
+use crate::kernels::KernelError;
+use crate::known::{self, Leftover};
+use crate::reference::{compare, fit, Expect, Expected, Fields, Got, History, Model, Obs, MAX_K};
+use crate::rolling::decode_pair;
+
+pub const MAX_ROWS: usize = 64;
+
+/// Half-lives in rows: tiny (weights underflow within the window), ordinary, and so large
+/// that every weight rounds to 1, and the invalid ones.
+fn half_life(b: &mut Bytes<'_>) -> f64 {
+    let i = b.byte();
+    match i % 16 {
+        0 => 1e-3,
+        1 => 0.1,
+        2 => 0.5,
+        3 => 1.0,
+        4 => 2.5,
+        5 => 10.0,
+        6 => 63.0,
+        7 => 1e3,
+        8 => 1e9,
+        9 => 1e300,
+        10 => 0.0,
+        11 => -1.0,
+        12 => f64::NAN,
+        13 => f64::INFINITY,
+        _ => 0.05 + f64::from(b.byte()) / 8.0,
+    }
+}
+
+fn to_got(f: &SimpleFit) -> Got {
+    Got {
+        n: f.n,
+        alpha: f.alpha,
+        beta: [f.beta, f64::NAN, f64::NAN],
+        r2: f.r2,
+        resid_std: f.resid_std,
+        alpha_se: f.alpha_se,
+        beta_se: [f.beta_se, f64::NAN, f64::NAN],
+        alpha_t: f.alpha_t,
+        beta_t: [f.beta_t, f64::NAN, f64::NAN],
+        ..Got::default()
+    }
+}
+
+/// The reference fit of the window `start..=t`.
+fn expected(x: &[f64], y: &[f64], start: usize, t: usize, spec: &EwmSpec) -> Expected {
+    let usable = |s: usize| x[s].is_finite() && y[s].is_finite();
+    let h = spec.half_life();
+    let first = History::first_row(start, t);
+    if !known::STRICT {
+        // See `crate::known::EWM_UNDERFLOWED_REMOVAL`: a huge row that left with a weight
+        // that underflowed to zero was never subtracted.
+        if let Window::Rows(w) = spec.window().window {
+            let stuck =
+                (first..start).any(|s| usable(s) && (x[s].abs() > 1e100 || y[s].abs() > 1e100));
+            if stuck && w as f64 / h > 1000.0 {
+                return Expected::all(t - start + 1, Expect::Any, "known issue")
+                    .with_n((start..=t).filter(|&s| usable(s)).count());
+            }
+        }
+    }
+    let window = spec.window();
+    let magnitude = |s: usize| [x[s].abs(), y[s].abs()];
+    let leftover = known::add_before_remove(start, t, &|u| window.start(u), &usable, &magnitude);
+    // Known issue `crate::known::EWM_OVERFLOW_STICKS`.
+    let overflowed = !known::STRICT
+        && (first..start).any(|s| usable(s) && magnitude(s).iter().any(|&m| m > 1e150));
+    if leftover == Leftover::Swamped || overflowed {
+        let n = (start..=t).filter(|&s| usable(s)).count();
+        return Expected::all(n, Expect::Any, "known issue");
+    }
+    let newest = (start..=t).rev().find(|&s| usable(s));
+    let rows: Vec<Obs> = match newest {
+        None => Vec::new(),
+        Some(u) => (start..=t)
+            .filter(|&s| usable(s))
+            .map(|s| {
+                let age = (u - s) as f64;
+                Obs {
+                    f: [x[s], 0.0, 0.0],
+                    y: y[s],
+                    w: 0.5f64.powf(age / h),
+                    sw: 0.5f64.powf(age / (2.0 * h)),
+                }
+            })
+            .collect(),
+    };
+    let gap = newest.map_or(0, |u| t - u);
+    let model = Model {
+        k: 1,
+        intercept: !spec.zero_mean(),
+        min_periods: spec.window().min_periods,
+        resid_scale: 0.5f64.powf(gap as f64 / (2.0 * h)),
+        exact_constant: false,
+    };
+    let mut history = History::of(
+        (first..=t)
+            .filter(|&s| usable(s))
+            .map(|s| ([x[s], 0.0, 0.0], y[s])),
+    );
+    if leftover == Leftover::Residue {
+        history.known = [true; MAX_K + 1];
+    }
+    let mut want = fit(&rows, &model, &history);
+    // Known issue `crate::known::EWM_MEAN_SWAMPED`: the running mean of a market whose old
+    // rows are huge and weigh next to nothing may be off by `eps` times their magnitude.
+    if !crate::known::STRICT && want.note == "constant market" {
+        let (w_sum, wx) = rows
+            .iter()
+            .fold((0.0, 0.0), |(a, b), r| (a + r.w, b + r.w * r.f[0]));
+        let level = rows.iter().map(|r| r.f[0].abs()).fold(0.0, f64::max);
+        if (wx / w_sum).abs() < 1e3 * f64::EPSILON * level {
+            want = Expected::all(want.n, Expect::Any, "known issue: EWM_MEAN_SWAMPED");
+        }
+    }
+    // Known issue `crate::known::EWM_CONSTANT_Y_R2`: R² of a constant `y` after a rebuild.
+    let constant_y = rows.windows(2).all(|p| p[0].y == p[1].y);
+    if !crate::known::STRICT && constant_y && want.r2 == Expect::Nan && want.alpha != Expect::Nan {
+        want.r2 = Expect::Any;
+    }
+    want
+}
+
+pub fn check(data: &[u8]) {
+    let mut b = Bytes::new(data);
+    let len = b.len(MAX_ROWS);
+    let expanding = b.byte().is_multiple_of(4);
+    let w = 2 + b.below(63);
+    let mp_byte = b.byte();
+    let window = if expanding {
+        Window::Expanding
+    } else {
+        Window::Rows(w)
+    };
+    let min_periods = if mp_byte.is_multiple_of(3) {
+        w
+    } else {
+        2 + usize::from(mp_byte) % (w - 1)
+    };
+    let h = half_life(&mut b);
+    let zero_mean = b.byte() & 1 == 1;
+    let p = decode_pair(&mut b, len);
+
+    let window = WindowSpec::new(window, min_periods).expect("a valid window");
+    let spec = match EwmSpec::new(window, h, zero_mean) {
+        Ok(spec) => {
+            assert!(h.is_finite() && h > 0.0, "half-life {h} accepted");
+            spec
+        }
+        Err(e) => {
+            assert!(!(h.is_finite() && h > 0.0), "half-life {h} rejected: {e}");
+            assert!(matches!(
+                e,
+                KernelError::InvalidHalfLife {
+                    infinite_allowed: false,
+                    ..
+                }
+            ));
+            return;
+        }
+    };
+
+    let mut cols = vec![vec![0.0; len]; 8];
+    let mut n = vec![0u32; len];
+    {
+        let mut it = cols.iter_mut().map(|c| Some(c.as_mut_slice()));
+        let mut next = || it.next().flatten();
+        let mut out = SimpleFitColumns {
+            alpha: next(),
+            beta: next(),
+            r2: next(),
+            resid_std: next(),
+            alpha_se: next(),
+            beta_se: next(),
+            alpha_t: next(),
+            beta_t: next(),
+            n: Some(&mut n),
+        };
+        rolling_ewm_ols(&p.x, &p.y, &spec, &mut out).expect("valid inputs");
+    }
+    let fields = Fields::all(1, false);
+    for t in 0..len {
+        let start = window.start(t);
+        let want = expected(&p.x, &p.y, start, t, &spec);
+        let c = |i: usize| cols[i][t];
+        let got = Got {
+            n: n[t] as usize,
+            alpha: c(0),
+            beta: [c(1), f64::NAN, f64::NAN],
+            r2: c(2),
+            resid_std: c(3),
+            alpha_se: c(4),
+            beta_se: [c(5), f64::NAN, f64::NAN],
+            alpha_t: c(6),
+            beta_t: [c(7), f64::NAN, f64::NAN],
+            ..Got::default()
+        };
+        let context = || {
+            format!(
+                "row {t}, window rows {start}..={t}, {spec:?}, x {:?}, y {:?}",
+                p.x, p.y
+            )
+        };
+        compare(&want, &got, fields, &context);
+
+        // The direct fit of the last row of a prefix is the same fit.
+        let direct = ewm_fit(&p.x[..=t], &p.y[..=t], &spec).expect("valid inputs");
+        compare(&want, &to_got(&direct), fields, &|| {
+            format!("ewm_fit of rows ..={t}: {}", context())
+        });
+    }
+
+    // Slope and intercept alone take the cheaper path; they must not change.
+    let mut beta = vec![0.0; len];
+    let mut alpha = vec![0.0; len];
+    {
+        let mut out = SimpleFitColumns {
+            alpha: Some(&mut alpha),
+            beta: Some(&mut beta),
+            ..Default::default()
+        };
+        rolling_ewm_ols(&p.x, &p.y, &spec, &mut out).expect("valid inputs");
+    }
+    for t in 0..len {
+        let start = window.start(t);
+        let want = expected(&p.x, &p.y, start, t, &spec);
+        let got = Got {
+            n: n[t] as usize,
+            alpha: alpha[t],
+            beta: [beta[t], f64::NAN, f64::NAN],
+            ..Got::default()
+        };
+        let fields = Fields {
+            alpha: true,
+            beta: true,
+            ..Fields::none(1)
+        };
+        compare(&want, &got, fields, &|| {
+            format!("slope only, row {t}, {spec:?}, x {:?}, y {:?}", p.x, p.y)
+        });
+    }
+
+    if len > 0 {
+        let mut short = vec![0.0; len - 1];
+        let mut out = SimpleFitColumns {
+            beta: Some(&mut short),
+            ..Default::default()
+        };
+        assert!(matches!(
+            rolling_ewm_ols(&p.x, &p.y, &spec, &mut out),
+            Err(KernelError::LengthMismatch { .. })
+        ));
+        assert!(matches!(
+            ewm_fit(&p.x, &p.y[1..], &spec),
+            Err(KernelError::LengthMismatch { .. })
+        ));
+    }
+}

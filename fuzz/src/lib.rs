@@ -1,0 +1,41 @@
+//! Fuzz targets for the pure numeric kernels of polars-alpha.
+//!
+//! Each target is a function `check(data: &[u8])` that decodes the bytes into a small problem
+//! (at most a few dozen rows, a window, `min_periods`, options, and values that include NaN,
+//! infinities, huge and tiny numbers, large levels and constant runs), runs a kernel on it and
+//! panics when the kernel panics, returns an error the inputs do not call for, or writes a row
+//! that disagrees with a naive reference computed from scratch in the target. `fuzz_targets/`
+//! wraps each one in `libfuzzer_sys::fuzz_target!` for `cargo fuzz`, and `tests/corpus.rs`
+//! replays the checked-in corpus through them with plain `cargo test`.
+//!
+//! | target           | kernel                                                              |
+//! |------------------|---------------------------------------------------------------------|
+//! | `rolling`        | `rolling_ols::rolling_simple_ols` (row, expanding and date windows) |
+//! | `factor`         | `factor_ols::{rolling_factor_ols, factor_ols}`                      |
+//! | `ewm`            | `ewm_ols::{rolling_ewm_ols, ewm_fit}`                               |
+//! | `weighted_alpha` | `weighted_alpha::{log_returns, weighted_alpha, weighted_alpha_last}`|
+//! | `window`         | `window::{DateWindow, WindowSpec}`: which rows each window covers   |
+//! | `ratios`         | `ratios::{rolling_pair_statistic, pair_statistic}`                  |
+
+// The reference code tests NaN on purpose: `!(a > b)` is true when either side is NaN.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
+// The kernels are compiled here from their own sources, not through the main crate, which
+// would pull in polars and pyo3. They use only `std` and `super::` paths. `rustfmt::skip`
+// keeps `cargo fmt` in this crate from following the path into files it does not own, and
+// their lints are the main crate's (`make lint`).
+#[rustfmt::skip]
+#[allow(clippy::all)]
+#[path = "../../rust/src/kernels/mod.rs"]
+pub mod kernels;
+
+pub mod bytes;
+pub mod known;
+pub mod reference;
+
+pub mod ewm;
+pub mod factor;
+pub mod ratios;
+pub mod rolling;
+pub mod weighted_alpha;
+pub mod window;
