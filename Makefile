@@ -6,8 +6,12 @@ PYTHON ?= python3
 TARGET_ROOT ?= $(HOME)/.cache/polars-alpha-target
 install: export CARGO_TARGET_DIR = $(TARGET_ROOT)/python
 test-rust lint: export CARGO_TARGET_DIR = $(TARGET_ROOT)/rust
+# The fuzz crate (fuzz/) compiles the kernels alone, without polars, in its own workspace.
+fuzz: export CARGO_TARGET_DIR = $(TARGET_ROOT)/fuzz
+FUZZ_TARGETS = rolling factor ewm weighted_alpha window ratios
+FUZZ_SECONDS ?= 10
 
-.PHONY: help install test test-rust test-python lint format bench example
+.PHONY: help install test test-rust test-python lint format bench example fuzz
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -42,3 +46,17 @@ bench:  ## pytest-benchmark suite, timed (python benches/compare_peers.py for th
 example:  ## screen the bundled sample, then run the README's quickstart
 	$(PYTHON) -m polars_alpha screen
 	$(PYTHON) examples/quickstart.py
+
+fuzz:  ## fuzz every kernel for FUZZ_SECONDS each (cargo fuzz, stable, no sanitizer)
+	cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+	cd fuzz && cargo fmt --check && cargo clippy --release --all-targets -- -D warnings
+	cd fuzz && cargo test --release --test corpus
+	cargo fuzz build --sanitizer none
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		work="$$CARGO_TARGET_DIR/corpus/$$t"; log="$$CARGO_TARGET_DIR/$$t.log"; mkdir -p "$$work"; \
+		echo "== fuzz $$t for $(FUZZ_SECONDS) s (log: $$log)"; \
+		if ! cargo fuzz run --sanitizer none $$t "$$work" fuzz/corpus/$$t -- \
+			-max_total_time=$(FUZZ_SECONDS) -max_len=1024 -timeout=10 -print_final_stats=1 \
+			>"$$log" 2>&1; then tail -n 40 "$$log"; exit 1; fi; \
+		grep -E "^(Done|stat::number_of_executed_units)" "$$log"; \
+	done
