@@ -706,18 +706,9 @@ def expected_outcomes(name: str) -> dict[str, Outcome]:
 
 # Cases where the extension's message names the wrong argument (reported; see the report of
 # issue #7). Each must still fail; `assert_outcomes` flags an entry that passes.
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    **{
-        (name, case): "the length error names `market`, but the argument is `benchmark`"
-        for name in ("rolling_information_ratio", "information_ratio")
-        for case in ("mismatched_lengths", "scalar_literal_input")
-    },
-    **{
-        (name, case): "the length error names `asset`, but the argument is `price`"
-        for name in ("weighted_alpha", "last_weighted_alpha")
-        for case in ("mismatched_lengths", "scalar_literal_input")
-    },
-}
+# Cases that fail today, each with the reason; empty when none do. A listed case that starts
+# passing fails the matrix until it is removed from here.
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 def test_every_case_is_used() -> None:

@@ -22,9 +22,10 @@ windows, with a 1e6 outlier inside and after it left (except the residual spread
 errors while a point of 1e6 in both series is inside: 3e-11, and 4e-14 after it left); no
 drift after 10 M rows (1e-15 at the end; 1e-13, or 1e-12 for the EW fit, just after a 1e4
 outlier or a stretch of levels near 1e3 left); multi-factor fits lose the conditioning of the
-factors, about 2.5e-15 / (1 - R²); a 1e6 offset over a spread of 1e-2 costs about eight digits
-(6e-8: the running moments are updated about the running means), where an exact two-pass
-method on the same floats loses none.
+factors, about 2.5e-15 / (1 - R²); a 1e6 offset over a spread of 1e-2 costs the rolling
+single-index fits and ratios nothing (1e-15; 3e-14 for the residual spread), because their
+moments are kept about a row of the window, but costs the EW and multi-factor fits, whose
+moments are kept about their running means, about seven digits (4e-8 and 8e-8).
 """
 
 from __future__ import annotations
@@ -732,19 +733,19 @@ BOUNDS: dict[str, dict[str, float]] = {
         "alpha_se": 1e-06,  # 8.2e-08
     },
     "offset 1e6, ratios": {
-        "treynor": 1e-07,  # 5.9e-09
-        "corr": 2e-08,  # 1.8e-09
-        "info": 1e-14,  # 6.2e-16
+        "treynor": 1e-14,  # 7.7e-16
+        "corr": 1e-14,  # 6.9e-16
+        "info": 1e-14,  # 1.0e-15
     },
     "offset 1e6, rolling_alpha_beta": {
-        "alpha": 1e-07,  # 5.9e-09
-        "beta": 1e-07,  # 5.9e-09
-        "r2": 5e-08,  # 3.6e-09
-        "resid_std": 1e-06,  # 5.9e-08
-        "alpha_se": 1e-06,  # 6.3e-08
-        "beta_se": 1e-06,  # 6.3e-08
-        "alpha_t": 2e-07,  # 1.4e-08
-        "beta_t": 1e-06,  # 6.6e-08
+        "alpha": 1e-14,  # 8.6e-16
+        "beta": 1e-14,  # 7.5e-16
+        "r2": 2e-14,  # 1.2e-15
+        "resid_std": 3e-13,  # 2.8e-14
+        "alpha_se": 3e-13,  # 2.8e-14
+        "beta_se": 3e-13,  # 2.8e-14
+        "alpha_t": 5e-14,  # 5.2e-15
+        "beta_t": 3e-13,  # 2.8e-14
     },
     "outliers, ewm_alpha_beta: outlier in the window": {
         "alpha": 3e-14,  # 2.6e-15

@@ -28,13 +28,19 @@ pub fn check_numeric(field: &Field, argument: &str) -> PolarsResult<()> {
     }
 }
 
-/// Casts a numeric input to Float64, checking its dtype and length.
-pub fn to_float(s: &Series, argument: &str, len: usize) -> PolarsResult<Float64Chunked> {
+/// Casts a numeric input to Float64, checking its dtype and that its length is `len`, the
+/// length of the first argument, named `first` in the error.
+pub fn to_float(
+    s: &Series,
+    argument: &str,
+    first: &str,
+    len: usize,
+) -> PolarsResult<Float64Chunked> {
     check_numeric(s.field().as_ref(), argument)?;
     polars_ensure!(
         s.len() == len,
         ShapeMismatch:
-        "`{argument}` has {} rows but `asset` has {len}; all inputs must have the same length",
+        "`{argument}` has {} rows but `{first}` has {len}; all inputs must have the same length",
         s.len()
     );
     Ok(s.cast(&DataType::Float64)?.f64()?.rechunk().into_owned())

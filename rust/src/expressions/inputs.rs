@@ -102,13 +102,13 @@ impl InputLayout {
         let len = inputs[0].len();
         let names = self.names();
         for (i, name) in names.iter().enumerate().take(1 + self.regressors.len()) {
-            columns.push(to_float(&inputs[i], name, len)?);
+            columns.push(to_float(&inputs[i], name, &names[0], len)?);
         }
         if let Some(i) = self.risk_free_index() {
             let rf = &inputs[i];
             // A literal (length 1) broadcasts like any Polars scalar.
             let rf_len = if rf.len() == 1 { 1 } else { len };
-            columns.push(to_float(rf, "risk_free", rf_len)?);
+            columns.push(to_float(rf, "risk_free", &names[0], rf_len)?);
         }
         let columns: &'a [Float64Chunked] = columns;
         let rate = match self.risk_free_index() {

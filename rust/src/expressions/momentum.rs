@@ -127,9 +127,9 @@ fn momentum_inputs<'a>(
     } else {
         Panel::single(len)
     };
-    columns.push(to_float(&inputs[0], names[0], len)?);
+    columns.push(to_float(&inputs[0], names[0], names[0], len)?);
     let bench = if kwargs.benchmark {
-        let b = to_float(&inputs[1], "benchmark", len)?;
+        let b = to_float(&inputs[1], "benchmark", names[0], len)?;
         Some(panel.gather(&values_with_nan(&b)).into_owned())
     } else {
         None

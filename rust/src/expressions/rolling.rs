@@ -106,7 +106,11 @@ impl RollingKwargs {
 
     pub(crate) fn layout(&self) -> InputLayout {
         InputLayout {
-            regressors: vec!["market".to_string()],
+            // The information ratio's second argument is the benchmark, not a market.
+            regressors: vec![match self.statistic.as_deref() {
+                Some("information") => "benchmark".to_string(),
+                _ => "market".to_string(),
+            }],
             risk_free_column: self.risk_free_column,
             time: self.time,
             by: self.by,

@@ -107,18 +107,26 @@ impl PairMoments {
     /// algorithm: means first, then co-moments of the deviations with the mean's own rounding
     /// error folded back in.
     pub fn from_rows(x: &[f64], y: &[f64]) -> Self {
+        Self::from_rows_about(x, y, (0.0, 0.0))
+    }
+
+    /// [`PairMoments::from_rows`] of `x - origin.0` and `y - origin.1`: with an origin among
+    /// the data, the differences are exact and small, so the means carry no rounding at the
+    /// data's level (a series at 1e6 would otherwise lose digits to its mean's last ulp).
+    pub fn from_rows_about(x: &[f64], y: &[f64], origin: (f64, f64)) -> Self {
         let rows = x.len().min(y.len());
         let (x, y) = (&x[..rows], &y[..rows]);
         if all_usable(x, y) {
-            return Self::from_usable_rows(x, y);
+            return Self::from_usable_rows(x, y, origin);
         }
+        let (ox, oy) = origin;
         let mut n = 0usize;
         let (mut sum_x, mut sum_y) = (0.0, 0.0);
         for (&xi, &yi) in x.iter().zip(y) {
             if usable(xi, yi) {
                 n += 1;
-                sum_x += xi;
-                sum_y += yi;
+                sum_x += xi - ox;
+                sum_y += yi - oy;
             }
         }
         if n == 0 {
@@ -130,8 +138,8 @@ impl PairMoments {
         let (mut sxx, mut sxy, mut syy) = (0.0, 0.0, 0.0);
         for (&xi, &yi) in x.iter().zip(y) {
             if usable(xi, yi) {
-                let dx = xi - mx;
-                let dy = yi - my;
+                let dx = (xi - ox) - mx;
+                let dy = (yi - oy) - my;
                 dx_sum += dx;
                 dy_sum += dy;
                 sxx += dx * dx;
@@ -145,7 +153,7 @@ impl PairMoments {
     /// [`PairMoments::from_rows`] when every row is usable: branch-free, with four partial
     /// sums per moment so the additions do not wait on each other (rebuilds are a fixed
     /// share of every sliding window's work).
-    fn from_usable_rows(x: &[f64], y: &[f64]) -> Self {
+    fn from_usable_rows(x: &[f64], y: &[f64], (ox, oy): (f64, f64)) -> Self {
         const LANES: usize = 4;
         let n = x.len();
         if n == 0 {
@@ -156,21 +164,26 @@ impl PairMoments {
         let (x_rest, y_rest) = (xc.remainder(), yc.remainder());
         for (a, b) in xc.zip(yc) {
             for l in 0..LANES {
-                sum_x[l] += a[l];
-                sum_y[l] += b[l];
+                sum_x[l] += a[l] - ox;
+                sum_y[l] += b[l] - oy;
             }
         }
         let nf = n as f64;
         let total = |lanes: [f64; LANES], rest: &[f64]| {
             (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + rest.iter().sum::<f64>()
         };
-        let (mx, my) = (total(sum_x, x_rest) / nf, total(sum_y, y_rest) / nf);
+        let x_rest_sum = [x_rest.iter().map(|v| v - ox).sum::<f64>()];
+        let y_rest_sum = [y_rest.iter().map(|v| v - oy).sum::<f64>()];
+        let (mx, my) = (
+            total(sum_x, &x_rest_sum) / nf,
+            total(sum_y, &y_rest_sum) / nf,
+        );
         let mut sums = [[0.0; LANES]; 5];
         let (xc, yc) = (x.chunks_exact(LANES), y.chunks_exact(LANES));
         for (a, b) in xc.zip(yc) {
             for l in 0..LANES {
-                let dx = a[l] - mx;
-                let dy = b[l] - my;
+                let dx = (a[l] - ox) - mx;
+                let dy = (b[l] - oy) - my;
                 sums[0][l] += dx;
                 sums[1][l] += dy;
                 sums[2][l] += dx * dx;
@@ -180,8 +193,8 @@ impl PairMoments {
         }
         let mut rest = [0.0; 5];
         for (&a, &b) in x_rest.iter().zip(y_rest) {
-            let dx = a - mx;
-            let dy = b - my;
+            let dx = (a - ox) - mx;
+            let dy = (b - oy) - my;
             rest[0] += dx;
             rest[1] += dy;
             rest[2] += dx * dx;

@@ -224,7 +224,7 @@ pub fn rolling_simple_ols(
         }
         walk.step(x, y, t, bounds.start(t));
         let fit = fit_from_moments(
-            &walk.m,
+            &walk.moments(),
             &x[walk.first..=t],
             &y[walk.first..=t],
             min_periods,
@@ -247,14 +247,19 @@ pub fn for_each_window(
     let mut walk = WindowWalk::default();
     for t in 0..x.len().min(y.len()) {
         walk.step(x, y, t, bounds.start(t));
-        visit(t, &walk.m, walk.first);
+        visit(t, &walk.moments(), walk.first);
     }
 }
 
 /// The running moments of a trailing window and the bookkeeping of when to rebuild them.
 #[derive(Debug, Default)]
 struct WindowWalk {
+    /// Moments of the window's rows less `shift`, a row of the window: running means near
+    /// zero keep their rounding at the scale of the deviations, so a series at 1e6 keeps
+    /// its digits.
     m: PairMoments,
+    shift_x: f64,
+    shift_y: f64,
     /// First row currently inside the window.
     first: usize,
     /// Rows that left the window since the moments were last rebuilt from the rows.
@@ -267,6 +272,16 @@ struct WindowWalk {
 }
 
 impl WindowWalk {
+    /// The moments of the window (means put back on the data's scale).
+    #[inline(always)]
+    fn moments(&self) -> PairMoments {
+        PairMoments {
+            mean_x: self.m.mean_x + self.shift_x,
+            mean_y: self.m.mean_y + self.shift_y,
+            ..self.m
+        }
+    }
+
     /// Moves the window to end at row `t` and start at row `start`.
     #[inline]
     fn step(&mut self, x: &[f64], y: &[f64], t: usize, start: usize) {
@@ -278,18 +293,30 @@ impl WindowWalk {
                 self.inv_n_of = self.m.n;
                 self.inv_n = 1.0 / self.m.n as f64;
             }
-            self.m.replace(x[first], y[first], x[t], y[t], self.inv_n);
+            let (sx, sy) = (self.shift_x, self.shift_y);
+            self.m.replace(
+                x[first] - sx,
+                y[first] - sy,
+                x[t] - sx,
+                y[t] - sy,
+                self.inv_n,
+            );
             self.first += 1;
             self.removals += 1;
             shrank = true;
         } else {
             if usable(x[t], y[t]) {
-                self.m.add(x[t], y[t]);
+                if self.m.n == 0 {
+                    // An empty window takes its first row as the origin.
+                    (self.shift_x, self.shift_y) = (x[t], y[t]);
+                }
+                self.m.add(x[t] - self.shift_x, y[t] - self.shift_y);
             }
             let mut removed = false;
             while self.first < start {
                 if usable(x[self.first], y[self.first]) {
-                    self.m.remove(x[self.first], y[self.first]);
+                    self.m
+                        .remove(x[self.first] - self.shift_x, y[self.first] - self.shift_y);
                     removed = true;
                 }
                 self.removals += 1;
@@ -311,7 +338,13 @@ impl WindowWalk {
                 || m.syy < CANCELLATION_RATIO * self.peak_syy))
             || !m.is_finite();
         if self.removals > t - self.first || collapsed {
-            self.m = PairMoments::from_rows(&x[self.first..=t], &y[self.first..=t]);
+            // The newest row becomes the origin when it can; a row value keeps the
+            // differences exact.
+            if usable(x[t], y[t]) {
+                (self.shift_x, self.shift_y) = (x[t], y[t]);
+            }
+            let origin = (self.shift_x, self.shift_y);
+            self.m = PairMoments::from_rows_about(&x[self.first..=t], &y[self.first..=t], origin);
             self.removals = 0;
             self.peak_sxx = self.m.sxx;
             self.peak_syy = self.m.syy;
@@ -337,6 +370,7 @@ impl WindowWalk {
         // Locals, not fields: state behind `&mut self` would round-trip through memory on
         // every row and stall the loop on store forwarding.
         let mut m = self.m;
+        let (mut sx, mut sy) = (self.shift_x, self.shift_y);
         let (mut removals, mut peak_sxx, mut peak_syy) =
             (self.removals, self.peak_sxx, self.peak_syy);
         let (leaving, entering) = (rows.start - w..rows.end - w, rows.clone());
@@ -346,7 +380,7 @@ impl WindowWalk {
             .zip(x[entering.clone()].iter().zip(&y[entering]));
         for (i, ((&x_out, &y_out), (&x_in, &y_in))) in pairs.enumerate() {
             let (t, out) = (rows.start + i, rows.start + i - w);
-            m.replace(x_out, y_out, x_in, y_in, inv_w);
+            m.replace(x_out - sx, y_out - sy, x_in - sx, y_in - sy, inv_w);
             removals += 1;
             // `settle` with a full window (t - first is w - 1), its three tests folded into
             // two comparisons: a negative or NaN variance fails `>=`, and an infinite or NaN
@@ -355,7 +389,8 @@ impl WindowWalk {
                 && m.syy >= CANCELLATION_RATIO * peak_syy
                 && (m.sxx + m.syy) * 0.0 + m.sxy * 0.0 == 0.0);
             if removals >= w || collapsed {
-                m = PairMoments::from_rows(&x[out + 1..=t], &y[out + 1..=t]);
+                (sx, sy) = (x_in, y_in);
+                m = PairMoments::from_rows_about(&x[out + 1..=t], &y[out + 1..=t], (sx, sy));
                 removals = 0;
                 peak_sxx = m.sxx;
                 peak_syy = m.syy;
@@ -363,13 +398,13 @@ impl WindowWalk {
                 peak_sxx = peak_sxx.max(m.sxx);
                 peak_syy = peak_syy.max(m.syy);
             }
-            block.mean_x[i] = m.mean_x;
-            block.mean_y[i] = m.mean_y;
+            block.mean_x[i] = m.mean_x + sx;
+            block.mean_y[i] = m.mean_y + sy;
             block.sxx[i] = m.sxx;
             block.sxy[i] = m.sxy;
             block.syy[i] = m.syy;
         }
-        self.m = m;
+        (self.m, self.shift_x, self.shift_y) = (m, sx, sy);
         self.first += rows.len();
         (self.removals, self.peak_sxx, self.peak_syy) = (removals, peak_sxx, peak_syy);
         self.inv_n = inv_w;
@@ -722,6 +757,43 @@ mod tests {
         for t in w - 1..100 {
             let r = reference(&x[t + 1 - w..=t], &y[t + 1 - w..=t]);
             assert_fit(&o, t, &r, 1e-8);
+        }
+    }
+
+    #[test]
+    fn series_offset_by_a_million_keep_their_digits() {
+        // Deviations of 1e-2 on a level of 1e6 have ulps of 1e-10: running means at that
+        // level would cost about eight digits of beta. The window's origin keeps them.
+        let dx = lcg_series(31, 400, 0.02);
+        let x: Vec<f64> = dx.iter().map(|d| 1e6 + d).collect();
+        let y: Vec<f64> = dx
+            .iter()
+            .zip(lcg_series(32, 400, 0.004))
+            .map(|(d, e)| 1e6 + 0.002 + 1.2 * d + e)
+            .collect();
+        let w = 60;
+        for spec in [
+            WindowSpec::new(Window::Rows(w), w).unwrap(),
+            WindowSpec::new(Window::Expanding, 2).unwrap(),
+        ] {
+            let o = run(&x, &y, spec);
+            for t in (w..400).step_by(7) {
+                let lo = spec.start(t);
+                let r = reference(&x[lo..=t], &y[lo..=t]);
+                assert_rel(o.cols[1][t], r.beta, 1e-12, &format!("beta {spec:?} {t}"));
+                // `reference` forms residuals as y - alpha - beta x, which at this level loses
+                // the digits under test; centred residuals keep them.
+                let (xs, ys) = (&x[lo..=t], &y[lo..=t]);
+                let n = xs.len() as f64;
+                let (mx, my) = (xs.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
+                let ssr: f64 = xs
+                    .iter()
+                    .zip(ys)
+                    .map(|(a, b)| ((b - my) - r.beta * (a - mx)).powi(2))
+                    .sum();
+                let resid_std = (ssr / (n - 2.0)).sqrt();
+                assert_rel(o.cols[3][t], resid_std, 1e-11, "resid_std");
+            }
         }
     }
 
