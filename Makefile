@@ -57,6 +57,7 @@ fuzz:  ## fuzz every kernel for FUZZ_SECONDS each (cargo fuzz, stable, no saniti
 		echo "== fuzz $$t for $(FUZZ_SECONDS) s (log: $$log)"; \
 		if ! cargo fuzz run --sanitizer none $$t "$$work" fuzz/corpus/$$t -- \
 			-max_total_time=$(FUZZ_SECONDS) -max_len=1024 -timeout=10 -print_final_stats=1 \
-			>"$$log" 2>&1; then tail -n 40 "$$log"; exit 1; fi; \
+			>"$$log" 2>&1; then \
+			grep -m1 -A3 "panicked at" "$$log" | cut -c1-3000; tail -n 30 "$$log"; exit 1; fi; \
 		grep -E "^(Done|stat::number_of_executed_units)" "$$log"; \
 	done
