@@ -40,26 +40,27 @@
 //!
 //! # `ADD_BEFORE_REMOVE`: a window that passes through one row keeps a residue
 //!
-//! Targets `rolling`, `factor`, `ewm`, `ratios` (every running-moment kernel). When a step
-//! adds a row and removes the window's only other usable row, the walk adds before it
-//! removes, and the moments of the one row left are not exact: the mean keeps the rounding
-//! of the removed row (`eps` times its magnitude) and the co-moments a residue where they
-//! should be 0. A one-row window has zero co-moments, so the peaks never saw the removed row
-//! and the collapse test does not rebuild; the residue stays until the next scheduled
+//! Targets `factor`, `ewm` (the multi-factor and exponentially weighted kernels; the
+//! single-index walk of `rolling_ols`, which `ratios` shares, removes leaving rows first).
+//! When a step adds a row and removes the window's only other usable row, the walk adds
+//! before it removes, and the moments of the one row left are not exact: the mean keeps the
+//! rounding of the removed row (`eps` times its magnitude) and the co-moments a residue where
+//! they should be 0. A one-row window has zero co-moments, so the peaks never saw the removed
+//! row and the collapse test does not rebuild; the residue stays until the next scheduled
 //! rebuild. Two consequences:
-//! - With a huge removed row, the new row's value is lost outright:
+//! - With a huge removed row, the new row's value is lost outright: one factor
 //!   `x = [1e16, NaN, NaN, 0, 1]`, `y = [1e16, NaN, NaN, 1, 3]`, a 3-row window and
 //!   `min_periods` 2 give at row 4 alpha 9.0e15, beta -1.8e16 and R² -3.6e31 instead of
-//!   1, 2 and 1 (with 1e150 instead of 1e16: alpha 0, beta 3, R² 0.78); the rolling
-//!   correlation is -1 instead of 1, and the multi-factor and weighted kernels are off alike.
+//!   1, 2 and 1 (with 1e150 instead of 1e16: alpha 0, beta 3, R² 0.78); the exponentially
+//!   weighted kernel is off alike.
 //! - With ordinary values, a following constant market (a stale benchmark) is not seen as
 //!   constant, because the residue is far above the rounding of its level, and gets a fit
-//!   instead of NaN: `x = [0.3, NaN, NaN, 0.0007, 0.0007, 0.0007]`,
+//!   instead of NaN: one factor `x = [0.3, NaN, NaN, 0.0007, 0.0007, 0.0007]`,
 //!   `y = [0.1, NaN, NaN, 0.2, 0.3, 0.25]`, a 3-row window and `min_periods` 2 give at row 4
-//!   alpha -2.9e13, beta 4.2e16 and R² -81 (at commit 5d51b53). In the exponentially
-//!   weighted kernel, `x = [0, -0.21761, NaN x4, 0, 0, 0]`, `y = [0, 0.238, NaN x4,
-//!   -0.11286 x3]`, a 5-row window, half-life 1000, `min_periods` 3 give at row 8 alpha
-//!   -0.11286 and beta -2.75 instead of NaN.
+//!   alpha -2.9e13, beta 4.2e16 and R² -81. In the exponentially weighted kernel,
+//!   `x = [0, -0.21761, NaN x4, 0, 0, 0]`, `y = [0, 0.238, NaN x4, -0.11286 x3]`, a 5-row
+//!   window, half-life 1000, `min_periods` 3 give at row 8 alpha -0.11286 and beta -2.75
+//!   instead of NaN.
 //!
 //! Windows after such a step (see [`add_before_remove`]) are not judged when the removed
 //! row is 1e6 times larger than the window's values, and may otherwise be NaN or a fit when
@@ -108,17 +109,6 @@
 //! standard errors instead of NaN, which the module docs promise ("null rather than a huge
 //! coefficient"). Windows that are exactly collinear while another pivot is below 1e-3 may be
 //! NaN or a fit.
-//!
-//! # `LOG_RETURN_OF_A_CRASH`: `log_returns` of a price ratio below ~1e-8 or above `f64::MAX`
-//!
-//! Target `weighted_alpha`. `log_returns` computes `ln_1p((p1 - p0) / p0)`. When the price
-//! falls by more than a factor 1e8, `(p1 - p0) / p0` is -1 plus less than 1e-8, which has lost
-//! most digits: the log return is off by about `eps / (p1 / p0)` (2e-5 at a ratio of 1e-11).
-//! Below a ratio of about 1.1e-16 it rounds to exactly -1 and the log return is `-inf`, which
-//! the weighted alpha then treats as missing (a null score, even with a cap that would clip
-//! it). A ratio above `f64::MAX` (a subnormal price followed by a normal one) gives `+inf`.
-//! `ln(p1) - ln(p0)` is exact in both cases. Such rows are not compared; the weighted alpha
-//! downstream is still checked against the log returns the kernel produced.
 //!
 //! # `WEIGHTED_ALPHA_OVERFLOW_STICKS`: an overflowed weighted sum is not rebuilt
 //!

@@ -9,10 +9,7 @@ use crate::bytes::{Bytes, KernelBounds, WindowCase};
 use crate::kernels::rolling_ols::{rolling_simple_ols, SimpleFitColumns};
 use crate::kernels::window::WindowBounds;
 use crate::kernels::KernelError;
-use crate::known::{self, Leftover};
-use crate::reference::{
-    compare, fit, simple_history, simple_rows, Expect, Expected, Fields, Got, Model, MAX_K,
-};
+use crate::reference::{compare, fit, simple_history, simple_rows, Expected, Fields, Got, Model};
 
 /// Long enough for a window to slide more than one 64-row block.
 pub const MAX_ROWS: usize = 80;
@@ -116,17 +113,8 @@ fn same_bits(a: f64, b: f64) -> bool {
 /// The reference fit of the window ending at row `t`.
 fn expected(p: &Pair, case: &WindowCase, model: &Model, t: usize) -> Expected {
     let start = case.start(t);
-    let usable = |s: usize| p.x[s].is_finite() && p.y[s].is_finite();
-    let magnitude = |s: usize| [p.x[s].abs(), p.y[s].abs()];
     let rows = simple_rows(&p.x, &p.y, start, t);
-    let mut history = simple_history(&p.x, &p.y, start, t);
-    match known::add_before_remove(start, t, &|u| case.start(u), &usable, &magnitude) {
-        Leftover::None => {}
-        Leftover::Residue => history.known = [true; MAX_K + 1],
-        Leftover::Swamped => {
-            return Expected::all(rows.len(), Expect::Any, "known issue: ADD_BEFORE_REMOVE")
-        }
-    }
+    let history = simple_history(&p.x, &p.y, start, t);
     fit(&rows, model, &history)
 }
 
