@@ -8,15 +8,16 @@ scales). This module runs the rest of the matrix of issue #7 against every publi
   (``by=`` and ``.over``, or ``group_by`` for the one-value-per-group forms); duplicate,
   unsorted, null and non-temporal ``time=`` values; bad ``window``, ``min_periods``,
   ``half_life``, ``decay``, option strings and a risk-free column with nulls;
-- the plain-Polars helpers (annualization, adjusted betas, cross-sectional scores): their
-  parameters and the dtype list of ``test_bad_input.py``;
+- the helpers on fitted statistics (annualization, adjusted betas, cross-sectional scores):
+  their parameters and the dtype list of ``test_bad_input.py``;
 - ``screen``, the NumPy/pandas entry points and the ``polars-alpha screen`` command.
 
 Each case has one documented outcome, asserted exactly: an exception of a given type whose
 message names the argument and the fix, or exactly which rows are null (and what the others
-equal). Every call that reaches the compiled extension runs in a child process (one per
-function, or one per CLI invocation), so an abort or a segfault fails that test, naming the
-case that was running, instead of ending the run.
+equal). Every call that runs a statistic in the compiled extension runs in a child process (one
+per function, or one per CLI invocation), so an abort or a segfault fails that test, naming the
+case that was running, instead of ending the run. The helpers' only compiled step, the dtype
+check of their inputs, runs in this process.
 """
 
 from __future__ import annotations
@@ -747,8 +748,8 @@ def test_a_crash_fails_its_test_and_names_the_case() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# The plain-Polars helpers: annualization, adjusted betas, cross-sectional scores. They run no
-# compiled code, so they are checked in this process.
+# The helpers on fitted statistics: annualization, adjusted betas, cross-sectional scores. Their
+# only compiled code is the dtype check of their inputs (`numeric_input`), run in this process.
 
 HELPERS: dict[str, tuple[str, Callable[[pl.Expr], pl.Expr]]] = {
     "annualize_alpha": ("alpha", lambda x: pa.annualize_alpha(x)),
@@ -780,19 +781,11 @@ NOT_NUMERIC = ("string", "bool", "date", "duration", "categorical")
 
 
 def _helper_params() -> list[Any]:
-    out = []
-    for helper in HELPERS:
-        for case in HELPER_DTYPES:
-            marks = []
-            if case in NOT_NUMERIC:
-                reason = (
-                    "known bug, reported: the helpers cast with plain Polars arithmetic, so "
-                    "bool counts as 0/1, dates and durations as their integer count, and "
-                    "strings fail with Polars' own cast error, which does not name the argument"
-                )
-                marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)]
-            out.append(pytest.param(helper, case, marks=marks, id=f"{helper}-{case}"))
-    return out
+    return [
+        pytest.param(helper, case, id=f"{helper}-{case}")
+        for helper in HELPERS
+        for case in HELPER_DTYPES
+    ]
 
 
 @pytest.mark.parametrize(("helper", "case"), _helper_params())

@@ -1,4 +1,8 @@
-"""Annualization and adjusted betas: plain Polars expressions on fitted statistics."""
+"""Annualization and adjusted betas: Polars expressions on fitted statistics.
+
+Each input is checked to be numeric when the query is planned (a bool, date or string column
+raises an error naming the argument) and read as Float64; the rest is Polars arithmetic.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,8 @@ from typing import Literal
 
 import polars as pl
 
+from polars_alpha._plugin import numeric_input
 from polars_alpha._typing import IntoExprColumn
-from polars_alpha._validate import as_expr as _expr
 
 __all__ = [
     "annualize_alpha",
@@ -82,7 +86,7 @@ def annualize_alpha(
     └───────────┴────────────┘
     """
     periods = _periods(periods_per_year)
-    value = _expr(alpha).cast(pl.Float64)
+    value = numeric_input(alpha, "alpha")
     if method == "geometric":
         return (value + 1.0).pow(periods) - 1.0
     if method == "arithmetic":
@@ -124,7 +128,7 @@ def annualize_volatility(resid_std: IntoExprColumn, periods_per_year: float = 25
     │ 0.158745 │
     └──────────┘
     """
-    return _expr(resid_std).cast(pl.Float64) * math.sqrt(_periods(periods_per_year))
+    return numeric_input(resid_std, "resid_std") * math.sqrt(_periods(periods_per_year))
 
 
 def blume_beta(beta: IntoExprColumn) -> pl.Expr:
@@ -162,7 +166,7 @@ def blume_beta(beta: IntoExprColumn) -> pl.Expr:
     └───────┘
     """
     # Column first, so the result keeps the input's name.
-    return _expr(beta).cast(pl.Float64) * 0.67 + 0.33
+    return numeric_input(beta, "beta") * 0.67 + 0.33
 
 
 def vasicek_beta(beta: IntoExprColumn, beta_se: IntoExprColumn) -> pl.Expr:
@@ -208,8 +212,8 @@ def vasicek_beta(beta: IntoExprColumn, beta_se: IntoExprColumn) -> pl.Expr:
     │ 1.32   │
     └────────┘
     """
-    raw = _expr(beta).cast(pl.Float64)
-    se = _expr(beta_se).cast(pl.Float64)
+    raw = numeric_input(beta, "beta")
+    se = numeric_input(beta_se, "beta_se")
     mean_xs = raw.mean()
     var_xs = raw.var(ddof=1)
     weight = var_xs / (var_xs + se * se)
@@ -251,6 +255,6 @@ def appraisal_ratio(alpha: IntoExprColumn, resid_std: IntoExprColumn) -> pl.Expr
     │ null  │
     └───────┘
     """
-    std = _expr(resid_std).cast(pl.Float64)
-    ratio = _expr(alpha).cast(pl.Float64) / std
+    std = numeric_input(resid_std, "resid_std")
+    ratio = numeric_input(alpha, "alpha") / std
     return pl.when(std > 0).then(ratio)

@@ -1,8 +1,9 @@
-"""Cross-sectional ranks and z-scores: plain Polars expressions meant for ``.over("date")``.
+"""Cross-sectional ranks and z-scores: Polars expressions meant for ``.over("date")``.
 
 Each function treats the rows it sees as one cross-section (one date across tickers). Use
 them on a single date's rows directly, or on a panel with ``.over("date")`` so each date is
-ranked and standardized on its own.
+ranked and standardized on its own. The measure must be numeric: a bool, date or string
+column raises an error naming ``measure`` when the query is planned.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Literal
 
 import polars as pl
 
+from polars_alpha._plugin import numeric_input
 from polars_alpha._typing import IntoExprColumn
 from polars_alpha._validate import as_expr
 
@@ -31,7 +33,7 @@ def _missing_as_null(value: IntoExprColumn) -> pl.Expr:
             f"got {type(value).__name__}"
         )
         raise TypeError(msg)
-    return expr.cast(pl.Float64).fill_nan(None)
+    return numeric_input(expr, "measure").fill_nan(None)
 
 
 def cross_sectional_rank(

@@ -5,5 +5,6 @@ pub mod common;
 pub mod factor;
 pub mod inputs;
 pub mod momentum;
+pub mod numeric;
 pub mod ratios;
 pub mod rolling;

@@ -260,6 +260,9 @@ struct WindowWalk {
     m: PairMoments,
     shift_x: f64,
     shift_y: f64,
+    /// The row `shift` was taken from. It never leaves the window without a rebuild: an
+    /// origin far from the rows left in the window would cost digits instead of saving them.
+    origin_row: usize,
     /// First row currently inside the window.
     first: usize,
     /// Rows that left the window since the moments were last rebuilt from the rows.
@@ -305,13 +308,8 @@ impl WindowWalk {
             self.removals += 1;
             shrank = true;
         } else {
-            if usable(x[t], y[t]) {
-                if self.m.n == 0 {
-                    // An empty window takes its first row as the origin.
-                    (self.shift_x, self.shift_y) = (x[t], y[t]);
-                }
-                self.m.add(x[t] - self.shift_x, y[t] - self.shift_y);
-            }
+            // Rows leave before the new one enters: a window emptied on the way is reset to
+            // exact zeros instead of keeping the residue of a removal from two rows to one.
             let mut removed = false;
             while self.first < start {
                 if usable(x[self.first], y[self.first]) {
@@ -321,6 +319,14 @@ impl WindowWalk {
                 }
                 self.removals += 1;
                 self.first += 1;
+            }
+            if usable(x[t], y[t]) {
+                if self.m.n == 0 {
+                    // An empty window takes its first row as the origin.
+                    (self.shift_x, self.shift_y) = (x[t], y[t]);
+                    self.origin_row = t;
+                }
+                self.m.add(x[t] - self.shift_x, y[t] - self.shift_y);
             }
             shrank = removed;
         }
@@ -337,11 +343,13 @@ impl WindowWalk {
             && (m.sxx < CANCELLATION_RATIO * self.peak_sxx
                 || m.syy < CANCELLATION_RATIO * self.peak_syy))
             || !m.is_finite();
-        if self.removals > t - self.first || collapsed {
-            // The newest row becomes the origin when it can; a row value keeps the
-            // differences exact.
-            if usable(x[t], y[t]) {
-                (self.shift_x, self.shift_y) = (x[t], y[t]);
+        let origin_left = m.n > 0 && self.first > self.origin_row;
+        if self.removals > t - self.first || collapsed || origin_left {
+            // The newest usable row becomes the origin: a row value keeps the differences
+            // exact, and the newest stays in the window longest.
+            if let Some(r) = (self.first..=t).rev().find(|&r| usable(x[r], y[r])) {
+                (self.shift_x, self.shift_y) = (x[r], y[r]);
+                self.origin_row = r;
             }
             let origin = (self.shift_x, self.shift_y);
             self.m = PairMoments::from_rows_about(&x[self.first..=t], &y[self.first..=t], origin);
@@ -370,7 +378,7 @@ impl WindowWalk {
         // Locals, not fields: state behind `&mut self` would round-trip through memory on
         // every row and stall the loop on store forwarding.
         let mut m = self.m;
-        let (mut sx, mut sy) = (self.shift_x, self.shift_y);
+        let (mut sx, mut sy, mut origin_row) = (self.shift_x, self.shift_y, self.origin_row);
         let (mut removals, mut peak_sxx, mut peak_syy) =
             (self.removals, self.peak_sxx, self.peak_syy);
         let (leaving, entering) = (rows.start - w..rows.end - w, rows.clone());
@@ -388,8 +396,8 @@ impl WindowWalk {
             let collapsed = !(m.sxx >= CANCELLATION_RATIO * peak_sxx
                 && m.syy >= CANCELLATION_RATIO * peak_syy
                 && (m.sxx + m.syy) * 0.0 + m.sxy * 0.0 == 0.0);
-            if removals >= w || collapsed {
-                (sx, sy) = (x_in, y_in);
+            if removals >= w || collapsed || origin_row <= out {
+                (sx, sy, origin_row) = (x_in, y_in, t);
                 m = PairMoments::from_rows_about(&x[out + 1..=t], &y[out + 1..=t], (sx, sy));
                 removals = 0;
                 peak_sxx = m.sxx;
@@ -404,7 +412,7 @@ impl WindowWalk {
             block.sxy[i] = m.sxy;
             block.syy[i] = m.syy;
         }
-        (self.m, self.shift_x, self.shift_y) = (m, sx, sy);
+        (self.m, self.shift_x, self.shift_y, self.origin_row) = (m, sx, sy, origin_row);
         self.first += rows.len();
         (self.removals, self.peak_sxx, self.peak_syy) = (removals, peak_sxx, peak_syy);
         self.inv_n = inv_w;
@@ -493,7 +501,7 @@ impl MomentBlock {
                 let (sxx, sxy, syy) = (self.sxx[i], self.sxy[i], self.syy[i]);
                 let b = beta[i];
                 let ssr = syy - b * sxy;
-                plain[i] &= syy.is_finite() & !(ssr < NEAR_PERFECT_FIT * syy);
+                plain[i] &= syy.is_finite() & (ssr >= NEAR_PERFECT_FIT * syy);
                 let ssr = ssr.max(0.0);
                 r2[i] = if syy > 0.0 {
                     (sxy / sxx) * (sxy / syy)

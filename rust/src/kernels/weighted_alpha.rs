@@ -145,14 +145,30 @@ pub fn log_returns(prices: &[f64], out: &mut [f64]) -> Result<(), KernelError> {
     }
     for (o, w) in out.iter_mut().skip(1).zip(prices.windows(2)) {
         let (p0, p1) = (w[0], w[1]);
-        // ln_1p of the simple return keeps full relative precision for small moves.
         *o = if valid(p0) && valid(p1) {
-            ((p1 - p0) / p0).ln_1p()
+            log_price_ratio(p0, p1)
         } else {
             f64::NAN
         };
     }
     Ok(())
+}
+
+/// `ln(p1 / p0)` for positive finite prices, to full relative precision: `ln_1p` of the
+/// simple return for moves within ±50% (where `p1 / p0` would round away the digits of a
+/// small move), `ln` of the ratio beyond (where the return's rounding near -100% would
+/// dominate), and a difference of logs when the ratio over- or underflows.
+fn log_price_ratio(p0: f64, p1: f64) -> f64 {
+    let simple = (p1 - p0) / p0;
+    if simple.abs() <= 0.5 {
+        return simple.ln_1p();
+    }
+    let ratio = p1 / p0;
+    if ratio.is_normal() {
+        ratio.ln()
+    } else {
+        p1.ln() - p0.ln()
+    }
 }
 
 /// `sum_k w_k v_{t-k}` over a window of `N` values, updated in O(1) per row.
@@ -603,6 +619,28 @@ mod tests {
         assert!((l[6] - (1.1f64).ln()).abs() < 1e-16);
         assert!(log_returns(&prices, &mut [0.0; 3]).is_err());
         log_returns(&[], &mut []).unwrap();
+    }
+
+    #[test]
+    fn log_returns_of_crashes_and_extreme_ratios_keep_their_digits() {
+        // (p0, p1, ln(p1 / p0)) with the exact logs written out.
+        let cases = [
+            (1.0, 1e-12, -27.631021115928547),
+            (1.0, 1e-16, -36.841361487904734),
+            (1.0, 1e-17, -39.14394658089878),
+            (5e-324, 1e6, 758.2555824793455),
+            (100.0, 300.0, 1.0986122886681098),
+            (100.0, 100.5, 0.004987541511039074),
+        ];
+        for (p0, p1, exact) in cases {
+            let mut l = [0.0; 2];
+            log_returns(&[p0, p1], &mut l).unwrap();
+            assert!(
+                (l[1] - exact).abs() <= 4.0 * f64::EPSILON * exact.abs(),
+                "{p0} -> {p1}: {} vs {exact}",
+                l[1]
+            );
+        }
     }
 
     #[test]
