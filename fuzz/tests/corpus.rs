@@ -8,15 +8,26 @@ use std::fs;
 use std::path::Path;
 
 fn replay(target: &str, check: fn(&[u8])) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("corpus")
-        .join(target);
-    let mut files: Vec<_> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.expect("a directory entry").path())
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no corpus in {}", dir.display());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for folder in ["corpus", "regressions"] {
+        let dir = root.join(folder).join(target);
+        // Not every target has known-bug inputs; every target has a corpus.
+        if folder == "regressions" && !dir.exists() {
+            continue;
+        }
+        let listed = fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let mut found: Vec<_> = listed
+            .map(|e| e.expect("a directory entry").path())
+            .collect();
+        assert!(
+            folder == "regressions" || !found.is_empty(),
+            "no corpus in {}",
+            dir.display()
+        );
+        found.sort();
+        files.extend(found);
+    }
     for file in files {
         let data = fs::read(&file).expect("a readable corpus file");
         eprintln!("{}", file.display());
