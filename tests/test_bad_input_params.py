@@ -1175,12 +1175,8 @@ SCREEN_OUTCOMES: dict[str, Outcome] = {
     "min_alpha_nan": Raises("ValueError", ("`min_alpha` is NaN", "0.0, or None")),
     "beta_between_nan": Raises("ValueError", ("`beta_between` has a NaN bound", "math.inf")),
 }
-SCREEN_KNOWN_BUGS = {
-    "duplicate_date_lazy": (
-        "a lazy frame with two rows of a ticker on the as-of date screens that ticker twice "
-        "(the docstring promises an empty screen)"
-    ),
-}
+# Cases that fail today, each with the reason; empty when none do.
+SCREEN_KNOWN_BUGS: dict[str, str] = {}
 
 
 def test_screen_cases() -> None:

@@ -526,9 +526,14 @@ def _check_panel(
     raise ValueError(msg)
 
 
+def _repeated_date(date: str, ticker: str) -> pl.Expr:
+    """True on a row whose ticker already has a row on its date (rows sorted by date)."""
+    return (pl.col(date) == pl.col(date).shift(1)).over(ticker).fill_null(False)
+
+
 def _check_duplicates(trimmed: pl.DataFrame, *, date: str, ticker: str) -> pl.DataFrame:
     """Two rows of a ticker on one date make its window ambiguous: say which."""
-    repeated = (pl.col(date) == pl.col(date).shift(1)).over(ticker).fill_null(False)
+    repeated = _repeated_date(date, ticker)
     if trimmed.select(repeated.any()).item():
         dup = trimmed.filter(repeated).row(0, named=True)
         msg = (
@@ -779,6 +784,10 @@ def screen(
     )
     if isinstance(frame, pl.DataFrame):
         trimmed = _check_duplicates(trimmed.collect(), date=date, ticker=ticker).lazy()
+    else:
+        # Lazy: nothing may be read here, so an ambiguous panel gives the documented empty
+        # screen instead of the eager error.
+        trimmed = trimmed.filter(~_repeated_date(date, ticker).any())
     rate: float | str | None = "rf" if has_rf_column else rf_number
     fits = (
         trimmed.with_columns(
