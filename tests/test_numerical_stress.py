@@ -18,8 +18,8 @@ bundled sample (quantized to a tenth of a cent on a 20-cent price).
 Each bound (``BOUNDS``, at the end) is about ten times the largest error observed when it was
 set; the observed value is in the comment beside it. A bound is a regression guard, so a kernel
 that gets less accurate fails here first. What was observed, in short: 1e-15 to 1e-14 on
-ordinary windows, with a 1e6 outlier inside and after it left (except the residual spread and standard
-errors while a point of 1e6 in both series is inside: 3e-11, and 4e-14 after it left); no
+ordinary windows, with a 1e6 outlier inside and after it left (except the residual spread and
+standard errors while a point of 1e6 in both series is inside: 3e-11, and 4e-14 after it left); no
 drift after 10 M rows (1e-15 at the end; 1e-13, or 1e-12 for the EW fit, just after a 1e4
 outlier or a stretch of levels near 1e3 left); multi-factor fits lose the conditioning of the
 factors, about 2.5e-15 / (1 - R²); a 1e6 offset over a spread of 1e-2 costs the rolling
