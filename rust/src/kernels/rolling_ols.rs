@@ -622,7 +622,7 @@ mod tests {
         n: Vec<u32>,
     }
 
-    fn run(x: &[f64], y: &[f64], spec: WindowSpec) -> Owned {
+    fn run(x: &[f64], y: &[f64], bounds: impl WindowBounds) -> Owned {
         let len = x.len();
         let mut cols = vec![vec![0.0; len]; 8];
         let mut n = vec![0u32; len];
@@ -639,7 +639,7 @@ mod tests {
                 beta_t: Some(it.next().unwrap()),
                 n: Some(&mut n),
             };
-            rolling_simple_ols(x, y, &spec, &mut out).unwrap();
+            rolling_simple_ols(x, y, &bounds, &mut out).unwrap();
         }
         Owned { cols, n }
     }
@@ -922,29 +922,6 @@ mod tests {
         }
     }
 
-    fn all_columns(x: &[f64], y: &[f64], bounds: &impl WindowBounds) -> (Vec<Vec<f64>>, Vec<u32>) {
-        let len = x.len();
-        let mut cols = vec![vec![0.0; len]; 8];
-        let mut n = vec![0u32; len];
-        {
-            let mut it = cols.iter_mut().map(|c| Some(c.as_mut_slice()));
-            let mut next = || it.next().flatten();
-            let mut out = SimpleFitColumns {
-                alpha: next(),
-                beta: next(),
-                r2: next(),
-                resid_std: next(),
-                alpha_se: next(),
-                beta_se: next(),
-                alpha_t: next(),
-                beta_t: next(),
-                n: Some(&mut n),
-            };
-            rolling_simple_ols(x, y, bounds, &mut out).unwrap();
-        }
-        (cols, n)
-    }
-
     #[test]
     fn sliding_blocks_give_the_bits_of_the_row_by_row_walk() {
         let len = 700;
@@ -971,10 +948,10 @@ mod tests {
         }
         for (w, min_periods) in [(3, 3), (5, 4), (21, 21), (64, 50), (65, 65), (130, 100)] {
             let spec = WindowSpec::new(Window::Rows(w), min_periods).unwrap();
-            let (fast, fast_n) = all_columns(&x, &y, &spec);
-            let (slow, slow_n) = all_columns(&x, &y, &RowByRow(spec));
-            assert_eq!(fast_n, slow_n, "n, window {w}");
-            for (field, (a, b)) in fast.iter().zip(&slow).enumerate() {
+            let fast = run(&x, &y, spec);
+            let slow = run(&x, &y, RowByRow(spec));
+            assert_eq!(fast.n, slow.n, "n, window {w}");
+            for (field, (a, b)) in fast.cols.iter().zip(&slow.cols).enumerate() {
                 for t in 0..len {
                     assert!(
                         a[t].to_bits() == b[t].to_bits() || (a[t].is_nan() && b[t].is_nan()),
