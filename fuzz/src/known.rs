@@ -9,7 +9,9 @@
 //!
 //! # `SUBNORMAL_RESIDUE`: a window of zeros after a tiny value left
 //!
-//! Targets `rolling`, `factor`, `ewm`, `ratios`. When a value of magnitude below about 1e-154
+//! Targets `factor`, `ewm` (the single-index walk, which `rolling` and `ratios` check, now
+//! counts the rows that differ from its origin and clears the residue of an exactly constant
+//! column; its inputs moved to the corpus). When a value of magnitude below about 1e-154
 //! (whose square is not a normal `f64`) leaves a window, the running co-moments keep a residue
 //! in the subnormal range: the collapse test (`Sxx < 1e-3 * peak`) cannot fire when the peak
 //! itself is subnormal. If the remaining market values are all exactly zero, the mean is 0 and

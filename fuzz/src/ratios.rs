@@ -6,9 +6,8 @@ use crate::bytes::{Bytes, KernelBounds, WindowCase};
 use crate::kernels::ratios::{pair_statistic, rolling_pair_statistic, PairStatistic};
 use crate::kernels::window::WindowBounds;
 use crate::kernels::KernelError;
-use crate::known;
 use crate::reference::{
-    column_scales, constancy, d_sqrt, Constancy, Expect, History, DELTA, HUGE, MAX_K, TINY,
+    column_scales, constancy, d_sqrt, Constancy, Expect, History, DELTA, HUGE, MAX_K,
 };
 use crate::rolling::{decode_pair, Pair};
 
@@ -69,12 +68,6 @@ fn expected(p: &Pair, start: usize, t: usize, stat: PairStatistic, min_periods: 
         xs.max_abs.max(history.tiny[0]),
         vs.max_abs.max(history.tiny[MAX_K]),
     );
-    // Known issue `crate::known::SUBNORMAL_RESIDUE`: a column of zeros may keep a residue.
-    let residue = |tiny: f64, max_abs: f64| !known::STRICT && tiny > 0.0 && max_abs < TINY;
-    let (x_residue, v_residue) = (
-        residue(history.tiny[0], xs.max_abs),
-        residue(history.tiny[MAX_K], vs.max_abs),
-    );
     let nf = n as f64;
     let sxx: f64 = rows.iter().map(|r| (r.0 - xs.mean).powi(2)).sum();
     let sxv: f64 = rows.iter().map(|r| (r.0 - xs.mean) * (r.1 - vs.mean)).sum();
@@ -85,12 +78,7 @@ fn expected(p: &Pair, start: usize, t: usize, stat: PairStatistic, min_periods: 
     let d_svv = 2.0 * nf * DELTA * 2.0 * m_v * vs.spread;
     let d_mean_v = DELTA * m_v;
     let mut may_be_nan = false;
-    let mut any = false;
-    let mut degenerate = |c: Constancy, residue: bool| match c {
-        Constancy::Constant if residue => {
-            any = true;
-            false
-        }
+    let mut degenerate = |c: Constancy| match c {
         Constancy::Constant => true,
         Constancy::Unclear => {
             may_be_nan = true;
@@ -100,7 +88,7 @@ fn expected(p: &Pair, start: usize, t: usize, stat: PairStatistic, min_periods: 
     };
     let value = match stat {
         PairStatistic::Treynor { periods_per_year } => {
-            if degenerate(constancy(xs.rho()), x_residue) {
+            if degenerate(constancy(xs.rho())) {
                 Expect::Nan
             } else if sxv.abs() <= 10.0 * d_sxv {
                 // The slope is zero up to rounding: NaN (Sxy exactly 0) or anything.
@@ -120,7 +108,7 @@ fn expected(p: &Pair, start: usize, t: usize, stat: PairStatistic, min_periods: 
             }
         }
         PairStatistic::Information { periods_per_year } => {
-            if degenerate(constancy(vs.rho()), v_residue) {
+            if degenerate(constancy(vs.rho())) {
                 Expect::Nan
             } else {
                 let var = svv / (nf - 1.0);
@@ -137,8 +125,8 @@ fn expected(p: &Pair, start: usize, t: usize, stat: PairStatistic, min_periods: 
             }
         }
         PairStatistic::Correlation => {
-            let cx = degenerate(constancy(xs.rho()), x_residue);
-            let cv = degenerate(constancy(vs.rho()), v_residue);
+            let cx = degenerate(constancy(xs.rho()));
+            let cv = degenerate(constancy(vs.rho()));
             if cx || cv {
                 Expect::Nan
             } else {
@@ -149,9 +137,6 @@ fn expected(p: &Pair, start: usize, t: usize, stat: PairStatistic, min_periods: 
             }
         }
     };
-    if any {
-        return Want::exactly(Expect::Any);
-    }
     Want { value, may_be_nan }
 }
 

@@ -6,9 +6,15 @@
 //! - whenever a co-moment collapses far below its peak since the last rebuild, the signature
 //!   of catastrophic cancellation (an outlier leaving the window).
 //!
+//! A column that is exactly constant over the window (say a stale market, or returns of
+//! zero) has exactly zero co-moments, whatever the values that left it: the walk counts the
+//! rows that differ from its origin and clears the residue when that count is zero. Without
+//! this, a value too small to square (below about 1e-154) leaves a subnormal residue that
+//! the collapse test cannot see, and a window of zeros would get a fit.
+//!
 //! Results that cannot be computed are written as NaN; see [`SimpleFit`] for the rules.
 
-use super::moments::{all_usable, spread_is_noise, usable, PairMoments};
+use super::moments::{spread_is_noise, usable, PairMoments};
 use super::window::WindowBounds;
 use super::KernelError;
 
@@ -211,9 +217,9 @@ pub fn rolling_simple_ols(
     while t < len {
         if let Some(w) = slide {
             // The window before `t` holds `w` usable rows, so every row leaving it is usable.
-            if walk.m.n == w && walk.first + w == t {
+            if walk.m.n == w && walk.first + w == t && walk.plain_since_rebuild() {
                 let end = (t + BLOCK).min(len);
-                let run = usable_prefix(&x[t..end], &y[t..end]);
+                let run = plain_prefix(&x[t..end], &y[t..end]);
                 if run > 0 {
                     walk.slide_block(x, y, t..t + run, w, &mut block);
                     block.fit(x, y, t, w, min_periods, with_residuals, out);
@@ -263,6 +269,19 @@ struct WindowWalk {
     /// The row `shift` was taken from. It never leaves the window without a rebuild: an
     /// origin far from the rows left in the window would cost digits instead of saving them.
     origin_row: usize,
+    /// Usable rows of the window whose `x` (`y`) differs from `shift_x` (`shift_y`). When
+    /// one is 0 that column is exactly constant, so its centered moments are exactly 0 and
+    /// whatever the updates left there (the residue of a departed value too small to square,
+    /// say) is rounding to discard.
+    /// Not kept up to date while `slide_block` runs (per-row counting would slow it by a
+    /// tenth, and it only sees plain rows, see [`plain`]); recounted when the walk resumes.
+    moved_x: usize,
+    moved_y: usize,
+    counts_stale: bool,
+    /// The last usable row that was not [`plain`], and the first row of the window at the
+    /// last rebuild: blocks may slide only once such a row left before a rebuild.
+    odd_row: Option<usize>,
+    rebuilt_first: usize,
     /// First row currently inside the window.
     first: usize,
     /// Rows that left the window since the moments were last rebuilt from the rows.
@@ -289,6 +308,14 @@ impl WindowWalk {
     #[inline]
     fn step(&mut self, x: &[f64], y: &[f64], t: usize, start: usize) {
         let first = self.first;
+        if self.counts_stale {
+            let origin = (self.shift_x, self.shift_y);
+            (self.moved_x, self.moved_y) = moved_from(&x[first..t], &y[first..t], origin);
+            self.counts_stale = false;
+        }
+        if !(plain(x[t]) && plain(y[t])) && usable(x[t], y[t]) {
+            self.odd_row = Some(t);
+        }
         let shrank;
         if first + 1 == start && self.m.n >= 2 && usable(x[t], y[t]) && usable(x[first], y[first]) {
             // The common case of a full window: one usable row in, one out.
@@ -304,6 +331,8 @@ impl WindowWalk {
                 y[t] - sy,
                 self.inv_n,
             );
+            self.moved_x = self.moved_x + usize::from(x[t] != sx) - usize::from(x[first] != sx);
+            self.moved_y = self.moved_y + usize::from(y[t] != sy) - usize::from(y[first] != sy);
             self.first += 1;
             self.removals += 1;
             shrank = true;
@@ -312,9 +341,11 @@ impl WindowWalk {
             // exact zeros instead of keeping the residue of a removal from two rows to one.
             let mut removed = false;
             while self.first < start {
-                if usable(x[self.first], y[self.first]) {
-                    self.m
-                        .remove(x[self.first] - self.shift_x, y[self.first] - self.shift_y);
+                let (xo, yo) = (x[self.first], y[self.first]);
+                if usable(xo, yo) {
+                    self.m.remove(xo - self.shift_x, yo - self.shift_y);
+                    self.moved_x -= usize::from(xo != self.shift_x);
+                    self.moved_y -= usize::from(yo != self.shift_y);
                     removed = true;
                 }
                 self.removals += 1;
@@ -327,6 +358,8 @@ impl WindowWalk {
                     self.origin_row = t;
                 }
                 self.m.add(x[t] - self.shift_x, y[t] - self.shift_y);
+                self.moved_x += usize::from(x[t] != self.shift_x);
+                self.moved_y += usize::from(y[t] != self.shift_y);
             }
             shrank = removed;
         }
@@ -338,10 +371,13 @@ impl WindowWalk {
     /// overflowed (inf - inf is NaN, so overflowed moments cannot be updated back).
     #[inline(always)]
     fn settle(&mut self, x: &[f64], y: &[f64], t: usize, shrank: bool) {
+        exact_when_constant(&mut self.m, self.moved_x, self.moved_y);
         let m = &self.m;
+        // Written so that a NaN peak (moments that overflowed at the last rebuild, since
+        // made exact by `exact_when_constant`) also rebuilds.
         let collapsed = (shrank
-            && (m.sxx < CANCELLATION_RATIO * self.peak_sxx
-                || m.syy < CANCELLATION_RATIO * self.peak_syy))
+            && !(m.sxx >= CANCELLATION_RATIO * self.peak_sxx
+                && m.syy >= CANCELLATION_RATIO * self.peak_syy))
             || !m.is_finite();
         let origin_left = m.n > 0 && self.first > self.origin_row;
         if self.removals > t - self.first || collapsed || origin_left {
@@ -352,7 +388,10 @@ impl WindowWalk {
                 self.origin_row = r;
             }
             let origin = (self.shift_x, self.shift_y);
-            self.m = PairMoments::from_rows_about(&x[self.first..=t], &y[self.first..=t], origin);
+            let (xs, ys) = (&x[self.first..=t], &y[self.first..=t]);
+            self.m = PairMoments::from_rows_about(xs, ys, origin);
+            (self.moved_x, self.moved_y) = moved_from(xs, ys, origin);
+            self.rebuilt_first = self.first;
             self.removals = 0;
             self.peak_sxx = self.m.sxx;
             self.peak_syy = self.m.syy;
@@ -399,6 +438,7 @@ impl WindowWalk {
             if removals >= w || collapsed || origin_row <= out {
                 (sx, sy, origin_row) = (x_in, y_in, t);
                 m = PairMoments::from_rows_about(&x[out + 1..=t], &y[out + 1..=t], (sx, sy));
+                self.rebuilt_first = out + 1;
                 removals = 0;
                 peak_sxx = m.sxx;
                 peak_syy = m.syy;
@@ -417,22 +457,70 @@ impl WindowWalk {
         (self.removals, self.peak_sxx, self.peak_syy) = (removals, peak_sxx, peak_syy);
         self.inv_n = inv_w;
         self.inv_n_of = w;
+        self.counts_stale = true;
     }
+
+    /// True when the window's moments can slide in blocks: no row that is not [`plain`] is
+    /// in the window or left it since the last rebuild, so a column that turns exactly
+    /// constant is rebuilt to exact zeros by the collapse test alone (its residue is a
+    /// rounding of the peak), and the exact counts are not needed.
+    #[inline]
+    fn plain_since_rebuild(&self) -> bool {
+        self.odd_row.is_none_or(|r| r < self.rebuilt_first)
+    }
+}
+
+/// Sets the moments of a column that is exactly constant (no usable row differs from the
+/// origin, `moved_* == 0`) to their exact value, 0, relative to the origin.
+#[inline(always)]
+fn exact_when_constant(m: &mut PairMoments, moved_x: usize, moved_y: usize) {
+    if moved_x == 0 {
+        (m.mean_x, m.sxx, m.sxy) = (0.0, 0.0, 0.0);
+    }
+    if moved_y == 0 {
+        (m.mean_y, m.syy, m.sxy) = (0.0, 0.0, 0.0);
+    }
+}
+
+/// How many usable rows differ from the origin, in `x` and in `y`.
+fn moved_from(x: &[f64], y: &[f64], (ox, oy): (f64, f64)) -> (usize, usize) {
+    // Branch-free so it vectorizes: it runs at every rebuild.
+    x.iter().zip(y).fold((0, 0), |(mx, my), (&a, &b)| {
+        let keep = usable(a, b);
+        (
+            mx + usize::from(keep & (a != ox)),
+            my + usize::from(keep & (b != oy)),
+        )
+    })
 }
 
 /// Rows slid and fitted together: large enough to amortize the per-block checks, small
 /// enough that the block's moments stay in L1.
 const BLOCK: usize = 64;
 
-/// Length of the leading run of usable rows.
+/// A value whose square, and the square of its difference from another plain value, is a
+/// normal number far from overflow: 0, or a magnitude within `[1e-100, 1e100]`. Rows of
+/// plain values leave only a rounding of the moments' peak behind when they leave.
+#[inline(always)]
+fn plain(v: f64) -> bool {
+    let a = v.abs();
+    a == 0.0 || (1e-100..=1e100).contains(&a)
+}
+
+/// Length of the leading run of rows whose two values are plain (so usable).
 #[inline]
-fn usable_prefix(x: &[f64], y: &[f64]) -> usize {
-    if all_usable(x, y) {
+fn plain_prefix(x: &[f64], y: &[f64]) -> usize {
+    // One branch-free pass for the usual all-plain block, so it vectorizes.
+    let odd = x
+        .iter()
+        .zip(y)
+        .fold(false, |odd, (&a, &b)| odd | !plain(a) | !plain(b));
+    if !odd {
         return x.len();
     }
     x.iter()
         .zip(y)
-        .position(|(&a, &b)| !usable(a, b))
+        .position(|(&a, &b)| !(plain(a) && plain(b)))
         .unwrap_or(x.len())
 }
 
@@ -820,6 +908,37 @@ mod tests {
         }
         let r = reference(&x[50..60], &y[50..60]);
         assert_fit(&o, 59, &r, 1e-9);
+    }
+
+    #[test]
+    fn a_column_of_zeros_after_tiny_values_is_exactly_constant() {
+        // Values too small to square (1e-160, 1e-308) leave residues of the running sums in
+        // the subnormal range, which the collapse test cannot see; the exact counts of rows
+        // that differ from the origin clear them once the column is all zeros.
+        let w = 12;
+        for tiny in [1e-160, -2.2250738585072014e-308] {
+            let mut x = lcg_series(30, 60, 0.02);
+            let mut y = lcg_series(31, 60, 0.02);
+            for t in 5..20 {
+                (x[t], y[t]) = (if t % 2 == 0 { tiny } else { 0.1 * x[t] }, tiny);
+            }
+            // y all zeros on 20..40, then x all zeros on 40..60.
+            y[20..40].fill(0.0);
+            x[40..60].fill(0.0);
+            let o = run(&x, &y, WindowSpec::new(Window::Rows(w), w).unwrap());
+            let walked = run(&x, &y, RowByRow(WindowSpec::new(Window::Rows(w), w).unwrap()));
+            for t in 20 + w - 1..40 {
+                assert_eq!(o.cols[1][t], 0.0, "beta at {t} ({tiny:e})");
+                assert_eq!(o.cols[0][t], 0.0, "alpha at {t} ({tiny:e})");
+                assert!(o.cols[2][t].is_nan(), "r2 of a constant y at {t}");
+            }
+            for t in 40 + w - 1..60 {
+                assert!(o.cols[1][t].is_nan(), "beta at {t} ({tiny:e})");
+            }
+            for (a, b) in o.cols.iter().zip(&walked.cols) {
+                assert!(a.iter().zip(b).all(|(p, q)| p.to_bits() == q.to_bits()));
+            }
+        }
     }
 
     #[test]
