@@ -111,16 +111,6 @@
 //! standard errors instead of NaN, which the module docs promise ("null rather than a huge
 //! coefficient"). Windows that are exactly collinear while another pivot is below 1e-3 may be
 //! NaN or a fit.
-//!
-//! # `WEIGHTED_ALPHA_OVERFLOW_STICKS`: an overflowed weighted sum is not rebuilt
-//!
-//! Target `weighted_alpha`, on log returns passed directly (the bindings compute them from
-//! prices or returns, so their magnitude stays below about 1500 and this cannot happen
-//! through Python). A log return near `f64::MAX` makes the running sums infinite; when it
-//! leaves, the sum of magnitudes stays infinite (`inf - big` is `inf`, not NaN), so neither
-//! the NaN test nor the collapse test rebuilds the window, and the score stays `inf`, `-100`
-//! or NaN until the scheduled rebuild up to `N` rows later. Rows whose window follows such a
-//! value within `N` rows are not judged.
 
 /// True with `--features strict`: no known bug is let through.
 pub const STRICT: bool = cfg!(feature = "strict");

@@ -21,7 +21,9 @@
 //! - at least once every `N` rows, so rounding drift never accumulates, and
 //! - whenever a leaving return makes the weighted sum of `|l|` in the window collapse below
 //!   `1e-3` of its (decayed) peak: a large value left, and its rounding residue would
-//!   otherwise dominate what remains.
+//!   otherwise dominate what remains, and
+//! - whenever a row leaves a window whose sums overflowed (`inf - big` stays `inf`, so the
+//!   updates alone would never come back).
 
 use super::KernelError;
 
@@ -274,8 +276,8 @@ fn run<S: RunningSum>(
         mags.step(enter.abs(), leave.abs());
         since_rebuild += 1;
         let mag = mags.value();
-        if since_rebuild >= n || (leave != 0.0 && (mag.is_nan() || mag < CANCELLATION_RATIO * peak))
-        {
+        let collapsed = !mag.is_finite() || mag < CANCELLATION_RATIO * peak;
+        if since_rebuild >= n || (leave != 0.0 && collapsed) {
             let lo = (t + 1).saturating_sub(n);
             let window = &l[lo..=t];
             sums.rebuild(window.iter().rev().map(|&v| spec.clean(v)));
@@ -457,6 +459,29 @@ mod tests {
         for weights in WEIGHTINGS {
             for n in [20, 252] {
                 check_all(&l, n, weights, None, 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn an_overflowed_sum_recovers_when_the_value_leaves() {
+        // Log returns passed directly; the bindings never produce these magnitudes.
+        let mut l = lcg_series(5, 400, 0.01);
+        l[50] = f64::MAX;
+        l[120] = -f64::MAX;
+        l[121] = f64::MAX;
+        let n = 30;
+        for weights in WEIGHTINGS {
+            let spec = WeightedAlphaSpec::new(n, weights, None).unwrap();
+            let got = run(&l, &spec);
+            // Every window without the huge values, right after they left.
+            for t in (50 + n..120).chain(121 + n..400) {
+                let (want, scale) = brute_force(&l, t, n, weights, None);
+                assert!(
+                    (got[t] - want).abs() <= 1e-12 * want.abs().max(scale),
+                    "row {t} ({weights:?}): got {}, expected {want}",
+                    got[t]
+                );
             }
         }
     }
