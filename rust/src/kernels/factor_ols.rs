@@ -111,7 +111,7 @@ struct CoMoments {
     /// Rows added or removed since the moments were last summed from the rows (or were
     /// exactly zero); the rounding they carry grows with it (see [`CoMoments::rounding`]).
     updates: usize,
-    /// Scratch: the row less the origin, and its deviation from the mean before an update.
+    /// Scratch: a row's deviation from the mean after an update, and (signed) before it.
     dev: Vec<f64>,
     delta: Vec<f64>,
 }
@@ -149,26 +149,16 @@ impl CoMoments {
     /// Adds usable row `t` with values `z`; the first row of an empty window is its origin.
     #[inline]
     fn add(&mut self, z: &[f64], t: usize) {
-        let m = self.m;
         if self.n == 0 {
             self.origin.copy_from_slice(z);
             self.origin_row = t;
         }
         self.n += 1;
         self.updates += 1;
-        let inv_n = 1.0 / self.n as f64;
-        for i in 0..m {
-            self.differ[i] += usize::from(z[i] != self.origin[i]);
-            self.dev[i] = z[i] - self.origin[i];
-            self.delta[i] = self.dev[i] - self.mean[i];
-            self.mean[i] += self.delta[i] * inv_n;
+        for ((count, &v), &o) in self.differ.iter_mut().zip(z).zip(&self.origin) {
+            *count += usize::from(v != o);
         }
-        // (z - old mean) (z - new mean)^T is the exact increment of the co-moments.
-        for i in 0..m {
-            for j in 0..m {
-                self.c[i * m + j] += self.delta[i] * (self.dev[j] - self.mean[j]);
-            }
-        }
+        self.update(z, 1.0 / self.n as f64, 1.0);
     }
 
     /// Removes a usable row with values `z`.
@@ -179,26 +169,40 @@ impl CoMoments {
             self.clear();
             return;
         }
-        let m = self.m;
         self.n -= 1;
         self.updates += 1;
-        let inv_n = 1.0 / self.n as f64;
-        for i in 0..m {
-            self.differ[i] -= usize::from(z[i] != self.origin[i]);
-            self.dev[i] = z[i] - self.origin[i];
-            self.delta[i] = self.dev[i] - self.mean[i];
-            self.mean[i] -= self.delta[i] * inv_n;
+        for ((count, &v), &o) in self.differ.iter_mut().zip(z).zip(&self.origin) {
+            *count -= usize::from(v != o);
         }
-        for i in 0..m {
-            for j in 0..m {
-                self.c[i * m + j] -= self.delta[i] * (self.dev[j] - self.mean[j]);
-            }
-        }
+        self.update(z, 1.0 / self.n as f64, -1.0);
+        let m = self.m;
         for i in 0..m {
             let d = i * m + i;
             self.c[d] = clamp_non_negative(self.c[d]);
             if self.differ[i] == 0 {
                 self.zero_column(i);
+            }
+        }
+    }
+
+    /// The Welford step of an addition (`sign` 1) or a removal (`sign` -1) of the row `z`,
+    /// `inv_n` being `1 / n` after it: the means move by `sign (d - mean) / n` with
+    /// `d = z - origin`, and the co-moments by `sign (d - old mean) (d - new mean)'`, the
+    /// exact increment.
+    #[inline(always)]
+    fn update(&mut self, z: &[f64], inv_n: f64, sign: f64) {
+        let cols = z.iter().zip(&self.origin).zip(&mut self.mean);
+        for (((&v, &o), mean), (delta, after)) in cols.zip(self.delta.iter_mut().zip(&mut self.dev))
+        {
+            let d = v - o;
+            let before = d - *mean;
+            *mean += sign * before * inv_n;
+            *delta = sign * before;
+            *after = d - *mean;
+        }
+        for (row, &d) in self.c.chunks_exact_mut(self.m).zip(&self.delta) {
+            for (c, &w) in row.iter_mut().zip(&self.dev) {
+                *c += d * w;
             }
         }
     }
@@ -288,10 +292,14 @@ impl CoMoments {
     /// Worst-case sums, not typical ones: the bound must hold for every window.
     fn rounding(&self, k: usize, peaks: &[f64]) -> f64 {
         let n = self.n as f64;
-        let growth = (0..k)
-            .map(|i| peaks[i] / self.variance_sum(i))
-            .filter(|r| r.is_finite())
-            .fold(1.0f64, f64::max);
+        let mut growth = 1.0f64;
+        for i in 0..k {
+            let r = peaks[i] / self.variance_sum(i);
+            // A constant factor (0 / 0, or a peak over 0) has no fit to judge.
+            if r > growth && r.is_finite() {
+                growth = r;
+            }
+        }
         f64::EPSILON
             * (3.0 * self.updates as f64 + n + 2.0 * n.sqrt() + 2.0 * (k as f64 + 1.0))
             * growth.sqrt()
@@ -374,7 +382,7 @@ impl Solver {
     /// factors before `j` are themselves nearly collinear, when `c` is large: then an exactly
     /// collinear factor can show a pivot well above the threshold, and a pivot is only
     /// trusted on its side of the threshold when its rounding cannot carry it across.
-    fn factor(&mut self, cm: &CoMoments, rounding: f64) -> Rank {
+    fn factor(&mut self, cm: &CoMoments, rounding: impl Fn() -> f64) -> Rank {
         let (k, m) = (self.k, cm.m);
         for j in 0..k {
             let v = cm.c[j * m + j];
@@ -383,45 +391,54 @@ impl Solver {
             }
             self.scale[j] = v.sqrt();
         }
+        // Computed when a pivot first needs it: the first pivot is 1.
+        let mut level = None;
         for i in 0..k {
             for j in 0..i {
                 let mut s = cm.c[i * m + j] / (self.scale[i] * self.scale[j]);
                 for p in 0..j {
                     s -= self.chol[i * k + p] * self.chol[j * k + p];
                 }
-                self.chol[i * k + j] = s / self.chol[j * k + j];
+                self.chol[i * k + j] = s * self.chol_inv[j * k + j];
             }
             let mut pivot = cm.c[i * m + i] / (self.scale[i] * self.scale[i]);
             for p in 0..i {
                 pivot -= self.chol[i * k + p] * self.chol[i * k + p];
             }
-            // c = L_B^{-T} l, with l the row of L just computed and L_B the block before it.
-            let mut v_norm = 1.0;
-            for p in 0..i {
-                let c: f64 = (p..i)
-                    .map(|q| self.chol_inv[q * k + p] * self.chol[i * k + q])
-                    .sum();
-                v_norm += c.abs();
-            }
-            let err = 2.0 * rounding * v_norm * v_norm;
-            // NaN (an overflowed moment) is deficient; a NaN bound is unsure.
-            if pivot.is_nan() || pivot + err <= COLLINEAR_PIVOT {
+            // NaN (an overflowed moment) is deficient.
+            if pivot.is_nan() {
                 return Rank::Deficient;
             }
-            let clear_of_threshold = pivot - err > COLLINEAR_PIVOT;
-            if !clear_of_threshold {
-                return Rank::Unsure;
+            if i > 0 {
+                // c = L_B^{-T} l, with l the row of L just computed and L_B the block before
+                // it, kept in `z` for row i of L^{-1}, which is (-c, 1) / L_ii.
+                let mut v_norm = 1.0;
+                for p in 0..i {
+                    let c: f64 = (p..i)
+                        .map(|q| self.chol_inv[q * k + p] * self.chol[i * k + q])
+                        .sum();
+                    self.z[p] = c;
+                    v_norm += c.abs();
+                }
+                let err = 2.0 * *level.get_or_insert_with(&rounding) * v_norm * v_norm;
+                if pivot + err <= COLLINEAR_PIVOT {
+                    return Rank::Deficient;
+                }
+                // A NaN bound is unsure.
+                let clear_of_threshold = pivot - err > COLLINEAR_PIVOT;
+                if !clear_of_threshold {
+                    return Rank::Unsure;
+                }
+            } else if pivot <= COLLINEAR_PIVOT {
+                return Rank::Deficient;
             }
             let d = pivot.sqrt();
+            let inv_d = 1.0 / d;
             self.chol[i * k + i] = d;
-            // Row i of L^{-1}.
             for p in 0..i {
-                let s: f64 = (p..i)
-                    .map(|q| self.chol[i * k + q] * self.chol_inv[q * k + p])
-                    .sum();
-                self.chol_inv[i * k + p] = -s / d;
+                self.chol_inv[i * k + p] = -self.z[p] * inv_d;
             }
-            self.chol_inv[i * k + i] = 1.0 / d;
+            self.chol_inv[i * k + i] = inv_d;
         }
         Rank::Full
     }
@@ -527,7 +544,7 @@ impl Solver {
         first: usize,
         last: usize,
         min_periods: usize,
-        rounding: f64,
+        rounding: impl Fn() -> f64,
     ) {
         let k = self.k;
         let m = cm.m;
@@ -719,8 +736,9 @@ pub fn rolling_factor_ols(
                 *p = p.max(cm.variance_sum(i));
             }
         }
-        let rounding = cm.rounding(k, &peaks);
-        solver.fit(&cm, &rows, first, t, bounds.min_periods(), rounding);
+        solver.fit(&cm, &rows, first, t, bounds.min_periods(), || {
+            cm.rounding(k, &peaks)
+        });
         for (buf, v) in out.floats.iter_mut().zip(&solver.row) {
             buf[t] = *v;
         }
@@ -758,9 +776,11 @@ pub fn factor_ols(
     if !y.is_empty() {
         let mut z = vec![0.0; k + 1];
         cm.rebuild(&rows, 0, y.len() - 1, &mut z);
+        // Summed from the rows: no updates and no peak above the moments.
         let peaks: Vec<f64> = (0..=k).map(|i| cm.variance_sum(i)).collect();
-        let rounding = cm.rounding(k, &peaks);
-        solver.fit(&cm, &rows, 0, y.len() - 1, min_periods, rounding);
+        solver.fit(&cm, &rows, 0, y.len() - 1, min_periods, || {
+            cm.rounding(k, &peaks)
+        });
     }
     if out.floats.len() != solver.row.len()
         || out.floats.iter().any(|b| b.len() != 1)
