@@ -1215,6 +1215,44 @@ mod tests {
     }
 
     #[test]
+    fn rows_decide_the_rank_when_the_pivots_cannot() {
+        // f1 = f0 + w1 (1 - R² about 1e-8) and f2 = f0 + 1e4 w1 + d w2: the third pivot is
+        // about d² / 2, known from the co-moments only to about 1e-5. With d = 0 the factors
+        // are collinear (up to the rounding of f2), with d = 3e-3 not (1 - R² near 5e-6).
+        let len = 120;
+        let (factors, _) = panel(len, 1, 23);
+        let f0 = &factors[0];
+        let w1 = lcg_series(81, len, 1e-6);
+        let w2 = lcg_series(82, len, 1e-2);
+        let noise = lcg_series(83, len, 1e-4);
+        let layout = FactorLayout { k: 3 };
+        for (d, collinear) in [(0.0, true), (3e-3, false)] {
+            let f1: Vec<f64> = (0..len).map(|t| f0[t] + w1[t]).collect();
+            let f2: Vec<f64> = (0..len).map(|t| f0[t] + 1e4 * w1[t] + d * w2[t]).collect();
+            let y: Vec<f64> = (0..len).map(|t| 0.001 + f0[t] + f1[t] + noise[t]).collect();
+            let factors = vec![f0.clone(), f1, f2];
+            let (row, _) = whole_sample(&factors, &y);
+            let o = run(
+                &factors,
+                &y,
+                &WindowSpec::new(Window::Rows(60), 60).unwrap(),
+            );
+            for t in [59, 90, 119] {
+                let rolled: Vec<f64> = o.floats.iter().map(|c| c[t]).collect();
+                for got in [&row, &rolled] {
+                    if collinear {
+                        assert!(got.iter().all(|v| v.is_nan()), "d={d} t={t}: {got:?}");
+                    } else {
+                        let r2 = got[layout.r2()];
+                        assert!(r2 > 0.99 && r2 <= 1.0, "d={d} t={t}: {got:?}");
+                        assert!(got[layout.beta_se(2)] > 0.0, "d={d} t={t}: {got:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn series_offset_by_a_million_keep_their_digits() {
         // Deviations of 1e-2 on a level of 1e6 have ulps of 1e-10: co-moments kept about
         // running means at that level lost about seven digits of beta (errors of 1e-7). The
