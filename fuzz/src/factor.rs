@@ -9,8 +9,7 @@ use crate::bytes::{Bytes, KernelBounds, WindowCase};
 use crate::kernels::factor_ols::{factor_ols, rolling_factor_ols, FactorFitColumns, FactorLayout};
 use crate::kernels::window::WindowBounds;
 use crate::kernels::KernelError;
-use crate::known::{self, Leftover};
-use crate::reference::{compare, fit, Expect, Expected, Fields, Got, History, Model, Obs, MAX_K};
+use crate::reference::{compare, fit, Expected, Fields, Got, History, Model, Obs, MAX_K};
 
 pub const MAX_ROWS: usize = 64;
 
@@ -91,41 +90,8 @@ fn history(d: &Data, start: usize, t: usize) -> History {
 /// The reference fit of the window ending at row `t`.
 fn expected(d: &Data, case: &WindowCase, model: &Model, t: usize) -> Expected {
     let start = case.start(t);
-    let k = d.factors.len();
-    let usable = |s: usize| d.y[s].is_finite() && d.factors.iter().all(|f| f[s].is_finite());
-    let magnitude = |s: usize| {
-        let mut m = [0.0; MAX_K + 1];
-        for (j, f) in d.factors.iter().enumerate() {
-            m[j] = f[s].abs();
-        }
-        m[MAX_K] = d.y[s].abs();
-        m
-    };
     let rows = usable_rows(d, start, t);
-    let mut history = history(d, start, t);
-    match known::add_before_remove(start, t, &|u| case.start(u), &usable, &magnitude) {
-        Leftover::None => {}
-        Leftover::Residue => history.known = [true; MAX_K + 1],
-        Leftover::Swamped => {
-            return Expected::all(rows.len(), Expect::Any, "known issue: ADD_BEFORE_REMOVE")
-        }
-    }
-    // Known issue `crate::known::FACTOR_CONSTANT_RESIDUE`: a factor now equal to `c`, where
-    // a row that left differed from `c` by at most 1e-11 of it, may keep a variance residue.
-    for j in 0..k {
-        let Some(c) = rows.first().map(|r| r.f[j]) else {
-            continue;
-        };
-        let equal = rows.iter().all(|r| r.f[j] == c);
-        let close = (History::first_row(start, t)..start)
-            .filter(|&s| usable(s))
-            .map(|s| d.factors[j][s])
-            .any(|v| v != c && (v - c).abs() <= 1e-11 * c.abs());
-        if !known::STRICT && equal && close {
-            history.known[j] = true;
-        }
-    }
-    fit(&rows, model, &history)
+    fit(&rows, model, &history(d, start, t))
 }
 
 fn got_row(floats: &[Vec<f64>], n: u32, t: usize, k: usize) -> Got {

@@ -9,9 +9,9 @@
 //!
 //! # `SUBNORMAL_RESIDUE`: a window of zeros after a tiny value left
 //!
-//! Targets `factor`, `ewm` (the single-index walk, which `rolling` and `ratios` check, now
-//! counts the rows that differ from its origin and clears the residue of an exactly constant
-//! column; its inputs moved to the corpus). When a value of magnitude below about 1e-154
+//! Target `ewm` (the single-index walk, which `rolling` and `ratios` check, and the
+//! multi-factor kernel now count the rows that differ from their origin and clear the residue
+//! of an exactly constant column; their inputs moved to the corpus). When a value of magnitude below about 1e-154
 //! (whose square is not a normal `f64`) leaves a window, the running co-moments keep a residue
 //! in the subnormal range: the collapse test (`Sxx < 1e-3 * peak`) cannot fire when the peak
 //! itself is subnormal. If the remaining market values are all exactly zero, the mean is 0 and
@@ -42,8 +42,8 @@
 //!
 //! # `ADD_BEFORE_REMOVE`: a window that passes through one row keeps a residue
 //!
-//! Targets `factor`, `ewm` (the multi-factor and exponentially weighted kernels; the
-//! single-index walk of `rolling_ols`, which `ratios` shares, removes leaving rows first).
+//! Target `ewm` (the exponentially weighted kernel; the single-index walk of `rolling_ols`,
+//! which `ratios` shares, and the multi-factor kernel remove leaving rows first).
 //! When a step adds a row and removes the window's only other usable row, the walk adds
 //! before it removes, and the moments of the one row left are not exact: the mean keeps the
 //! rounding of the removed row (`eps` times its magnitude) and the co-moments a residue where
@@ -88,29 +88,6 @@
 //! `[0.00245, 0, 0]` has beta 0. (The single-index kernel recovers, as its tests require.)
 //! Windows with such a value among the rows that left since the last possible rebuild are
 //! not judged.
-//!
-//! # `FACTOR_CONSTANT_RESIDUE`: a constant factor at a huge level is fitted
-//!
-//! Target `factor`. The multi-factor kernel treats a factor as constant only when its
-//! running variance is exactly 0 (the single-index kernels use "constant up to rounding").
-//! When a row that left differed from the remaining equal values by less than about `1e-13`
-//! of their level (1e12 with a difference of 2e-4), its removal leaves a variance residue
-//! that is too large for the collapse test, so the window of equal values gets a fit (alpha
-//! 0 and a noise slope) instead of NaN. Windows with a factor in that situation may be NaN
-//! or a fit.
-//!
-//! # `COLLINEAR_MISSED`: an exactly collinear window gets a fit with huge coefficients
-//!
-//! Target `factor`, both `rolling_factor_ols` and the whole-sample `factor_ols`. The kernel
-//! nulls a window whose factors are collinear by testing the Cholesky pivots of the factors'
-//! correlation matrix against 1e-9. When two factors are already nearly collinear (a pivot
-//! around 1e-8), the rounding of the co-moments, amplified by the inverse of that pivot, is
-//! larger than the threshold, and the pivot of a third factor that is an exact combination of
-//! the others comes out above 1e-9. Three factors that are nonzero on only two rows of an
-//! 11-row window (so of rank 2) then get betas like -15544, 3.29 and 3.24 with R² 1 and tiny
-//! standard errors instead of NaN, which the module docs promise ("null rather than a huge
-//! coefficient"). Windows that are exactly collinear while another pivot is below 1e-3 may be
-//! NaN or a fit.
 
 /// True with `--features strict`: no known bug is let through.
 pub const STRICT: bool = cfg!(feature = "strict");

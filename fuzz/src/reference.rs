@@ -597,12 +597,7 @@ pub fn fit(rows: &[Obs], model: &Model, history: &History) -> Expected {
         pivots.sort_by(f64::total_cmp);
         let min_pivot = pivots[0];
         if min_pivot < 0.5 * COLLINEAR_PIVOT - slack {
-            // Known issue `crate::known::COLLINEAR_MISSED`: with another pivot this small, the
-            // rolling kernel's pivots carry more rounding than the threshold.
-            if crate::known::STRICT || pivots[1] >= 1e-3 {
-                return Expected::all(n, Expect::Nan, "collinear factors");
-            }
-            may_be_empty = true;
+            return Expected::all(n, Expect::Nan, "collinear factors");
         }
         if min_pivot < 2.0 * COLLINEAR_PIVOT + slack {
             may_be_empty = true;

@@ -1,12 +1,18 @@
 //! Multi-factor regression `y = alpha + sum_j beta_j * f_j + e` over a trailing window.
 //!
-//! Each window is solved from the centered co-moments of `(f_1 .. f_k, y)`, kept as rows
-//! enter and leave with Welford-style rank-1 updates and rebuilt from the rows at least once
-//! per window length of removals and whenever a variance collapses below its peak (the
-//! signature of cancellation). The factor block is scaled to a correlation matrix and
-//! factored by Cholesky; a pivot below [`COLLINEAR_PIVOT`] means a factor is (nearly) a linear
-//! combination of the others in that window, and the window's fit is null rather than a huge
-//! coefficient. No inverse is carried from one window to the next.
+//! Each window is solved from the co-moments of `(f_1 .. f_k, y)`, kept about an origin (the
+//! values of one row of the window, so a series at a large level keeps its digits) as rows
+//! leave and enter with Welford-style rank-1 updates, and rebuilt from the rows at least once
+//! per window length of removals, whenever a variance collapses below its peak (the signature
+//! of cancellation) and when the origin row leaves. A column whose values in the window all
+//! equal the origin's is exactly constant, and its co-moments are then exactly 0.
+//!
+//! The factor block is scaled to a correlation matrix and factored by Cholesky; a pivot below
+//! [`COLLINEAR_PIVOT`] means a factor is (nearly) a linear combination of the factors before it
+//! in that window, and the window's fit is null rather than a huge coefficient. A pivot is
+//! trusted only when its rounding (which grows with the inverse of the earlier pivots) cannot
+//! carry it across the threshold; otherwise the rank is decided by a QR factorization of the
+//! window's rows. No inverse is carried from one window to the next.
 //!
 //! Results that cannot be computed are written as NaN; see [`FactorFitColumns`] for the rules.
 
@@ -27,6 +33,7 @@ const NEAR_PERFECT_FIT: f64 = 1e-4;
 /// Smallest Cholesky pivot of the factors' correlation matrix that counts as full rank. A
 /// pivot is `1 - R²` of a factor regressed on the factors before it, so below 1e-9 the
 /// factor is collinear to nine digits and its coefficient would be mostly rounding noise.
+/// Near the threshold, a pivot is judged with its rounding (see the module docs).
 pub const COLLINEAR_PIVOT: f64 = 1e-9;
 
 /// Where each output field lives in [`FactorFitColumns::floats`], for `k` factors:
@@ -81,15 +88,31 @@ pub struct FactorFitColumns<'a> {
     pub n: &'a mut [u32],
 }
 
-/// Running centered co-moments of `m = k + 1` variables (the factors, then `y`).
+/// Running co-moments of `m = k + 1` variables (the factors, then `y`) over the usable rows
+/// of a window, kept about an origin: the values of one row of the window. With the origin
+/// among the data, `z - origin` is small and exact next to the data's level, so a series at
+/// 1e6 keeps its digits (running means at that level would lose the last ulp of 1e6 on every
+/// update).
 #[derive(Debug, Clone)]
 struct CoMoments {
     m: usize,
     n: usize,
+    /// The values of `origin_row`, a usable row of the window while `n > 0`.
+    origin: Vec<f64>,
+    origin_row: usize,
+    /// Means of `z - origin`.
     mean: Vec<f64>,
     /// Full `m x m` co-moment matrix, row-major.
     c: Vec<f64>,
-    /// Scratch: the row's deviation from the mean before an update.
+    /// Per column, the usable rows whose value differs from the origin's. Zero means the
+    /// column is exactly constant in the window: its co-moments are then exactly 0, whatever
+    /// residue the updates that took the other values out left behind.
+    differ: Vec<usize>,
+    /// Rows added or removed since the moments were last summed from the rows (or were
+    /// exactly zero); the rounding they carry grows with it (see [`CoMoments::rounding`]).
+    updates: usize,
+    /// Scratch: a row's deviation from the mean after an update, and (signed) before it.
+    dev: Vec<f64>,
     delta: Vec<f64>,
 }
 
@@ -98,8 +121,13 @@ impl CoMoments {
         Self {
             m,
             n: 0,
+            origin: vec![0.0; m],
+            origin_row: 0,
             mean: vec![0.0; m],
             c: vec![0.0; m * m],
+            differ: vec![0; m],
+            updates: 0,
+            dev: vec![0.0; m],
             delta: vec![0.0; m],
         }
     }
@@ -108,42 +136,85 @@ impl CoMoments {
         self.n = 0;
         self.mean.fill(0.0);
         self.c.fill(0.0);
+        self.differ.fill(0);
+        self.updates = 0;
     }
 
-    fn add(&mut self, z: &[f64]) {
+    /// The mean of column `i` on the data's scale.
+    #[inline]
+    fn mean_of(&self, i: usize) -> f64 {
+        self.origin[i] + self.mean[i]
+    }
+
+    /// Adds usable row `t` with values `z`; the first row of an empty window is its origin.
+    #[inline]
+    fn add(&mut self, z: &[f64], t: usize) {
+        if self.n == 0 {
+            self.origin.copy_from_slice(z);
+            self.origin_row = t;
+        }
         self.n += 1;
-        let inv_n = 1.0 / self.n as f64;
-        for i in 0..self.m {
-            self.delta[i] = z[i] - self.mean[i];
-            self.mean[i] += self.delta[i] * inv_n;
+        self.updates += 1;
+        for ((count, &v), &o) in self.differ.iter_mut().zip(z).zip(&self.origin) {
+            *count += usize::from(v != o);
         }
-        // (z - old mean) (z - new mean)^T is the exact increment of the co-moments.
-        for i in 0..self.m {
-            for j in 0..self.m {
-                self.c[i * self.m + j] += self.delta[i] * (z[j] - self.mean[j]);
-            }
-        }
+        self.update(z, 1.0 / self.n as f64, 1.0);
     }
 
+    /// Removes a usable row with values `z`.
+    #[inline]
     fn remove(&mut self, z: &[f64]) {
         if self.n <= 1 {
+            // An empty window has exactly zero moments; do not carry rounding residue.
             self.clear();
             return;
         }
         self.n -= 1;
-        let inv_n = 1.0 / self.n as f64;
-        for i in 0..self.m {
-            self.delta[i] = z[i] - self.mean[i];
-            self.mean[i] -= self.delta[i] * inv_n;
+        self.updates += 1;
+        for ((count, &v), &o) in self.differ.iter_mut().zip(z).zip(&self.origin) {
+            *count -= usize::from(v != o);
         }
-        for i in 0..self.m {
-            for j in 0..self.m {
-                self.c[i * self.m + j] -= self.delta[i] * (z[j] - self.mean[j]);
+        self.update(z, 1.0 / self.n as f64, -1.0);
+        let m = self.m;
+        for i in 0..m {
+            let d = i * m + i;
+            self.c[d] = clamp_non_negative(self.c[d]);
+            if self.differ[i] == 0 {
+                self.zero_column(i);
             }
         }
-        for i in 0..self.m {
-            let d = i * self.m + i;
-            self.c[d] = clamp_non_negative(self.c[d]);
+    }
+
+    /// The Welford step of an addition (`sign` 1) or a removal (`sign` -1) of the row `z`,
+    /// `inv_n` being `1 / n` after it: the means move by `sign (d - mean) / n` with
+    /// `d = z - origin`, and the co-moments by `sign (d - old mean) (d - new mean)'`, the
+    /// exact increment.
+    #[inline(always)]
+    fn update(&mut self, z: &[f64], inv_n: f64, sign: f64) {
+        let cols = z.iter().zip(&self.origin).zip(&mut self.mean);
+        for (((&v, &o), mean), (delta, after)) in cols.zip(self.delta.iter_mut().zip(&mut self.dev))
+        {
+            let d = v - o;
+            let before = d - *mean;
+            *mean += sign * before * inv_n;
+            *delta = sign * before;
+            *after = d - *mean;
+        }
+        for (row, &d) in self.c.chunks_exact_mut(self.m).zip(&self.delta) {
+            for (c, &w) in row.iter_mut().zip(&self.dev) {
+                *c += d * w;
+            }
+        }
+    }
+
+    /// Every value of column `i` equals the origin's: its mean (about the origin) and its
+    /// co-moments are exactly 0.
+    fn zero_column(&mut self, i: usize) {
+        let m = self.m;
+        self.mean[i] = 0.0;
+        for j in 0..m {
+            self.c[i * m + j] = 0.0;
+            self.c[j * m + i] = 0.0;
         }
     }
 
@@ -155,9 +226,16 @@ impl CoMoments {
         self.c.iter().all(|v| v.is_finite()) && self.mean.iter().all(|v| v.is_finite())
     }
 
-    /// Rebuilds from the usable rows `first..=last` by the corrected two-pass algorithm.
+    /// Rebuilds from the usable rows `first..=last` by the corrected two-pass algorithm, about
+    /// the newest usable row: a row value keeps the differences exact, and the newest row
+    /// stays in the window longest.
     fn rebuild(&mut self, rows: &Rows<'_>, first: usize, last: usize, z: &mut [f64]) {
         self.clear();
+        let Some(origin_row) = (first..=last).rev().find(|&t| rows.read(t, z)) else {
+            return;
+        };
+        self.origin.copy_from_slice(z);
+        self.origin_row = origin_row;
         let m = self.m;
         let mut sum = vec![0.0; m];
         let mut n = 0usize;
@@ -165,12 +243,10 @@ impl CoMoments {
             if rows.read(t, z) {
                 n += 1;
                 for i in 0..m {
-                    sum[i] += z[i];
+                    sum[i] += z[i] - self.origin[i];
+                    self.differ[i] += usize::from(z[i] != self.origin[i]);
                 }
             }
-        }
-        if n == 0 {
-            return;
         }
         let nf = n as f64;
         let mean: Vec<f64> = sum.iter().map(|s| s / nf).collect();
@@ -178,7 +254,7 @@ impl CoMoments {
         for t in first..=last {
             if rows.read(t, z) {
                 for i in 0..m {
-                    self.delta[i] = z[i] - mean[i];
+                    self.delta[i] = (z[i] - self.origin[i]) - mean[i];
                     dev_sum[i] += self.delta[i];
                 }
                 for i in 0..m {
@@ -200,6 +276,33 @@ impl CoMoments {
             self.mean[i] = mean[i] + dev_sum[i] / nf;
         }
         self.n = n;
+        for i in 0..m {
+            if self.differ[i] == 0 {
+                self.zero_column(i);
+            }
+        }
+    }
+
+    /// A bound on the rounding error of the factors' co-moments relative to their scale,
+    /// `|dC_ij| <= rounding * sqrt(C_ii C_jj)`, for moments that passed through `updates`
+    /// updates since they were summed from the rows and whose variance sums peaked at `peaks`
+    /// in between. A two-pass sum of `n` rows errs by at most about `n eps` of
+    /// `sum |d_i| |d_j| <= sqrt(C_ii C_jj)` (and the deviations by `2 sqrt(n) eps` of it); an
+    /// update by `3 eps` of the co-moments at the time, which may have been `peak / C` larger.
+    /// Worst-case sums, not typical ones: the bound must hold for every window.
+    fn rounding(&self, k: usize, peaks: &[f64]) -> f64 {
+        let n = self.n as f64;
+        let mut growth = 1.0f64;
+        for i in 0..k {
+            let r = peaks[i] / self.variance_sum(i);
+            // A constant factor (0 / 0, or a peak over 0) has no fit to judge.
+            if r > growth && r.is_finite() {
+                growth = r;
+            }
+        }
+        f64::EPSILON
+            * (3.0 * self.updates as f64 + n + 2.0 * n.sqrt() + 2.0 * (k as f64 + 1.0))
+            * growth.sqrt()
     }
 }
 
@@ -224,6 +327,18 @@ impl Rows<'_> {
     }
 }
 
+/// How [`Solver::factor`] judged the rank of the factors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rank {
+    /// Every pivot is above [`COLLINEAR_PIVOT`] by more than its rounding: a fit.
+    Full,
+    /// A factor is constant, a pivot is below the threshold by more than its rounding, or a
+    /// moment is not finite: no fit.
+    Deficient,
+    /// A pivot's rounding straddles the threshold: the co-moments cannot tell, the rows can.
+    Unsure,
+}
+
 /// Scratch space for solving one window, reused across rows.
 struct Solver {
     k: usize,
@@ -236,6 +351,9 @@ struct Solver {
     /// Forward-substitution scratch.
     z: Vec<f64>,
     beta: Vec<f64>,
+    /// The window's scaled centered factor columns, one after the other, for
+    /// [`Solver::factor_from_rows`].
+    cols: Vec<f64>,
     /// The output row in [`FactorLayout`] order.
     row: Vec<f64>,
 }
@@ -249,39 +367,146 @@ impl Solver {
             chol_inv: vec![0.0; k * k],
             z: vec![0.0; k],
             beta: vec![0.0; k],
+            cols: Vec::new(),
             row: vec![f64::NAN; FactorLayout { k }.field_count()],
         }
     }
 
-    /// Cholesky of the scaled factor block; false when a factor is constant, collinear
-    /// with the others, or a moment is not finite.
-    fn factor(&mut self, cm: &CoMoments) -> bool {
+    /// Cholesky `L` (and `L^{-1}`) of the scaled factor block, whose entries carry a relative
+    /// rounding of at most `rounding` (see [`CoMoments::rounding`]).
+    ///
+    /// Pivot `j` is `1 - R²` of factor `j` on the factors before it. A perturbation `E` of
+    /// the correlation matrix moves it by `v' E v` to first order, where `v = (-c, 1)` and `c`
+    /// are the coefficients of that regression: so it is known to `rounding |v|_1²` (doubled
+    /// for the Cholesky's own rounding and the second order). That is small unless the
+    /// factors before `j` are themselves nearly collinear, when `c` is large: then an exactly
+    /// collinear factor can show a pivot well above the threshold, and a pivot is only
+    /// trusted on its side of the threshold when its rounding cannot carry it across.
+    fn factor(&mut self, cm: &CoMoments, rounding: impl Fn() -> f64) -> Rank {
         let (k, m) = (self.k, cm.m);
         for j in 0..k {
             let v = cm.c[j * m + j];
             if !(v.is_finite() && v > 0.0) {
-                return false;
+                return Rank::Deficient;
             }
             self.scale[j] = v.sqrt();
         }
+        // Computed when a pivot first needs it: the first pivot is 1.
+        let mut level = None;
         for i in 0..k {
-            for j in 0..=i {
+            for j in 0..i {
                 let mut s = cm.c[i * m + j] / (self.scale[i] * self.scale[j]);
                 for p in 0..j {
                     s -= self.chol[i * k + p] * self.chol[j * k + p];
                 }
-                if i == j {
-                    // NaN (an overflowed moment) fails the test too.
-                    if s.is_nan() || s <= COLLINEAR_PIVOT {
-                        return false;
-                    }
-                    self.chol[i * k + i] = s.sqrt();
-                } else {
-                    self.chol[i * k + j] = s / self.chol[j * k + j];
+                self.chol[i * k + j] = s * self.chol_inv[j * k + j];
+            }
+            let mut pivot = cm.c[i * m + i] / (self.scale[i] * self.scale[i]);
+            for p in 0..i {
+                pivot -= self.chol[i * k + p] * self.chol[i * k + p];
+            }
+            // NaN (an overflowed moment) is deficient.
+            if pivot.is_nan() {
+                return Rank::Deficient;
+            }
+            if i > 0 {
+                // c = L_B^{-T} l, with l the row of L just computed and L_B the block before
+                // it, kept in `z` for row i of L^{-1}, which is (-c, 1) / L_ii.
+                let mut v_norm = 1.0;
+                for p in 0..i {
+                    let c: f64 = (p..i)
+                        .map(|q| self.chol_inv[q * k + p] * self.chol[i * k + q])
+                        .sum();
+                    self.z[p] = c;
+                    v_norm += c.abs();
                 }
+                let err = 2.0 * *level.get_or_insert_with(&rounding) * v_norm * v_norm;
+                if pivot + err <= COLLINEAR_PIVOT {
+                    return Rank::Deficient;
+                }
+                // A NaN bound is unsure.
+                let clear_of_threshold = pivot - err > COLLINEAR_PIVOT;
+                if !clear_of_threshold {
+                    return Rank::Unsure;
+                }
+            } else if pivot <= COLLINEAR_PIVOT {
+                return Rank::Deficient;
+            }
+            let d = pivot.sqrt();
+            let inv_d = 1.0 / d;
+            self.chol[i * k + i] = d;
+            for p in 0..i {
+                self.chol_inv[i * k + p] = -self.z[p] * inv_d;
+            }
+            self.chol_inv[i * k + i] = inv_d;
+        }
+        Rank::Full
+    }
+
+    /// Decides the rank when the co-moments cannot ([`Rank::Unsure`]): a QR factorization of
+    /// the window's centered factor columns (scaled as the co-moments are), by modified
+    /// Gram-Schmidt with a second pass, whose pivots carry the columns' rounding once rather
+    /// than squared and amplified. True when every pivot is above [`COLLINEAR_PIVOT`]; `L`
+    /// and `L^{-1}` are then `R'` and its inverse. O(n k²): only windows that are nearly
+    /// singular get here.
+    fn factor_from_rows(
+        &mut self,
+        cm: &CoMoments,
+        rows: &Rows<'_>,
+        first: usize,
+        last: usize,
+    ) -> bool {
+        let k = self.k;
+        let n = cm.n;
+        let mut cols = std::mem::take(&mut self.cols);
+        cols.clear();
+        cols.resize(k * n, 0.0);
+        let mut zrow = vec![0.0; cm.m];
+        let mut r = 0;
+        for t in first..=last {
+            if r < n && rows.read(t, &mut zrow) {
+                for j in 0..k {
+                    cols[j * n + r] = ((zrow[j] - cm.origin[j]) - cm.mean[j]) / self.scale[j];
+                }
+                r += 1;
             }
         }
-        true
+        let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| p * q).sum::<f64>();
+        let mut full = r == n;
+        for j in 0..k {
+            let (done, rest) = cols.split_at_mut(j * n);
+            let col = &mut rest[..n];
+            let norm2 = dot(col, col);
+            for p in 0..j {
+                self.chol[j * k + p] = 0.0;
+            }
+            for _ in 0..2 {
+                for p in 0..j {
+                    let q = &done[p * n..(p + 1) * n];
+                    let proj = dot(q, col);
+                    self.chol[j * k + p] += proj;
+                    for (v, u) in col.iter_mut().zip(q) {
+                        *v -= proj * u;
+                    }
+                }
+            }
+            let rjj = dot(col, col).sqrt();
+            // NaN (a constant column) is not full rank either.
+            let independent = rjj * rjj > COLLINEAR_PIVOT * norm2;
+            if !independent {
+                full = false;
+                break;
+            }
+            self.chol[j * k + j] = rjj;
+            for v in col.iter_mut() {
+                *v /= rjj;
+            }
+        }
+        self.cols = cols;
+        if full {
+            self.invert_chol();
+        }
+        full
     }
 
     /// Solves `L w = b` in place (`b` in `self.z`).
@@ -319,13 +544,22 @@ impl Solver {
         first: usize,
         last: usize,
         min_periods: usize,
+        rounding: impl Fn() -> f64,
     ) {
         let k = self.k;
         let m = cm.m;
         let layout = FactorLayout { k };
         self.row.fill(f64::NAN);
         let n = cm.n;
-        if n < min_periods || n <= k || !cm.is_finite() || !self.factor(cm) {
+        if n < min_periods || n <= k || !cm.is_finite() {
+            return;
+        }
+        let full = match self.factor(cm, rounding) {
+            Rank::Full => true,
+            Rank::Deficient => false,
+            Rank::Unsure => self.factor_from_rows(cm, rows, first, last),
+        };
+        if !full {
             return;
         }
         // Scaled normal equations R b' = r with r_j = C_jy / s_j; then beta_j = b'_j / s_j.
@@ -345,8 +579,9 @@ impl Solver {
         for j in 0..k {
             self.beta[j] /= self.scale[j];
         }
-        let mean_y = cm.mean[k];
-        let alpha = mean_y - (0..k).map(|j| self.beta[j] * cm.mean[j]).sum::<f64>();
+        // alpha = mean_y - beta' mean_f, the origin's part and the small part summed apart.
+        let alpha = (cm.origin[k] - (0..k).map(|j| self.beta[j] * cm.origin[j]).sum::<f64>())
+            + (cm.mean[k] - (0..k).map(|j| self.beta[j] * cm.mean[j]).sum::<f64>());
         self.row[layout.alpha()] = alpha;
         for j in 0..k {
             self.row[layout.beta(j)] = self.beta[j];
@@ -360,9 +595,9 @@ impl Solver {
             ssr = 0.0;
             for t in first..=last {
                 if rows.read(t, &mut zrow) {
-                    let mut e = zrow[k] - mean_y;
+                    let mut e = (zrow[k] - cm.origin[k]) - cm.mean[k];
                     for j in 0..k {
-                        e -= self.beta[j] * (zrow[j] - cm.mean[j]);
+                        e -= self.beta[j] * ((zrow[j] - cm.origin[j]) - cm.mean[j]);
                     }
                     ssr += e * e;
                 }
@@ -383,7 +618,6 @@ impl Solver {
         }
         let s = (ssr / df).sqrt();
         self.row[layout.resid_std()] = s;
-        self.invert_chol();
         // (C^{-1})_jj = (R^{-1})_jj / s_j^2 with R^{-1} = L^{-T} L^{-1}.
         for j in 0..k {
             let inv_jj: f64 = (j..k).map(|i| self.chol_inv[i * k + j].powi(2)).sum();
@@ -398,7 +632,7 @@ impl Solver {
         let quad: f64 = (0..k)
             .map(|i| {
                 let w: f64 = (0..=i)
-                    .map(|p| self.chol_inv[i * k + p] * cm.mean[p] / self.scale[p])
+                    .map(|p| self.chol_inv[i * k + p] * cm.mean_of(p) / self.scale[p])
                     .sum();
                 w * w
             })
@@ -470,9 +704,8 @@ pub fn rolling_factor_ols(
     let mut first = 0usize;
     let mut removals = 0usize;
     for t in 0..y.len() {
-        if rows.read(t, &mut z) {
-            cm.add(&z);
-        }
+        // Rows leave before the new one enters: a window emptied on the way is reset to exact
+        // zeros instead of keeping the residue of a removal from two rows to one.
         let start = bounds.start(t);
         let mut shrank = false;
         while first < start {
@@ -483,10 +716,16 @@ pub fn rolling_factor_ols(
             removals += 1;
             first += 1;
         }
+        if rows.read(t, &mut z) {
+            cm.add(&z, t);
+        }
         let collapsed = (shrank
             && (0..=k).any(|i| cm.variance_sum(i) < CANCELLATION_RATIO * peaks[i]))
             || !cm.is_finite();
-        if removals > t - first || collapsed {
+        // The origin never leaves the window without a rebuild: an origin far from the rows
+        // left would cost digits instead of saving them.
+        let origin_left = cm.n > 0 && first > cm.origin_row;
+        if removals > t - first || collapsed || origin_left {
             cm.rebuild(&rows, first, t, &mut z);
             removals = 0;
             for (i, p) in peaks.iter_mut().enumerate() {
@@ -497,7 +736,9 @@ pub fn rolling_factor_ols(
                 *p = p.max(cm.variance_sum(i));
             }
         }
-        solver.fit(&cm, &rows, first, t, bounds.min_periods());
+        solver.fit(&cm, &rows, first, t, bounds.min_periods(), || {
+            cm.rounding(k, &peaks)
+        });
         for (buf, v) in out.floats.iter_mut().zip(&solver.row) {
             buf[t] = *v;
         }
@@ -535,7 +776,11 @@ pub fn factor_ols(
     if !y.is_empty() {
         let mut z = vec![0.0; k + 1];
         cm.rebuild(&rows, 0, y.len() - 1, &mut z);
-        solver.fit(&cm, &rows, 0, y.len() - 1, min_periods);
+        // Summed from the rows: no updates and no peak above the moments.
+        let peaks: Vec<f64> = (0..=k).map(|i| cm.variance_sum(i)).collect();
+        solver.fit(&cm, &rows, 0, y.len() - 1, min_periods, || {
+            cm.rounding(k, &peaks)
+        });
     }
     if out.floats.len() != solver.row.len()
         || out.floats.iter().any(|b| b.len() != 1)
@@ -817,6 +1062,256 @@ mod tests {
         let (coef, _, _) = reference(&factors, &y, 0..100);
         assert!((floats[layout.beta(0)][0] - coef[1]).abs() <= 1e-10 * coef[1].abs());
         assert_eq!(n[0], 100);
+    }
+
+    fn whole_sample(factors: &[Vec<f64>], y: &[f64]) -> (Vec<f64>, u32) {
+        let layout = FactorLayout { k: factors.len() };
+        let views: Vec<&[f64]> = factors.iter().map(|f| f.as_slice()).collect();
+        let mut floats = vec![vec![0.0; 1]; layout.field_count()];
+        let mut n = vec![0u32];
+        let mut out = FactorFitColumns {
+            floats: floats.iter_mut().map(|b| b.as_mut_slice()).collect(),
+            n: &mut n,
+        };
+        factor_ols(&views, y, 2, &mut out).unwrap();
+        (floats.iter().map(|b| b[0]).collect(), n[0])
+    }
+
+    #[test]
+    fn a_window_passing_through_one_row_keeps_no_residue() {
+        let nan = f64::NAN;
+        let spec = WindowSpec::new(Window::Rows(3), 2).unwrap();
+        let layout = FactorLayout { k: 1 };
+        // Row 3 enters as the huge row 0 leaves: the window [0, 1] at row 4 is exact.
+        let x = vec![1e16, nan, nan, 0.0, 1.0];
+        let y = vec![1e16, nan, nan, 1.0, 3.0];
+        let o = run(&[x], &y, &spec);
+        for (field, want) in [
+            (layout.alpha(), 1.0),
+            (layout.beta(0), 2.0),
+            (layout.r2(), 1.0),
+        ] {
+            let got = o.floats[field][4];
+            assert!((got - want).abs() <= 1e-14, "field {field}: {got}");
+        }
+        // A stale benchmark after a row that left alone is constant, not a noise slope.
+        let x = vec![0.3, nan, nan, 0.0007, 0.0007, 0.0007];
+        let y = vec![0.1, nan, nan, 0.2, 0.3, 0.25];
+        let o = run(&[x], &y, &spec);
+        for t in 3..6 {
+            assert!(o.floats.iter().all(|c| c[t].is_nan()), "row {t}");
+        }
+    }
+
+    #[test]
+    fn equal_values_are_constant_whatever_left_the_window() {
+        let layout = FactorLayout { k: 1 };
+        // A factor at 1e15 whose differing rows leave the 2-row window at row 4.
+        let x = vec![
+            0.25,
+            -0.13,
+            1e15 + 0.125,
+            1e15 - 0.125,
+            1e15 - 0.125,
+            1e12,
+            0.0,
+        ];
+        let y = vec![0.13, -0.06, 5e14, 5e14, 5e14, 5e11, 0.002];
+        let o = run(&[x], &y, &WindowSpec::new(Window::Rows(2), 2).unwrap());
+        assert!(o.floats.iter().all(|c| c[4].is_nan()));
+        assert!(o.floats[layout.beta(0)][5].is_finite());
+        // A value whose square underflows leaves a factor of zeros behind.
+        let mut x = vec![0.0; 30];
+        x[0] = 1e-160;
+        x[1] = 1e-160;
+        let mut y = vec![0.0; 30];
+        y[0] = -0.29;
+        let spec = WindowSpec::new(Window::Rows(23), 3).unwrap();
+        let o = run(&[x.clone()], &y, &spec);
+        for t in 24..30 {
+            assert!(o.floats.iter().all(|c| c[t].is_nan()), "row {t}");
+        }
+        // And a `y` of zeros: beta 0, R² unknown.
+        let o = run(&[lcg_series(3, 30, 0.02)], &x, &spec);
+        for t in 24..30 {
+            assert_eq!(o.floats[layout.beta(0)][t], 0.0, "row {t}");
+            assert!(o.floats[layout.r2()][t].is_nan(), "row {t}");
+        }
+    }
+
+    #[test]
+    fn collinear_behind_a_nearly_collinear_pair_is_null() {
+        // Nonzero on two rows only, so of rank 2; the first two factors are collinear to
+        // about seven digits, which amplifies the co-moments' rounding of the third pivot
+        // above the threshold.
+        let mut factors = vec![vec![0.0; 60]; 3];
+        factors[0][..2].copy_from_slice(&[0.26214, 0.21881]);
+        factors[1][..2].copy_from_slice(&[0.26214, 0.21845]);
+        factors[2][0] = 0.07782;
+        let y = lcg_series(5, 60, 0.02);
+        let (row, n) = whole_sample(&factors, &y);
+        assert_eq!(n, 60);
+        assert!(row.iter().all(|v| v.is_nan()), "{row:?}");
+        // The rolling form, on a 4-row window.
+        let mut factors = vec![vec![0.0; 8]; 3];
+        factors[0][..2].copy_from_slice(&[0.0020800000000000003; 2]);
+        factors[1][..2].copy_from_slice(&[0.0020798054000000002, 0.0020800000000000003]);
+        factors[2][0] = -0.00767;
+        let y = [
+            -0.0175752919,
+            0.0016000000000000003,
+            -0.00256,
+            -0.00256,
+            0.001,
+            0.0,
+            0.0,
+            0.0,
+        ];
+        let o = run(&factors, &y, &WindowSpec::new(Window::Rows(4), 3).unwrap());
+        assert!(o.floats.iter().all(|c| c[3].is_nan()));
+    }
+
+    #[test]
+    fn nearly_singular_but_full_rank_is_fitted() {
+        // Pivots of about 1e-6 and 1e-5: the co-moments cannot vouch for the third, the rows
+        // can, and the fit goes on.
+        let len = 200;
+        let (mut factors, _) = panel(len, 3, 17);
+        let w1 = lcg_series(71, len, 1e-5);
+        let w2 = lcg_series(72, len, 3e-5);
+        for t in 0..len {
+            factors[1][t] = factors[0][t] + w1[t];
+            factors[2][t] = factors[0][t] - 40.0 * w1[t] + w2[t];
+        }
+        let noise = lcg_series(73, len, 1e-4);
+        let y: Vec<f64> = (0..len)
+            .map(|t| 0.001 + 0.5 * factors[0][t] + 0.7 * factors[1][t] + noise[t])
+            .collect();
+        let (coef, _, _) = reference(&factors, &y, 0..len);
+        let (row, _) = whole_sample(&factors, &y);
+        let layout = FactorLayout { k: 3 };
+        for j in 0..3 {
+            let got = row[layout.beta(j)];
+            assert!(
+                (got - coef[j + 1]).abs() <= 1e-6 * (1.0 + coef[j + 1].abs()),
+                "beta {j}: {got} vs {}",
+                coef[j + 1]
+            );
+        }
+        let o = run(
+            &factors,
+            &y,
+            &WindowSpec::new(Window::Rows(100), 100).unwrap(),
+        );
+        for t in (99..len).step_by(10) {
+            let (coef, _, _) = reference(&factors, &y, t - 99..t + 1);
+            let got = o.floats[layout.beta(2)][t];
+            assert!(
+                (got - coef[3]).abs() <= 1e-6 * (1.0 + coef[3].abs()),
+                "t={t}: {got} vs {}",
+                coef[3]
+            );
+        }
+    }
+
+    #[test]
+    fn rows_decide_the_rank_when_the_pivots_cannot() {
+        // f1 = f0 + w1 (1 - R² about 1e-8) and f2 = f0 + 1e4 w1 + d w2: the third pivot is
+        // about d² / 2, known from the co-moments only to about 1e-5. With d = 0 the factors
+        // are collinear (up to the rounding of f2), with d = 3e-3 not (1 - R² near 5e-6).
+        let len = 120;
+        let (factors, _) = panel(len, 1, 23);
+        let f0 = &factors[0];
+        let w1 = lcg_series(81, len, 1e-6);
+        let w2 = lcg_series(82, len, 1e-2);
+        let noise = lcg_series(83, len, 1e-4);
+        let layout = FactorLayout { k: 3 };
+        for (d, collinear) in [(0.0, true), (3e-3, false)] {
+            let f1: Vec<f64> = (0..len).map(|t| f0[t] + w1[t]).collect();
+            let f2: Vec<f64> = (0..len).map(|t| f0[t] + 1e4 * w1[t] + d * w2[t]).collect();
+            let y: Vec<f64> = (0..len).map(|t| 0.001 + f0[t] + f1[t] + noise[t]).collect();
+            let factors = vec![f0.clone(), f1, f2];
+            let (row, _) = whole_sample(&factors, &y);
+            let o = run(
+                &factors,
+                &y,
+                &WindowSpec::new(Window::Rows(60), 60).unwrap(),
+            );
+            for t in [59, 90, 119] {
+                let rolled: Vec<f64> = o.floats.iter().map(|c| c[t]).collect();
+                for got in [&row, &rolled] {
+                    if collinear {
+                        assert!(got.iter().all(|v| v.is_nan()), "d={d} t={t}: {got:?}");
+                    } else {
+                        let r2 = got[layout.r2()];
+                        assert!(r2 > 0.99 && r2 <= 1.0, "d={d} t={t}: {got:?}");
+                        assert!(got[layout.beta_se(2)] > 0.0, "d={d} t={t}: {got:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn series_offset_by_a_million_keep_their_digits() {
+        // Deviations of 1e-2 on a level of 1e6 have ulps of 1e-10: co-moments kept about
+        // running means at that level lost about seven digits of beta (errors of 1e-7). The
+        // window's origin keeps them: 2.4e-15 measured on these rows.
+        let (len, k) = (400, 3);
+        let dev: Vec<Vec<f64>> = (0..k)
+            .map(|j| lcg_series(31 + j as u64, len, 0.02))
+            .collect();
+        let noise = lcg_series(99, len, 0.004);
+        let factors: Vec<Vec<f64>> = dev
+            .iter()
+            .map(|d| d.iter().map(|v| 1e6 + v).collect())
+            .collect();
+        let y: Vec<f64> = (0..len)
+            .map(|t| {
+                1e6 + 0.002
+                    + (0..k)
+                        .map(|j| (0.8 + 0.2 * j as f64) * dev[j][t])
+                        .sum::<f64>()
+                    + noise[t]
+            })
+            .collect();
+        // The reference on the deviations from the level, which are exact.
+        let shifted: Vec<Vec<f64>> = factors
+            .iter()
+            .map(|f| f.iter().map(|v| v - 1e6).collect())
+            .collect();
+        let y_shifted: Vec<f64> = y.iter().map(|v| v - 1e6).collect();
+        let layout = FactorLayout { k };
+        let w = 60;
+        for spec in [
+            WindowSpec::new(Window::Rows(w), w).unwrap(),
+            WindowSpec::new(Window::Expanding, 5).unwrap(),
+        ] {
+            let o = run(&factors, &y, &spec);
+            for t in (w..len).step_by(7) {
+                let (coef, ssr, n) = reference(&shifted, &y_shifted, spec.start(t)..t + 1);
+                for j in 0..k {
+                    let got = o.floats[layout.beta(j)][t];
+                    let want = coef[j + 1];
+                    assert!(
+                        (got - want).abs() <= 2e-13 * want.abs(),
+                        "{spec:?} t={t} beta {j}: {got} vs {want}"
+                    );
+                }
+                let s = (ssr / (n - k as f64 - 1.0)).sqrt();
+                let got = o.floats[layout.resid_std()][t];
+                assert!((got - s).abs() <= 1e-11 * s, "resid_std {got} vs {s}");
+                let alpha = o.floats[layout.alpha()][t];
+                let want = 1e6 * (1.0 - coef[1..].iter().sum::<f64>()) + coef[0];
+                assert!((alpha - want).abs() <= 1e-8, "alpha {alpha} vs {want}");
+            }
+        }
+        let (row, _) = whole_sample(&factors, &y);
+        let (coef, _, _) = reference(&shifted, &y_shifted, 0..len);
+        for j in 0..k {
+            let want = coef[j + 1];
+            assert!((row[layout.beta(j)] - want).abs() <= 2e-13 * want.abs());
+        }
     }
 
     #[test]
