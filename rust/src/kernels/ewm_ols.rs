@@ -478,9 +478,11 @@ pub fn fit_from_weighted_moments(
             };
         }
         // n >= 2 here, so one residual degree of freedom is left.
-        let s2 = ssr / (n - 1) as f64;
-        fit.resid_std = s2.sqrt() * sqrt_c;
-        fit.beta_se = (s2 / sxx).sqrt();
+        // Roots before the ratio: `s2 / sxx` can underflow (or overflow) where the standard
+        // error itself does not.
+        let s = (ssr / (n - 1) as f64).sqrt();
+        fit.resid_std = s * sqrt_c;
+        fit.beta_se = s / sxx.sqrt();
         if fit.beta_se > 0.0 {
             fit.beta_t = beta / fit.beta_se;
         }
@@ -510,10 +512,10 @@ pub fn fit_from_weighted_moments(
         };
     }
     if n > 2 {
-        let s2 = ssr / (n - 2) as f64;
-        fit.resid_std = s2.sqrt() * sqrt_c;
-        fit.beta_se = (s2 / m.sxx).sqrt();
-        fit.alpha_se = (s2 * (1.0 / m.weight + m.mean_x * m.mean_x / m.sxx)).sqrt();
+        let s = (ssr / (n - 2) as f64).sqrt();
+        fit.resid_std = s * sqrt_c;
+        fit.beta_se = s / m.sxx.sqrt();
+        fit.alpha_se = s * (1.0 / m.weight + m.mean_x * m.mean_x / m.sxx).sqrt();
         if fit.beta_se > 0.0 {
             fit.beta_t = beta / fit.beta_se;
         }
@@ -1408,6 +1410,24 @@ mod tests {
             assert_rel(fits[63].beta, beta, 1e-12, &format!("{window:?}"));
             assert_rel(direct.beta, beta, 1e-12, &format!("direct {window:?}"));
         }
+    }
+
+    #[test]
+    fn standard_errors_do_not_underflow_in_between() {
+        // s2 / Sxx is about 1e-358 here, below the smallest subnormal, while beta_se is
+        // 1.5e-179: the roots are taken before the ratio.
+        let x = [1.1404771780163944e45, 1.1404771780163944e45, 0.0, 0.0, 0.0];
+        let y = [7.036054033915359e-134, 4.553e-320, 0.0, 0.0, 0.0];
+        let fits = run(&x, &y, &spec(Window::Rows(5), 5, 1e300, true));
+        assert_rel(fits[4].beta, 3.084697427331691e-179, 1e-12, "beta");
+        assert_rel(fits[4].beta_se, 1.542348713665846e-179, 1e-12, "beta_se");
+        let x = [1e45, 2e45, 0.0, 0.0, 0.0];
+        let fits = run(&x, &y, &spec(Window::Rows(5), 5, 1e300, false));
+        assert!(
+            fits[4].beta_se > 0.0 && fits[4].alpha_se > 0.0,
+            "{:?}",
+            fits[4]
+        );
     }
 
     #[test]
