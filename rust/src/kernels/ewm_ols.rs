@@ -278,9 +278,9 @@ impl WeightedPairMoments {
         let (dx, dy) = (x - self.mean_x, y - self.mean_y);
         let (ax, ay) = (sw * dx, sw * dy);
         // The exact inverse of an addition: the means move by `v / W_new * dx`, the co-moments
-        // shrink by `v * W_old / W_new * dx * dy`. (`sw * (sw * inv)` is `v / W_new` off the
-        // row-to-row chain of the means; it underflows with `v`, but a mean that moves by
-        // less than 1e-300 times a row has no digit to lose.)
+        // shrink by `v * W_old / W_new * dx * dy`. (`sw * (sw * inv)` is `v / W_new`, off the
+        // row-to-row chain of the means; it underflows only below 2^-1074, where the mean
+        // moves by less than 1e-323 times the row's deviation.)
         let k = sw * (sw * inv);
         self.mean_x -= dx * k;
         self.mean_y -= dy * k;
@@ -295,10 +295,11 @@ impl WeightedPairMoments {
     }
 
     /// Moments of the usable rows of `x`, `y` about `(ox, oy)`, row `i` weighted by
-    /// `weight(i) = (w, sqrt(w))` (called for usable rows only; every sum but `W` takes the
-    /// square root twice, which underflows only where the sum's term does), by the corrected two-pass
-    /// algorithm: means first, then co-moments of the deviations with the mean's own rounding
-    /// error folded back in. With an origin among the rows, rows equal to it are exactly 0.
+    /// `weight(i) = (w, sqrt(w))` (called for usable rows only; every sum but `W` applies the
+    /// square root twice, which underflows only where the sum's term does), by the corrected
+    /// two-pass algorithm: means first, then co-moments of the deviations with the mean's own
+    /// rounding error folded back in. With an origin among the rows, rows equal to it are
+    /// exactly 0.
     pub fn from_rows_about(
         x: &[f64],
         y: &[f64],
