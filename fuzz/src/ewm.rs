@@ -12,8 +12,7 @@ use crate::kernels::ewm_ols::{ewm_fit, rolling_ewm_ols, EwmSpec};
 use crate::kernels::rolling_ols::{SimpleFit, SimpleFitColumns};
 use crate::kernels::window::{Window, WindowSpec};
 use crate::kernels::KernelError;
-use crate::known::{self, Leftover};
-use crate::reference::{compare, fit, Expect, Expected, Fields, Got, History, Model, Obs, MAX_K};
+use crate::reference::{compare, fit, Expected, Fields, Got, History, Model, Obs};
 use crate::rolling::decode_pair;
 
 pub const MAX_ROWS: usize = 64;
@@ -61,28 +60,6 @@ fn expected(x: &[f64], y: &[f64], start: usize, t: usize, spec: &EwmSpec) -> Exp
     let usable = |s: usize| x[s].is_finite() && y[s].is_finite();
     let h = spec.half_life();
     let first = History::first_row(start, t);
-    if !known::STRICT {
-        // See `crate::known::EWM_UNDERFLOWED_REMOVAL`: a huge row that left with a weight
-        // that underflowed to zero was never subtracted.
-        if let Window::Rows(w) = spec.window().window {
-            let stuck =
-                (first..start).any(|s| usable(s) && (x[s].abs() > 1e100 || y[s].abs() > 1e100));
-            if stuck && w as f64 / h > 1000.0 {
-                return Expected::all(t - start + 1, Expect::Any, "known issue")
-                    .with_n((start..=t).filter(|&s| usable(s)).count());
-            }
-        }
-    }
-    let window = spec.window();
-    let magnitude = |s: usize| [x[s].abs(), y[s].abs()];
-    let leftover = known::add_before_remove(start, t, &|u| window.start(u), &usable, &magnitude);
-    // Known issue `crate::known::EWM_OVERFLOW_STICKS`.
-    let overflowed = !known::STRICT
-        && (first..start).any(|s| usable(s) && magnitude(s).iter().any(|&m| m > 1e150));
-    if leftover == Leftover::Swamped || overflowed {
-        let n = (start..=t).filter(|&s| usable(s)).count();
-        return Expected::all(n, Expect::Any, "known issue");
-    }
     let newest = (start..=t).rev().find(|&s| usable(s));
     let rows: Vec<Obs> = match newest {
         None => Vec::new(),
@@ -107,32 +84,12 @@ fn expected(x: &[f64], y: &[f64], start: usize, t: usize, spec: &EwmSpec) -> Exp
         resid_scale: 0.5f64.powf(gap as f64 / (2.0 * h)),
         exact_constant: false,
     };
-    let mut history = History::of(
+    let history = History::of(
         (first..=t)
             .filter(|&s| usable(s))
             .map(|s| ([x[s], 0.0, 0.0], y[s])),
     );
-    if leftover == Leftover::Residue {
-        history.known = [true; MAX_K + 1];
-    }
-    let mut want = fit(&rows, &model, &history);
-    // Known issue `crate::known::EWM_MEAN_SWAMPED`: the running mean of a market whose old
-    // rows are huge and weigh next to nothing may be off by `eps` times their magnitude.
-    if !crate::known::STRICT && want.note == "constant market" {
-        let (w_sum, wx) = rows
-            .iter()
-            .fold((0.0, 0.0), |(a, b), r| (a + r.w, b + r.w * r.f[0]));
-        let level = rows.iter().map(|r| r.f[0].abs()).fold(0.0, f64::max);
-        if (wx / w_sum).abs() < 1e3 * f64::EPSILON * level {
-            want = Expected::all(want.n, Expect::Any, "known issue: EWM_MEAN_SWAMPED");
-        }
-    }
-    // Known issue `crate::known::EWM_CONSTANT_Y_R2`: R² of a constant `y` after a rebuild.
-    let constant_y = rows.windows(2).all(|p| p[0].y == p[1].y);
-    if !crate::known::STRICT && constant_y && want.r2 == Expect::Nan && want.alpha != Expect::Nan {
-        want.r2 = Expect::Any;
-    }
-    want
+    fit(&rows, &model, &history)
 }
 
 pub fn check(data: &[u8]) {

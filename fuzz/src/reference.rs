@@ -131,13 +131,9 @@ pub const SQUARE_UNDERFLOW: f64 = 1e-150;
 ///
 /// Rounding residue of such values is accepted at their own scale: they become the floor of
 /// each column's magnitude in the tolerances, which matters only for windows of zeros.
-///
-/// `known` marks the columns (same order) where a target's known-issue predicate (see
-/// `crate::known`) says the kernel may miss that the column is constant.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct History {
     pub tiny: [f64; MAX_K + 1],
-    pub known: [bool; MAX_K + 1],
 }
 
 impl History {
@@ -496,12 +492,6 @@ pub fn fit(rows: &[Obs], model: &Model, history: &History) -> Expected {
             .map(|r| if j < MAX_K { r.f[j] } else { r.y })
             .collect()
     };
-    // Known kernel issue (see `crate::known::SUBNORMAL_RESIDUE`): after a value too small to
-    // square leaves, a column of zeros may keep a residue the kernel takes for spread.
-    let residue = |j: usize, scale: &Scale| {
-        !crate::known::STRICT
-            && (history.known[j] || (history.tiny[j] > 0.0 && scale.max_abs < TINY))
-    };
     // A response so large next to a factor's spread that intermediate products of the
     // formulas (`s^2 / Sxx`, `s^2 mean^2 / Sxx`) may overflow in a kernel that is otherwise
     // right.
@@ -546,17 +536,13 @@ pub fn fit(rows: &[Obs], model: &Model, history: &History) -> Expected {
     if model.intercept {
         for (j, s) in xs.iter().enumerate() {
             match classify(&column(j), s, model.exact_constant) {
-                Constancy::Constant if residue(j, s) => may_be_empty = true,
                 Constancy::Constant => return Expected::all(n, Expect::Nan, "constant market"),
                 Constancy::Unclear => may_be_empty = true,
                 Constancy::Varying => {}
             }
         }
     } else if c[0][0] == 0.0 {
-        if !residue(0, &xs[0]) {
-            return Expected::all(n, Expect::Nan, "market all zero");
-        }
-        may_be_empty = true;
+        return Expected::all(n, Expect::Nan, "market all zero");
     }
 
     // Modified Gram-Schmidt: A = Q R with A the weighted centered factor columns, so that
@@ -740,10 +726,6 @@ pub fn fit(rows: &[Obs], model: &Model, history: &History) -> Expected {
         Constancy::Constant
     } else {
         Constancy::Varying
-    };
-    let y_constancy = match y_constancy {
-        Constancy::Constant if residue(MAX_K, &ys) => Constancy::Unclear,
-        c => c,
     };
     let df = n as f64 - k as f64 - if model.intercept { 1.0 } else { 0.0 };
     match y_constancy {

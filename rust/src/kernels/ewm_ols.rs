@@ -18,10 +18,20 @@
 //!   (an outlier leaving). The peak decays with the rows, so the natural fading of old rows
 //!   never triggers a rebuild; only a subtraction can lose digits.
 //!
-//! An expanding fit never subtracts a row and is never rebuilt: each rounding error is scaled
-//! down by the same decay as the rows it was made on, so errors do not accumulate; they stay
-//! near `f64::EPSILON * sqrt(half_life)` relative to the moments. Old rows simply fade, and
-//! their weights underflow to zero after about 1075 half-lives.
+//! The moments are kept about the newest usable row (its values are the origin, so the means
+//! are the offsets of the weighted means from it): a series at a level of 1e6 moving by 1e-2
+//! keeps its digits, which running means at the level would lose. Rows leave before the new
+//! row enters, so a window that passes through one row holds that row's exact moments. A row
+//! leaves with its weight's square root applied to its deviations, which does not underflow
+//! where the weight does (a half-life far below the window), and a gap that decays the old
+//! rows' weights below the normal range rebuilds the sums. A column whose values are all equal
+//! (tracked by the last row where it changed) has exactly zero spread and offset, whatever
+//! residue the updates left.
+//!
+//! An expanding fit never subtracts a row and is rebuilt only after such a gap: each rounding
+//! error is scaled down by the same decay as the rows it was made on, so errors do not
+//! accumulate; they stay near `f64::EPSILON * sqrt(half_life)` relative to the moments. Old
+//! rows simply fade, and their weights underflow to zero after about 1075 half-lives.
 //!
 //! Standard errors are those of statsmodels `WLS(y, add_constant(x), weights=w)` (nonrobust):
 //! `s2 = sum(w e^2) / (n - 2)` with `n` the number of usable rows, `resid_std = sqrt(s2)`,
@@ -40,7 +50,7 @@
 //! `beta_se = sqrt(s2 / sum(w x^2))`, and `r2 = 1 - sum(w e^2) / sum(w y^2)` is the uncentered
 //! R² statsmodels reports for a model without constant.
 
-use super::moments::usable;
+use super::moments::{clamp_non_negative, usable};
 use super::rolling_ols::{SimpleFit, SimpleFitColumns};
 use super::window::{Window, WindowSpec};
 use super::KernelError;
@@ -56,6 +66,10 @@ const NEAR_PERFECT_FIT: f64 = 1e-4;
 /// An expanding near-perfect fit sums its residuals directly over the rows of the last this
 /// many half-lives only; older rows weigh less than `2^-64` of the newest.
 const RESIDUAL_HORIZON_HALF_LIVES: f64 = 64.0;
+
+/// Past this many half-lives even the square root of a weight underflows to zero
+/// (`2^-1075`), so a row that old adds nothing to any sum: rebuilds skip it.
+const ROOT_HORIZON_HALF_LIVES: f64 = 2150.0;
 
 /// Validated options of an exponentially weighted fit.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -114,30 +128,47 @@ fn sqrt_gap_weight(gap: usize, half_life: f64) -> f64 {
     }
 }
 
-/// Powers `0.5 ** (age / half_life)`, tabulated for the ages a window can reach.
+/// Weights `0.5 ** (age / half_life)` and their square roots, tabulated for the ages a window
+/// can reach.
 struct Decay {
     half_life: f64,
-    table: Vec<f64>,
+    /// `(weight, sqrt(weight))` by age.
+    table: Vec<(f64, f64)>,
 }
 
 impl Decay {
     fn new(half_life: f64, ages: usize) -> Self {
         Self {
             half_life,
-            table: (0..ages).map(|k| decay_weight(k, half_life)).collect(),
+            table: (0..ages).map(|k| Self::compute(k, half_life)).collect(),
         }
+    }
+
+    /// The square root first, and the weight as its square: one `exp2` per age, and a weight
+    /// within an ulp or two of `decay_weight(age, half_life)` that underflows just as late.
+    fn compute(age: usize, half_life: f64) -> (f64, f64) {
+        let root = decay_weight(age, 2.0 * half_life);
+        (root * root, root)
     }
 
     #[inline(always)]
     fn pow(&self, age: usize) -> f64 {
+        self.pow_root(age).0
+    }
+
+    /// The weight and its square root, which stays in the normal range twice as long.
+    #[inline(always)]
+    fn pow_root(&self, age: usize) -> (f64, f64) {
         match self.table.get(age) {
             Some(&p) => p,
-            None => decay_weight(age, self.half_life),
+            None => Self::compute(age, self.half_life),
         }
     }
 }
 
-/// Weighted centered sufficient statistics of a pair `(x, y)`.
+/// Weighted centered sufficient statistics of a pair `(x, y)`, with the means taken about an
+/// origin the caller keeps (the values of one row): every value passed in is a row's value less
+/// the origin, and [`WeightedPairMoments::about`] puts the means back on the data's scale.
 ///
 /// Rows enter and leave with weighted Welford updates (West, 1979), which never subtract two
 /// large sums; [`WeightedPairMoments::scale`] multiplies every weight by one factor.
@@ -160,6 +191,43 @@ pub struct WeightedPairMoments {
 }
 
 impl WeightedPairMoments {
+    /// The moments of one row of weight 1 at the origin.
+    const ONE_ROW: Self = Self {
+        n: 1,
+        weight: 1.0,
+        mean_x: 0.0,
+        mean_y: 0.0,
+        sxx: 0.0,
+        sxy: 0.0,
+        syy: 0.0,
+    };
+
+    /// The same moments with the means taken about `(-ox, -oy)` instead: about the data's zero
+    /// when `(ox, oy)` is the origin.
+    #[inline(always)]
+    pub fn about(&self, ox: f64, oy: f64) -> Self {
+        Self {
+            mean_x: self.mean_x + ox,
+            mean_y: self.mean_y + oy,
+            ..*self
+        }
+    }
+
+    /// These moments with the offset and spread of the columns known to equal the origin
+    /// exactly set to zero.
+    #[cold]
+    #[inline(never)]
+    #[must_use]
+    fn cleared(mut self, x: bool, y: bool) -> Self {
+        if x {
+            (self.mean_x, self.sxx, self.sxy) = (0.0, 0.0, 0.0);
+        }
+        if y {
+            (self.mean_y, self.syy, self.sxy) = (0.0, 0.0, 0.0);
+        }
+        self
+    }
+
     /// Multiplies every row's weight by `f`; means are unchanged.
     #[inline(always)]
     pub fn scale(&mut self, f: f64) {
@@ -169,33 +237,35 @@ impl WeightedPairMoments {
         self.syy *= f;
     }
 
-    /// Adds a row with weight `v >= 0`.
+    /// Adds a row with weight 1 at `(x, y)` (about the current origin) and makes it the origin:
+    /// the means become the offsets of the weighted means from the new row. The new mean less
+    /// the new row is `(W_old / W_new) * (mean - x)`, a product, so no digit of the row is
+    /// lost to the old mean's rounding even when the old rows weigh next to nothing.
     #[inline(always)]
-    pub fn add(&mut self, x: f64, y: f64, v: f64) {
+    pub fn push_origin(&mut self, x: f64, y: f64) {
         let old = self.weight;
         self.n += 1;
-        self.weight += v;
-        if self.weight.is_nan() || self.weight <= 0.0 {
-            return;
-        }
-        let r = v / self.weight;
-        let dx = x - self.mean_x;
-        let dy = y - self.mean_y;
-        self.mean_x += dx * r;
-        self.mean_y += dy * r;
-        // The co-moments grow by `v * W_old / W_new * dx * dy`. Written this way, and not as
-        // `v * dx * (y - new mean)`, the rounding of the new mean cannot leave a residue that
-        // swamps the rows' true spread when the old rows weigh almost nothing.
-        let f = v * (old / self.weight);
-        self.sxx += f * dx * dx;
-        self.sxy += f * dx * dy;
-        self.syy += f * dy * dy;
+        self.weight = old + 1.0;
+        // The deviations of the old mean from the new row, `mean - x`.
+        let dx = self.mean_x - x;
+        let dy = self.mean_y - y;
+        // The co-moments grow by `W_old / W_new * dx * dy`.
+        let g = old / self.weight;
+        let (gx, gy) = (g * dx, g * dy);
+        self.sxx += gx * dx;
+        self.sxy += gx * dy;
+        self.syy += gy * dy;
+        self.mean_x = gx;
+        self.mean_y = gy;
     }
 
-    /// Removes a row that entered with weight `v` (as scaled since). The caller detects the
-    /// cancellation this can cause (see [`rolling_ewm_ols`]) and rebuilds.
+    /// Removes a row at `(x, y)` (about the origin) that entered with weight `v` (as scaled
+    /// since); `sw` is `sqrt(v)`, computed on its own so that it is still a normal number when
+    /// `v` underflows: the row's share of the co-moments, `v dx^2`, is subtracted as
+    /// `(sw dx)^2`, exactly what it added, so no residue of a huge row stays behind. The caller
+    /// detects the cancellation a removal can cause (see [`rolling_ewm_ols`]) and rebuilds.
     #[inline(always)]
-    pub fn remove(&mut self, x: f64, y: f64, v: f64) {
+    pub fn remove(&mut self, x: f64, y: f64, v: f64, sw: f64) {
         if self.n <= 1 {
             // An empty window has exactly zero moments; do not carry rounding residue.
             *self = Self::default();
@@ -204,34 +274,49 @@ impl WeightedPairMoments {
         let old = self.weight;
         self.n -= 1;
         self.weight -= v;
-        let r = v / self.weight;
-        let dx = x - self.mean_x;
-        let dy = y - self.mean_y;
-        self.mean_x -= dx * r;
-        self.mean_y -= dy * r;
-        // The exact inverse of `add`: the co-moments shrink by `v * W_old / W_new * dx * dy`.
-        let f = v * (old / self.weight);
-        self.sxx -= f * dx * dx;
-        self.sxy -= f * dx * dy;
-        self.syy -= f * dy * dy;
-        // Rounding can push a vanished variance a hair below zero.
-        self.sxx = self.sxx.max(0.0);
-        self.syy = self.syy.max(0.0);
+        let inv = 1.0 / self.weight;
+        let (dx, dy) = (x - self.mean_x, y - self.mean_y);
+        let (ax, ay) = (sw * dx, sw * dy);
+        // The exact inverse of an addition: the means move by `v / W_new * dx`, the co-moments
+        // shrink by `v * W_old / W_new * dx * dy`. (`sw * (sw * inv)` is `v / W_new`, off the
+        // row-to-row chain of the means; it underflows only below 2^-1074, where the mean
+        // moves by less than 1e-323 times the row's deviation.)
+        let k = sw * (sw * inv);
+        self.mean_x -= dx * k;
+        self.mean_y -= dy * k;
+        let g = old * inv;
+        let gx = g * ax;
+        self.sxx -= gx * ax;
+        self.sxy -= gx * ay;
+        self.syy -= g * ay * ay;
+        // Rounding can push a vanished variance a hair below zero; an overflow stays NaN.
+        self.sxx = clamp_non_negative(self.sxx);
+        self.syy = clamp_non_negative(self.syy);
     }
 
-    /// Moments of the usable rows of `x`, `y`, row `i` weighted by `weight(i)` (called for
-    /// usable rows only), by the corrected two-pass algorithm: means first, then co-moments of
-    /// the deviations with the mean's own rounding error folded back in.
-    pub fn from_rows(x: &[f64], y: &[f64], weight: impl Fn(usize) -> f64) -> Self {
+    /// Moments of the usable rows of `x`, `y` about `(ox, oy)`, row `i` weighted by
+    /// `weight(i) = (w, sqrt(w))` (called for usable rows only; every sum but `W` applies the
+    /// square root twice, which underflows only where the sum's term does), by the corrected
+    /// two-pass algorithm: means first, then co-moments of the deviations with the mean's own
+    /// rounding error folded back in. With an origin among the rows, rows equal to it are
+    /// exactly 0.
+    pub fn from_rows_about(
+        x: &[f64],
+        y: &[f64],
+        (ox, oy): (f64, f64),
+        weight: impl Fn(usize) -> (f64, f64),
+    ) -> Self {
         let mut n = 0usize;
         let (mut w, mut sum_x, mut sum_y) = (0.0, 0.0, 0.0);
         for (i, (&xi, &yi)) in x.iter().zip(y).enumerate() {
             if usable(xi, yi) {
-                let v = weight(i);
+                let (v, sw) = weight(i);
                 n += 1;
                 w += v;
-                sum_x += v * xi;
-                sum_y += v * yi;
+                // `v (x - ox)` as `sqrt(v) (sqrt(v) (x - ox))`: `v` alone may underflow
+                // where the product does not.
+                sum_x += sw * (sw * (xi - ox));
+                sum_y += sw * (sw * (yi - oy));
             }
         }
         if w.is_nan() || w <= 0.0 {
@@ -245,14 +330,15 @@ impl WeightedPairMoments {
         let (mut sxx, mut sxy, mut syy) = (0.0, 0.0, 0.0);
         for (i, (&xi, &yi)) in x.iter().zip(y).enumerate() {
             if usable(xi, yi) {
-                let v = weight(i);
-                let dx = xi - mx;
-                let dy = yi - my;
-                dx_sum += v * dx;
-                dy_sum += v * dy;
-                sxx += v * dx * dx;
-                sxy += v * dx * dy;
-                syy += v * dy * dy;
+                let (_, sw) = weight(i);
+                let dx = (xi - ox) - mx;
+                let dy = (yi - oy) - my;
+                let (ax, ay) = (sw * dx, sw * dy);
+                dx_sum += sw * ax;
+                dy_sum += sw * ay;
+                sxx += ax * ax;
+                sxy += ax * ay;
+                syy += ay * ay;
             }
         }
         Self {
@@ -260,14 +346,15 @@ impl WeightedPairMoments {
             weight: w,
             mean_x: mx + dx_sum / w,
             mean_y: my + dy_sum / w,
-            sxx: (sxx - dx_sum * dx_sum / w).max(0.0),
+            sxx: clamp_non_negative(sxx - dx_sum * dx_sum / w),
             sxy: sxy - dx_sum * dy_sum / w,
-            syy: (syy - dy_sum * dy_sum / w).max(0.0),
+            syy: clamp_non_negative(syy - dy_sum * dy_sum / w),
         }
     }
 
     /// True when the `x` values are constant up to rounding: their weighted spread is below a
-    /// few ulps of their level, so any slope would be noise.
+    /// few ulps of their level, so any slope would be noise. The means must be about zero
+    /// (see [`WeightedPairMoments::about`]).
     #[inline]
     pub fn x_is_constant(&self) -> bool {
         if self.weight.is_nan() || self.weight <= 0.0 {
@@ -277,7 +364,7 @@ impl WeightedPairMoments {
         sd <= 16.0 * f64::EPSILON * (self.mean_x.abs() + sd)
     }
 
-    /// Uncentered moments `(sum(w x^2), sum(w x y), sum(w y^2))`.
+    /// Uncentered moments `(sum(w x^2), sum(w x y), sum(w y^2))`; the means must be about zero.
     #[inline]
     pub fn raw(&self) -> (f64, f64, f64) {
         (
@@ -335,9 +422,12 @@ impl Peaks {
     }
 }
 
-/// Fits the weighted regression described by `m`. `direct_ssr(cx, cy, beta)` must return
-/// `sum(w * ((y - cy) - beta * (x - cx))^2)` over the fit's usable rows, with the weights of
-/// `m`; it is called only for a near-perfect fit, where the moments cancel.
+/// Fits the weighted regression described by `m`, whose means are about the origin
+/// `(ox, oy)`. `direct_ssr(centered, beta)` must return
+/// `sum(w * ((y - mean_y) - beta * (x - mean_x))^2)` over the fit's usable rows, with the
+/// weights of `m`, or `sum(w * (y - beta * x)^2)` when `centered` is false; it is called only
+/// for a near-perfect fit, where the moments cancel. (The caller forms the deviations about
+/// its own origin, which keeps their digits.)
 ///
 /// The weights of `m` may be the fit's weights divided by a common factor `c` (they are kept
 /// relative to the newest usable row); pass `sqrt_c = sqrt(c)`. Only `resid_std` depends on it:
@@ -351,12 +441,14 @@ impl Peaks {
 /// with `zero_mean`.
 pub fn fit_from_weighted_moments(
     m: &WeightedPairMoments,
+    (ox, oy): (f64, f64),
     min_periods: usize,
     zero_mean: bool,
     with_residuals: bool,
     sqrt_c: f64,
-    direct_ssr: impl FnOnce(f64, f64, f64) -> f64,
+    direct_ssr: impl FnOnce(bool, f64) -> f64,
 ) -> SimpleFit {
+    let m = &m.about(ox, oy);
     let n = m.n;
     let mut fit = SimpleFit::empty(n);
     if n < min_periods || n < 2 || m.weight.is_nan() || m.weight <= 0.0 {
@@ -376,7 +468,7 @@ pub fn fit_from_weighted_moments(
         let mut ssr = syy - beta * sxy;
         let near_perfect = ssr < NEAR_PERFECT_FIT * syy;
         if near_perfect {
-            ssr = direct_ssr(0.0, 0.0, beta);
+            ssr = direct_ssr(false, beta);
         }
         let ssr = ssr.max(0.0);
         if syy > 0.0 {
@@ -387,9 +479,11 @@ pub fn fit_from_weighted_moments(
             };
         }
         // n >= 2 here, so one residual degree of freedom is left.
-        let s2 = ssr / (n - 1) as f64;
-        fit.resid_std = s2.sqrt() * sqrt_c;
-        fit.beta_se = (s2 / sxx).sqrt();
+        // Roots before the ratio: `s2 / sxx` can underflow (or overflow) where the standard
+        // error itself does not.
+        let s = (ssr / (n - 1) as f64).sqrt();
+        fit.resid_std = s * sqrt_c;
+        fit.beta_se = s / sxx.sqrt();
         if fit.beta_se > 0.0 {
             fit.beta_t = beta / fit.beta_se;
         }
@@ -408,7 +502,7 @@ pub fn fit_from_weighted_moments(
     let mut ssr = m.syy - beta * m.sxy;
     let near_perfect = ssr < NEAR_PERFECT_FIT * m.syy;
     if near_perfect {
-        ssr = direct_ssr(m.mean_x, m.mean_y, beta);
+        ssr = direct_ssr(true, beta);
     }
     let ssr = ssr.max(0.0);
     if m.syy > 0.0 {
@@ -419,10 +513,10 @@ pub fn fit_from_weighted_moments(
         };
     }
     if n > 2 {
-        let s2 = ssr / (n - 2) as f64;
-        fit.resid_std = s2.sqrt() * sqrt_c;
-        fit.beta_se = (s2 / m.sxx).sqrt();
-        fit.alpha_se = (s2 * (1.0 / m.weight + m.mean_x * m.mean_x / m.sxx)).sqrt();
+        let s = (ssr / (n - 2) as f64).sqrt();
+        fit.resid_std = s * sqrt_c;
+        fit.beta_se = s / m.sxx.sqrt();
+        fit.alpha_se = s * (1.0 / m.weight + m.mean_x * m.mean_x / m.sxx).sqrt();
         if fit.beta_se > 0.0 {
             fit.beta_t = beta / fit.beta_se;
         }
@@ -433,8 +527,10 @@ pub fn fit_from_weighted_moments(
     fit
 }
 
-/// `sum(w * ((y - cy) - beta * (x - cx))^2)` over the usable rows `lo ..= hi`, where row `s`
-/// weighs `decay.pow(newest - s)`.
+/// `sum(w * e^2)` over the usable rows `lo ..= hi`, where row `s` weighs
+/// `decay.pow(newest - s)` and `e = (y - oy - my) - beta * (x - ox - mx)` with the means
+/// `(mx, my)` about the origin `(ox, oy)`, or `e = y - beta * x` when not `centered`.
+#[allow(clippy::too_many_arguments)]
 fn weighted_ssr(
     x: &[f64],
     y: &[f64],
@@ -442,14 +538,21 @@ fn weighted_ssr(
     hi: usize,
     newest: usize,
     decay: &Decay,
-    (cx, cy, beta): (f64, f64, f64),
+    (ox, oy, mx, my): (f64, f64, f64, f64),
+    (centered, beta): (bool, f64),
 ) -> f64 {
     let mut ssr = 0.0;
     for s in lo..=hi {
         let (xs, ys) = (x[s], y[s]);
         if usable(xs, ys) {
-            let e = (ys - cy) - beta * (xs - cx);
-            ssr += decay.pow(newest.saturating_sub(s)) * e * e;
+            let e = if centered {
+                ((ys - oy) - my) - beta * ((xs - ox) - mx)
+            } else {
+                ys - beta * xs
+            };
+            // `(sqrt(w) e)^2`: the weight alone may underflow where this does not.
+            let a = decay.pow_root(newest.saturating_sub(s)).1 * e;
+            ssr += a * a;
         }
     }
     ssr
@@ -480,62 +583,106 @@ pub fn rolling_ewm_ols(
     let with_residuals = out.needs_residuals();
     let window = spec.window;
     let rebuild_every = window.rebuild_interval();
-    // Ages reach `window` at the row that leaves; an expanding fit only needs `d` itself.
+    // A row leaves at an age below `window` (it leaves before the next row enters); an
+    // expanding fit only needs the gap `d` itself.
     let ages = match window.window {
         Window::Rows(w) => w.min(len) + 1,
         Window::Expanding => 2,
     };
     let decay = Decay::new(spec.half_life, ages);
     let horizon = (RESIDUAL_HORIZON_HALF_LIVES * spec.half_life).ceil() as usize;
+    let root_horizon = (ROOT_HORIZON_HALF_LIVES * spec.half_life).ceil() as usize;
 
+    // Moments about the origin `(ox, oy)`: the values of the newest usable row `newest`, to
+    // which the weights are relative too.
     let mut m = WeightedPairMoments::default();
+    let (mut ox, mut oy) = (0.0, 0.0);
+    let mut newest = 0usize;
     let mut peaks = Peaks::default();
     let mut first = 0usize; // first row currently inside the window
-    let mut newest = 0usize; // newest usable row; the weights are relative to it
     let mut removals = 0usize;
+    // Each column has been constant over the usable rows from this row on: the usable row
+    // before it (if any) has a different value. The window's column is exactly constant when
+    // that row has left, i.e. when this is at most `first`.
+    let (mut same_x_since, mut same_y_since) = (0usize, 0usize);
 
     for t in 0..len {
-        if usable(x[t], y[t]) {
-            if m.n > 0 {
-                let f = decay.pow(t - newest);
-                m.scale(f);
-                peaks.scale(f);
-            } else {
-                peaks = Peaks::default();
-            }
-            m.add(x[t], y[t], 1.0);
-            newest = t;
-        }
+        // Rows leave first, weighed from the newest row before `t`: a window that passes
+        // through one row is that row alone, exactly, when the next one enters.
         let start = window.start(t);
         let mut shrank = false;
         while first < start {
-            if usable(x[first], y[first]) {
-                m.remove(x[first], y[first], decay.pow(newest.saturating_sub(first)));
+            let (xs, ys) = (x[first], y[first]);
+            if usable(xs, ys) {
+                let (v, sw) = decay.pow_root(newest - first);
+                m.remove(xs - ox, ys - oy, v, sw);
                 shrank = true;
             }
             removals += 1;
             first += 1;
         }
+        if shrank && m.n == 1 {
+            // The one row left is the newest, the origin, with weight 1.
+            m = WeightedPairMoments::ONE_ROW;
+        }
+        let (xt, yt) = (x[t], y[t]);
+        if usable(xt, yt) {
+            if m.n > 0 {
+                let f = decay.pow(t - newest);
+                m.scale(f);
+                peaks.scale(f);
+                // The old rows' weights left the normal range in one step, where their square
+                // roots, with which they leave, may not have: the sums are rebuilt.
+                if f < f64::MIN_POSITIVE {
+                    removals = rebuild_every;
+                }
+                if xt != ox {
+                    same_x_since = newest + 1;
+                }
+                if yt != oy {
+                    same_y_since = newest + 1;
+                }
+                m.push_origin(xt - ox, yt - oy);
+            } else {
+                m = WeightedPairMoments::ONE_ROW;
+                peaks = Peaks::default();
+                (same_x_since, same_y_since) = (0, 0);
+            }
+            (ox, oy, newest) = (xt, yt, t);
+        }
         if removals >= rebuild_every || (shrank && peaks.collapsed(&m)) {
-            m = WeightedPairMoments::from_rows(&x[first..=t], &y[first..=t], |i| {
-                decay.pow(newest.saturating_sub(first + i))
-            });
+            if m.n > 0 {
+                // Rows past the root horizon add exactly nothing; they still count in `n`.
+                let lo = first.max(newest.saturating_sub(root_horizon));
+                let n = m.n;
+                m = WeightedPairMoments::from_rows_about(&x[lo..=t], &y[lo..=t], (ox, oy), |i| {
+                    decay.pow_root(newest.saturating_sub(lo + i))
+                });
+                m.n = n;
+            }
             removals = 0;
             peaks = Peaks::of(&m);
         } else {
             peaks.update(&m);
         }
+        // An exactly constant column sits at the origin: its offset and spread are exactly 0,
+        // whatever residue the updates left.
+        if same_x_since.min(same_y_since) <= first {
+            m = m.cleared(same_x_since <= first, same_y_since <= first);
+        }
         let lo = match window.window {
             Window::Rows(_) => first,
             Window::Expanding => first.max(newest.saturating_sub(horizon)),
         };
+        let origin = (ox, oy, m.mean_x, m.mean_y);
         let fit = fit_from_weighted_moments(
             &m,
+            (ox, oy),
             window.min_periods,
             spec.zero_mean,
             with_residuals,
             sqrt_gap_weight(t - newest, spec.half_life),
-            |cx, cy, beta| weighted_ssr(x, y, lo, t, newest, &decay, (cx, cy, beta)),
+            |centered, beta| weighted_ssr(x, y, lo, t, newest, &decay, origin, (centered, beta)),
         );
         out.write(t, &fit);
     }
@@ -556,22 +703,34 @@ pub fn ewm_fit(x: &[f64], y: &[f64], spec: &EwmSpec) -> Result<SimpleFit, Kernel
         return Ok(SimpleFit::empty(0));
     };
     let hl = spec.half_life;
-    let weight = |i: usize| decay_weight(newest.saturating_sub(i), hl);
-    let m = WeightedPairMoments::from_rows(xs, ys, weight);
+    // Weights and their square roots, relative to the newest usable row, whose values are the
+    // origin of the moments (as in the rolling fit).
+    let weight = |i: usize| {
+        let age = newest.saturating_sub(i);
+        (decay_weight(age, hl), decay_weight(age, 2.0 * hl))
+    };
+    let (ox, oy) = (xs[newest], ys[newest]);
+    let m = WeightedPairMoments::from_rows_about(xs, ys, (ox, oy), weight);
     Ok(fit_from_weighted_moments(
         &m,
+        (ox, oy),
         spec.window.min_periods,
         spec.zero_mean,
         true,
         sqrt_gap_weight(xs.len() - 1 - newest, hl),
-        |cx, cy, beta| {
+        |centered, beta| {
             xs.iter()
                 .zip(ys)
                 .enumerate()
                 .filter(|(_, (&a, &b))| usable(a, b))
                 .map(|(i, (&a, &b))| {
-                    let e = (b - cy) - beta * (a - cx);
-                    weight(i) * e * e
+                    let e = if centered {
+                        ((b - oy) - m.mean_y) - beta * ((a - ox) - m.mean_x)
+                    } else {
+                        b - beta * a
+                    };
+                    let r = weight(i).1 * e;
+                    r * r
                 })
                 .sum()
         },
@@ -1085,6 +1244,191 @@ mod tests {
         let one = ewm_fit(&[f64::NAN, 0.1], &[0.1, 0.2], &s).unwrap();
         assert_all_nan_but_n(&one, 1, "one row");
         assert!(ewm_fit(&[1.0], &[], &s).is_err());
+    }
+
+    #[test]
+    fn series_offset_by_a_million_keep_their_digits() {
+        // Deviations of 1e-2 on a level of 1e6 have ulps of 1e-10: running means at that
+        // level would cost about seven digits of beta. Moments about the newest row keep them.
+        let dx = lcg_series(31, 400, 0.02);
+        let x: Vec<f64> = dx.iter().map(|d| 1e6 + d).collect();
+        let y: Vec<f64> = dx
+            .iter()
+            .zip(lcg_series(32, 400, 0.004))
+            .map(|(d, e)| 1e6 + 0.002 + 1.2 * d + e)
+            .collect();
+        // The same rows less the level, exactly (Sterbenz): what the fit must see.
+        let xd: Vec<f64> = x.iter().map(|v| v - 1e6).collect();
+        let yd: Vec<f64> = y.iter().map(|v| v - 1e6).collect();
+        let w = 60;
+        let (mut worst_beta, mut worst_resid) = (0.0f64, 0.0f64);
+        for (window, hl) in [(Window::Rows(w), 10.0), (Window::Expanding, 63.0)] {
+            let s = spec(window, 2, hl, false);
+            let fits = run(&x, &y, &s);
+            for t in (w..400).step_by(7) {
+                let lo = s.window().start(t);
+                let r = reference_centered(&xd[lo..=t], &yd[lo..=t], hl);
+                let at = format!("{window:?} row {t}");
+                worst_beta = worst_beta.max((fits[t].beta - r.beta).abs() / r.beta.abs());
+                worst_resid =
+                    worst_resid.max((fits[t].resid_std - r.resid_std).abs() / r.resid_std);
+                assert_rel(fits[t].beta, r.beta, 1e-13, &format!("beta {at}"));
+                assert_rel(
+                    fits[t].resid_std,
+                    r.resid_std,
+                    1e-12,
+                    &format!("resid {at}"),
+                );
+                assert_rel(fits[t].beta_se, r.beta_se, 1e-12, &format!("beta_se {at}"));
+                assert_rel(fits[t].r2, r.r2, 1e-12, &format!("r2 {at}"));
+                // alpha is at the level: its own rounding is an ulp of 1e6.
+                let alpha = r.alpha + 1e6 * (1.0 - r.beta);
+                assert!((fits[t].alpha - alpha).abs() < 1e-8, "alpha {at}");
+                let direct = ewm_fit(&x[..=t], &y[..=t], &s).unwrap();
+                assert_rel(direct.beta, r.beta, 1e-13, &format!("ewm_fit beta {at}"));
+                assert_rel(
+                    direct.resid_std,
+                    r.resid_std,
+                    1e-12,
+                    &format!("ewm_fit {at}"),
+                );
+            }
+        }
+        // Measured: beta 1.3e-15 and resid_std 2.7e-14 relative, alpha 1.6e-9; running means
+        // at the level gave 8.3e-9, 5.0e-8 and 1.0e-2.
+        eprintln!("offset 1e6: worst beta {worst_beta:e}, resid_std {worst_resid:e}");
+    }
+
+    #[test]
+    fn window_through_one_row_keeps_no_residue() {
+        // Known issue ADD_BEFORE_REMOVE, fixed: rows leave before the new one enters. The
+        // window passes through the one row 0.0 at row 6 (row 1 leaves, row 6 enters), and
+        // rows 6..=8 are a constant market.
+        let nan = f64::NAN;
+        let x = [0.0, -0.21761, nan, nan, nan, nan, 0.0, 0.0, 0.0];
+        let y = [0.0, 0.238, nan, nan, nan, nan, -0.11286, -0.11286, -0.11286];
+        let fits = run(&x, &y, &spec(Window::Rows(5), 3, 1000.0, false));
+        assert_all_nan_but_n(&fits[8], 3, "constant market after one row");
+        // A huge row that leaves as the only other row loses nothing of the new ones.
+        let x = [1e16, nan, nan, 0.0, 1.0];
+        let y = [1e16, nan, nan, 1.0, 3.0];
+        for hl in [1e3, 2.0] {
+            let fits = run(&x, &y, &spec(Window::Rows(3), 2, hl, false));
+            assert_rel(fits[4].alpha, 1.0, 1e-15, "alpha");
+            assert_rel(fits[4].beta, 2.0, 1e-15, "beta");
+            assert_rel(fits[4].r2, 1.0, 1e-15, "r2");
+        }
+    }
+
+    #[test]
+    fn exactly_constant_columns_have_no_spread() {
+        let s = |w, mp, hl| spec(w, mp, hl, false);
+        // EWM_UNDERFLOWED_REMOVAL: a huge row leaves with a weight of 2^-1000 (half-life 1e-3
+        // rows); a market of zeros follows.
+        let mut x = vec![0.0; 8];
+        x[0] = 1e150;
+        let y = vec![0.0; 8];
+        let fits = run(&x, &y, &s(Window::Rows(2), 2, 1e-3));
+        for (t, f) in fits.iter().enumerate().skip(2) {
+            assert_all_nan_but_n(f, 2, &format!("zeros after 1e150, row {t}"));
+        }
+        // EWM_MEAN_SWAMPED: after 1e15, the market 0.00121 weighs all but 2^-1000 of the fit,
+        // so it is constant to 133 digits.
+        let x = [999999999999999.8, 0.00121, 0.00121];
+        let fits = run(&x, &[0.0, 0.0, 0.0], &s(Window::Rows(5), 2, 1e-3));
+        assert_all_nan_but_n(&fits[1], 2, "swamped mean");
+        // SUBNORMAL_RESIDUE: zeros after a value whose square is subnormal.
+        let x = [1e-160, 0.3, 0.0, 0.0, 0.0, 0.0];
+        let y = [0.1, 0.2, 0.3, 0.1, 0.5, 0.2];
+        let fits = run(&x, &y, &s(Window::Rows(3), 2, 2.5));
+        assert_all_nan_but_n(&fits[5], 3, "zeros after a tiny value");
+        let fits = run(&x, &y, &spec(Window::Rows(3), 2, 2.5, true));
+        assert_all_nan_but_n(&fits[5], 3, "zero mean: zeros after a tiny value");
+        let fits = run(&y, &x, &s(Window::Rows(3), 2, 2.5));
+        assert!(fits[5].r2.is_nan() && fits[5].beta == 0.0, "{:?}", fits[5]);
+        // EWM_CONSTANT_Y_R2: a constant y has no R², rolled or direct.
+        let x = lcg_series(41, 40, 0.04);
+        let y = vec![0.03513; 40];
+        let ws = spec(Window::Expanding, 4, 63.0, false);
+        let fits = run(&x, &y, &ws);
+        for t in 3..40 {
+            let direct = ewm_fit(&x[..=t], &y[..=t], &ws).unwrap();
+            for f in [&fits[t], &direct] {
+                assert!(f.r2.is_nan() && f.beta == 0.0, "row {t}: {f:?}");
+                assert_eq!(f.alpha, 0.03513, "row {t}");
+            }
+        }
+    }
+
+    #[test]
+    fn recovers_after_an_overflowing_value() {
+        // EWM_OVERFLOW_STICKS: the window [0.00245, 0, 0] after f64::MAX left has beta 0.
+        let x = [0.0, -0.24576, f64::MAX, 0.00245, 0.0, 0.0];
+        let y = [0.0; 6];
+        let fits = run(&x, &y, &spec(Window::Rows(3), 2, 63.0, false));
+        assert_eq!((fits[5].alpha, fits[5].beta), (0.0, 0.0));
+        let (mut x, mut y) = capm_pair(43, 60);
+        x[10] = 1e200;
+        y[20] = -1e200;
+        let fits = run(&x, &y, &spec(Window::Rows(8), 8, 5.0, false));
+        for t in 28..60 {
+            let r = reference(&x[t - 7..=t], &y[t - 7..=t], 5.0, false);
+            assert_fit(&fits[t], &r, 1e-9, &format!("row {t}"));
+        }
+    }
+
+    #[test]
+    fn long_gap_with_a_tiny_half_life() {
+        // A gap of 60 rows at half-life 1/18 decays the old rows' weights past 2^-1074 at
+        // once (2^-1080 and beyond); their square roots, which weigh their deviations, are
+        // still normal, so their spread counts: beta is -1.5e-120, not NaN.
+        let nan = f64::NAN;
+        let hl = 1.0 / 18.0;
+        let mut x = vec![nan; 64];
+        let mut y = vec![nan; 64];
+        (x[0], y[0]) = (1e120, 1.0);
+        (x[1], y[1]) = (-1e120, 2.0);
+        (x[62], y[62]) = (0.0, 0.5);
+        (x[63], y[63]) = (0.0, 0.7);
+        // The slope from centered sums with `w dx dy = (sqrt(w) dx) (sqrt(w) dy)`.
+        let rows = [0, 1, 62, 63].map(|s| (x[s], y[s], (63 - s) as f64));
+        let w = |age: f64| 0.5f64.powf(age / hl);
+        let sw = |age: f64| 0.5f64.powf(age / (2.0 * hl));
+        let total: f64 = rows.iter().map(|r| w(r.2)).sum();
+        let mx = rows.iter().map(|r| w(r.2) * r.0).sum::<f64>() / total;
+        let my = rows.iter().map(|r| w(r.2) * r.1).sum::<f64>() / total;
+        let sxx: f64 = rows.iter().map(|r| (sw(r.2) * (r.0 - mx)).powi(2)).sum();
+        let sxy: f64 = rows
+            .iter()
+            .map(|r| sw(r.2) * (r.0 - mx) * sw(r.2) * (r.1 - my))
+            .sum();
+        let beta = sxy / sxx;
+        assert!(beta.is_finite() && beta != 0.0, "{beta}");
+        for window in [Window::Rows(64), Window::Expanding] {
+            let s = spec(window, 2, hl, false);
+            let fits = run(&x, &y, &s);
+            let direct = ewm_fit(&x, &y, &s).unwrap();
+            assert_rel(fits[63].beta, beta, 1e-12, &format!("{window:?}"));
+            assert_rel(direct.beta, beta, 1e-12, &format!("direct {window:?}"));
+        }
+    }
+
+    #[test]
+    fn standard_errors_do_not_underflow_in_between() {
+        // s2 / Sxx is about 1e-358 here, below the smallest subnormal, while beta_se is
+        // 1.5e-179: the roots are taken before the ratio.
+        let x = [1.1404771780163944e45, 1.1404771780163944e45, 0.0, 0.0, 0.0];
+        let y = [7.036054033915359e-134, 4.553e-320, 0.0, 0.0, 0.0];
+        let fits = run(&x, &y, &spec(Window::Rows(5), 5, 1e300, true));
+        assert_rel(fits[4].beta, 3.084697427331691e-179, 1e-12, "beta");
+        assert_rel(fits[4].beta_se, 1.542348713665846e-179, 1e-12, "beta_se");
+        let x = [1e45, 2e45, 0.0, 0.0, 0.0];
+        let fits = run(&x, &y, &spec(Window::Rows(5), 5, 1e300, false));
+        assert!(
+            fits[4].beta_se > 0.0 && fits[4].alpha_se > 0.0,
+            "{:?}",
+            fits[4]
+        );
     }
 
     #[test]

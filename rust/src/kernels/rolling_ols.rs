@@ -926,7 +926,11 @@ mod tests {
             y[20..40].fill(0.0);
             x[40..60].fill(0.0);
             let o = run(&x, &y, WindowSpec::new(Window::Rows(w), w).unwrap());
-            let walked = run(&x, &y, RowByRow(WindowSpec::new(Window::Rows(w), w).unwrap()));
+            let walked = run(
+                &x,
+                &y,
+                RowByRow(WindowSpec::new(Window::Rows(w), w).unwrap()),
+            );
             for t in 20 + w - 1..40 {
                 assert_eq!(o.cols[1][t], 0.0, "beta at {t} ({tiny:e})");
                 assert_eq!(o.cols[0][t], 0.0, "alpha at {t} ({tiny:e})");
