@@ -22,10 +22,10 @@ ordinary windows, with a 1e6 outlier inside and after it left (except the residu
 standard errors while a point of 1e6 in both series is inside: 3e-11, and 4e-14 after it left); no
 drift after 10 M rows (1e-15 at the end; 1e-13, or 1e-12 for the EW fit, just after a 1e4
 outlier or a stretch of levels near 1e3 left); multi-factor fits lose the conditioning of the
-factors, about 2.5e-15 / (1 - R²); a 1e6 offset over a spread of 1e-2 costs the rolling
-single-index fits and ratios nothing (1e-15; 3e-14 for the residual spread), because their
-moments are kept about a row of the window, but costs the EW and multi-factor fits, whose
-moments are kept about their running means, about seven digits (4e-8 and 8e-8).
+factors, about 2.5e-15 / (1 - R²); a 1e6 offset over a spread of 1e-2 costs nothing (1e-15;
+5e-14 for the residual spread), because every kernel keeps its moments about a row of the
+window rather than about the running means (which lost seven digits there: 4e-8 for the EW
+fit and 8e-8 for the multi-factor fit, before).
 """
 
 from __future__ import annotations
@@ -714,23 +714,23 @@ BOUNDS: dict[str, dict[str, float]] = {
         "beta_1_se": 2e-06,  # 1.2e-07
     },
     "offset 1e6, ewm_alpha_beta": {
-        "alpha": 1e-07,  # 9.7e-09
-        "beta": 1e-07,  # 9.7e-09
-        "r2": 2e-08,  # 1.4e-09
-        "resid_std": 5e-07,  # 3.4e-08
-        "alpha_se": 5e-07,  # 3.3e-08
-        "beta_se": 5e-07,  # 3.3e-08
-        "alpha_t": 1e-07,  # 9.1e-09
-        "beta_t": 5e-07,  # 3.7e-08
+        "alpha": 1e-14,  # 7.4e-16
+        "beta": 1e-14,  # 7.0e-16
+        "r2": 1e-14,  # 9.8e-16
+        "resid_std": 3e-13,  # 3.2e-14
+        "alpha_se": 3e-13,  # 3.3e-14
+        "beta_se": 3e-13,  # 3.3e-14
+        "alpha_t": 5e-14,  # 5.1e-15
+        "beta_t": 3e-13,  # 3.3e-14
     },
     "offset 1e6, rolling_factor_regression": {
-        "alpha": 2e-07,  # 1.9e-08
-        "beta_0": 1e-07,  # 7.5e-09
-        "beta_1": 1e-07,  # 6.8e-09
-        "r2": 5e-08,  # 3.3e-09
-        "adj_r2": 5e-08,  # 3.4e-09
-        "resid_std": 1e-06,  # 8.1e-08
-        "alpha_se": 1e-06,  # 8.2e-08
+        "alpha": 2e-14,  # 1.7e-15
+        "beta_0": 2e-14,  # 1.4e-15
+        "beta_1": 5e-15,  # 2.5e-16
+        "r2": 3e-14,  # 2.6e-15
+        "adj_r2": 3e-14,  # 2.7e-15
+        "resid_std": 5e-13,  # 5.0e-14
+        "alpha_se": 5e-13,  # 5.0e-14
     },
     "offset 1e6, ratios": {
         "treynor": 1e-14,  # 7.7e-16
@@ -758,7 +758,7 @@ BOUNDS: dict[str, dict[str, float]] = {
         "beta_t": 5e-10,  # 3.2e-11
     },
     "outliers, ewm_alpha_beta: after it left": {
-        "alpha": 1e-14,  # 5.4e-16
+        "alpha": 1e-13,  # 9.2e-15
         "beta": 1e-14,  # 7.5e-16
         "r2": 2e-14,  # 1.5e-15
         "resid_std": 5e-13,  # 4.9e-14
@@ -768,9 +768,9 @@ BOUNDS: dict[str, dict[str, float]] = {
         "beta_t": 5e-13,  # 5.0e-14
     },
     "outliers, rolling_factor_regression: outlier in the window": {
-        "alpha": 2e-14,  # 1.8e-15
+        "alpha": 2e-13,  # 1.7e-14
         "beta_0": 1e-14,  # 7.8e-16
-        "beta_1": 2e-15,  # 1.8e-16
+        "beta_1": 1e-14,  # 6.8e-16
         "r2": 1e-13,  # 5.4e-15
         "adj_r2": 1e-11,  # 7.2e-13
         "resid_std": 3e-10,  # 2.9e-11
@@ -828,13 +828,13 @@ BOUNDS: dict[str, dict[str, float]] = {
         "beta_t": 2e-14,  # 1.9e-15
     },
     "10 M rows, ewm_alpha_beta at the end": {
-        "alpha": 1e-14,  # 9.3e-16
+        "alpha": 3e-13,  # 3.1e-14
         "beta": 1e-14,  # 7.7e-16
         "r2": 1e-14,  # 7.9e-16
         "resid_std": 3e-14,  # 2.2e-15
         "alpha_se": 3e-14,  # 2.3e-15
-        "beta_se": 2e-15,  # 1.7e-16
-        "alpha_t": 5e-14,  # 3.2e-15
+        "beta_se": 1e-14,  # 8.9e-16
+        "alpha_t": 3e-13,  # 2.8e-14
         "beta_t": 1e-14,  # 6.7e-16
     },
     "10 M rows, rolling_alpha_beta after each disturbance left": {
