@@ -740,7 +740,7 @@ pub fn ewm_fit(x: &[f64], y: &[f64], spec: &EwmSpec) -> Result<SimpleFit, Kernel
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::test_support::lcg_series;
+    use crate::kernels::test_support::{lcg_series, offset_pair};
 
     /// Weighted least squares from scratch for the fit ending at the last row of the slices,
     /// weights `0.5 ** (age / half_life)` by true age: the normal equations `X'WX b = X'Wy` are
@@ -1250,13 +1250,7 @@ mod tests {
     fn series_offset_by_a_million_keep_their_digits() {
         // Deviations of 1e-2 on a level of 1e6 have ulps of 1e-10: running means at that
         // level would cost about seven digits of beta. Moments about the newest row keep them.
-        let dx = lcg_series(31, 400, 0.02);
-        let x: Vec<f64> = dx.iter().map(|d| 1e6 + d).collect();
-        let y: Vec<f64> = dx
-            .iter()
-            .zip(lcg_series(32, 400, 0.004))
-            .map(|(d, e)| 1e6 + 0.002 + 1.2 * d + e)
-            .collect();
+        let (x, y) = offset_pair(400);
         // The same rows less the level, exactly (Sterbenz): what the fit must see.
         let xd: Vec<f64> = x.iter().map(|v| v - 1e6).collect();
         let yd: Vec<f64> = y.iter().map(|v| v - 1e6).collect();

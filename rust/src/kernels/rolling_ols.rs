@@ -666,7 +666,7 @@ impl MomentBlock {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::test_support::lcg_series;
+    use crate::kernels::test_support::{lcg_series, offset_pair};
     use crate::kernels::window::{Window, WindowSpec};
 
     /// Direct least squares on the usable rows, computed from scratch.
@@ -860,13 +860,7 @@ mod tests {
     fn series_offset_by_a_million_keep_their_digits() {
         // Deviations of 1e-2 on a level of 1e6 have ulps of 1e-10: running means at that
         // level would cost about eight digits of beta. The window's origin keeps them.
-        let dx = lcg_series(31, 400, 0.02);
-        let x: Vec<f64> = dx.iter().map(|d| 1e6 + d).collect();
-        let y: Vec<f64> = dx
-            .iter()
-            .zip(lcg_series(32, 400, 0.004))
-            .map(|(d, e)| 1e6 + 0.002 + 1.2 * d + e)
-            .collect();
+        let (x, y) = offset_pair(400);
         let w = 60;
         for spec in [
             WindowSpec::new(Window::Rows(w), w).unwrap(),
