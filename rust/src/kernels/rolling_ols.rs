@@ -211,9 +211,9 @@ pub fn rolling_simple_ols(
     let min_periods = bounds.min_periods();
     // A row window of at least 3 rows may slide whole blocks at a time (see `slide_block`).
     let slide = bounds.row_count().filter(|&w| w >= 3 && w >= min_periods);
-    let mut walk = WindowWalk::default();
+    let mut walk = WindowWalk::new(min_periods);
     let mut block = MomentBlock::default();
-    let mut t = 0;
+    let mut t = warm_up(x, y, bounds, out, &mut walk);
     while t < len {
         if let Some(w) = slide {
             // The window before `t` holds `w` usable rows, so every row leaving it is usable.
@@ -242,6 +242,67 @@ pub fn rolling_simple_ols(
     Ok(())
 }
 
+/// Writes the rows at the start of the series that have no fit: while the window starts at
+/// row 0 and holds fewer than `min_periods` usable rows, they are only counted. The walk then
+/// starts where its fill would end, with the same build from the rows, so the warm-up of
+/// every series costs one pass instead of an update and a fit per row. Returns the first row
+/// left to walk.
+fn warm_up(
+    x: &[f64],
+    y: &[f64],
+    bounds: &impl WindowBounds,
+    out: &mut SimpleFitColumns<'_>,
+    walk: &mut WindowWalk,
+) -> usize {
+    let (len, min_periods) = (x.len(), bounds.min_periods());
+    // With fewer than two rows to wait for, the walk loses nothing by starting at row 0.
+    if min_periods < 2 {
+        return 0;
+    }
+    let odd = |t: usize| usable(x[t], y[t]) && !(plain(x[t]) && plain(y[t]));
+    let (mut t, mut count, mut odd_row) = (0, 0, None);
+    // The walk would fill the window until `min_periods` rows are in it or a row leaves
+    // (see `WindowWalk::filling`), then build its moments from the rows: that row is `t`.
+    while t < len {
+        if bounds.start(t) != 0 {
+            if count == 0 {
+                // Nothing entered yet, so nothing is filling: the walk takes over as if it
+                // had visited these rows.
+                return t;
+            }
+            break;
+        }
+        if usable(x[t], y[t]) {
+            count += 1;
+            if count >= min_periods {
+                break;
+            }
+        }
+        if odd(t) {
+            odd_row = Some(t);
+        }
+        out.write(t, &SimpleFit::empty(count));
+        t += 1;
+    }
+    if t == len {
+        return t;
+    }
+    // Row `t` starts the walk whichever test ended the loop, so it is looked at here.
+    if odd(t) {
+        odd_row = Some(t);
+    }
+    walk.start_at(x, y, bounds.start(t), t, odd_row);
+    let fit = fit_from_moments(
+        &walk.moments(),
+        &x[walk.first..=t],
+        &y[walk.first..=t],
+        min_periods,
+        out.needs_residuals(),
+    );
+    out.write(t, &fit);
+    t + 1
+}
+
 /// Walks the rows in time order and calls `visit(t, moments, first)` with the moments of the
 /// usable rows `first..=t` of the window ending at `t`. `x` and `y` have the same length.
 pub fn for_each_window(
@@ -250,7 +311,7 @@ pub fn for_each_window(
     bounds: &impl WindowBounds,
     mut visit: impl FnMut(usize, &PairMoments, usize),
 ) {
-    let mut walk = WindowWalk::default();
+    let mut walk = WindowWalk::new(bounds.min_periods());
     for t in 0..x.len().min(y.len()) {
         walk.step(x, y, t, bounds.start(t));
         visit(t, &walk.moments(), walk.first);
@@ -260,6 +321,12 @@ pub fn for_each_window(
 /// The running moments of a trailing window and the bookkeeping of when to rebuild them.
 #[derive(Debug, Default)]
 struct WindowWalk {
+    min_periods: usize,
+    /// A row entered an empty window and no row left since. The moments are built from the
+    /// rows once `min_periods` rows are in, or when a row leaves first, so a window that
+    /// starts over gets the same bits as a series that starts there, and [`warm_up`] can
+    /// skip to that row.
+    filling: bool,
     /// Moments of the window's rows less `shift`, a row of the window: running means near
     /// zero keep their rounding at the scale of the deviations, so a series at 1e6 keeps
     /// its digits.
@@ -294,6 +361,13 @@ struct WindowWalk {
 }
 
 impl WindowWalk {
+    fn new(min_periods: usize) -> Self {
+        Self {
+            min_periods,
+            ..Self::default()
+        }
+    }
+
     /// The moments of the window (means put back on the data's scale).
     #[inline(always)]
     fn moments(&self) -> PairMoments {
@@ -308,6 +382,8 @@ impl WindowWalk {
     #[inline]
     fn step(&mut self, x: &[f64], y: &[f64], t: usize, start: usize) {
         let first = self.first;
+        // A fill ends at the first later step where a row leaves.
+        let fill_cut = self.filling && start > first;
         if self.counts_stale {
             let origin = (self.shift_x, self.shift_y);
             (self.moved_x, self.moved_y) = moved_from(&x[first..t], &y[first..t], origin);
@@ -353,15 +429,20 @@ impl WindowWalk {
             }
             if usable(x[t], y[t]) {
                 if self.m.n == 0 {
-                    // An empty window takes its first row as the origin.
+                    // An empty window takes its first row as the origin, and fills.
                     (self.shift_x, self.shift_y) = (x[t], y[t]);
                     self.origin_row = t;
+                    self.filling = true;
                 }
                 self.m.add(x[t] - self.shift_x, y[t] - self.shift_y);
                 self.moved_x += usize::from(x[t] != self.shift_x);
                 self.moved_y += usize::from(y[t] != self.shift_y);
             }
             shrank = removed;
+        }
+        if self.filling && (fill_cut || self.m.n >= self.min_periods) {
+            self.filling = false;
+            self.rebuild(x, y, t);
         }
         self.settle(x, y, t, shrank);
     }
@@ -381,24 +462,39 @@ impl WindowWalk {
             || !m.is_finite();
         let origin_left = m.n > 0 && self.first > self.origin_row;
         if self.removals > t - self.first || collapsed || origin_left {
-            // The newest usable row becomes the origin: a row value keeps the differences
-            // exact, and the newest stays in the window longest.
-            if let Some(r) = (self.first..=t).rev().find(|&r| usable(x[r], y[r])) {
-                (self.shift_x, self.shift_y) = (x[r], y[r]);
-                self.origin_row = r;
-            }
-            let origin = (self.shift_x, self.shift_y);
-            let (xs, ys) = (&x[self.first..=t], &y[self.first..=t]);
-            self.m = PairMoments::from_rows_about(xs, ys, origin);
-            (self.moved_x, self.moved_y) = moved_from(xs, ys, origin);
-            self.rebuilt_first = self.first;
-            self.removals = 0;
-            self.peak_sxx = self.m.sxx;
-            self.peak_syy = self.m.syy;
+            self.rebuild(x, y, t);
         } else {
             self.peak_sxx = self.peak_sxx.max(m.sxx);
             self.peak_syy = self.peak_syy.max(m.syy);
         }
+    }
+
+    /// Builds the moments of the window `first..=t` from its rows.
+    fn rebuild(&mut self, x: &[f64], y: &[f64], t: usize) {
+        // The newest usable row becomes the origin: a row value keeps the differences
+        // exact, and the newest stays in the window longest.
+        if let Some(r) = (self.first..=t).rev().find(|&r| usable(x[r], y[r])) {
+            (self.shift_x, self.shift_y) = (x[r], y[r]);
+            self.origin_row = r;
+        }
+        let origin = (self.shift_x, self.shift_y);
+        let (xs, ys) = (&x[self.first..=t], &y[self.first..=t]);
+        self.m = PairMoments::from_rows_about(xs, ys, origin);
+        (self.moved_x, self.moved_y) = moved_from(xs, ys, origin);
+        exact_when_constant(&mut self.m, self.moved_x, self.moved_y);
+        self.rebuilt_first = self.first;
+        self.removals = 0;
+        self.peak_sxx = self.m.sxx;
+        self.peak_syy = self.m.syy;
+    }
+
+    /// Starts the walk at the window `first..=t` without visiting the rows before `t`;
+    /// `odd_row` is the last usable row up to `t` that is not [`plain`].
+    fn start_at(&mut self, x: &[f64], y: &[f64], first: usize, t: usize, odd_row: Option<usize>) {
+        self.first = first;
+        self.odd_row = odd_row;
+        self.filling = false;
+        self.rebuild(x, y, t);
     }
 
     /// Slides a full window of `w` usable rows over `rows`, all usable, recording the moments
@@ -420,37 +516,56 @@ impl WindowWalk {
         let (mut sx, mut sy, mut origin_row) = (self.shift_x, self.shift_y, self.origin_row);
         let (mut removals, mut peak_sxx, mut peak_syy) =
             (self.removals, self.peak_sxx, self.peak_syy);
-        let (leaving, entering) = (rows.start - w..rows.end - w, rows.clone());
-        let pairs = x[leaving.clone()]
-            .iter()
-            .zip(&y[leaving])
-            .zip(x[entering.clone()].iter().zip(&y[entering]));
-        for (i, ((&x_out, &y_out), (&x_in, &y_in))) in pairs.enumerate() {
-            let (t, out) = (rows.start + i, rows.start + i - w);
-            m.replace(x_out - sx, y_out - sy, x_in - sx, y_in - sy, inv_w);
-            removals += 1;
-            // `settle` with a full window (t - first is w - 1), its three tests folded into
-            // two comparisons: a negative or NaN variance fails `>=`, and an infinite or NaN
-            // moment makes the `* 0.0` sum NaN.
-            let collapsed = !(m.sxx >= CANCELLATION_RATIO * peak_sxx
-                && m.syy >= CANCELLATION_RATIO * peak_syy
-                && (m.sxx + m.syy) * 0.0 + m.sxy * 0.0 == 0.0);
-            if removals >= w || collapsed || origin_row <= out {
-                (sx, sy, origin_row) = (x_in, y_in, t);
+        let (start, len) = (rows.start, rows.len());
+        // The rows leaving and entering, sliced once so the loop indexes without checks.
+        let (x_out, y_out) = (&x[start - w..][..len], &y[start - w..][..len]);
+        let (x_in, y_in) = (&x[start..][..len], &y[start..][..len]);
+        let mut i = 0;
+        while i < len {
+            // The row of the next scheduled rebuild: where `removals` reaches `w` or the
+            // origin leaves the window. Rows before it only slide, so the loop below holds
+            // no call and its state stays in registers; a rebuild happens after it.
+            let due = (i + (w - 1).saturating_sub(removals))
+                .min((origin_row + w).saturating_sub(start))
+                .min(len);
+            let mut rebuild_at = due;
+            for j in i..due {
+                m.replace(
+                    x_out[j] - sx,
+                    y_out[j] - sy,
+                    x_in[j] - sx,
+                    y_in[j] - sy,
+                    inv_w,
+                );
+                // `settle` with a full window (t - first is w - 1), its three tests folded
+                // into two comparisons: a negative or NaN variance fails `>=`, and an
+                // infinite or NaN moment makes the `* 0.0` sum NaN.
+                let collapsed = !(m.sxx >= CANCELLATION_RATIO * peak_sxx
+                    && m.syy >= CANCELLATION_RATIO * peak_syy
+                    && (m.sxx + m.syy) * 0.0 + m.sxy * 0.0 == 0.0);
+                if collapsed {
+                    rebuild_at = j;
+                    break;
+                }
+                removals += 1;
+                // Neither is NaN here (a NaN moment or peak fails the test above), so a
+                // plain comparison is `f64::max` without its NaN handling.
+                peak_sxx = if m.sxx > peak_sxx { m.sxx } else { peak_sxx };
+                peak_syy = if m.syy > peak_syy { m.syy } else { peak_syy };
+                block.store(j, &m, sx, sy);
+            }
+            if rebuild_at < len {
+                // The newest row becomes the origin; the moments come from the rows.
+                let (t, out) = (start + rebuild_at, start + rebuild_at - w);
+                (sx, sy, origin_row) = (x[t], y[t], t);
                 m = PairMoments::from_rows_about(&x[out + 1..=t], &y[out + 1..=t], (sx, sy));
                 self.rebuilt_first = out + 1;
                 removals = 0;
                 peak_sxx = m.sxx;
                 peak_syy = m.syy;
-            } else {
-                peak_sxx = peak_sxx.max(m.sxx);
-                peak_syy = peak_syy.max(m.syy);
+                block.store(rebuild_at, &m, sx, sy);
             }
-            block.mean_x[i] = m.mean_x + sx;
-            block.mean_y[i] = m.mean_y + sy;
-            block.sxx[i] = m.sxx;
-            block.sxy[i] = m.sxy;
-            block.syy[i] = m.syy;
+            i = rebuild_at + 1;
         }
         (self.m, self.shift_x, self.shift_y, self.origin_row) = (m, sx, sy, origin_row);
         self.first += rows.len();
@@ -554,6 +669,17 @@ impl Default for MomentBlock {
 }
 
 impl MomentBlock {
+    /// Records the moments `m` (about the origin `(sx, sy)`) of the window ending at the
+    /// block's `i`-th row.
+    #[inline(always)]
+    fn store(&mut self, i: usize, m: &PairMoments, sx: f64, sy: f64) {
+        self.mean_x[i] = m.mean_x + sx;
+        self.mean_y[i] = m.mean_y + sy;
+        self.sxx[i] = m.sxx;
+        self.sxy[i] = m.sxy;
+        self.syy[i] = m.syy;
+    }
+
     /// Writes the fits of the block's windows (`w` usable rows each, the first ending at row
     /// `t0`) into `out`. Windows that need a decision (a constant market, an overflow, a
     /// near-perfect fit) go through [`fit_from_moments`]; the rest take the same formulas
@@ -667,7 +793,7 @@ impl MomentBlock {
 mod tests {
     use super::*;
     use crate::kernels::test_support::{lcg_series, offset_pair};
-    use crate::kernels::window::{Window, WindowSpec};
+    use crate::kernels::window::{DateWindow, Window, WindowSpec};
 
     /// Direct least squares on the usable rows, computed from scratch.
     fn reference(x: &[f64], y: &[f64]) -> SimpleFit {
@@ -1078,6 +1204,112 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// Window bounds lent to [`run`], their row count included (blocks may slide).
+    struct Borrowed<'a, B>(&'a B);
+
+    impl<B: WindowBounds> WindowBounds for Borrowed<'_, B> {
+        fn start(&self, t: usize) -> usize {
+            self.0.start(t)
+        }
+        fn min_periods(&self) -> usize {
+            self.0.min_periods()
+        }
+        fn row_count(&self) -> Option<usize> {
+            self.0.row_count()
+        }
+    }
+
+    /// Every row of `rolling_simple_ols` against the walk that visits every row
+    /// (`for_each_window`, which never skips a warm-up), bit for bit.
+    fn assert_walk_bits(x: &[f64], y: &[f64], bounds: &impl WindowBounds, what: &str) {
+        let o = run(x, y, Borrowed(bounds));
+        let mp = bounds.min_periods();
+        for_each_window(x, y, bounds, |t, m, first| {
+            let fit = fit_from_moments(m, &x[first..=t], &y[first..=t], mp, true);
+            assert_eq!(o.n[t] as usize, fit.n, "n at row {t}, {what}");
+            let want = [
+                fit.alpha,
+                fit.beta,
+                fit.r2,
+                fit.resid_std,
+                fit.alpha_se,
+                fit.beta_se,
+                fit.alpha_t,
+                fit.beta_t,
+            ];
+            for (field, (col, v)) in o.cols.iter().zip(want).enumerate() {
+                let got = col[t];
+                assert!(
+                    got.to_bits() == v.to_bits() || (got.is_nan() && v.is_nan()),
+                    "field {field} row {t}, {what}: {got:e} after the warm-up, {v:e} walked"
+                );
+            }
+        });
+    }
+
+    #[test]
+    fn the_warm_up_gives_the_bits_of_the_walk() {
+        let len = 160;
+        let x = lcg_series(31, len, 0.03);
+        let y: Vec<f64> = x
+            .iter()
+            .zip(lcg_series(32, len, 0.02))
+            .map(|(a, e)| 0.002 - 0.7 * a + e)
+            .collect();
+        // Gaps at the start and in the first windows, a stretch long enough to empty any
+        // window (so it fills again), a tiny and a huge value near the start.
+        let mut cases = vec![(x.clone(), y.clone())];
+        let mut gappy = (x.clone(), y.clone());
+        for t in [0, 1, 4, 9, 10, 11, 30] {
+            gappy.0[t] = f64::NAN;
+        }
+        for v in &mut gappy.1[60..100] {
+            *v = f64::NAN;
+        }
+        gappy.0[2] = 1e-160;
+        gappy.1[5] = 1e120;
+        cases.push(gappy);
+        let times: Vec<i64> = (0..len as i64).map(|t| t / 3 + t * t / 40).collect();
+        for (i, (x, y)) in cases.iter().enumerate() {
+            for (w, mp) in [(2, 2), (3, 3), (8, 5), (12, 12), (40, 2), (40, 39)] {
+                let spec = WindowSpec::new(Window::Rows(w), mp).unwrap();
+                assert_walk_bits(x, y, &spec, &format!("case {i}, window {w}, min {mp}"));
+            }
+            for mp in [2, 3, 7] {
+                let spec = WindowSpec::new(Window::Expanding, mp).unwrap();
+                assert_walk_bits(x, y, &spec, &format!("case {i}, expanding, min {mp}"));
+            }
+            for (span, mp) in [(1, 2), (5, 3), (30, 10)] {
+                let lower: Vec<i64> = times.iter().map(|t| t - span).collect();
+                let dates = DateWindow::new(&times, &lower, mp).unwrap();
+                assert_walk_bits(x, y, &dates, &format!("case {i}, span {span}, min {mp}"));
+            }
+        }
+    }
+
+    #[test]
+    fn a_tiny_value_at_the_end_of_the_warm_up_keeps_blocks_off() {
+        // A fuzz find: the warm-up ends when the window moves off row 0 (at row 3), on a
+        // value too small to square, which blocks must not slide over: the window of zeros
+        // after it is an exactly constant market.
+        let x = [4.6e48, 4.6e48, 0.0, -1e-160, 0.0, 0.0, 0.0, 0.0, 0.0];
+        let y = [f64::INFINITY, 0.0, -0.17, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+        let spec = WindowSpec::new(Window::Rows(3), 3).unwrap();
+        let (fast, slow) = (run(&x, &y, spec), run(&x, &y, RowByRow(spec)));
+        for t in 0..x.len() {
+            assert_eq!(fast.n[t], slow.n[t], "n at row {t}");
+            for (a, b) in fast.cols.iter().zip(&slow.cols) {
+                assert!(a[t].to_bits() == b[t].to_bits() || (a[t].is_nan() && b[t].is_nan()));
+            }
+        }
+        for t in 6..x.len() {
+            assert!(
+                fast.cols[1][t].is_nan(),
+                "beta at row {t} of a constant market"
+            );
         }
     }
 
