@@ -10,6 +10,9 @@ use std::ops::Range;
 
 use polars::prelude::*;
 use polars_arrow::array::BinaryViewArray;
+use rayon::prelude::*;
+
+use crate::expressions::common::output_buffer;
 
 /// Row segments of a panel, in the order the kernels see the rows.
 #[derive(Debug, Clone)]
@@ -83,7 +86,7 @@ impl Panel {
         match &self.order {
             None => values,
             Some(order) => {
-                let mut out = vec![T::default(); values.len()];
+                let mut out = output_buffer(values.len());
                 for (&row, v) in order.iter().zip(values) {
                     out[row as usize] = v;
                 }
@@ -166,19 +169,31 @@ fn string_run_starts(key: &Series) -> PolarsResult<Option<Vec<IdxSize>>> {
         return Ok(None);
     };
     let views = chunk.views();
-    let mut starts: Vec<IdxSize> = vec![0];
-    for i in 1..views.len() {
-        let (a, b) = (views[i - 1], views[i]);
-        let differs = if a.as_u128() == b.as_u128() {
-            false
-        } else if a.length != b.length || a.prefix != b.prefix || a.is_inline() {
-            true
-        } else {
-            chunk.value(i - 1) != chunk.value(i)
-        };
-        if differs {
-            starts.push(i as IdxSize);
-        }
+    let starts_in = |rows: Range<usize>| -> Vec<IdxSize> {
+        rows.filter(|&i| {
+            let (a, b) = (views[i - 1], views[i]);
+            if a.as_u128() == b.as_u128() {
+                false
+            } else if a.length != b.length || a.prefix != b.prefix || a.is_inline() {
+                true
+            } else {
+                chunk.value(i - 1) != chunk.value(i)
+            }
+        })
+        .map(|i| i as IdxSize)
+        .collect()
+    };
+    // The scan reads 16 bytes a row, so it is split across threads in large pieces.
+    const PIECE: usize = 1 << 18;
+    let pieces: Vec<Vec<IdxSize>> = (0..views.len().div_ceil(PIECE))
+        .into_par_iter()
+        .map(|p| starts_in((p * PIECE).max(1)..((p + 1) * PIECE).min(views.len())))
+        .collect();
+    let mut starts: Vec<IdxSize> =
+        Vec::with_capacity(1 + pieces.iter().map(Vec::len).sum::<usize>());
+    starts.push(0);
+    for piece in pieces {
+        starts.extend(piece);
     }
     Ok(Some(starts))
 }

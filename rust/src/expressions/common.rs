@@ -94,6 +94,43 @@ fn finite_mask(values: &[f64]) -> Option<Bitmap> {
     })
 }
 
+/// A zero-filled output column of `len` values. Zeroed memory of this size comes straight
+/// from the kernel untouched, so its pages fault in when the kernels first write them; on
+/// Linux the buffer is marked for transparent huge pages first, which makes that one fault
+/// per 2 MiB instead of one per 4 KiB (page faults were a fifth of a rolling fit's time).
+pub fn output_buffer<T: Copy + Default>(len: usize) -> Vec<T> {
+    let mut buf = vec![T::default(); len];
+    advise_huge_pages(&mut buf);
+    buf
+}
+
+#[cfg(target_os = "linux")]
+fn advise_huge_pages<T>(buf: &mut [T]) {
+    const HUGE_PAGE: usize = 1 << 21;
+    let start = buf.as_mut_ptr() as usize;
+    let end = start + std::mem::size_of_val(buf);
+    // Only whole huge pages inside the buffer: advice never reaches memory it does not own.
+    let (first, last) = (
+        start.next_multiple_of(HUGE_PAGE),
+        end / HUGE_PAGE * HUGE_PAGE,
+    );
+    if last > first {
+        // SAFETY: `first..last` lies inside `buf`, which this function borrows mutably;
+        // MADV_HUGEPAGE changes only how the range is backed, never its contents. The
+        // advice is a hint, so its result is not needed.
+        unsafe {
+            libc::madvise(
+                first as *mut libc::c_void,
+                last - first,
+                libc::MADV_HUGEPAGE,
+            );
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn advise_huge_pages<T>(_buf: &mut [T]) {}
+
 /// Runs a binding body and turns a panic (always a bug) into an error with its message;
 /// pyo3-polars would otherwise report only "PANIC".
 pub fn guarded<T>(body: impl FnOnce() -> PolarsResult<T>) -> PolarsResult<T> {

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 
 use super::common::{
-    check_numeric, finite_or_null, guarded, kernel_err, to_float, values_with_nan,
+    check_numeric, finite_or_null, guarded, kernel_err, output_buffer, to_float, values_with_nan,
 };
 use crate::kernels::weighted_alpha::{
     log_returns, weighted_alpha, weighted_alpha_last, AlphaWeights, WeightedAlphaSpec,
@@ -177,7 +177,7 @@ fn weighted_alpha_rolling(inputs: &[Series], kwargs: WeightedAlphaKwargs) -> Pol
         let mut columns = Vec::new();
         let data = momentum_inputs(inputs, &kwargs, &mut columns)?;
         // Zeroed, not NaN-filled: the kernel writes every row (see `rolling.rs`).
-        let mut out = vec![0.0; data.main.len()];
+        let mut out = output_buffer(data.main.len());
         data.panel
             .split(&mut out)
             .into_par_iter()

@@ -9,7 +9,7 @@ use pyo3_polars::derive::polars_expr;
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use super::common::{finite_or_null, guarded, kernel_err};
+use super::common::{finite_or_null, guarded, kernel_err, output_buffer};
 use super::inputs::{InputLayout, SegmentWindow};
 use crate::kernels::ewm_ols::{rolling_ewm_ols, EwmSpec};
 use crate::kernels::moments::PairMoments;
@@ -189,9 +189,11 @@ where
 
     // Zeroed, not NaN-filled: both kernels write every row, and zeroed memory is mapped
     // lazily, so its pages fault in inside the parallel loop instead of on this thread.
-    let mut floats: Vec<Option<Vec<f64>>> =
-        wanted.iter().map(|&w| w.then(|| vec![0.0; len])).collect();
-    let mut n = want_n.then(|| vec![0u32; len]);
+    let mut floats: Vec<Option<Vec<f64>>> = wanted
+        .iter()
+        .map(|&w| w.then(|| output_buffer(len)))
+        .collect();
+    let mut n = want_n.then(|| output_buffer(len));
     {
         let mut float_parts: Vec<Option<std::vec::IntoIter<&mut [f64]>>> = floats
             .iter_mut()

@@ -290,8 +290,13 @@ fn run<S: RunningSum>(
         out[t] = if t + 1 < n || missing > 0 {
             f64::NAN
         } else {
-            spec.percent(sums.value(), weight_sum)
+            sums.value()
         };
+    }
+    // The score in a pass of its own: a library call inside the loop above would make the
+    // running sums wait on memory around it row after row.
+    for o in out.iter_mut() {
+        *o = spec.percent(*o, weight_sum);
     }
 }
 
