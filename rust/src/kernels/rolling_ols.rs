@@ -2,9 +2,12 @@
 //!
 //! Rows where `x` or `y` is not finite are left out of the fit. Each output row is computed
 //! from running centered moments ([`PairMoments`]) that are rebuilt from the rows
-//! - at least once every window length of removals, so rounding drift never accumulates, and
+//! - at least once every window length of removals, so rounding drift never accumulates,
 //! - whenever a co-moment collapses far below its peak since the last rebuild, the signature
-//!   of catastrophic cancellation (an outlier leaving the window).
+//!   of catastrophic cancellation (an outlier leaving the window), and
+//! - when a window that filled from empty first holds `min_periods` rows (or a row leaves
+//!   before), so the rows of a series' first windows are not updated one by one: they have
+//!   no fit yet, and the kernel skips straight to that build.
 //!
 //! A column that is exactly constant over the window (say a stale market, or returns of
 //! zero) has exactly zero co-moments, whatever the values that left it: the walk counts the
