@@ -316,18 +316,8 @@ fn alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> 
         let [y, x] = excess_pair(inputs, &kwargs, &mut columns)?;
         let moments = PairMoments::from_rows(&x, &y);
         let fit = fit_from_moments(&moments, &x, &y, kwargs.min_periods, true);
-        let values = [
-            fit.alpha,
-            fit.beta,
-            fit.r2,
-            fit.resid_std,
-            fit.alpha_se,
-            fit.beta_se,
-            fit.alpha_t,
-            fit.beta_t,
-        ];
         let result = RollingResult {
-            floats: values.iter().map(|v| Some(vec![*v])).collect(),
+            floats: fit.values().iter().map(|v| Some(vec![*v])).collect(),
             n: Some(vec![u32::try_from(fit.n).unwrap_or(u32::MAX)]),
         };
         let name = inputs[0].name().clone();

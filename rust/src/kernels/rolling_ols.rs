@@ -61,6 +61,20 @@ impl SimpleFit {
             n,
         }
     }
+
+    /// The float fields in [`SimpleFitColumns`] order (the struct's field order).
+    pub(crate) fn values(&self) -> [f64; 8] {
+        [
+            self.alpha,
+            self.beta,
+            self.r2,
+            self.resid_std,
+            self.alpha_se,
+            self.beta_se,
+            self.alpha_t,
+            self.beta_t,
+        ]
+    }
 }
 
 /// Output buffers, one per field; a `None` field is neither computed nor written.
@@ -756,17 +770,7 @@ impl MomentBlock {
                 min_periods,
                 with_residuals,
             );
-            let values = [
-                fit.alpha,
-                fit.beta,
-                fit.r2,
-                fit.resid_std,
-                fit.alpha_se,
-                fit.beta_se,
-                fit.alpha_t,
-                fit.beta_t,
-            ];
-            for (field, v) in fields.iter_mut().zip(values) {
+            for (field, v) in fields.iter_mut().zip(fit.values()) {
                 field[i] = v;
             }
         }
@@ -1233,17 +1237,7 @@ mod tests {
         for_each_window(x, y, bounds, |t, m, first| {
             let fit = fit_from_moments(m, &x[first..=t], &y[first..=t], mp, true);
             assert_eq!(o.n[t] as usize, fit.n, "n at row {t}, {what}");
-            let want = [
-                fit.alpha,
-                fit.beta,
-                fit.r2,
-                fit.resid_std,
-                fit.alpha_se,
-                fit.beta_se,
-                fit.alpha_t,
-                fit.beta_t,
-            ];
-            for (field, (col, v)) in o.cols.iter().zip(want).enumerate() {
+            for (field, (col, v)) in o.cols.iter().zip(fit.values()).enumerate() {
                 let got = col[t];
                 assert!(
                     got.to_bits() == v.to_bits() || (got.is_nan() && v.is_nan()),
