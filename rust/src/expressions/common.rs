@@ -94,8 +94,8 @@ fn finite_mask(values: &[f64]) -> Option<Bitmap> {
     })
 }
 
-/// A zero-filled output column of `len` values. Zeroed memory of this size comes straight
-/// from the kernel untouched, so its pages fault in when the kernels first write them; on
+/// A zero-filled output column of `len` values. Zeroed memory of this size comes from the
+/// operating system untouched, so its pages fault in when the kernels first write them; on
 /// Linux the buffer is marked for transparent huge pages first, which makes that one fault
 /// per 2 MiB instead of one per 4 KiB (page faults were a fifth of a rolling fit's time).
 pub fn output_buffer<T: Copy + Default>(len: usize) -> Vec<T> {
