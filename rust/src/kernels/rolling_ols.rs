@@ -246,14 +246,7 @@ pub fn rolling_simple_ols(
             }
         }
         walk.step(x, y, t, bounds.start(t));
-        let fit = fit_from_moments(
-            &walk.moments(),
-            &x[walk.first..=t],
-            &y[walk.first..=t],
-            min_periods,
-            with_residuals,
-        );
-        out.write(t, &fit);
+        out.write(t, &walk.fit(x, y, t, with_residuals));
         t += 1;
     }
     Ok(())
@@ -276,7 +269,7 @@ fn warm_up(
     if min_periods < 2 {
         return 0;
     }
-    let odd = |t: usize| usable(x[t], y[t]) && !(plain(x[t]) && plain(y[t]));
+    let odd = |t: usize| odd_row_value(x[t], y[t]);
     let (mut t, mut count, mut odd_row) = (0, 0, None);
     // The walk would fill the window until `min_periods` rows are in it or a row leaves
     // (see `WindowWalk::filling`), then build its moments from the rows: that row is `t`.
@@ -309,14 +302,7 @@ fn warm_up(
         odd_row = Some(t);
     }
     walk.start_at(x, y, bounds.start(t), t, odd_row);
-    let fit = fit_from_moments(
-        &walk.moments(),
-        &x[walk.first..=t],
-        &y[walk.first..=t],
-        min_periods,
-        out.needs_residuals(),
-    );
-    out.write(t, &fit);
+    out.write(t, &walk.fit(x, y, t, out.needs_residuals()));
     t + 1
 }
 
@@ -395,6 +381,19 @@ impl WindowWalk {
         }
     }
 
+    /// The fit of the window ending at row `t`, where the walk stands.
+    #[inline]
+    fn fit(&self, x: &[f64], y: &[f64], t: usize, with_residuals: bool) -> SimpleFit {
+        let rows = self.first..=t;
+        fit_from_moments(
+            &self.moments(),
+            &x[rows.clone()],
+            &y[rows],
+            self.min_periods,
+            with_residuals,
+        )
+    }
+
     /// Moves the window to end at row `t` and start at row `start`.
     #[inline]
     fn step(&mut self, x: &[f64], y: &[f64], t: usize, start: usize) {
@@ -406,7 +405,7 @@ impl WindowWalk {
             (self.moved_x, self.moved_y) = moved_from(&x[first..t], &y[first..t], origin);
             self.counts_stale = false;
         }
-        if !(plain(x[t]) && plain(y[t])) && usable(x[t], y[t]) {
+        if odd_row_value(x[t], y[t]) {
             self.odd_row = Some(t);
         }
         let shrank;
@@ -637,6 +636,13 @@ const BLOCK: usize = 64;
 fn plain(v: f64) -> bool {
     let a = v.abs();
     a == 0.0 || (1e-100..=1e100).contains(&a)
+}
+
+/// A usable row with a value that is not [`plain`]: blocks may not slide while one is in
+/// the window or left it since the last rebuild.
+#[inline(always)]
+fn odd_row_value(x: f64, y: f64) -> bool {
+    usable(x, y) && !(plain(x) && plain(y))
 }
 
 /// Length of the leading run of rows whose two values are plain (so usable).
