@@ -169,19 +169,17 @@ fn string_run_starts(key: &Series) -> PolarsResult<Option<Vec<IdxSize>>> {
         return Ok(None);
     };
     let views = chunk.views();
+    // Two rows of the same ticker have the same view, so the loop is a 16-byte compare a row;
+    // the rare unequal views go to `keys_differ`, out of line so that the loop stays small.
     let starts_in = |rows: Range<usize>| -> Vec<IdxSize> {
-        rows.filter(|&i| {
-            let (a, b) = (views[i - 1], views[i]);
-            if a.as_u128() == b.as_u128() {
-                false
-            } else if a.length != b.length || a.prefix != b.prefix || a.is_inline() {
-                true
-            } else {
-                chunk.value(i - 1) != chunk.value(i)
+        let first = rows.start;
+        let mut starts = Vec::new();
+        for (j, pair) in views[first - 1..rows.end].windows(2).enumerate() {
+            if pair[0].as_u128() != pair[1].as_u128() && keys_differ(chunk, first + j) {
+                starts.push((first + j) as IdxSize);
             }
-        })
-        .map(|i| i as IdxSize)
-        .collect()
+        }
+        starts
     };
     // The scan reads 16 bytes a row, so it is split across threads in large pieces.
     const PIECE: usize = 1 << 18;
@@ -196,6 +194,19 @@ fn string_run_starts(key: &Series) -> PolarsResult<Option<Vec<IdxSize>>> {
         starts.extend(piece);
     }
     Ok(Some(starts))
+}
+
+/// Whether the keys at rows `i - 1` and `i` differ, given that their views do: views that
+/// differ in length or prefix, or inline ones, are different strings; long strings with the
+/// same prefix have their bytes compared.
+#[inline(never)]
+fn keys_differ(chunk: &BinaryViewArray, i: usize) -> bool {
+    let (a, b) = (chunk.views()[i - 1], chunk.views()[i]);
+    if a.length != b.length || a.prefix != b.prefix || a.is_inline() {
+        true
+    } else {
+        chunk.value(i - 1) != chunk.value(i)
+    }
 }
 
 #[cfg(test)]
