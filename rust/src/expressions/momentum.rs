@@ -9,9 +9,7 @@ use serde::Deserialize;
 use super::common::{
     check_numeric, finite_or_null, guarded, kernel_err, output_buffer, to_float, values_with_nan,
 };
-use crate::kernels::weighted_alpha::{
-    log_returns, weighted_alpha, weighted_alpha_last, AlphaWeights, WeightedAlphaSpec,
-};
+use crate::kernels::weighted_alpha::{log_returns, AlphaWeights, WeightedAlpha, WeightedAlphaSpec};
 use crate::panel::Panel;
 
 /// Keyword arguments sent by `polars_alpha.momentum`; checked again here.
@@ -151,18 +149,18 @@ fn momentum_inputs<'a>(
 fn segment_weighted_alpha(
     values: &[f64],
     bench: Option<&[f64]>,
-    spec: &WeightedAlphaSpec,
+    kernel: &WeightedAlpha,
     kwargs: &WeightedAlphaKwargs,
     argument: &str,
     out: &mut [f64],
 ) -> PolarsResult<()> {
     let mut logs = vec![0.0; values.len()];
     segment_log_returns(values, kwargs.returns, argument, &mut logs)?;
-    weighted_alpha(&logs, spec, out).map_err(kernel_err)?;
+    kernel.run(&logs, out).map_err(kernel_err)?;
     if let Some(bench) = bench {
         segment_log_returns(bench, kwargs.returns, "benchmark", &mut logs)?;
         let mut bench_out = vec![0.0; values.len()];
-        weighted_alpha(&logs, spec, &mut bench_out).map_err(kernel_err)?;
+        kernel.run(&logs, &mut bench_out).map_err(kernel_err)?;
         for (o, b) in out.iter_mut().zip(&bench_out) {
             *o -= b;
         }
@@ -173,7 +171,8 @@ fn segment_weighted_alpha(
 #[polars_expr(output_type_func_with_kwargs=float_output)]
 fn weighted_alpha_rolling(inputs: &[Series], kwargs: WeightedAlphaKwargs) -> PolarsResult<Series> {
     guarded(|| {
-        let spec = kwargs.spec()?;
+        // The weights once for all segments.
+        let kernel = WeightedAlpha::new(&kwargs.spec()?);
         let mut columns = Vec::new();
         let data = momentum_inputs(inputs, &kwargs, &mut columns)?;
         // Zeroed, not NaN-filled: the kernel writes every row (see `rolling.rs`).
@@ -186,7 +185,7 @@ fn weighted_alpha_rolling(inputs: &[Series], kwargs: WeightedAlphaKwargs) -> Pol
                 segment_weighted_alpha(
                     &data.main[range.clone()],
                     data.bench.as_ref().map(|b| &b[range.clone()]),
-                    &spec,
+                    &kernel,
                     &kwargs,
                     data.names[0],
                     part,
@@ -203,15 +202,15 @@ fn last_weighted_alpha(inputs: &[Series], kwargs: WeightedAlphaKwargs) -> Polars
             !kwargs.by,
             InvalidOperation: "last_weighted_alpha takes no `by`; use group_by(key).agg(...)"
         );
-        let spec = kwargs.spec()?;
+        let kernel = WeightedAlpha::new(&kwargs.spec()?);
         let mut columns = Vec::new();
         let data = momentum_inputs(inputs, &kwargs, &mut columns)?;
         let mut logs = vec![0.0; data.main.len()];
         segment_log_returns(&data.main, kwargs.returns, data.names[0], &mut logs)?;
-        let mut value = weighted_alpha_last(&logs, &spec);
+        let mut value = kernel.last(&logs);
         if let Some(bench) = &data.bench {
             segment_log_returns(bench, kwargs.returns, "benchmark", &mut logs)?;
-            value -= weighted_alpha_last(&logs, &spec);
+            value -= kernel.last(&logs);
         }
         Ok(finite_or_null(inputs[0].name(), vec![value]))
     })

@@ -178,27 +178,47 @@ trait RunningSum {
     /// Moves the window one row: `enter` comes in at age 0 and `leave` (age `N` now; 0 while
     /// the window is filling) goes out.
     fn step(&mut self, enter: f64, leave: f64);
-    /// Recomputes the sum from the window's values, newest first.
-    fn rebuild(&mut self, newest_first: impl Iterator<Item = f64>);
+    /// Recomputes the sum from the window's values `value(v)`, `window` oldest first.
+    fn rebuild(&mut self, window: &[f64], value: impl Fn(f64) -> f64);
     fn value(&self) -> f64;
 }
 
-/// Exponential weights: `S_t = d * S_{t-1} + v_t - d^N * v_{t-N}`.
+/// `sum_j f(j)` for `j in 0..len`, in four partial sums: one running sum would make every add
+/// wait for the one before it, and the rebuilds are a third of the kernel otherwise.
+#[inline(always)]
+fn four_lane_sum(len: usize, f: impl Fn(usize) -> f64) -> f64 {
+    let mut lanes = [0.0f64; 4];
+    let whole = len - len % 4;
+    for j in (0..whole).step_by(4) {
+        for (i, lane) in lanes.iter_mut().enumerate() {
+            *lane += f(j + i);
+        }
+    }
+    for j in whole..len {
+        lanes[j - whole] += f(j);
+    }
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+}
+
+/// Exponential weights: `S_t = d * S_{t-1} + (v_t - d^N * v_{t-N})`.
 struct ExpSum<'a> {
     d: f64,
     d_n: f64,
-    table: &'a [f64],
+    /// The weights oldest first: `w_{N-1} .. w_0`.
+    oldest_first: &'a [f64],
     s: f64,
 }
 
 impl RunningSum for ExpSum<'_> {
     #[inline(always)]
     fn step(&mut self, enter: f64, leave: f64) {
-        self.s = self.d * self.s + enter - self.d_n * leave;
+        // Grouped so that only one multiply and one add wait on the previous row's sum.
+        self.s = self.d * self.s + (enter - self.d_n * leave);
     }
 
-    fn rebuild(&mut self, newest_first: impl Iterator<Item = f64>) {
-        self.s = newest_first.zip(self.table).map(|(v, w)| w * v).sum();
+    fn rebuild(&mut self, window: &[f64], value: impl Fn(f64) -> f64) {
+        let weights = &self.oldest_first[self.oldest_first.len() - window.len()..];
+        self.s = four_lane_sum(window.len(), |j| weights[j] * value(window[j]));
     }
 
     #[inline(always)]
@@ -224,14 +244,10 @@ impl RunningSum for LinSum {
         self.p += enter - leave;
     }
 
-    fn rebuild(&mut self, newest_first: impl Iterator<Item = f64>) {
-        let (mut p, mut t) = (0.0, 0.0);
-        for (k, v) in newest_first.enumerate() {
-            p += v;
-            t += k as f64 * v;
-        }
-        self.p = p;
-        self.t = t;
+    fn rebuild(&mut self, window: &[f64], value: impl Fn(f64) -> f64) {
+        let oldest_age = window.len().saturating_sub(1);
+        self.p = four_lane_sum(window.len(), |j| value(window[j]));
+        self.t = four_lane_sum(window.len(), |j| (oldest_age - j) as f64 * value(window[j]));
     }
 
     #[inline(always)]
@@ -245,13 +261,13 @@ impl RunningSum for LinSum {
 /// weight of every value already in the window (`d`, or 1 for linear weights).
 fn run<S: RunningSum>(
     l: &[f64],
-    spec: &WeightedAlphaSpec,
+    prepared: &WeightedAlpha,
     out: &mut [f64],
     mut sums: S,
     mut mags: S,
     peak_decay: f64,
-    weight_sum: f64,
 ) {
+    let spec = &prepared.spec;
     let n = spec.window;
     let mut missing = 0usize; // missing log returns inside the window
     let mut since_rebuild = 0usize;
@@ -278,14 +294,16 @@ fn run<S: RunningSum>(
         let mag = mags.value();
         let collapsed = !mag.is_finite() || mag < CANCELLATION_RATIO * peak;
         if since_rebuild >= n || (leave != 0.0 && collapsed) {
-            let lo = (t + 1).saturating_sub(n);
-            let window = &l[lo..=t];
-            sums.rebuild(window.iter().rev().map(|&v| spec.clean(v)));
-            mags.rebuild(window.iter().rev().map(|&v| spec.clean(v).abs()));
+            let window = &l[(t + 1).saturating_sub(n)..=t];
+            sums.rebuild(window, |v| spec.clean(v));
+            mags.rebuild(window, |v| spec.clean(v).abs());
             since_rebuild = 0;
             peak = mags.value();
         } else {
-            peak = (peak * peak_decay).max(mag);
+            // Neither is NaN: the cleaned values are finite, so the sums are finite or
+            // infinite, never NaN; a plain comparison is what `max` would give.
+            let decayed = peak * peak_decay;
+            peak = if mag > decayed { mag } else { decayed };
         }
         out[t] = if t + 1 < n || missing > 0 {
             f64::NAN
@@ -296,73 +314,102 @@ fn run<S: RunningSum>(
     // The score in a pass of its own: a library call inside the loop above would make the
     // running sums wait on memory around it row after row.
     for o in out.iter_mut() {
-        *o = spec.percent(*o, weight_sum);
+        *o = spec.percent(*o, prepared.weight_sum);
+    }
+}
+
+/// A weighted alpha with its weights computed once, to run over many series (the tickers of
+/// a panel) without recomputing them per series.
+#[derive(Debug, Clone)]
+pub struct WeightedAlpha {
+    spec: WeightedAlphaSpec,
+    /// The weights oldest first, `w_{N-1} .. w_0`, the order of a window's rows.
+    oldest_first: Vec<f64>,
+    weight_sum: f64,
+}
+
+impl WeightedAlpha {
+    pub fn new(spec: &WeightedAlphaSpec) -> Self {
+        let mut oldest_first = spec.weight_table();
+        let weight_sum = oldest_first.iter().sum();
+        oldest_first.reverse();
+        Self {
+            spec: *spec,
+            oldest_first,
+            weight_sum,
+        }
+    }
+
+    /// Rolling weighted alpha of the log returns `l` (in time order), one value per row, in
+    /// percent. See the module docs for the definition and the null rule.
+    pub fn run(&self, l: &[f64], out: &mut [f64]) -> Result<(), KernelError> {
+        if out.len() != l.len() {
+            return Err(KernelError::LengthMismatch {
+                expected: l.len(),
+                got: out.len(),
+                what: "the output buffer",
+            });
+        }
+        let n = self.spec.window;
+        match self.spec.weights {
+            AlphaWeights::Exponential { half_life } => {
+                let d = (-1.0 / half_life).exp2();
+                let d_n = (-(n as f64) / half_life).exp2();
+                let new = || ExpSum {
+                    d,
+                    d_n,
+                    oldest_first: &self.oldest_first,
+                    s: 0.0,
+                };
+                run(l, self, out, new(), new(), d);
+            }
+            AlphaWeights::Linear => {
+                let new = || LinSum {
+                    n: n as f64,
+                    c: 0.5 / (n - 1) as f64,
+                    p: 0.0,
+                    t: 0.0,
+                };
+                run(l, self, out, new(), new(), 1.0);
+            }
+        }
+        Ok(())
+    }
+
+    /// The weighted alpha of the last `N` rows of `l`: the value [`WeightedAlpha::run`]
+    /// writes at the last row, computed directly in O(N). NaN when `l` has fewer than `N`
+    /// rows or a missing value among its last `N`.
+    pub fn last(&self, l: &[f64]) -> f64 {
+        let Some(first) = l.len().checked_sub(self.spec.window) else {
+            return f64::NAN;
+        };
+        let window = &l[first..];
+        if window.iter().any(|v| !v.is_finite()) {
+            return f64::NAN;
+        }
+        let weighted: f64 = window
+            .iter()
+            .zip(&self.oldest_first)
+            .map(|(&v, w)| w * self.spec.clean(v))
+            .sum();
+        self.spec.percent(weighted, self.weight_sum)
     }
 }
 
 /// Rolling weighted alpha of the log returns `l` (in time order), one value per row, in
-/// percent. See the module docs for the definition and the null rule.
+/// percent: [`WeightedAlpha::run`] for a single series.
 pub fn weighted_alpha(
     l: &[f64],
     spec: &WeightedAlphaSpec,
     out: &mut [f64],
 ) -> Result<(), KernelError> {
-    if out.len() != l.len() {
-        return Err(KernelError::LengthMismatch {
-            expected: l.len(),
-            got: out.len(),
-            what: "the output buffer",
-        });
-    }
-    let n = spec.window;
-    let table = spec.weight_table();
-    let weight_sum: f64 = table.iter().sum();
-    match spec.weights {
-        AlphaWeights::Exponential { half_life } => {
-            let d = (-1.0 / half_life).exp2();
-            let d_n = (-(n as f64) / half_life).exp2();
-            let new = || ExpSum {
-                d,
-                d_n,
-                table: &table,
-                s: 0.0,
-            };
-            run(l, spec, out, new(), new(), d, weight_sum);
-        }
-        AlphaWeights::Linear => {
-            let new = || LinSum {
-                n: n as f64,
-                c: 0.5 / (n - 1) as f64,
-                p: 0.0,
-                t: 0.0,
-            };
-            run(l, spec, out, new(), new(), 1.0, weight_sum);
-        }
-    }
-    Ok(())
+    WeightedAlpha::new(spec).run(l, out)
 }
 
-/// The weighted alpha of the last `N` rows of `l`: the value [`weighted_alpha`] writes at the
-/// last row, computed directly in O(N). NaN when `l` has fewer than `N` rows or a missing
-/// value among its last `N`. Meant for aggregations (one value per group).
+/// The weighted alpha of the last `N` rows of `l` ([`WeightedAlpha::last`] for a single
+/// series). Meant for aggregations (one value per group).
 pub fn weighted_alpha_last(l: &[f64], spec: &WeightedAlphaSpec) -> f64 {
-    let n = spec.window;
-    let Some(lo) = l.len().checked_sub(n) else {
-        return f64::NAN;
-    };
-    let window = &l[lo..];
-    if window.iter().any(|v| !v.is_finite()) {
-        return f64::NAN;
-    }
-    let table = spec.weight_table();
-    let weight_sum: f64 = table.iter().sum();
-    let weighted: f64 = window
-        .iter()
-        .rev()
-        .zip(&table)
-        .map(|(&v, w)| w * spec.clean(v))
-        .sum();
-    spec.percent(weighted, weight_sum)
+    WeightedAlpha::new(spec).last(l)
 }
 
 #[cfg(test)]
