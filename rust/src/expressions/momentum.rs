@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 
 use super::common::{
-    check_numeric, finite_or_null, guarded, kernel_err, output_buffer, to_float, values_with_nan,
+    check_numeric, finite_or_null, guarded, kernel_err, to_float, values_with_nan, OutputColumn,
 };
 use crate::kernels::weighted_alpha::{log_returns, AlphaWeights, WeightedAlpha, WeightedAlphaSpec};
 use crate::panel::Panel;
@@ -176,9 +176,8 @@ fn weighted_alpha_rolling(inputs: &[Series], kwargs: WeightedAlphaKwargs) -> Pol
         let mut columns = Vec::new();
         let data = momentum_inputs(inputs, &kwargs, &mut columns)?;
         // Zeroed, not NaN-filled: the kernel writes every row (see `rolling.rs`).
-        let mut out = output_buffer(data.main.len());
-        data.panel
-            .split(&mut out)
+        let mut out = OutputColumn::new(data.main.len());
+        out.parts(&data.panel)
             .into_par_iter()
             .zip(data.panel.segments().par_iter())
             .try_for_each(|(part, range)| {
@@ -188,9 +187,10 @@ fn weighted_alpha_rolling(inputs: &[Series], kwargs: WeightedAlphaKwargs) -> Pol
                     &kernel,
                     &kwargs,
                     data.names[0],
-                    part,
+                    part.zeroed(),
                 )
             })?;
+        let out = out.finish();
         Ok(finite_or_null(inputs[0].name(), data.panel.scatter(out)))
     })
 }

@@ -9,7 +9,7 @@ use pyo3_polars::derive::polars_expr;
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use super::common::{finite_or_null, guarded, kernel_err, output_buffer};
+use super::common::{finite_or_null, guarded, kernel_err, OutputColumn, OutputPart};
 use super::inputs::{InputLayout, SegmentWindow};
 use crate::kernels::ewm_ols::{rolling_ewm_ols, EwmSpec};
 use crate::kernels::moments::PairMoments;
@@ -187,37 +187,41 @@ where
     let times = layout.times(inputs, &panel, len)?;
     let (x, y) = (panel.gather(&x), panel.gather(&y));
 
-    // Zeroed, not NaN-filled: both kernels write every row, and zeroed memory is mapped
-    // lazily, so its pages fault in inside the parallel loop instead of on this thread.
-    let mut floats: Vec<Option<Vec<f64>>> = wanted
+    // Zeroed, not NaN-filled: both kernels write every row.
+    let mut floats: Vec<Option<OutputColumn<f64>>> = wanted
         .iter()
-        .map(|&w| w.then(|| output_buffer(len)))
+        .map(|&w| w.then(|| OutputColumn::new(len)))
         .collect();
-    let mut n = want_n.then(|| output_buffer(len));
+    let mut n = want_n.then(|| OutputColumn::new(len));
     {
-        let mut float_parts: Vec<Option<std::vec::IntoIter<&mut [f64]>>> = floats
+        let mut float_parts: Vec<Option<std::vec::IntoIter<OutputPart<'_, f64>>>> = floats
             .iter_mut()
-            .map(|buf| buf.as_mut().map(|b| panel.split(b).into_iter()))
+            .map(|column| column.as_mut().map(|c| c.parts(&panel).into_iter()))
             .collect();
-        let mut n_parts = n.as_mut().map(|b| panel.split(b).into_iter());
+        let mut n_parts = n.as_mut().map(|c| c.parts(&panel).into_iter());
         let mut jobs = Vec::with_capacity(panel.segments().len());
         for range in panel.segments() {
-            let mut next = |i: usize| float_parts[i].as_mut().and_then(|it| it.next());
-            let columns = SimpleFitColumns {
-                alpha: next(0),
-                beta: next(1),
-                r2: next(2),
-                resid_std: next(3),
-                alpha_se: next(4),
-                beta_se: next(5),
-                alpha_t: next(6),
-                beta_t: next(7),
-                n: n_parts.as_mut().and_then(|it| it.next()),
-            };
-            jobs.push((range.clone(), columns));
+            let parts: [Option<OutputPart<'_, f64>>; 8] =
+                std::array::from_fn(|i| float_parts[i].as_mut().and_then(|it| it.next()));
+            let n_part = n_parts.as_mut().and_then(|it| it.next());
+            jobs.push((range.clone(), parts, n_part));
         }
         jobs.into_par_iter()
-            .try_for_each(|(range, mut columns)| {
+            .try_for_each(|(range, parts, n_part)| {
+                // Each part is zeroed here, by the job that writes it, while it is in cache.
+                let [alpha, beta, r2, resid_std, alpha_se, beta_se, alpha_t, beta_t] =
+                    parts.map(|part| part.map(OutputPart::zeroed));
+                let mut columns = SimpleFitColumns {
+                    alpha,
+                    beta,
+                    r2,
+                    resid_std,
+                    alpha_se,
+                    beta_se,
+                    alpha_t,
+                    beta_t,
+                    n: n_part.map(OutputPart::zeroed),
+                };
                 let window = SegmentWindow::for_segment(spec, times.as_ref(), range.clone())?;
                 kernel(&x[range.clone()], &y[range], &window, &mut columns)
             })
@@ -226,9 +230,9 @@ where
     Ok(RollingResult {
         floats: floats
             .into_iter()
-            .map(|buf| buf.map(|b| panel.scatter(b)))
+            .map(|column| column.map(|c| panel.scatter(c.finish())))
             .collect(),
-        n: n.map(|b| panel.scatter(b)),
+        n: n.map(|c| panel.scatter(c.finish())),
     })
 }
 
