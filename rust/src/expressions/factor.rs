@@ -6,7 +6,7 @@ use pyo3_polars::derive::polars_expr;
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use super::common::{finite_or_null, guarded, kernel_err};
+use super::common::{finite_or_null, guarded, kernel_err, OutputColumn, OutputPart};
 use super::inputs::{InputLayout, SegmentWindow};
 use crate::kernels::factor_ols::{factor_ols, rolling_factor_ols, FactorFitColumns, FactorLayout};
 use crate::kernels::window::{Window, WindowSpec};
@@ -136,37 +136,42 @@ fn rolling_factor_regression(inputs: &[Series], kwargs: FactorKwargs) -> PolarsR
         let factors: Vec<_> = factors.iter().map(|f| panel.gather(f)).collect();
 
         let k = kwargs.n_factors();
-        let mut floats = vec![vec![f64::NAN; len]; FactorLayout { k }.field_count()];
-        let mut n = vec![0u32; len];
+        // Zeroed part by part inside the jobs (see `OutputColumn`): the kernel writes every row.
+        let mut floats: Vec<OutputColumn<f64>> = (0..FactorLayout { k }.field_count())
+            .map(|_| OutputColumn::new(len))
+            .collect();
+        let mut n = OutputColumn::<u32>::new(len);
         {
             let mut float_parts: Vec<_> = floats
                 .iter_mut()
-                .map(|b| panel.split(b).into_iter())
+                .map(|c| c.parts(&panel).into_iter())
                 .collect();
             let mut jobs = Vec::with_capacity(panel.segments().len());
-            for (range, n_part) in panel.segments().iter().zip(panel.split(&mut n)) {
-                let parts: Vec<&mut [f64]> = float_parts
-                    .iter_mut()
-                    .map(|it| it.next().unwrap_or_default())
-                    .collect();
-                jobs.push((
-                    range.clone(),
-                    FactorFitColumns {
-                        floats: parts,
-                        n: n_part,
-                    },
-                ));
+            for (range, n_part) in panel.segments().iter().zip(n.parts(&panel)) {
+                let parts: Vec<Option<OutputPart<'_, f64>>> =
+                    float_parts.iter_mut().map(|it| it.next()).collect();
+                jobs.push((range.clone(), parts, n_part));
             }
             jobs.into_par_iter()
-                .try_for_each(|(range, mut out)| {
+                .try_for_each(|(range, parts, n_part)| {
+                    let mut out = FactorFitColumns {
+                        floats: parts
+                            .into_iter()
+                            .map(|part| part.map(OutputPart::zeroed).unwrap_or_default())
+                            .collect(),
+                        n: n_part.zeroed(),
+                    };
                     let window = SegmentWindow::for_segment(spec, times.as_ref(), range.clone())?;
                     let views: Vec<&[f64]> = factors.iter().map(|f| &f[range.clone()]).collect();
                     rolling_factor_ols(&views, &y[range], &window, &mut out)
                 })
                 .map_err(kernel_err)?;
         }
-        let floats = floats.into_iter().map(|b| panel.scatter(b)).collect();
-        into_struct(inputs, &kwargs, floats, panel.scatter(n))
+        let floats = floats
+            .into_iter()
+            .map(|c| panel.scatter(c.finish()))
+            .collect();
+        into_struct(inputs, &kwargs, floats, panel.scatter(n.finish()))
     })
 }
 
