@@ -123,12 +123,6 @@ impl WeightedAlphaSpec {
             l
         }
     }
-
-    /// `100 * (exp(N * weighted_sum / sum(w)) - 1)`.
-    #[inline(always)]
-    fn percent(&self, weighted_sum: f64, weight_sum: f64) -> f64 {
-        100.0 * (self.window as f64 * weighted_sum / weight_sum).exp_m1()
-    }
 }
 
 /// Log returns `ln(p_t / p_{t-1})` of a price series; the first row, and every row next to a
@@ -314,7 +308,7 @@ fn run<S: RunningSum>(
     // The score in a pass of its own: a library call inside the loop above would make the
     // running sums wait on memory around it row after row.
     for o in out.iter_mut() {
-        *o = spec.percent(*o, prepared.weight_sum);
+        *o = prepared.percent(*o);
     }
 }
 
@@ -338,6 +332,12 @@ impl WeightedAlpha {
             oldest_first,
             weight_sum,
         }
+    }
+
+    /// `100 * (exp(N * weighted_sum / sum(w)) - 1)`.
+    #[inline(always)]
+    fn percent(&self, weighted_sum: f64) -> f64 {
+        100.0 * (self.spec.window as f64 * weighted_sum / self.weight_sum).exp_m1()
     }
 
     /// Rolling weighted alpha of the log returns `l` (in time order), one value per row, in
@@ -392,7 +392,7 @@ impl WeightedAlpha {
             .zip(&self.oldest_first)
             .map(|(&v, w)| w * self.spec.clean(v))
             .sum();
-        self.spec.percent(weighted, self.weight_sum)
+        self.percent(weighted)
     }
 }
 
