@@ -3,10 +3,14 @@
 //!
 //! Also checks what the kernel documents beyond the numbers: a row window gives the same bits
 //! whether the kernel slides it in blocks or row by row (a window that hides its length forces
-//! the row-by-row walk), and a request for some of the fields writes exactly those.
+//! the row-by-row walk), or, where it slid long runs in lanes, the bits of the walk rebuilt at
+//! the lane starts; and a request for some of the fields writes exactly those.
 
 use crate::bytes::{Bytes, KernelBounds, WindowCase};
-use crate::kernels::rolling_ols::{rolling_simple_ols, SimpleFitColumns};
+use crate::kernels::rolling_ols::{
+    fit_from_moments, for_each_window_rebuilding_at, rolling_simple_ols_reporting_lanes,
+    SimpleFitColumns,
+};
 use crate::kernels::window::WindowBounds;
 use crate::kernels::KernelError;
 use crate::reference::{compare, fit, simple_history, simple_rows, Expected, Fields, Got, Model};
@@ -50,6 +54,16 @@ struct Owned {
 /// Runs the kernel with the fields in `mask` (bit `i` for field `i`, bit 8 for `n`); buffers
 /// start at a sentinel so a field written when not asked for would show.
 fn run(p: &Pair, bounds: &impl WindowBounds, mask: u16) -> Result<Owned, KernelError> {
+    run_reporting_lanes(p, bounds, mask).map(|(owned, _)| owned)
+}
+
+/// [`run`], with the rows where the kernel started lanes.
+fn run_reporting_lanes(
+    p: &Pair,
+    bounds: &impl WindowBounds,
+    mask: u16,
+) -> Result<(Owned, Vec<usize>), KernelError> {
+    let mut lane_starts = Vec::new();
     let len = p.x.len();
     let mut cols = vec![vec![SENTINEL; len]; 8];
     let mut n = vec![u32::MAX; len];
@@ -70,9 +84,11 @@ fn run(p: &Pair, bounds: &impl WindowBounds, mask: u16) -> Result<Owned, KernelE
             beta_t: next(),
             n: (mask >> 8 & 1 == 1).then_some(n.as_mut_slice()),
         };
-        rolling_simple_ols(&p.x, &p.y, bounds, &mut out)?;
+        rolling_simple_ols_reporting_lanes(&p.x, &p.y, bounds, &mut out, |t| {
+            lane_starts.push(t)
+        })?;
     }
-    Ok(Owned { cols, n })
+    Ok((Owned { cols, n }, lane_starts))
 }
 
 const SENTINEL: f64 = -12345.678;
@@ -133,7 +149,7 @@ pub fn check(data: &[u8]) {
 
 fn check_with(p: &Pair, case: &WindowCase, bounds: &impl WindowBounds, mask: u16) {
     let len = p.x.len();
-    let all = run(p, bounds, ALL).expect("valid inputs");
+    let (all, lane_starts) = run_reporting_lanes(p, bounds, ALL).expect("valid inputs");
     let model = Model {
         k: 1,
         intercept: true,
@@ -152,19 +168,38 @@ fn check_with(p: &Pair, case: &WindowCase, bounds: &impl WindowBounds, mask: u16
         });
     }
 
-    // Blocks and the row-by-row walk give the same bits.
-    let slow = run(p, &RowByRow(bounds), ALL).expect("valid inputs");
-    for t in 0..len {
-        assert_eq!(all.n[t], slow.n[t], "n at row {t}: blocks vs row by row");
-        for i in 0..8 {
-            let (a, s) = (all.cols[i][t], slow.cols[i][t]);
-            assert!(
-                same_bits(a, s),
-                "field {i} at row {t}: {a:e} sliding in blocks, {s:e} row by row ({case:?}, x {:?}, y {:?})",
-                p.x,
-                p.y
-            );
+    // Blocks and the row-by-row walk give the same bits; lanes, those of the walk rebuilt at
+    // their starts.
+    if lane_starts.is_empty() {
+        let slow = run(p, &RowByRow(bounds), ALL).expect("valid inputs");
+        for t in 0..len {
+            assert_eq!(all.n[t], slow.n[t], "n at row {t}: blocks vs row by row");
+            for i in 0..8 {
+                let (a, s) = (all.cols[i][t], slow.cols[i][t]);
+                assert!(
+                    same_bits(a, s),
+                    "field {i} at row {t}: {a:e} sliding in blocks, {s:e} row by row ({case:?}, x {:?}, y {:?})",
+                    p.x,
+                    p.y
+                );
+            }
         }
+    } else {
+        let min_periods = bounds.min_periods();
+        for_each_window_rebuilding_at(&p.x, &p.y, bounds, &lane_starts, |t, m, first| {
+            let rows = first..t + 1;
+            let walked = fit_from_moments(m, &p.x[rows.clone()], &p.y[rows], min_periods, true);
+            assert_eq!(all.n[t] as usize, walked.n, "n at row {t}: lanes vs walk");
+            for (i, w) in walked.values().into_iter().enumerate() {
+                let a = all.cols[i][t];
+                assert!(
+                    same_bits(a, w),
+                    "field {i} at row {t}: {a:e} in lanes (started at {lane_starts:?}), {w:e} walked ({case:?}, x {:?}, y {:?})",
+                    p.x,
+                    p.y
+                );
+            }
+        });
     }
 
     // Some fields only: exactly those are written, and they still agree with the reference

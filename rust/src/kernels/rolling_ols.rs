@@ -21,6 +21,9 @@ use super::moments::{spread_is_noise, usable, PairMoments};
 use super::window::WindowBounds;
 use super::KernelError;
 
+mod lanes;
+use lanes::LANES;
+
 /// A co-moment that fell below this fraction of its peak since the last rebuild has lost
 /// too many digits to the updates that shrank it, so the window is rebuilt from its rows.
 const CANCELLATION_RATIO: f64 = 1e-3;
@@ -124,6 +127,20 @@ impl SimpleFitColumns<'_> {
             || self.beta_t.is_some()
     }
 
+    /// The float columns in [`SimpleFit::values`] order; `None` for those not requested.
+    pub(crate) fn floats(&mut self) -> [Option<&mut [f64]>; 8] {
+        [
+            self.alpha.as_deref_mut(),
+            self.beta.as_deref_mut(),
+            self.r2.as_deref_mut(),
+            self.resid_std.as_deref_mut(),
+            self.alpha_se.as_deref_mut(),
+            self.beta_se.as_deref_mut(),
+            self.alpha_t.as_deref_mut(),
+            self.beta_t.as_deref_mut(),
+        ]
+    }
+
     #[inline(always)]
     pub(crate) fn write(&mut self, t: usize, fit: &SimpleFit) {
         #[inline(always)]
@@ -215,6 +232,19 @@ pub fn rolling_simple_ols(
     bounds: &impl WindowBounds,
     out: &mut SimpleFitColumns<'_>,
 ) -> Result<(), KernelError> {
+    rolling_simple_ols_reporting_lanes(x, y, bounds, out, |_| {})
+}
+
+/// [`rolling_simple_ols`], calling `lane_started(t)` with every row `t` where a lane other
+/// than the first starts (see [`lanes`]): its window is rebuilt from the rows there, so the
+/// fits have the bits of [`for_each_window_rebuilding_at`] given those rows.
+pub fn rolling_simple_ols_reporting_lanes(
+    x: &[f64],
+    y: &[f64],
+    bounds: &impl WindowBounds,
+    out: &mut SimpleFitColumns<'_>,
+    mut lane_started: impl FnMut(usize),
+) -> Result<(), KernelError> {
     let len = x.len();
     if y.len() != len {
         return Err(KernelError::LengthMismatch {
@@ -230,13 +260,34 @@ pub fn rolling_simple_ols(
     let slide = bounds.row_count().filter(|&w| w >= 3 && w >= min_periods);
     let mut walk = WindowWalk::new(min_periods);
     let mut block = MomentBlock::default();
+    // Rows `t..plain_end` are known to be plain, so a run is scanned once.
+    let mut plain_end = 0;
     let mut t = warm_up(x, y, bounds, out, &mut walk);
     while t < len {
         if let Some(w) = slide {
             // The window before `t` holds `w` usable rows, so every row leaving it is usable.
             if walk.m.n == w && walk.first + w == t && walk.plain_since_rebuild() {
-                let end = (t + BLOCK).min(len);
-                let run = plain_prefix(&x[t..end], &y[t..end]);
+                if plain_end <= t {
+                    plain_end = t + plain_prefix(&x[t..], &y[t..]);
+                }
+                let run = plain_end - t;
+                if let Some(lane_len) = lanes::lane_len(run, w) {
+                    walk.slide_lanes(
+                        x,
+                        y,
+                        t,
+                        lane_len,
+                        w,
+                        min_periods,
+                        with_residuals,
+                        out,
+                        &mut block,
+                        &mut lane_started,
+                    );
+                    t += LANES * lane_len;
+                    continue;
+                }
+                let run = run.min(BLOCK);
                 if run > 0 {
                     walk.slide_block(x, y, t..t + run, w, &mut block);
                     block.fit(x, y, t, w, min_periods, with_residuals, out);
@@ -273,13 +324,12 @@ fn warm_up(
     let (mut t, mut count, mut odd_row) = (0, 0, None);
     // The walk would fill the window until `min_periods` rows are in it or a row leaves
     // (see `WindowWalk::filling`), then build its moments from the rows: that row is `t`.
+    let mut nothing_entered = false;
     while t < len {
         if bounds.start(t) != 0 {
-            if count == 0 {
-                // Nothing entered yet, so nothing is filling: the walk takes over as if it
-                // had visited these rows.
-                return t;
-            }
+            // With nothing entered yet, nothing is filling: the walk takes over as if it
+            // had visited these rows.
+            nothing_entered = count == 0;
             break;
         }
         if usable(x[t], y[t]) {
@@ -291,10 +341,16 @@ fn warm_up(
         if odd(t) {
             odd_row = Some(t);
         }
-        out.write(t, &SimpleFit::empty(count));
+        if let Some(n) = &mut out.n {
+            n[t] = u32::try_from(count).unwrap_or(u32::MAX);
+        }
         t += 1;
     }
-    if t == len {
+    // The float fields of these rows are unknown; filled at once rather than row by row.
+    for column in out.floats().into_iter().flatten() {
+        column[..t].fill(f64::NAN);
+    }
+    if t == len || nothing_entered {
         return t;
     }
     // Row `t` starts the walk whichever test ended the loop, so it is looked at here.
@@ -312,11 +368,28 @@ pub fn for_each_window(
     x: &[f64],
     y: &[f64],
     bounds: &impl WindowBounds,
+    visit: impl FnMut(usize, &PairMoments, usize),
+) {
+    for_each_window_rebuilding_at(x, y, bounds, &[], visit);
+}
+
+/// [`for_each_window`] with the window also rebuilt from its rows at each row of `rebuilds`
+/// (in increasing order): the walk [`rolling_simple_ols`] gives the bits of, with the lane
+/// starts it reports.
+pub fn for_each_window_rebuilding_at(
+    x: &[f64],
+    y: &[f64],
+    bounds: &impl WindowBounds,
+    rebuilds: &[usize],
     mut visit: impl FnMut(usize, &PairMoments, usize),
 ) {
     let mut walk = WindowWalk::new(bounds.min_periods());
+    let mut rebuilds = rebuilds.iter().peekable();
     for t in 0..x.len().min(y.len()) {
         walk.step(x, y, t, bounds.start(t));
+        if rebuilds.next_if_eq(&&t).is_some() {
+            walk.rebuild(x, y, t);
+        }
         visit(t, &walk.moments(), walk.first);
     }
 }
@@ -648,18 +721,22 @@ fn odd_row_value(x: f64, y: f64) -> bool {
 /// Length of the leading run of rows whose two values are plain (so usable).
 #[inline]
 fn plain_prefix(x: &[f64], y: &[f64]) -> usize {
-    // One branch-free pass for the usual all-plain block, so it vectorizes.
-    let odd = x
-        .iter()
-        .zip(y)
-        .fold(false, |odd, (&a, &b)| odd | !plain(a) | !plain(b));
-    if !odd {
-        return x.len();
+    // Branch-free passes over whole blocks, which vectorize; the scan stops at the first block
+    // with an odd row, so scanning run after run costs one pass over the rows.
+    let odd = |a: f64, b: f64| !plain(a) | !plain(b);
+    let mut start = 0;
+    for (xs, ys) in x.chunks(BLOCK).zip(y.chunks(BLOCK)) {
+        if xs
+            .iter()
+            .zip(ys)
+            .fold(false, |any, (&a, &b)| any | odd(a, b))
+        {
+            let at = xs.iter().zip(ys).position(|(&a, &b)| odd(a, b));
+            return start + at.unwrap_or(xs.len());
+        }
+        start += xs.len();
     }
-    x.iter()
-        .zip(y)
-        .position(|(&a, &b)| !(plain(a) && plain(b)))
-        .unwrap_or(x.len())
+    start
 }
 
 /// Moments of the full windows ending at consecutive rows, one entry per row.
@@ -704,9 +781,7 @@ impl MomentBlock {
     }
 
     /// Writes the fits of the block's windows (`w` usable rows each, the first ending at row
-    /// `t0`) into `out`. Windows that need a decision (a constant market, an overflow, a
-    /// near-perfect fit) go through [`fit_from_moments`]; the rest take the same formulas
-    /// without branches, so they vectorize, and give the same bits.
+    /// `t0`) into `out`.
     #[allow(clippy::too_many_arguments)]
     fn fit(
         &mut self,
@@ -718,12 +793,28 @@ impl MomentBlock {
         with_residuals: bool,
         out: &mut SimpleFitColumns<'_>,
     ) {
+        self.fit_entries(w, with_residuals);
+        self.refit_undecided(x, y, w, min_periods, with_residuals, |i| t0 + i);
         let len = self.len;
+        for (column, field) in out.floats().into_iter().zip(&self.fields) {
+            if let Some(column) = column {
+                column[t0..t0 + len].copy_from_slice(&field[..len]);
+            }
+        }
+        if let Some(n) = &mut out.n {
+            n[t0..t0 + len].fill(u32::try_from(w).unwrap_or(u32::MAX));
+        }
+    }
+
+    /// Fits every entry's window (`w` usable rows) with the branch-free formulas, so they
+    /// vectorize, and marks in `plain` the entries that need no decision; the others (a
+    /// constant market, an overflow, a near-perfect fit) are left to [`Self::refit_undecided`].
+    fn fit_entries(&mut self, w: usize, with_residuals: bool) {
         let nf = w as f64;
         let (fields, plain) = (&mut self.fields, &mut self.plain);
         let [alpha, beta, r2, resid_std, alpha_se, beta_se, alpha_t, beta_t] = &mut *fields;
-        // Whole blocks, not `len` rows: a fixed trip count with no bounds checks vectorizes,
-        // and values past `len` are never read.
+        // Whole blocks, not `len` entries: a fixed trip count with no bounds checks
+        // vectorizes, and values past `len` are never read.
         for i in 0..BLOCK {
             let (mx, my) = (self.mean_x[i], self.mean_y[i]);
             let (sxx, sxy) = (self.sxx[i], self.sxy[i]);
@@ -759,8 +850,26 @@ impl MomentBlock {
                 };
             }
         }
-        for i in (0..len).filter(|&i| !plain[i]) {
-            let t = t0 + i;
+    }
+
+    /// Fits the entries [`Self::fit_entries`] left undecided through [`fit_from_moments`],
+    /// which gives the other entries' bits too; `row_of(i)` is the last row of entry `i`'s
+    /// window.
+    fn refit_undecided(
+        &mut self,
+        x: &[f64],
+        y: &[f64],
+        w: usize,
+        min_periods: usize,
+        with_residuals: bool,
+        row_of: impl Fn(usize) -> usize,
+    ) {
+        // Usually every entry is plain: one branch-free pass says so.
+        if self.plain[..self.len].iter().fold(true, |all, &p| all & p) {
+            return;
+        }
+        for i in (0..self.len).filter(|&i| !self.plain[i]) {
+            let t = row_of(i);
             let m = PairMoments {
                 n: w,
                 mean_x: self.mean_x[i],
@@ -769,35 +878,17 @@ impl MomentBlock {
                 sxy: self.sxy[i],
                 syy: self.syy[i],
             };
+            let window = t + 1 - w..t + 1;
             let fit = fit_from_moments(
                 &m,
-                &x[t + 1 - w..=t],
-                &y[t + 1 - w..=t],
+                &x[window.clone()],
+                &y[window],
                 min_periods,
                 with_residuals,
             );
-            for (field, v) in fields.iter_mut().zip(fit.values()) {
+            for (field, v) in self.fields.iter_mut().zip(fit.values()) {
                 field[i] = v;
             }
-        }
-        let rows = t0..t0 + len;
-        let columns = [
-            &mut out.alpha,
-            &mut out.beta,
-            &mut out.r2,
-            &mut out.resid_std,
-            &mut out.alpha_se,
-            &mut out.beta_se,
-            &mut out.alpha_t,
-            &mut out.beta_t,
-        ];
-        for (column, field) in columns.into_iter().zip(fields.iter()) {
-            if let Some(buf) = column {
-                buf[rows.clone()].copy_from_slice(&field[..len]);
-            }
-        }
-        if let Some(n) = &mut out.n {
-            n[rows].fill(u32::try_from(w).unwrap_or(u32::MAX));
         }
     }
 }
@@ -850,6 +941,12 @@ mod tests {
     }
 
     fn run(x: &[f64], y: &[f64], bounds: impl WindowBounds) -> Owned {
+        run_reporting_lanes(x, y, bounds).0
+    }
+
+    /// [`run`], with the rows where lanes started (see [`lanes`]).
+    fn run_reporting_lanes(x: &[f64], y: &[f64], bounds: impl WindowBounds) -> (Owned, Vec<usize>) {
+        let mut lane_starts = Vec::new();
         let len = x.len();
         let mut cols = vec![vec![0.0; len]; 8];
         let mut n = vec![0u32; len];
@@ -866,9 +963,10 @@ mod tests {
                 beta_t: Some(it.next().unwrap()),
                 n: Some(&mut n),
             };
-            rolling_simple_ols(x, y, &bounds, &mut out).unwrap();
+            rolling_simple_ols_reporting_lanes(x, y, &bounds, &mut out, |t| lane_starts.push(t))
+                .unwrap();
         }
-        Owned { cols, n }
+        (Owned { cols, n }, lane_starts)
     }
 
     fn assert_rel(a: f64, b: f64, tol: f64, what: &str) {
@@ -1202,19 +1300,53 @@ mod tests {
         for v in &mut y[560..565] {
             *v = 1e200;
         }
+        let mut lanes_ran = 0;
         for (w, min_periods) in [(3, 3), (5, 4), (21, 21), (64, 50), (65, 65), (130, 100)] {
             let spec = WindowSpec::new(Window::Rows(w), min_periods).unwrap();
-            let fast = run(&x, &y, spec);
-            let slow = run(&x, &y, RowByRow(spec));
-            assert_eq!(fast.n, slow.n, "n, window {w}");
-            for (field, (a, b)) in fast.cols.iter().zip(&slow.cols).enumerate() {
-                for t in 0..len {
-                    assert!(
-                        a[t].to_bits() == b[t].to_bits() || (a[t].is_nan() && b[t].is_nan()),
-                        "field {field} row {t} window {w}: {} vs {}",
-                        a[t],
-                        b[t]
-                    );
+            lanes_ran += assert_walk_bits(&x, &y, &spec, &format!("window {w}"));
+        }
+        // The gaps and odd values above cut the runs, but some are long enough for lanes.
+        assert!(lanes_ran > 0, "no lanes ran");
+    }
+
+    #[test]
+    fn lanes_give_the_bits_of_the_walk_rebuilt_at_their_starts() {
+        // Long plain runs, an outlier leaving inside a lane (a collapse), a constant market
+        // stretch and a near-perfect fit inside lanes, for windows shorter and longer than
+        // a lane.
+        let len = 3000;
+        let x = lcg_series(51, len, 0.04);
+        let mut y: Vec<f64> = x
+            .iter()
+            .zip(lcg_series(52, len, 0.02))
+            .map(|(a, e)| 0.001 + 0.8 * a + e)
+            .collect();
+        let mut x = x;
+        x[1200] = 50.0;
+        y[1900] = -40.0;
+        for v in &mut x[2300..2400] {
+            *v = 0.01;
+        }
+        for t in 2500..2600 {
+            y[t] = 0.3 - 1.5 * x[t];
+        }
+        for w in [3, 20, 252, 700] {
+            let spec = WindowSpec::new(Window::Rows(w), w).unwrap();
+            assert!(
+                assert_walk_bits(&x, &y, &spec, &format!("window {w}")) > 0,
+                "no lanes, window {w}"
+            );
+            let o = run(&x, &y, spec);
+            for t in (w - 1..len).step_by(37) {
+                let r = reference(&x[t + 1 - w..=t], &y[t + 1 - w..=t]);
+                if t >= 2300 + w - 1 && t < 2400 {
+                    assert!(o.cols[1][t].is_nan(), "beta of a constant market at {t}");
+                } else if t >= 2500 + w - 1 && t < 2600 {
+                    // An exact line: residuals are rounding, so only the line is compared.
+                    assert_rel(o.cols[0][t], 0.3, 1e-9, "alpha of a line");
+                    assert_rel(o.cols[1][t], -1.5, 1e-12, "beta of a line");
+                } else {
+                    assert_fit(&o, t, &r, 1e-8);
                 }
             }
         }
@@ -1236,21 +1368,23 @@ mod tests {
     }
 
     /// Every row of `rolling_simple_ols` against the walk that visits every row
-    /// (`for_each_window`, which never skips a warm-up), bit for bit.
-    fn assert_walk_bits(x: &[f64], y: &[f64], bounds: &impl WindowBounds, what: &str) {
-        let o = run(x, y, Borrowed(bounds));
+    /// (`for_each_window`, which never skips a warm-up), rebuilt where lanes started, bit for
+    /// bit. Returns how many lanes started.
+    fn assert_walk_bits(x: &[f64], y: &[f64], bounds: &impl WindowBounds, what: &str) -> usize {
+        let (o, lane_starts) = run_reporting_lanes(x, y, Borrowed(bounds));
         let mp = bounds.min_periods();
-        for_each_window(x, y, bounds, |t, m, first| {
+        for_each_window_rebuilding_at(x, y, bounds, &lane_starts, |t, m, first| {
             let fit = fit_from_moments(m, &x[first..=t], &y[first..=t], mp, true);
             assert_eq!(o.n[t] as usize, fit.n, "n at row {t}, {what}");
             for (field, (col, v)) in o.cols.iter().zip(fit.values()).enumerate() {
                 let got = col[t];
                 assert!(
                     got.to_bits() == v.to_bits() || (got.is_nan() && v.is_nan()),
-                    "field {field} row {t}, {what}: {got:e} after the warm-up, {v:e} walked"
+                    "field {field} row {t}, {what}: {got:e} from the kernel, {v:e} walked"
                 );
             }
         });
+        lane_starts.len()
     }
 
     #[test]
