@@ -69,6 +69,11 @@ impl Panel {
         })
     }
 
+    /// True when the segments are ranges of the original rows (no gather or scatter).
+    pub fn keeps_row_order(&self) -> bool {
+        self.order.is_none()
+    }
+
     pub fn segments(&self) -> &[Range<usize>] {
         &self.segments
     }

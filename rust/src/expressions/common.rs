@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 use std::mem::MaybeUninit;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 use polars::prelude::*;
 use polars_arrow::bitmap::Bitmap;
@@ -66,27 +66,38 @@ pub fn finite_or_null(name: &str, values: Vec<f64>) -> Series {
     Float64Chunked::from_vec_validity(name.into(), values, validity).into_series()
 }
 
+/// A Float64 series whose non-finite values are null, with the validity `mask` built by the
+/// jobs that wrote `values`.
+pub fn finite_or_null_marked(name: &str, values: Vec<f64>, mask: FiniteMask) -> Series {
+    let validity = mask.finish().unwrap_or_else(|_| finite_mask(&values));
+    Float64Chunked::from_vec_validity(name.into(), values, validity).into_series()
+}
+
+/// The validity byte of up to eight values: bit `i` set where `group[i]` is finite. A fold
+/// over a fixed group, which vectorizes.
+#[inline(always)]
+fn finite_byte(group: &[f64]) -> u8 {
+    group
+        .iter()
+        .enumerate()
+        .fold(0u8, |byte, (i, v)| byte | (u8::from(v.is_finite()) << i))
+}
+
 /// The validity of `values` (set where finite), or `None` when every value is finite.
 /// Built a byte at a time from fixed groups of eight, which vectorizes: pushing bits one by
 /// one cost a tenth of the whole rolling fit.
 fn finite_mask(values: &[f64]) -> Option<Bitmap> {
-    let byte_of = |group: &[f64]| {
-        group
-            .iter()
-            .enumerate()
-            .fold(0u8, |byte, (i, v)| byte | (u8::from(v.is_finite()) << i))
-    };
     let groups = values.chunks_exact(8);
     let tail = groups.remainder();
     let mut bytes: Vec<u8> = Vec::with_capacity(values.len().div_ceil(8));
     let mut all_finite = true;
     for group in groups {
-        let byte = byte_of(group);
+        let byte = finite_byte(group);
         all_finite &= byte == u8::MAX;
         bytes.push(byte);
     }
     if !tail.is_empty() {
-        let byte = byte_of(tail);
+        let byte = finite_byte(tail);
         all_finite &= byte == u8::MAX >> (8 - tail.len());
         bytes.push(byte);
     }
@@ -96,6 +107,69 @@ fn finite_mask(values: &[f64]) -> Option<Bitmap> {
         Bitmap::try_new(bytes, values.len())
             .unwrap_or_else(|_| values.iter().map(|v| v.is_finite()).collect())
     })
+}
+
+/// The validity of an output column (set where the value is finite), built part by part by
+/// the parallel jobs that write the values, while those are in cache: a separate pass over a
+/// finished column reads it back from memory, a tenth of a beta-and-alpha fit.
+///
+/// Parts may start and end inside a byte of the bitmap; those bytes are shared with the
+/// neighbouring parts and have their bits or-ed in, the others are stored whole.
+pub struct FiniteMask {
+    bytes: Vec<AtomicU8>,
+    len: usize,
+    finite: AtomicUsize,
+}
+
+impl FiniteMask {
+    pub fn new(len: usize) -> Self {
+        Self {
+            bytes: (0..len.div_ceil(8)).map(|_| AtomicU8::new(0)).collect(),
+            len,
+            finite: AtomicUsize::new(0),
+        }
+    }
+
+    /// Sets the bits of rows `start..start + values.len()`, each at most once over all calls.
+    pub fn mark(&self, start: usize, values: &[f64]) {
+        let end = start + values.len();
+        // Rows before the first whole byte and after the last share their bytes.
+        let whole_start = start.next_multiple_of(8).min(end);
+        let whole_end = (end / 8 * 8).max(whole_start);
+        let mut finite = self.or_bits(start, &values[..whole_start - start]);
+        let whole = &values[whole_start - start..whole_end - start];
+        for (byte, group) in self.bytes[whole_start / 8..whole_end / 8]
+            .iter()
+            .zip(whole.chunks_exact(8))
+        {
+            let bits = finite_byte(group);
+            finite += bits.count_ones() as usize;
+            byte.store(bits, Ordering::Relaxed);
+        }
+        finite += self.or_bits(whole_end, &values[whole_end - start..]);
+        self.finite.fetch_add(finite, Ordering::Relaxed);
+    }
+
+    /// Ors in the bits of rows `start..start + values.len()`, all within one byte; returns
+    /// how many are finite.
+    fn or_bits(&self, start: usize, values: &[f64]) -> usize {
+        if values.is_empty() {
+            return 0;
+        }
+        let bits = finite_byte(values) << (start % 8);
+        self.bytes[start / 8].fetch_or(bits, Ordering::Relaxed);
+        bits.count_ones() as usize
+    }
+
+    /// The validity, `None` when every value is finite. The bytes hold exactly `len` bits,
+    /// so the bitmap builds; the error only lets the caller rebuild it from the values.
+    pub fn finish(self) -> PolarsResult<Option<Bitmap>> {
+        if self.finite.into_inner() == self.len {
+            return Ok(None);
+        }
+        let bytes: Vec<u8> = self.bytes.into_iter().map(AtomicU8::into_inner).collect();
+        Ok(Some(Bitmap::try_new(bytes, self.len)?))
+    }
 }
 
 /// A zero-filled output column of `len` values.
@@ -265,6 +339,39 @@ mod tests {
             .unwrap()
             .downcast_iter()
             .all(|a| a.validity().is_none()));
+    }
+
+    #[test]
+    fn a_mask_marked_in_parts_is_the_mask_of_the_column() {
+        let values: Vec<f64> = (0..75)
+            .map(|i| match i % 7 {
+                2 => f64::NAN,
+                5 if i > 30 => f64::NEG_INFINITY,
+                _ => i as f64,
+            })
+            .collect();
+        // Parts inside one byte, across bytes, aligned and not, and of one row.
+        for cuts in [
+            vec![0, 75],
+            vec![0, 3, 5, 8, 16, 17, 40, 41, 64, 75],
+            vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 30, 75],
+            vec![0, 13, 29, 74, 75],
+        ] {
+            let mask = FiniteMask::new(values.len());
+            // Marked in reverse, as parallel jobs may finish in any order.
+            for part in cuts.windows(2).rev() {
+                mask.mark(part[0], &values[part[0]..part[1]]);
+            }
+            let marked = finite_or_null_marked("v", values.clone(), mask);
+            let scanned = finite_or_null("v", values.clone());
+            assert!(marked.equals_missing(&scanned), "cuts {cuts:?}");
+            assert_eq!(marked.null_count(), scanned.null_count(), "cuts {cuts:?}");
+            assert!(marked.null_count() > 0);
+        }
+        let all_finite = FiniteMask::new(10);
+        all_finite.mark(0, &[1.0; 4]);
+        all_finite.mark(4, &[2.0; 6]);
+        assert!(all_finite.finish().unwrap().is_none());
     }
 
     fn three_tickers() -> Panel {

@@ -9,7 +9,10 @@ use pyo3_polars::derive::polars_expr;
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use super::common::{finite_or_null, guarded, kernel_err, OutputColumn, OutputPart};
+use super::common::{
+    finite_or_null, finite_or_null_marked, guarded, kernel_err, FiniteMask, OutputColumn,
+    OutputPart,
+};
 use super::inputs::{InputLayout, SegmentWindow};
 use crate::kernels::ewm_ols::{rolling_ewm_ols, EwmSpec};
 use crate::kernels::moments::PairMoments;
@@ -160,9 +163,10 @@ pub(crate) fn excess_pair<'a>(
     Ok([y, x])
 }
 
-/// The requested fields of the rolling fit, in the original row order.
+/// The requested fields of the rolling fit, in the original row order, each with the
+/// validity the jobs built if they could (see [`FiniteMask`]).
 struct RollingResult {
-    floats: Vec<Option<Vec<f64>>>,
+    floats: Vec<Option<(Vec<f64>, Option<FiniteMask>)>>,
     n: Option<Vec<u32>>,
 }
 
@@ -193,6 +197,11 @@ where
         .map(|&w| w.then(|| OutputColumn::new(len)))
         .collect();
     let mut n = want_n.then(|| OutputColumn::new(len));
+    // The jobs build the validity of the rows they wrote, unless the rows move afterwards.
+    let masks: Vec<Option<FiniteMask>> = wanted
+        .iter()
+        .map(|&w| (w && panel.keeps_row_order()).then(|| FiniteMask::new(len)))
+        .collect();
     {
         let mut float_parts: Vec<Option<std::vec::IntoIter<OutputPart<'_, f64>>>> = floats
             .iter_mut()
@@ -223,14 +232,21 @@ where
                     n: n_part.map(OutputPart::zeroed),
                 };
                 let window = SegmentWindow::for_segment(spec, times.as_ref(), range.clone())?;
-                kernel(&x[range.clone()], &y[range], &window, &mut columns)
+                kernel(&x[range.clone()], &y[range.clone()], &window, &mut columns)?;
+                for (mask, values) in masks.iter().zip(columns.floats()) {
+                    if let (Some(mask), Some(values)) = (mask, values) {
+                        mask.mark(range.start, values);
+                    }
+                }
+                Ok(())
             })
             .map_err(kernel_err)?;
     }
     Ok(RollingResult {
         floats: floats
             .into_iter()
-            .map(|column| column.map(|c| panel.scatter(c.finish())))
+            .zip(masks)
+            .map(|(column, mask)| column.map(|c| (panel.scatter(c.finish()), mask)))
             .collect(),
         n: n.map(|c| panel.scatter(c.finish())),
     })
@@ -238,15 +254,18 @@ where
 
 /// The computed fields as Series, in struct order; fields not requested are absent.
 fn struct_columns(result: RollingResult) -> Vec<Series> {
-    let named: Vec<(&str, Vec<f64>)> = FIT_FIELDS
+    let named: Vec<(&str, Vec<f64>, Option<FiniteMask>)> = FIT_FIELDS
         .iter()
         .zip(result.floats)
-        .filter_map(|(field, values)| values.map(|v| (*field, v)))
+        .filter_map(|(field, values)| values.map(|(v, mask)| (*field, v, mask)))
         .collect();
-    // One validity pass per field, the fields side by side.
+    // A validity pass for the fields the jobs could not mark, side by side.
     let mut columns: Vec<Series> = named
         .into_par_iter()
-        .map(|(field, values)| finite_or_null(field, values))
+        .map(|(field, values, mask)| match mask {
+            Some(mask) => finite_or_null_marked(field, values, mask),
+            None => finite_or_null(field, values),
+        })
         .collect();
     if let Some(n) = result.n {
         columns.push(UInt32Chunked::from_vec("n".into(), n).into_series());
@@ -290,8 +309,11 @@ fn single_field(inputs: &[Series], kwargs: &RollingKwargs, index: usize) -> Pola
     let mut result = run_rolling(inputs, kwargs, wanted, false, |x, y, window, out| {
         rolling_simple_ols(x, y, window, out)
     })?;
-    let values = result.floats[index].take().unwrap_or_default();
-    Ok(finite_or_null(inputs[0].name(), values))
+    Ok(match result.floats[index].take() {
+        Some((values, Some(mask))) => finite_or_null_marked(inputs[0].name(), values, mask),
+        Some((values, None)) => finite_or_null(inputs[0].name(), values),
+        None => finite_or_null(inputs[0].name(), Vec::new()),
+    })
 }
 
 #[polars_expr(output_type_func_with_kwargs=float_output)]
@@ -321,7 +343,11 @@ fn alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> 
         let moments = PairMoments::from_rows(&x, &y);
         let fit = fit_from_moments(&moments, &x, &y, kwargs.min_periods, true);
         let result = RollingResult {
-            floats: fit.values().iter().map(|v| Some(vec![*v])).collect(),
+            floats: fit
+                .values()
+                .iter()
+                .map(|v| Some((vec![*v], None)))
+                .collect(),
             n: Some(vec![u32::try_from(fit.n).unwrap_or(u32::MAX)]),
         };
         let name = inputs[0].name().clone();
