@@ -84,9 +84,7 @@ fn run_reporting_lanes(
             beta_t: next(),
             n: (mask >> 8 & 1 == 1).then_some(n.as_mut_slice()),
         };
-        rolling_simple_ols_reporting_lanes(&p.x, &p.y, bounds, &mut out, |t| {
-            lane_starts.push(t)
-        })?;
+        rolling_simple_ols_reporting_lanes(&p.x, &p.y, bounds, &mut out, |t| lane_starts.push(t))?;
     }
     Ok((Owned { cols, n }, lane_starts))
 }
