@@ -151,12 +151,14 @@ impl WindowWalk {
         let mut m = LaneMoments::splat(&self.m);
         let (mut sx, mut sy) = ([self.shift_x; LANES], [self.shift_y; LANES]);
         let (mut peak_sxx, mut peak_syy) = ([self.peak_sxx; LANES], [self.peak_syy; LANES]);
-        // The lane row at which each lane is next rebuilt (see `slide_block`'s `due`), and
+        // The lane row at which each lane is next rebuilt (see `slide_block`'s `due`).
         // the row of its last rebuild.
         let mut due = [0; LANES];
         due[0] = ((w - 1).saturating_sub(self.removals))
             .min((self.origin_row + w).saturating_sub(start));
-        let mut rebuilt: [Option<usize>; LANES] = [None; LANES];
+        // The last lane's latest rebuild: the walk goes on from that lane, which is rebuilt
+        // at least at its first row.
+        let mut last_rebuilt = starts[LANES - 1];
 
         let mut j = 0;
         while j < lane_len {
@@ -241,7 +243,9 @@ impl WindowWalk {
                         m.set_lane(l, &fresh);
                         (peak_sxx[l], peak_syy[l]) = (fresh.sxx, fresh.syy);
                         due[l] = r + w;
-                        rebuilt[l] = Some(t);
+                        if l == LANES - 1 {
+                            last_rebuilt = t;
+                        }
                     } else {
                         peak_sxx[l] = peak_sxx[l].max(m.sxx[l]);
                         peak_syy[l] = peak_syy[l].max(m.syy[l]);
@@ -262,7 +266,7 @@ impl WindowWalk {
         // The walk goes on from the last lane, which was rebuilt at least at its first row.
         let last = LANES - 1;
         let end = starts[last] + lane_len;
-        let rebuilt_at = rebuilt[last].unwrap_or(starts[last]);
+        let rebuilt_at = last_rebuilt;
         self.m = m.lane(last, w);
         (self.shift_x, self.shift_y) = (sx[last], sy[last]);
         self.origin_row = rebuilt_at;
