@@ -152,7 +152,6 @@ impl WindowWalk {
         let (mut sx, mut sy) = ([self.shift_x; LANES], [self.shift_y; LANES]);
         let (mut peak_sxx, mut peak_syy) = ([self.peak_sxx; LANES], [self.peak_syy; LANES]);
         // The lane row at which each lane is next rebuilt (see `slide_block`'s `due`).
-        // the row of its last rebuild.
         let mut due = [0; LANES];
         due[0] = ((w - 1).saturating_sub(self.removals))
             .min((self.origin_row + w).saturating_sub(start));
