@@ -6,6 +6,7 @@
 pub mod ewm_ols;
 pub mod factor_ols;
 pub mod moments;
+pub mod pair_lanes;
 pub mod ratios;
 pub mod rolling_ols;
 #[cfg(test)]

@@ -647,7 +647,9 @@ impl WindowWalk {
                 // The newest row becomes the origin; the moments come from the rows.
                 let (t, out) = (start + rebuild_at, start + rebuild_at - w);
                 (sx, sy, origin_row) = (x[t], y[t], t);
-                m = PairMoments::from_rows_about(&x[out + 1..=t], &y[out + 1..=t], (sx, sy));
+                // Every row of the window is usable: before the block it held `w` usable rows,
+                // and the block slides plain rows.
+                m = PairMoments::from_usable_rows_about(&x[out + 1..=t], &y[out + 1..=t], (sx, sy));
                 self.rebuilt_first = out + 1;
                 removals = 0;
                 peak_sxx = m.sxx;

@@ -4,8 +4,13 @@
 //! last row's. Alone, one chain keeps the vector units mostly idle. So a long run is cut into
 //! [`LANES`] consecutive stretches of equal length that slide side by side, one per lane, each
 //! lane doing exactly the arithmetic of [`WindowWalk::slide_block`] on its own rows: the same
-//! updates, the same collapse test and the same rebuild schedule. Four rows then share every
-//! instruction, which is several times faster than one row at a time even with SSE2 alone.
+//! updates, the same collapse test and the same rebuild schedule. Two rows then share every
+//! instruction: a lane is a half of an SSE2 register ([`F64x2`]), written out rather than
+//! left to the compiler, which paired each `x` moment with its `y` moment instead. Four
+//! lanes of plain arrays came first; their state does not fit SSE2's sixteen registers, and
+//! each lane costs a rebuild. Two written-out lanes, with the rebuilds' sums also written
+//! in [`F64x2`], took beta and alpha from 14.7 to 12.0 ns a row (kernel alone, one thread,
+//! window 252).
 //!
 //! Every lane but the first starts with its window rebuilt from the rows, since the rows
 //! before it belong to another lane. The rows a lane writes therefore have the bits of a
@@ -14,26 +19,34 @@
 
 use super::{MomentBlock, SimpleFitColumns, WindowWalk, BLOCK, CANCELLATION_RATIO};
 use crate::kernels::moments::PairMoments;
+use crate::kernels::pair_lanes::F64x2;
 
-/// Stretches slid side by side: four `f64` fill two SSE2 registers or one AVX register.
-pub(super) const LANES: usize = 4;
+/// Stretches slid side by side, one per lane of an [`F64x2`].
+pub(super) const LANES: usize = 2;
 
 /// Rows of each lane per [`MomentBlock`], which holds one entry per lane and row.
 const ROWS_PER_BLOCK: usize = BLOCK / LANES;
 
 /// The length of each lane for a plain run of `run` rows under a full window of `w`, or
-/// `None` when the run is too short to pay for the lanes' extra rebuilds: each costs a pass
-/// over `w` rows, while a lane row is several times cheaper than a row slid alone, so a
-/// lane of a quarter window already gains.
+/// `None` when the run is too short to pay for the second lane's rebuild, a pass over `w`
+/// rows: a lane must be a quarter window long.
 pub(super) fn lane_len(run: usize, w: usize) -> Option<usize> {
     let len = run / LANES;
     (len >= ROWS_PER_BLOCK && 4 * len >= w).then_some(len)
 }
 
-type Lanes = [f64; LANES];
+type Lanes = F64x2;
+
+/// `v` with lane `l` set to `value`.
+#[inline(always)]
+fn with_lane(v: Lanes, l: usize, value: f64) -> Lanes {
+    let mut lanes = v.to_array();
+    lanes[l] = value;
+    F64x2::from_array(lanes)
+}
 
 /// The centered moments of [`LANES`] windows of `n` rows each (`n` kept by the caller).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Clone, Copy)]
 struct LaneMoments {
     mean_x: Lanes,
     mean_y: Lanes,
@@ -46,63 +59,60 @@ impl LaneMoments {
     /// Every lane set to `m`.
     fn splat(m: &PairMoments) -> Self {
         Self {
-            mean_x: [m.mean_x; LANES],
-            mean_y: [m.mean_y; LANES],
-            sxx: [m.sxx; LANES],
-            sxy: [m.sxy; LANES],
-            syy: [m.syy; LANES],
+            mean_x: F64x2::splat(m.mean_x),
+            mean_y: F64x2::splat(m.mean_y),
+            sxx: F64x2::splat(m.sxx),
+            sxy: F64x2::splat(m.sxy),
+            syy: F64x2::splat(m.syy),
         }
     }
 
     fn lane(&self, l: usize, n: usize) -> PairMoments {
         PairMoments {
             n,
-            mean_x: self.mean_x[l],
-            mean_y: self.mean_y[l],
-            sxx: self.sxx[l],
-            sxy: self.sxy[l],
-            syy: self.syy[l],
+            mean_x: self.mean_x.to_array()[l],
+            mean_y: self.mean_y.to_array()[l],
+            sxx: self.sxx.to_array()[l],
+            sxy: self.sxy.to_array()[l],
+            syy: self.syy.to_array()[l],
         }
     }
 
     fn set_lane(&mut self, l: usize, m: &PairMoments) {
-        self.mean_x[l] = m.mean_x;
-        self.mean_y[l] = m.mean_y;
-        self.sxx[l] = m.sxx;
-        self.sxy[l] = m.sxy;
-        self.syy[l] = m.syy;
+        self.mean_x = with_lane(self.mean_x, l, m.mean_x);
+        self.mean_y = with_lane(self.mean_y, l, m.mean_y);
+        self.sxx = with_lane(self.sxx, l, m.sxx);
+        self.sxy = with_lane(self.sxy, l, m.sxy);
+        self.syy = with_lane(self.syy, l, m.syy);
     }
 
     /// [`PairMoments::replace`] in every lane: the same operations in the same order, so
     /// each lane gets the bits that function would give it.
     #[inline(always)]
-    fn replace(&mut self, x_out: &Lanes, y_out: &Lanes, x_in: &Lanes, y_in: &Lanes, inv_n: f64) {
-        for l in 0..LANES {
-            let dx = x_in[l] - x_out[l];
-            let dy = y_in[l] - y_out[l];
-            let old_dx = x_out[l] - self.mean_x[l];
-            let old_dy = y_out[l] - self.mean_y[l];
-            self.mean_x[l] += dx * inv_n;
-            self.mean_y[l] += dy * inv_n;
-            let new_dx = x_in[l] - self.mean_x[l];
-            let new_dy = y_in[l] - self.mean_y[l];
-            self.sxx[l] += dx * (new_dx + old_dx);
-            self.sxy[l] += dx * new_dy + dy * old_dx;
-            self.syy[l] += dy * (new_dy + old_dy);
-        }
+    fn replace(&mut self, x_out: Lanes, y_out: Lanes, x_in: Lanes, y_in: Lanes, inv_n: Lanes) {
+        let dx = x_in - x_out;
+        let dy = y_in - y_out;
+        let old_dx = x_out - self.mean_x;
+        let old_dy = y_out - self.mean_y;
+        self.mean_x = self.mean_x + dx * inv_n;
+        self.mean_y = self.mean_y + dy * inv_n;
+        let new_dx = x_in - self.mean_x;
+        let new_dy = y_in - self.mean_y;
+        self.sxx = self.sxx + dx * (new_dx + old_dx);
+        self.sxy = self.sxy + (dx * new_dy + dy * old_dx);
+        self.syy = self.syy + dy * (new_dy + old_dy);
     }
 
     /// Per lane, the collapse test of `slide_block`: a variance that fell below
     /// [`CANCELLATION_RATIO`] of its peak. Its test for a moment that is not finite is left
     /// out: lanes slide only over plain values (at most 1e100, so squares and their sums
     /// over any window stay far from overflow), and start from finite moments.
+    /// Bit `l` is set where lane `l` collapsed.
     #[inline(always)]
-    fn collapsed(&self, peak_sxx: &Lanes, peak_syy: &Lanes) -> [bool; LANES] {
-        // `&`, not `&&`: no branch per lane, so the lanes are compared together.
-        std::array::from_fn(|l| {
-            !((self.sxx[l] >= CANCELLATION_RATIO * peak_sxx[l])
-                & (self.syy[l] >= CANCELLATION_RATIO * peak_syy[l]))
-        })
+    fn collapsed(&self, peak_sxx: Lanes, peak_syy: Lanes) -> u32 {
+        let ratio = F64x2::splat(CANCELLATION_RATIO);
+        let kept = self.sxx.ge_bits(ratio * peak_sxx) & self.syy.ge_bits(ratio * peak_syy);
+        !kept & ((1 << LANES) - 1)
     }
 }
 
@@ -120,8 +130,8 @@ fn lane_rows<'a>(
 
 /// Per lane, `v[l][i] - shift[l]`.
 #[inline(always)]
-fn gather(v: &[&[f64]; LANES], i: usize, shift: &Lanes) -> Lanes {
-    std::array::from_fn(|l| v[l][i] - shift[l])
+fn gather(v: &[&[f64]; LANES], i: usize, shift: Lanes) -> Lanes {
+    F64x2::from_array([v[0][i], v[1][i]]) - shift
 }
 
 impl WindowWalk {
@@ -144,13 +154,15 @@ impl WindowWalk {
         lane_started: &mut impl FnMut(usize),
     ) {
         let inv_w = 1.0 / w as f64;
+        let inv_w_lanes = F64x2::splat(inv_w);
         let starts: [usize; LANES] = std::array::from_fn(|l| start + l * lane_len);
 
         // The first lane goes on from the walk; the others take a copy of its state only to
         // have finite numbers until their rebuild at their first row replaces it.
         let mut m = LaneMoments::splat(&self.m);
-        let (mut sx, mut sy) = ([self.shift_x; LANES], [self.shift_y; LANES]);
-        let (mut peak_sxx, mut peak_syy) = ([self.peak_sxx; LANES], [self.peak_syy; LANES]);
+        let (mut sx, mut sy) = (F64x2::splat(self.shift_x), F64x2::splat(self.shift_y));
+        let (mut peak_sxx, mut peak_syy) =
+            (F64x2::splat(self.peak_sxx), F64x2::splat(self.peak_syy));
         // The lane row at which each lane is next rebuilt (see `slide_block`'s `due`).
         let mut due = [0; LANES];
         due[0] = ((w - 1).saturating_sub(self.removals))
@@ -177,31 +189,21 @@ impl WindowWalk {
                 let first = k;
                 for i in 0..stop - first {
                     m.replace(
-                        &gather(&xs, i, &sx),
-                        &gather(&ys, i, &sy),
-                        &gather(&xs, i + w, &sx),
-                        &gather(&ys, i + w, &sy),
-                        inv_w,
+                        gather(&xs, i, sx),
+                        gather(&ys, i, sy),
+                        gather(&xs, i + w, sx),
+                        gather(&ys, i + w, sy),
+                        inv_w_lanes,
                     );
-                    let collapsed = m.collapsed(&peak_sxx, &peak_syy);
-                    if collapsed.iter().any(|&c| c) {
+                    let collapsed = m.collapsed(peak_sxx, peak_syy);
+                    if collapsed != 0 {
                         collapse = Some(collapsed);
                         break;
                     }
-                    for l in 0..LANES {
-                        // Neither is NaN here (the test above), so a comparison is `max`.
-                        peak_sxx[l] = if m.sxx[l] > peak_sxx[l] {
-                            m.sxx[l]
-                        } else {
-                            peak_sxx[l]
-                        };
-                        peak_syy[l] = if m.syy[l] > peak_syy[l] {
-                            m.syy[l]
-                        } else {
-                            peak_syy[l]
-                        };
-                    }
-                    block.store_lanes(first + i, &m, &sx, &sy);
+                    // Neither is NaN here (the test above), so this is `max` per lane.
+                    peak_sxx = m.sxx.max(peak_sxx);
+                    peak_syy = m.syy.max(peak_syy);
+                    block.store_lanes(first + i, &m, sx, sy);
                     k += 1;
                 }
                 if k == rows {
@@ -217,40 +219,43 @@ impl WindowWalk {
                         lane_rows(y, &starts, w, &span),
                     );
                     m.replace(
-                        &gather(&xs, 0, &sx),
-                        &gather(&ys, 0, &sy),
-                        &gather(&xs, w, &sx),
-                        &gather(&ys, w, &sy),
-                        inv_w,
+                        gather(&xs, 0, sx),
+                        gather(&ys, 0, sy),
+                        gather(&xs, w, sx),
+                        gather(&ys, w, sy),
+                        inv_w_lanes,
                     );
-                    m.collapsed(&peak_sxx, &peak_syy)
+                    m.collapsed(peak_sxx, peak_syy)
                 });
                 for l in 0..LANES {
-                    if due[l] == r || collapsed[l] {
+                    if due[l] == r || collapsed & (1 << l) != 0 {
                         // The newest row becomes the origin; the moments come from the rows.
                         let t = starts[l] + r;
                         if l > 0 && r == 0 {
                             lane_started(t);
                         }
-                        (sx[l], sy[l]) = (x[t], y[t]);
+                        (sx, sy) = (with_lane(sx, l, x[t]), with_lane(sy, l, y[t]));
                         let window = t + 1 - w..t + 1;
-                        let fresh = PairMoments::from_rows_about(
+                        // Lanes slide full windows over plain rows: every row is usable.
+                        let fresh = PairMoments::from_usable_rows_about(
                             &x[window.clone()],
                             &y[window],
-                            (sx[l], sy[l]),
+                            (x[t], y[t]),
                         );
                         m.set_lane(l, &fresh);
-                        (peak_sxx[l], peak_syy[l]) = (fresh.sxx, fresh.syy);
+                        peak_sxx = with_lane(peak_sxx, l, fresh.sxx);
+                        peak_syy = with_lane(peak_syy, l, fresh.syy);
                         due[l] = r + w;
                         if l == LANES - 1 {
                             last_rebuilt = t;
                         }
                     } else {
-                        peak_sxx[l] = peak_sxx[l].max(m.sxx[l]);
-                        peak_syy[l] = peak_syy[l].max(m.syy[l]);
+                        let (sxx, syy) = (m.sxx.to_array()[l], m.syy.to_array()[l]);
+                        peak_sxx = with_lane(peak_sxx, l, peak_sxx.to_array()[l].max(sxx));
+                        peak_syy = with_lane(peak_syy, l, peak_syy.to_array()[l].max(syy));
                     }
                 }
-                block.store_lanes(k, &m, &sx, &sy);
+                block.store_lanes(k, &m, sx, sy);
                 k += 1;
             }
             block.len = rows * LANES;
@@ -267,11 +272,11 @@ impl WindowWalk {
         let end = starts[last] + lane_len;
         let rebuilt_at = last_rebuilt;
         self.m = m.lane(last, w);
-        (self.shift_x, self.shift_y) = (sx[last], sy[last]);
+        (self.shift_x, self.shift_y) = (sx.to_array()[last], sy.to_array()[last]);
         self.origin_row = rebuilt_at;
         self.rebuilt_first = rebuilt_at + 1 - w;
         self.removals = end - 1 - rebuilt_at;
-        (self.peak_sxx, self.peak_syy) = (peak_sxx[last], peak_syy[last]);
+        (self.peak_sxx, self.peak_syy) = (peak_sxx.to_array()[last], peak_syy.to_array()[last]);
         self.first = end - w;
         self.inv_n = inv_w;
         self.inv_n_of = w;
@@ -283,15 +288,13 @@ impl MomentBlock {
     /// Records the moments (about the origins `sx`, `sy`) of the windows ending at the `k`-th
     /// row of each lane, as entries `k * LANES..(k + 1) * LANES`.
     #[inline(always)]
-    fn store_lanes(&mut self, k: usize, m: &LaneMoments, sx: &Lanes, sy: &Lanes) {
+    fn store_lanes(&mut self, k: usize, m: &LaneMoments, sx: Lanes, sy: Lanes) {
         let at = k * LANES;
-        for l in 0..LANES {
-            self.mean_x[at + l] = m.mean_x[l] + sx[l];
-            self.mean_y[at + l] = m.mean_y[l] + sy[l];
-            self.sxx[at + l] = m.sxx[l];
-            self.sxy[at + l] = m.sxy[l];
-            self.syy[at + l] = m.syy[l];
-        }
+        (m.mean_x + sx).store(&mut self.mean_x, at);
+        (m.mean_y + sy).store(&mut self.mean_y, at);
+        m.sxx.store(&mut self.sxx, at);
+        m.sxy.store(&mut self.sxy, at);
+        m.syy.store(&mut self.syy, at);
     }
 
     /// Writes the fits of the entries of `rows` lane rows, from row `j` of each lane (the
@@ -336,14 +339,22 @@ mod tests {
                 &values[l * 10 + 50..l * 10 + 80],
             )
         });
-        let mut lanes = LaneMoments::default();
+        let mut lanes = LaneMoments::splat(&PairMoments::default());
         for (l, m) in pairs.iter().enumerate() {
             lanes.set_lane(l, m);
         }
         for step in 0..80 {
-            let at = |o: usize| -> Lanes { std::array::from_fn(|l| values[step + 60 * l + o]) };
+            let at =
+                |o: usize| -> [f64; LANES] { std::array::from_fn(|l| values[step + 60 * l + o]) };
             let (xo, yo, xi, yi) = (at(0), at(1), at(2), at(3));
-            lanes.replace(&xo, &yo, &xi, &yi, 1.0 / 30.0);
+            let lanes_of = F64x2::from_array;
+            lanes.replace(
+                lanes_of(xo),
+                lanes_of(yo),
+                lanes_of(xi),
+                lanes_of(yi),
+                F64x2::splat(1.0 / 30.0),
+            );
             for (l, m) in pairs.iter_mut().enumerate() {
                 m.replace(xo[l], yo[l], xi[l], yi[l], 1.0 / 30.0);
                 assert_eq!(lanes.lane(l, m.n), *m, "lane {l} step {step}");
@@ -353,10 +364,13 @@ mod tests {
 
     #[test]
     fn lanes_only_for_runs_that_pay_for_their_rebuilds() {
-        assert_eq!(lane_len(4 * ROWS_PER_BLOCK - 1, 3), None);
-        assert_eq!(lane_len(4 * ROWS_PER_BLOCK + 3, 3), Some(ROWS_PER_BLOCK));
-        assert_eq!(lane_len(2268, 252), Some(567));
-        assert_eq!(lane_len(1260, 1260), Some(315));
-        assert_eq!(lane_len(1000, 1260), None);
+        assert_eq!(lane_len(LANES * ROWS_PER_BLOCK - 1, 3), None);
+        assert_eq!(
+            lane_len(LANES * ROWS_PER_BLOCK + 1, 3),
+            Some(ROWS_PER_BLOCK)
+        );
+        assert_eq!(lane_len(2268, 252), Some(1134));
+        assert_eq!(lane_len(1260, 1260), Some(630));
+        assert_eq!(lane_len(600, 1260), None);
     }
 }
