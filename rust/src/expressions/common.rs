@@ -8,6 +8,7 @@ use polars::prelude::*;
 use polars_arrow::bitmap::Bitmap;
 use rayon::prelude::*;
 
+use crate::kernels::pair_lanes::finite_byte;
 use crate::kernels::KernelError;
 use crate::panel::Panel;
 
@@ -73,10 +74,10 @@ pub fn finite_or_null_marked(name: &str, values: Vec<f64>, mask: FiniteMask) -> 
     Float64Chunked::from_vec_validity(name.into(), values, validity).into_series()
 }
 
-/// The validity byte of up to eight values: bit `i` set where `group[i]` is finite. A fold
-/// over a fixed group, which vectorizes.
+/// The validity byte of up to eight values: bit `i` set where `group[i]` is finite, for the
+/// groups at the ends of a column or part; whole groups take [`finite_byte`].
 #[inline(always)]
-fn finite_byte(group: &[f64]) -> u8 {
+fn finite_bits_of_group(group: &[f64]) -> u8 {
     group
         .iter()
         .enumerate()
@@ -87,8 +88,7 @@ fn finite_byte(group: &[f64]) -> u8 {
 /// Built a byte at a time from fixed groups of eight, which vectorizes: pushing bits one by
 /// one cost a tenth of the whole rolling fit.
 fn finite_mask(values: &[f64]) -> Option<Bitmap> {
-    let groups = values.chunks_exact(8);
-    let tail = groups.remainder();
+    let (groups, tail) = values.as_chunks::<8>();
     let mut bytes: Vec<u8> = Vec::with_capacity(values.len().div_ceil(8));
     let mut all_finite = true;
     for group in groups {
@@ -97,7 +97,7 @@ fn finite_mask(values: &[f64]) -> Option<Bitmap> {
         bytes.push(byte);
     }
     if !tail.is_empty() {
-        let byte = finite_byte(tail);
+        let byte = finite_bits_of_group(tail);
         all_finite &= byte == u8::MAX >> (8 - tail.len());
         bytes.push(byte);
     }
@@ -140,7 +140,7 @@ impl FiniteMask {
         let whole = &values[whole_start - start..whole_end - start];
         for (byte, group) in self.bytes[whole_start / 8..whole_end / 8]
             .iter()
-            .zip(whole.chunks_exact(8))
+            .zip(whole.as_chunks::<8>().0)
         {
             let bits = finite_byte(group);
             finite += bits.count_ones() as usize;
@@ -156,7 +156,7 @@ impl FiniteMask {
         if values.is_empty() {
             return 0;
         }
-        let bits = finite_byte(values) << (start % 8);
+        let bits = finite_bits_of_group(values) << (start % 8);
         self.bytes[start / 8].fetch_or(bits, Ordering::Relaxed);
         bits.count_ones() as usize
     }
