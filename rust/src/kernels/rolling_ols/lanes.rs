@@ -107,7 +107,8 @@ impl LaneMoments {
     /// [`CANCELLATION_RATIO`] of its peak. Its test for a moment that is not finite is left
     /// out: lanes slide only over plain values (at most 1e100, so squares and their sums
     /// over any window stay far from overflow), and start from finite moments.
-    /// Bit `l` is set where lane `l` collapsed.
+    ///
+    /// Bit `l` of the result is set where lane `l` collapsed.
     #[inline(always)]
     fn collapsed(&self, peak_sxx: Lanes, peak_syy: Lanes) -> u32 {
         let ratio = F64x2::splat(CANCELLATION_RATIO);
