@@ -67,9 +67,12 @@ pub fn finite_or_null(name: &str, values: Vec<f64>) -> Series {
     Float64Chunked::from_vec_validity(name.into(), values, validity).into_series()
 }
 
-/// A Float64 series whose non-finite values are null, with the validity `mask` built by the
-/// jobs that wrote `values`.
-pub fn finite_or_null_marked(name: &str, values: Vec<f64>, mask: FiniteMask) -> Series {
+/// [`finite_or_null`] with the validity `mask` built by the jobs that wrote `values`, if
+/// they could build it.
+pub fn finite_or_null_marked(name: &str, values: Vec<f64>, mask: Option<FiniteMask>) -> Series {
+    let Some(mask) = mask else {
+        return finite_or_null(name, values);
+    };
     let validity = mask.finish().unwrap_or_else(|_| finite_mask(&values));
     Float64Chunked::from_vec_validity(name.into(), values, validity).into_series()
 }
@@ -362,7 +365,7 @@ mod tests {
             for part in cuts.windows(2).rev() {
                 mask.mark(part[0], &values[part[0]..part[1]]);
             }
-            let marked = finite_or_null_marked("v", values.clone(), mask);
+            let marked = finite_or_null_marked("v", values.clone(), Some(mask));
             let scanned = finite_or_null("v", values.clone());
             assert!(marked.equals_missing(&scanned), "cuts {cuts:?}");
             assert_eq!(marked.null_count(), scanned.null_count(), "cuts {cuts:?}");

@@ -10,8 +10,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 
 use super::common::{
-    finite_or_null, finite_or_null_marked, guarded, kernel_err, FiniteMask, OutputColumn,
-    OutputPart,
+    finite_or_null_marked, guarded, kernel_err, FiniteMask, OutputColumn, OutputPart,
 };
 use super::inputs::{InputLayout, SegmentWindow};
 use crate::kernels::ewm_ols::{rolling_ewm_ols, EwmSpec};
@@ -262,10 +261,7 @@ fn struct_columns(result: RollingResult) -> Vec<Series> {
     // A validity pass for the fields the jobs could not mark, side by side.
     let mut columns: Vec<Series> = named
         .into_par_iter()
-        .map(|(field, values, mask)| match mask {
-            Some(mask) => finite_or_null_marked(field, values, mask),
-            None => finite_or_null(field, values),
-        })
+        .map(|(field, values, mask)| finite_or_null_marked(field, values, mask))
         .collect();
     if let Some(n) = result.n {
         columns.push(UInt32Chunked::from_vec("n".into(), n).into_series());
@@ -309,11 +305,8 @@ fn single_field(inputs: &[Series], kwargs: &RollingKwargs, index: usize) -> Pola
     let mut result = run_rolling(inputs, kwargs, wanted, false, |x, y, window, out| {
         rolling_simple_ols(x, y, window, out)
     })?;
-    Ok(match result.floats[index].take() {
-        Some((values, Some(mask))) => finite_or_null_marked(inputs[0].name(), values, mask),
-        Some((values, None)) => finite_or_null(inputs[0].name(), values),
-        None => finite_or_null(inputs[0].name(), Vec::new()),
-    })
+    let (values, mask) = result.floats[index].take().unwrap_or_default();
+    Ok(finite_or_null_marked(inputs[0].name(), values, mask))
 }
 
 #[polars_expr(output_type_func_with_kwargs=float_output)]
