@@ -3,8 +3,8 @@
 //! Every read succeeds: past the end of the data a read gives zero bytes, so any byte string
 //! decodes to some input, and a mutation of one byte changes one decision.
 
-use crate::kernels::window::{DateWindow, Window, WindowSpec};
-use crate::kernels::KernelError;
+use polars_alpha_kernels::window::{DateWindow, Window, WindowSpec};
+use polars_alpha_kernels::KernelError;
 
 /// A cursor over the fuzz data.
 #[derive(Debug, Clone)]

@@ -6,9 +6,9 @@
 #![allow(clippy::needless_range_loop)]
 
 use crate::bytes::{Bytes, KernelBounds, WindowCase};
-use crate::kernels::factor_ols::{factor_ols, rolling_factor_ols, FactorFitColumns, FactorLayout};
-use crate::kernels::window::WindowBounds;
-use crate::kernels::KernelError;
+use polars_alpha_kernels::factor_ols::{factor_ols, rolling_factor_ols, FactorFitColumns, FactorLayout};
+use polars_alpha_kernels::window::WindowBounds;
+use polars_alpha_kernels::KernelError;
 use crate::reference::{compare, fit, Expected, Fields, Got, History, Model, Obs, MAX_K};
 
 pub const MAX_ROWS: usize = 64;

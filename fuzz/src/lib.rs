@@ -20,15 +20,6 @@
 // The reference code tests NaN on purpose: `!(a > b)` is true when either side is NaN.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
-// The kernels are compiled here from their own sources, not through the main crate, which
-// would pull in polars and pyo3. They use only `std` and `super::` paths. `rustfmt::skip`
-// keeps `cargo fmt` in this crate from following the path into files it does not own, and
-// their lints are the main crate's (`make lint`).
-#[rustfmt::skip]
-#[allow(clippy::all)]
-#[path = "../../rust/src/kernels/mod.rs"]
-pub mod kernels;
-
 pub mod bytes;
 pub mod known;
 pub mod reference;

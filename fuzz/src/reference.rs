@@ -40,7 +40,7 @@
 
 use std::fmt;
 
-use crate::kernels::factor_ols::COLLINEAR_PIVOT;
+use polars_alpha_kernels::factor_ols::COLLINEAR_PIVOT;
 
 pub const EPS: f64 = f64::EPSILON;
 

@@ -10,8 +10,8 @@
 //! never decrease.
 
 use crate::bytes::Bytes;
-use crate::kernels::window::{DateWindow, Window, WindowBounds, WindowSpec};
-use crate::kernels::KernelError;
+use polars_alpha_kernels::window::{DateWindow, Window, WindowBounds, WindowSpec};
+use polars_alpha_kernels::KernelError;
 
 pub const MAX_ROWS: usize = 64;
 

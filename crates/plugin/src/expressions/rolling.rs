@@ -13,11 +13,11 @@ use super::common::{
     finite_or_null_marked, guarded, kernel_err, FiniteMask, OutputColumn, OutputPart,
 };
 use super::inputs::{InputLayout, SegmentWindow};
-use crate::kernels::ewm_ols::{rolling_ewm_ols, EwmSpec};
-use crate::kernels::moments::PairMoments;
-use crate::kernels::rolling_ols::{fit_from_moments, rolling_simple_ols, SimpleFitColumns};
-use crate::kernels::window::{Window, WindowSpec};
-use crate::kernels::KernelError;
+use polars_alpha_kernels::ewm_ols::{rolling_ewm_ols, EwmSpec};
+use polars_alpha_kernels::moments::PairMoments;
+use polars_alpha_kernels::rolling_ols::{fit_from_moments, rolling_simple_ols, SimpleFitColumns};
+use polars_alpha_kernels::window::{Window, WindowSpec};
+use polars_alpha_kernels::KernelError;
 
 /// The float fields of the regression struct, in output order; `n` follows them.
 pub const FIT_FIELDS: [&str; 8] = [

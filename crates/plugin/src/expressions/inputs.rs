@@ -7,8 +7,8 @@ use std::borrow::Cow;
 use polars::prelude::*;
 
 use super::common::{check_numeric, to_float, values_with_nan};
-use crate::kernels::window::{DateWindow, WindowBounds, WindowSpec};
-use crate::kernels::KernelError;
+use polars_alpha_kernels::window::{DateWindow, WindowBounds, WindowSpec};
+use polars_alpha_kernels::KernelError;
 use crate::panel::Panel;
 
 /// The excess returns of the asset and of each regressor, borrowed when nothing is subtracted.

@@ -20,17 +20,12 @@
 use super::moments::{spread_is_noise, usable, PairMoments};
 use super::window::WindowBounds;
 use super::KernelError;
+use super::tolerances::{CANCELLATION_RATIO, NEAR_PERFECT_FIT};
 
 mod lanes;
 use lanes::LANES;
 
-/// A co-moment that fell below this fraction of its peak since the last rebuild has lost
-/// too many digits to the updates that shrank it, so the window is rebuilt from its rows.
-const CANCELLATION_RATIO: f64 = 1e-3;
 
-/// When the residual sum of squares is below this fraction of `Syy` (R² above 0.9999),
-/// `Syy - beta * Sxy` cancels; the residuals are then summed directly over the window.
-const NEAR_PERFECT_FIT: f64 = 1e-4;
 
 /// One fitted window. Fields that cannot be computed are NaN:
 /// everything but `n` when `n < min_periods` or the market is constant;
@@ -232,13 +227,24 @@ pub fn rolling_simple_ols(
     bounds: &impl WindowBounds,
     out: &mut SimpleFitColumns<'_>,
 ) -> Result<(), KernelError> {
-    rolling_simple_ols_reporting_lanes(x, y, bounds, out, |_| {})
+    rolling_simple_ols_with_lanes(x, y, bounds, out, |_| {})
 }
 
 /// [`rolling_simple_ols`], calling `lane_started(t)` with every row `t` where a lane other
 /// than the first starts (see [`lanes`]): its window is rebuilt from the rows there, so the
-/// fits have the bits of [`for_each_window_rebuilding_at`] given those rows.
+/// fits have the bits of [`for_each_window_rebuilding_at`] given those rows. A test hook.
+#[cfg(any(test, feature = "test-hooks"))]
 pub fn rolling_simple_ols_reporting_lanes(
+    x: &[f64],
+    y: &[f64],
+    bounds: &impl WindowBounds,
+    out: &mut SimpleFitColumns<'_>,
+    lane_started: impl FnMut(usize),
+) -> Result<(), KernelError> {
+    rolling_simple_ols_with_lanes(x, y, bounds, out, lane_started)
+}
+
+fn rolling_simple_ols_with_lanes(
     x: &[f64],
     y: &[f64],
     bounds: &impl WindowBounds,
@@ -370,13 +376,24 @@ pub fn for_each_window(
     bounds: &impl WindowBounds,
     visit: impl FnMut(usize, &PairMoments, usize),
 ) {
-    for_each_window_rebuilding_at(x, y, bounds, &[], visit);
+    walk_windows(x, y, bounds, &[], visit);
 }
 
 /// [`for_each_window`] with the window also rebuilt from its rows at each row of `rebuilds`
 /// (in increasing order): the walk [`rolling_simple_ols`] gives the bits of, with the lane
-/// starts it reports.
+/// starts it reports. A test hook.
+#[cfg(any(test, feature = "test-hooks"))]
 pub fn for_each_window_rebuilding_at(
+    x: &[f64],
+    y: &[f64],
+    bounds: &impl WindowBounds,
+    rebuilds: &[usize],
+    visit: impl FnMut(usize, &PairMoments, usize),
+) {
+    walk_windows(x, y, bounds, rebuilds, visit);
+}
+
+fn walk_windows(
     x: &[f64],
     y: &[f64],
     bounds: &impl WindowBounds,
@@ -898,8 +915,8 @@ impl MomentBlock {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::test_support::{lcg_series, offset_pair};
-    use crate::kernels::window::{DateWindow, Window, WindowSpec};
+    use crate::test_support::{lcg_series, offset_pair};
+    use crate::window::{DateWindow, Window, WindowSpec};
 
     /// Direct least squares on the usable rows, computed from scratch.
     fn reference(x: &[f64], y: &[f64]) -> SimpleFit {

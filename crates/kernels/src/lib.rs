@@ -1,4 +1,6 @@
-//! Pure numeric kernels on slices: no polars, no pyo3.
+//! The numeric kernels of polars-alpha: pure functions on slices, on `std` alone (no polars,
+//! no pyo3), so that their unit tests build in seconds and the fuzz targets call them as an
+//! ordinary dependency.
 //!
 //! Missing values are encoded as non-finite `f64` (the bindings turn nulls into NaN), and a
 //! result that cannot be computed is written as NaN, which the bindings turn into null.
@@ -11,6 +13,7 @@ pub mod ratios;
 pub mod rolling_ols;
 #[cfg(test)]
 mod test_support;
+pub mod tolerances;
 pub mod weighted_alpha;
 pub mod window;
 

@@ -8,8 +8,8 @@ use polars::prelude::*;
 use polars_arrow::bitmap::Bitmap;
 use rayon::prelude::*;
 
-use crate::kernels::pair_lanes::finite_byte;
-use crate::kernels::KernelError;
+use polars_alpha_kernels::pair_lanes::finite_byte;
+use polars_alpha_kernels::KernelError;
 use crate::panel::Panel;
 
 /// Turns a kernel error into a polars error that reaches Python with its message.

@@ -2,7 +2,6 @@
 //! This file only wires the modules together.
 
 pub mod expressions;
-pub mod kernels;
 pub mod panel;
 
 use pyo3::prelude::*;

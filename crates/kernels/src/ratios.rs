@@ -121,8 +121,8 @@ pub fn pair_statistic(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::test_support::lcg_series;
-    use crate::kernels::window::{Window, WindowSpec};
+    use crate::test_support::lcg_series;
+    use crate::window::{Window, WindowSpec};
 
     fn mean(v: &[f64]) -> f64 {
         v.iter().sum::<f64>() / v.len() as f64

@@ -26,10 +26,8 @@
 //!   updates alone would never come back).
 
 use super::KernelError;
+use super::tolerances::CANCELLATION_RATIO;
 
-/// A window whose weighted `sum(|l|)` fell below this fraction of its peak since the last
-/// rebuild has lost too many digits to the subtractions that shrank it; it is rebuilt.
-const CANCELLATION_RATIO: f64 = 1e-3;
 
 /// How the `N` log returns of a window are weighted, by age `k` (0 for the newest).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -415,7 +413,7 @@ pub fn weighted_alpha_last(l: &[f64], spec: &WeightedAlphaSpec) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::test_support::lcg_series;
+    use crate::test_support::lcg_series;
 
     /// The definition, evaluated from scratch at row `t` in O(N). Returns the value and the
     /// scale of its rounding error, `100 * e^z * N * sum(w |l|) / sum(w)`: when the log returns

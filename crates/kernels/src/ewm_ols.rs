@@ -54,14 +54,9 @@ use super::moments::{clamp_non_negative, usable};
 use super::rolling_ols::{SimpleFit, SimpleFitColumns};
 use super::window::{Window, WindowSpec};
 use super::KernelError;
+use super::tolerances::{CANCELLATION_RATIO, NEAR_PERFECT_FIT};
 
-/// A weight sum or variance that fell below this fraction of its (decayed) peak since the last
-/// rebuild has lost too many digits to the removals that shrank it; the window is rebuilt.
-const CANCELLATION_RATIO: f64 = 1e-3;
 
-/// When the weighted residual sum of squares is below this fraction of `Syy` (R² above
-/// 0.9999), `Syy - beta * Sxy` cancels; the residuals are then summed directly.
-const NEAR_PERFECT_FIT: f64 = 1e-4;
 
 /// An expanding near-perfect fit sums its residuals directly over the rows of the last this
 /// many half-lives only; older rows weigh less than `2^-64` of the newest.
@@ -740,7 +735,7 @@ pub fn ewm_fit(x: &[f64], y: &[f64], spec: &EwmSpec) -> Result<SimpleFit, Kernel
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::test_support::{lcg_series, offset_pair};
+    use crate::test_support::{lcg_series, offset_pair};
 
     /// Weighted least squares from scratch for the fit ending at the last row of the slices,
     /// weights `0.5 ** (age / half_life)` by true age: the normal equations `X'WX b = X'Wy` are
@@ -1427,7 +1422,7 @@ mod tests {
 
     #[test]
     fn huge_half_life_is_ordinary_least_squares() {
-        use crate::kernels::rolling_ols::rolling_simple_ols;
+        use crate::rolling_ols::rolling_simple_ols;
         let (mut x, y) = capm_pair(25, 200);
         x[77] = f64::NAN;
         for window in [Window::Rows(40), Window::Expanding] {

@@ -241,7 +241,7 @@ mod tests {
     #[test]
     fn sse2_and_portable_lanes_give_the_same_bits() {
         use super::portable::F64x2 as Portable;
-        let mut values = crate::kernels::test_support::lcg_series(3, 64, 1e3);
+        let mut values = crate::test_support::lcg_series(3, 64, 1e3);
         values.extend([
             f64::NAN,
             f64::INFINITY,

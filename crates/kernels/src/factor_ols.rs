@@ -22,13 +22,9 @@
 use super::moments::clamp_non_negative;
 use super::window::WindowBounds;
 use super::KernelError;
+use super::tolerances::{CANCELLATION_RATIO, NEAR_PERFECT_FIT};
 
-/// Same rule as the single-index kernel: a variance that fell below this fraction of its
-/// peak since the last rebuild has lost too many digits.
-const CANCELLATION_RATIO: f64 = 1e-3;
 
-/// Residual sums below this fraction of `Syy` (R² above 0.9999) are summed directly.
-const NEAR_PERFECT_FIT: f64 = 1e-4;
 
 /// Smallest Cholesky pivot of the factors' correlation matrix that counts as full rank. A
 /// pivot is `1 - R²` of a factor regressed on the factors before it, so below 1e-9 the
@@ -802,8 +798,8 @@ pub fn factor_ols(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::test_support::lcg_series;
-    use crate::kernels::window::{DateWindow, Window, WindowSpec};
+    use crate::test_support::lcg_series;
+    use crate::window::{DateWindow, Window, WindowSpec};
 
     struct Owned {
         floats: Vec<Vec<f64>>,
@@ -936,7 +932,7 @@ mod tests {
 
     #[test]
     fn one_factor_equals_the_single_index_fit() {
-        use crate::kernels::rolling_ols::{rolling_simple_ols, SimpleFitColumns};
+        use crate::rolling_ols::{rolling_simple_ols, SimpleFitColumns};
         let (factors, y) = panel(200, 1, 3);
         let spec = WindowSpec::new(Window::Rows(50), 50).unwrap();
         let o = run(&factors, &y, &spec);

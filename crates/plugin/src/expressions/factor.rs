@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::common::{finite_or_null, guarded, kernel_err, OutputColumn, OutputPart};
 use super::inputs::{InputLayout, SegmentWindow};
-use crate::kernels::factor_ols::{factor_ols, rolling_factor_ols, FactorFitColumns, FactorLayout};
-use crate::kernels::window::{Window, WindowSpec};
+use polars_alpha_kernels::factor_ols::{factor_ols, rolling_factor_ols, FactorFitColumns, FactorLayout};
+use polars_alpha_kernels::window::{Window, WindowSpec};
 
 /// Keyword arguments sent by `polars_alpha.regression`; checked again here.
 #[derive(Debug, Deserialize)]

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::common::{
     check_numeric, finite_or_null, guarded, kernel_err, to_float, values_with_nan, OutputColumn,
 };
-use crate::kernels::weighted_alpha::{log_returns, AlphaWeights, WeightedAlpha, WeightedAlphaSpec};
+use polars_alpha_kernels::weighted_alpha::{log_returns, AlphaWeights, WeightedAlpha, WeightedAlphaSpec};
 use crate::panel::Panel;
 
 /// Keyword arguments sent by `polars_alpha.momentum`; checked again here.

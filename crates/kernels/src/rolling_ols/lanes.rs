@@ -18,8 +18,8 @@
 //! with the starts the kernel reports.
 
 use super::{MomentBlock, SimpleFitColumns, WindowWalk, BLOCK, CANCELLATION_RATIO};
-use crate::kernels::moments::PairMoments;
-use crate::kernels::pair_lanes::F64x2;
+use crate::moments::PairMoments;
+use crate::pair_lanes::F64x2;
 
 /// Stretches slid side by side, one per lane of an [`F64x2`].
 pub(super) const LANES: usize = 2;
@@ -329,7 +329,7 @@ impl MomentBlock {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::test_support::lcg_series;
+    use crate::test_support::lcg_series;
 
     #[test]
     fn lane_replace_gives_the_bits_of_pair_replace() {

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::common::{finite_or_null, guarded, kernel_err};
 use super::inputs::SegmentWindow;
 use super::rolling::{excess_pair, float_output, RollingKwargs};
-use crate::kernels::ratios::{pair_statistic, rolling_pair_statistic, PairStatistic};
+use polars_alpha_kernels::ratios::{pair_statistic, rolling_pair_statistic, PairStatistic};
 
 fn statistic(kwargs: &RollingKwargs) -> PolarsResult<PairStatistic> {
     let name = kwargs.statistic.as_deref().unwrap_or("");

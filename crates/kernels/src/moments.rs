@@ -345,8 +345,8 @@ mod tests {
 
     #[test]
     fn usable_rows_are_summed_in_the_documented_order() {
-        let x = crate::kernels::test_support::lcg_series(7, 300, 0.03);
-        let y = crate::kernels::test_support::lcg_series(8, 300, 1e6);
+        let x = crate::test_support::lcg_series(7, 300, 0.03);
+        let y = crate::test_support::lcg_series(8, 300, 1e6);
         for len in (1..40).chain([251, 252, 253, 254]) {
             for start in [0, 3, 17] {
                 let (xs, ys) = (&x[start..start + len], &y[start..start + len]);
