@@ -51,12 +51,10 @@
 //! R² statsmodels reports for a model without constant.
 
 use super::moments::{clamp_non_negative, usable};
-use super::rolling_ols::{SimpleFit, SimpleFitColumns};
+use super::simple_fit::{inference, r_squared, residual_sum, SimpleFit, SimpleFitColumns};
+use super::tolerances::CANCELLATION_RATIO;
 use super::window::{Window, WindowSpec};
 use super::KernelError;
-use super::tolerances::{CANCELLATION_RATIO, NEAR_PERFECT_FIT};
-
-
 
 /// An expanding near-perfect fit sums its residuals directly over the rows of the last this
 /// many half-lives only; older rows weigh less than `2^-64` of the newest.
@@ -460,19 +458,8 @@ pub fn fit_from_weighted_moments(
         if !with_residuals {
             return fit;
         }
-        let mut ssr = syy - beta * sxy;
-        let near_perfect = ssr < NEAR_PERFECT_FIT * syy;
-        if near_perfect {
-            ssr = direct_ssr(false, beta);
-        }
-        let ssr = ssr.max(0.0);
-        if syy > 0.0 {
-            fit.r2 = if near_perfect {
-                1.0 - ssr / syy
-            } else {
-                (sxy / sxx) * (sxy / syy)
-            };
-        }
+        let (ssr, near_perfect) = residual_sum(sxy, syy, beta, || direct_ssr(false, beta));
+        fit.r2 = r_squared(sxx, sxy, syy, ssr, near_perfect);
         // n >= 2 here, so one residual degree of freedom is left.
         // Roots before the ratio: `s2 / sxx` can underflow (or overflow) where the standard
         // error itself does not.
@@ -494,30 +481,15 @@ pub fn fit_from_weighted_moments(
     if !with_residuals {
         return fit;
     }
-    let mut ssr = m.syy - beta * m.sxy;
-    let near_perfect = ssr < NEAR_PERFECT_FIT * m.syy;
-    if near_perfect {
-        ssr = direct_ssr(true, beta);
-    }
-    let ssr = ssr.max(0.0);
-    if m.syy > 0.0 {
-        fit.r2 = if near_perfect {
-            1.0 - ssr / m.syy
-        } else {
-            (m.sxy / m.sxx) * (m.sxy / m.syy)
-        };
-    }
+    let (ssr, near_perfect) = residual_sum(m.sxy, m.syy, beta, || direct_ssr(true, beta));
+    fit.r2 = r_squared(m.sxx, m.sxy, m.syy, ssr, near_perfect);
     if n > 2 {
-        let s = (ssr / (n - 2) as f64).sqrt();
-        fit.resid_std = s * sqrt_c;
-        fit.beta_se = s / m.sxx.sqrt();
-        fit.alpha_se = s * (1.0 / m.weight + m.mean_x * m.mean_x / m.sxx).sqrt();
-        if fit.beta_se > 0.0 {
-            fit.beta_t = beta / fit.beta_se;
-        }
-        if fit.alpha_se > 0.0 {
-            fit.alpha_t = alpha / fit.alpha_se;
-        }
+        let stats = inference(alpha, beta, ssr, (n - 2) as f64, m.weight, m.mean_x, m.sxx);
+        fit.resid_std = stats.resid_std * sqrt_c;
+        fit.alpha_se = stats.alpha_se;
+        fit.beta_se = stats.beta_se;
+        fit.alpha_t = stats.alpha_t;
+        fit.beta_t = stats.beta_t;
     }
     fit
 }

@@ -20,11 +20,9 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::moments::clamp_non_negative;
+use super::tolerances::{CANCELLATION_RATIO, NEAR_PERFECT_FIT};
 use super::window::WindowBounds;
 use super::KernelError;
-use super::tolerances::{CANCELLATION_RATIO, NEAR_PERFECT_FIT};
-
-
 
 /// Smallest Cholesky pivot of the factors' correlation matrix that counts as full rank. A
 /// pivot is `1 - R²` of a factor regressed on the factors before it, so below 1e-9 the
@@ -70,6 +68,29 @@ impl FactorLayout {
     /// Number of float fields.
     pub const fn field_count(&self) -> usize {
         6 + 3 * self.k
+    }
+
+    /// The output struct's field names for factors named `factor_names` (`k` of them): the
+    /// float fields in this layout's order, `beta_<f>`, `beta_<f>_se` and `beta_<f>_t` per
+    /// factor, then the row count `n`.
+    pub fn field_names(factor_names: &[String]) -> Vec<String> {
+        let layout = FactorLayout {
+            k: factor_names.len(),
+        };
+        let mut names = vec![String::new(); layout.field_count()];
+        names[layout.alpha()] = "alpha".into();
+        names[layout.r2()] = "r2".into();
+        names[layout.adj_r2()] = "adj_r2".into();
+        names[layout.resid_std()] = "resid_std".into();
+        names[layout.alpha_se()] = "alpha_se".into();
+        names[layout.alpha_t()] = "alpha_t".into();
+        for (j, f) in factor_names.iter().enumerate() {
+            names[layout.beta(j)] = format!("beta_{f}");
+            names[layout.beta_se(j)] = format!("beta_{f}_se");
+            names[layout.beta_t(j)] = format!("beta_{f}_t");
+        }
+        names.push("n".into());
+        names
     }
 }
 
@@ -1321,5 +1342,28 @@ mod tests {
             rolling_factor_ols(&[&short], &y, &spec, &mut out),
             Err(KernelError::LengthMismatch { .. })
         ));
+    }
+
+    #[test]
+    fn field_names_follow_the_layout() {
+        let names = FactorLayout::field_names(&["mkt".to_string(), "smb".to_string()]);
+        assert_eq!(
+            names,
+            [
+                "alpha",
+                "beta_mkt",
+                "beta_smb",
+                "r2",
+                "adj_r2",
+                "resid_std",
+                "alpha_se",
+                "beta_mkt_se",
+                "beta_smb_se",
+                "alpha_t",
+                "beta_mkt_t",
+                "beta_smb_t",
+                "n"
+            ]
+        );
     }
 }

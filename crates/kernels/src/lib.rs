@@ -11,6 +11,7 @@ pub mod moments;
 pub mod pair_lanes;
 pub mod ratios;
 pub mod rolling_ols;
+pub mod simple_fit;
 #[cfg(test)]
 mod test_support;
 pub mod tolerances;
@@ -20,7 +21,7 @@ pub mod window;
 use std::fmt;
 
 /// Errors a kernel reports instead of panicking; the bindings turn them into Python exceptions.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum KernelError {
     InvalidWindow(usize),
     MinPeriodsAboveWindow {
@@ -53,6 +54,13 @@ pub enum KernelError {
     InvalidPeriodsPerYear(String),
     /// A ratio name the kernels do not know.
     UnknownStatistic(String),
+    /// A value whose log return is undefined: a return at or below -100%, or a price at or
+    /// below zero, in the input named `argument`.
+    UndefinedLog {
+        argument: &'static str,
+        kind: weighted_alpha::SeriesKind,
+        value: f64,
+    },
 }
 
 impl fmt::Display for KernelError {
@@ -107,6 +115,24 @@ impl fmt::Display for KernelError {
             KernelError::UnknownStatistic(got) => write!(
                 f,
                 "statistic must be \"treynor\", \"information\" or \"correlation\", got {got:?}"
+            ),
+            KernelError::UndefinedLog {
+                argument,
+                kind: weighted_alpha::SeriesKind::Returns,
+                value,
+            } => write!(
+                f,
+                "`{argument}` holds a return of {value}, at or below -100%; its log is \
+                 undefined. Check the data, or pass prices instead of returns"
+            ),
+            KernelError::UndefinedLog {
+                argument,
+                kind: weighted_alpha::SeriesKind::Prices,
+                value,
+            } => write!(
+                f,
+                "`{argument}` holds a non-positive price ({value}); the log return is \
+                 undefined. Use positive prices, or null for a missing one"
             ),
             KernelError::InvalidCap(got) => write!(
                 f,

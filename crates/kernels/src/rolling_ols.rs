@@ -18,145 +18,14 @@
 //! Results that cannot be computed are written as NaN; see [`SimpleFit`] for the rules.
 
 use super::moments::{spread_is_noise, usable, PairMoments};
+use super::simple_fit::{inference, r_squared, residual_sum};
+pub use super::simple_fit::{SimpleFit, SimpleFitColumns};
+use super::tolerances::{CANCELLATION_RATIO, NEAR_PERFECT_FIT};
 use super::window::WindowBounds;
 use super::KernelError;
-use super::tolerances::{CANCELLATION_RATIO, NEAR_PERFECT_FIT};
 
 mod lanes;
 use lanes::LANES;
-
-
-
-/// One fitted window. Fields that cannot be computed are NaN:
-/// everything but `n` when `n < min_periods` or the market is constant;
-/// `resid_std`, the standard errors and t-values when `n <= 2`;
-/// `r2` when `y` is constant; t-values when the standard error is zero.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SimpleFit {
-    pub alpha: f64,
-    pub beta: f64,
-    pub r2: f64,
-    pub resid_std: f64,
-    pub alpha_se: f64,
-    pub beta_se: f64,
-    pub alpha_t: f64,
-    pub beta_t: f64,
-    pub n: usize,
-}
-
-impl SimpleFit {
-    /// A fit with every field unknown (NaN) but the row count.
-    pub(crate) fn empty(n: usize) -> Self {
-        Self {
-            alpha: f64::NAN,
-            beta: f64::NAN,
-            r2: f64::NAN,
-            resid_std: f64::NAN,
-            alpha_se: f64::NAN,
-            beta_se: f64::NAN,
-            alpha_t: f64::NAN,
-            beta_t: f64::NAN,
-            n,
-        }
-    }
-
-    /// The float fields in [`SimpleFitColumns`] order (the struct's field order).
-    pub(crate) fn values(&self) -> [f64; 8] {
-        [
-            self.alpha,
-            self.beta,
-            self.r2,
-            self.resid_std,
-            self.alpha_se,
-            self.beta_se,
-            self.alpha_t,
-            self.beta_t,
-        ]
-    }
-}
-
-/// Output buffers, one per field; a `None` field is neither computed nor written.
-#[derive(Debug, Default)]
-pub struct SimpleFitColumns<'a> {
-    pub alpha: Option<&'a mut [f64]>,
-    pub beta: Option<&'a mut [f64]>,
-    pub r2: Option<&'a mut [f64]>,
-    pub resid_std: Option<&'a mut [f64]>,
-    pub alpha_se: Option<&'a mut [f64]>,
-    pub beta_se: Option<&'a mut [f64]>,
-    pub alpha_t: Option<&'a mut [f64]>,
-    pub beta_t: Option<&'a mut [f64]>,
-    pub n: Option<&'a mut [u32]>,
-}
-
-impl SimpleFitColumns<'_> {
-    pub(crate) fn check_len(&self, len: usize) -> Result<(), KernelError> {
-        let lens = [
-            self.alpha.as_ref().map(|s| s.len()),
-            self.beta.as_ref().map(|s| s.len()),
-            self.r2.as_ref().map(|s| s.len()),
-            self.resid_std.as_ref().map(|s| s.len()),
-            self.alpha_se.as_ref().map(|s| s.len()),
-            self.beta_se.as_ref().map(|s| s.len()),
-            self.alpha_t.as_ref().map(|s| s.len()),
-            self.beta_t.as_ref().map(|s| s.len()),
-            self.n.as_ref().map(|s| s.len()),
-        ];
-        match lens.into_iter().flatten().find(|&l| l != len) {
-            Some(got) => Err(KernelError::LengthMismatch {
-                expected: len,
-                got,
-                what: "an output buffer",
-            }),
-            None => Ok(()),
-        }
-    }
-
-    /// Only slope and intercept requested: the cheaper fit suffices.
-    pub(crate) fn needs_residuals(&self) -> bool {
-        self.r2.is_some()
-            || self.resid_std.is_some()
-            || self.alpha_se.is_some()
-            || self.beta_se.is_some()
-            || self.alpha_t.is_some()
-            || self.beta_t.is_some()
-    }
-
-    /// The float columns in [`SimpleFit::values`] order; `None` for those not requested.
-    pub(crate) fn floats(&mut self) -> [Option<&mut [f64]>; 8] {
-        [
-            self.alpha.as_deref_mut(),
-            self.beta.as_deref_mut(),
-            self.r2.as_deref_mut(),
-            self.resid_std.as_deref_mut(),
-            self.alpha_se.as_deref_mut(),
-            self.beta_se.as_deref_mut(),
-            self.alpha_t.as_deref_mut(),
-            self.beta_t.as_deref_mut(),
-        ]
-    }
-
-    #[inline(always)]
-    pub(crate) fn write(&mut self, t: usize, fit: &SimpleFit) {
-        #[inline(always)]
-        fn put(buf: &mut Option<&mut [f64]>, t: usize, v: f64) {
-            if let Some(b) = buf {
-                b[t] = v;
-            }
-        }
-        put(&mut self.alpha, t, fit.alpha);
-        put(&mut self.beta, t, fit.beta);
-        put(&mut self.r2, t, fit.r2);
-        put(&mut self.resid_std, t, fit.resid_std);
-        put(&mut self.alpha_se, t, fit.alpha_se);
-        put(&mut self.beta_se, t, fit.beta_se);
-        put(&mut self.alpha_t, t, fit.alpha_t);
-        put(&mut self.beta_t, t, fit.beta_t);
-        if let Some(b) = &mut self.n {
-            b[t] = u32::try_from(fit.n).unwrap_or(u32::MAX);
-        }
-    }
-}
 
 /// Fits the regression of the usable rows of `x[window]`, `y[window]` described by `m`.
 /// `x` and `y` are the window's rows, read only for a near-perfect fit.
@@ -181,41 +50,25 @@ pub fn fit_from_moments(
     if !with_residuals || !m.syy.is_finite() {
         return fit;
     }
-    let mut ssr = m.syy - beta * m.sxy;
-    let near_perfect = ssr < NEAR_PERFECT_FIT * m.syy;
-    if near_perfect {
-        ssr = x
-            .iter()
+    let (ssr, near_perfect) = residual_sum(m.sxy, m.syy, beta, || {
+        x.iter()
             .zip(y)
             .filter(|(&xi, &yi)| usable(xi, yi))
             .map(|(&xi, &yi)| {
                 let e = (yi - m.mean_y) - beta * (xi - m.mean_x);
                 e * e
             })
-            .sum();
-    }
-    let ssr = ssr.max(0.0);
-    if m.syy > 0.0 {
-        fit.r2 = if near_perfect {
-            1.0 - ssr / m.syy
-        } else {
-            (m.sxy / m.sxx) * (m.sxy / m.syy)
-        };
-    }
+            .sum()
+    });
+    fit.r2 = r_squared(m.sxx, m.sxy, m.syy, ssr, near_perfect);
     if n > 2 {
         let nf = n as f64;
-        let resid_std = (ssr / (nf - 2.0)).sqrt();
-        let beta_se = resid_std / m.sxx.sqrt();
-        let alpha_se = resid_std * (1.0 / nf + m.mean_x * m.mean_x / m.sxx).sqrt();
-        fit.resid_std = resid_std;
-        fit.beta_se = beta_se;
-        fit.alpha_se = alpha_se;
-        if beta_se > 0.0 {
-            fit.beta_t = beta / beta_se;
-        }
-        if alpha_se > 0.0 {
-            fit.alpha_t = alpha / alpha_se;
-        }
+        let stats = inference(alpha, beta, ssr, nf - 2.0, nf, m.mean_x, m.sxx);
+        fit.resid_std = stats.resid_std;
+        fit.alpha_se = stats.alpha_se;
+        fit.beta_se = stats.beta_se;
+        fit.alpha_t = stats.alpha_t;
+        fit.beta_t = stats.beta_t;
     }
     fit
 }
@@ -850,23 +703,13 @@ impl MomentBlock {
                 let ssr = syy - b * sxy;
                 plain[i] &= syy.is_finite() & (ssr >= NEAR_PERFECT_FIT * syy);
                 let ssr = ssr.max(0.0);
-                r2[i] = if syy > 0.0 {
-                    (sxy / sxx) * (sxy / syy)
-                } else {
-                    f64::NAN
-                };
-                let s = (ssr / (nf - 2.0)).sqrt();
-                let b_se = s / sxx.sqrt();
-                let a_se = s * (1.0 / nf + mx * mx / sxx).sqrt();
-                resid_std[i] = s;
-                beta_se[i] = b_se;
-                alpha_se[i] = a_se;
-                beta_t[i] = if b_se > 0.0 { b / b_se } else { f64::NAN };
-                alpha_t[i] = if a_se > 0.0 {
-                    alpha[i] / a_se
-                } else {
-                    f64::NAN
-                };
+                r2[i] = r_squared(sxx, sxy, syy, ssr, false);
+                let stats = inference(alpha[i], b, ssr, nf - 2.0, nf, mx, sxx);
+                resid_std[i] = stats.resid_std;
+                beta_se[i] = stats.beta_se;
+                alpha_se[i] = stats.alpha_se;
+                beta_t[i] = stats.beta_t;
+                alpha_t[i] = stats.alpha_t;
             }
         }
     }

@@ -25,9 +25,8 @@
 //! - whenever a row leaves a window whose sums overflowed (`inf - big` stays `inf`, so the
 //!   updates alone would never come back).
 
-use super::KernelError;
 use super::tolerances::CANCELLATION_RATIO;
-
+use super::KernelError;
 
 /// How the `N` log returns of a window are weighted, by age `k` (0 for the newest).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -146,6 +145,58 @@ pub fn log_returns(prices: &[f64], out: &mut [f64]) -> Result<(), KernelError> {
         };
     }
     Ok(())
+}
+
+/// What the series of a weighted alpha holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesKind {
+    /// Positive prices; a missing one is NaN.
+    Prices,
+    /// Simple returns above -100%; a missing one is NaN.
+    Returns,
+}
+
+/// The log returns of `values` into `out`: `ln(1 + r)` of returns, or [`log_returns`] of
+/// prices. A value whose log is undefined (a return at or below -100%, a price at or below
+/// zero) is an error naming `argument`, never a silent gap.
+pub fn log_returns_of(
+    values: &[f64],
+    kind: SeriesKind,
+    argument: &'static str,
+    out: &mut [f64],
+) -> Result<(), KernelError> {
+    match kind {
+        SeriesKind::Returns => {
+            if out.len() != values.len() {
+                return Err(KernelError::LengthMismatch {
+                    expected: values.len(),
+                    got: out.len(),
+                    what: "the output buffer",
+                });
+            }
+            if let Some(&value) = values.iter().find(|r| r.is_finite() && **r <= -1.0) {
+                return Err(KernelError::UndefinedLog {
+                    argument,
+                    kind,
+                    value,
+                });
+            }
+            for (o, r) in out.iter_mut().zip(values) {
+                *o = r.ln_1p();
+            }
+            Ok(())
+        }
+        SeriesKind::Prices => {
+            if let Some(&value) = values.iter().find(|p| p.is_finite() && **p <= 0.0) {
+                return Err(KernelError::UndefinedLog {
+                    argument,
+                    kind,
+                    value,
+                });
+            }
+            log_returns(values, out)
+        }
+    }
 }
 
 /// `ln(p1 / p0)` for positive finite prices, to full relative precision: `ln_1p` of the
@@ -391,6 +442,56 @@ impl WeightedAlpha {
             .map(|(&v, w)| w * self.spec.clean(v))
             .sum();
         self.percent(weighted)
+    }
+}
+
+/// A series for [`WeightedAlpha::score`]: its values, what they are, and the argument that
+/// errors name.
+#[derive(Debug, Clone, Copy)]
+pub struct ScoredSeries<'a> {
+    pub values: &'a [f64],
+    pub kind: SeriesKind,
+    pub argument: &'static str,
+}
+
+impl WeightedAlpha {
+    /// The rolling weighted alpha of `series` (prices or returns, in time order) into `out`,
+    /// less the benchmark's on the same rows when one is given.
+    pub fn score(
+        &self,
+        series: ScoredSeries<'_>,
+        benchmark: Option<ScoredSeries<'_>>,
+        out: &mut [f64],
+    ) -> Result<(), KernelError> {
+        let mut logs = vec![0.0; series.values.len()];
+        log_returns_of(series.values, series.kind, series.argument, &mut logs)?;
+        self.run(&logs, out)?;
+        if let Some(bench) = benchmark {
+            log_returns_of(bench.values, bench.kind, bench.argument, &mut logs)?;
+            let mut bench_out = vec![0.0; logs.len()];
+            self.run(&logs, &mut bench_out)?;
+            for (o, b) in out.iter_mut().zip(&bench_out) {
+                *o -= b;
+            }
+        }
+        Ok(())
+    }
+
+    /// The weighted alpha of `series` as of its last row, less the benchmark's when one is
+    /// given: the value [`WeightedAlpha::score`] writes at the last row.
+    pub fn score_last(
+        &self,
+        series: ScoredSeries<'_>,
+        benchmark: Option<ScoredSeries<'_>>,
+    ) -> Result<f64, KernelError> {
+        let mut logs = vec![0.0; series.values.len()];
+        log_returns_of(series.values, series.kind, series.argument, &mut logs)?;
+        let mut value = self.last(&logs);
+        if let Some(bench) = benchmark {
+            log_returns_of(bench.values, bench.kind, bench.argument, &mut logs)?;
+            value -= self.last(&logs);
+        }
+        Ok(value)
     }
 }
 
@@ -744,5 +845,72 @@ mod tests {
         let spec = WeightedAlphaSpec::new(3, AlphaWeights::Linear, None).unwrap();
         assert!(weighted_alpha(&[0.1, 0.2], &spec, &mut [0.0]).is_err());
         weighted_alpha(&[], &spec, &mut []).unwrap();
+    }
+
+    #[test]
+    fn log_returns_of_returns_and_prices_and_their_undefined_logs() {
+        let returns = [f64::NAN, 0.1, -0.5, 0.0];
+        let mut out = [0.0; 4];
+        log_returns_of(&returns, SeriesKind::Returns, "returns", &mut out).unwrap();
+        assert!(out[0].is_nan());
+        assert_eq!(out[1], 0.1f64.ln_1p());
+        assert_eq!(out[2], (-0.5f64).ln_1p());
+        assert_eq!(out[3], 0.0);
+        let prices = [10.0, 11.0, f64::NAN, 12.0];
+        log_returns_of(&prices, SeriesKind::Prices, "price", &mut out).unwrap();
+        assert!(out[0].is_nan() && out[2].is_nan() && out[3].is_nan());
+        assert!((out[1] - (11.0f64 / 10.0).ln()).abs() < 1e-16);
+        let err = log_returns_of(&[0.1, -1.0], SeriesKind::Returns, "returns", &mut out[..2]);
+        assert!(err
+            .unwrap_err()
+            .to_string()
+            .starts_with("`returns` holds a return of -1"));
+        let err = log_returns_of(&[1.0, 0.0], SeriesKind::Prices, "benchmark", &mut out[..2]);
+        assert!(err
+            .unwrap_err()
+            .to_string()
+            .starts_with("`benchmark` holds a non-positive price (0)"));
+    }
+
+    #[test]
+    fn score_less_the_benchmark_is_the_difference_of_the_two_scores() {
+        let spec = WeightedAlphaSpec::new(20, AlphaWeights::Linear, None).unwrap();
+        let kernel = WeightedAlpha::new(&spec);
+        let prices: Vec<f64> = lcg_series(5, 80, 0.02)
+            .iter()
+            .scan(100.0, |p, r| {
+                *p *= 1.0 + r;
+                Some(*p)
+            })
+            .collect();
+        let bench: Vec<f64> = lcg_series(6, 80, 0.01)
+            .iter()
+            .scan(50.0, |p, r| {
+                *p *= 1.0 + r;
+                Some(*p)
+            })
+            .collect();
+        let series = |values| ScoredSeries {
+            values,
+            kind: SeriesKind::Prices,
+            argument: "price",
+        };
+        let (mut own, mut other, mut relative) = (vec![0.0; 80], vec![0.0; 80], vec![0.0; 80]);
+        kernel.score(series(&prices), None, &mut own).unwrap();
+        kernel.score(series(&bench), None, &mut other).unwrap();
+        kernel
+            .score(series(&prices), Some(series(&bench)), &mut relative)
+            .unwrap();
+        for t in 0..80 {
+            let want = own[t] - other[t];
+            assert!(
+                relative[t] == want || (relative[t].is_nan() && want.is_nan()),
+                "row {t}"
+            );
+        }
+        let last = kernel
+            .score_last(series(&prices), Some(series(&bench)))
+            .unwrap();
+        assert!((last - relative[79]).abs() <= 1e-12 * relative[79].abs().max(1.0));
     }
 }
