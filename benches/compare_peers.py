@@ -559,7 +559,7 @@ def speedup(slow: Outcome | None, fast: Outcome | None) -> float | None:
 
 
 def target_rows(outcomes: list[Outcome], used_input_bytes: int) -> list[tuple[str, str, str]]:
-    """``(target, measured, status)`` for the targets of issue 6 that this run measured."""
+    """``(target, measured, status)`` for the performance targets that this run measured."""
     o = {x.key: x for x in outcomes if x.error is None}
     rows = []
 

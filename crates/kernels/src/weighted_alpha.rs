@@ -227,7 +227,7 @@ trait RunningSum {
 }
 
 /// `sum_j f(j)` for `j in 0..len`, in four partial sums: one running sum would make every add
-/// wait for the one before it, and the rebuilds are a third of the kernel otherwise.
+/// wait for the one before it, and rebuilds are a large share of the kernel's work.
 #[inline(always)]
 fn four_lane_sum(len: usize, f: impl Fn(usize) -> f64) -> f64 {
     let mut lanes = [0.0f64; 4];

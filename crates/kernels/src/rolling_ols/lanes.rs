@@ -6,11 +6,9 @@
 //! lane doing exactly the arithmetic of [`WindowWalk::slide_block`] on its own rows: the same
 //! updates, the same collapse test and the same rebuild schedule. Two rows then share every
 //! instruction: a lane is a half of an SSE2 register ([`F64x2`]), written out rather than
-//! left to the compiler, which paired each `x` moment with its `y` moment instead. Four
-//! lanes of plain arrays came first; their state does not fit SSE2's sixteen registers, and
-//! each lane costs a rebuild. Two written-out lanes, with the rebuilds' sums also written
-//! in [`F64x2`], took beta and alpha from 14.7 to 12.0 ns a row (kernel alone, one thread,
-//! window 252).
+//! left to the compiler, which pairs each `x` moment with its `y` moment instead. Two lanes,
+//! not four: four lanes' state does not fit SSE2's sixteen registers, and every lane costs a
+//! rebuild of its window.
 //!
 //! Every lane but the first starts with its window rebuilt from the rows, since the rows
 //! before it belong to another lane. The rows a lane writes therefore have the bits of a
