@@ -18,6 +18,8 @@ import numpy as np
 import polars as pl
 import pytest
 
+from polars_alpha._internal import FIT_FIELDS
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import workload as wl
@@ -150,17 +152,7 @@ def assert_beta_alpha(result: pl.DataFrame, size: Size, references: References) 
 def assert_full_struct(result: pl.DataFrame, size: Size, references: References) -> None:
     assert result.columns == ["fit"]
     fit = result.get_column("fit")
-    assert [f.name for f in fit.dtype.fields] == [
-        "alpha",
-        "beta",
-        "r2",
-        "resid_std",
-        "alpha_se",
-        "beta_se",
-        "alpha_t",
-        "beta_t",
-        "n",
-    ]
+    assert [f.name for f in fit.dtype.fields] == list(FIT_FIELDS)
     assert_beta_alpha(result, size, references)
     table = result.unnest("fit")
     n = table.get_column("n")

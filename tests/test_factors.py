@@ -21,6 +21,7 @@ from polars.testing import assert_frame_equal
 from statsmodels.regression.rolling import RollingOLS
 
 import polars_alpha as pa
+from polars_alpha._internal import factor_fields
 
 FACTORS = ("mkt_rf", "smb", "hml")
 LOADINGS = {"mkt_rf": 1.1, "smb": 0.4, "hml": -0.3}
@@ -52,17 +53,8 @@ def factor_frame(
 
 
 def field_names(names: list[str]) -> list[str]:
-    return [
-        "alpha",
-        *(f"beta_{f}" for f in names),
-        "r2",
-        "adj_r2",
-        "resid_std",
-        "alpha_se",
-        *(f"beta_{f}_se" for f in names),
-        "alpha_t",
-        *(f"beta_{f}_t" for f in names),
-    ]
+    """The Float64 fields of a fit on factors ``names``: every field but the count ``n``."""
+    return [name for name in factor_fields(names) if name != "n"]
 
 
 def ols_fields(y: np.ndarray, f: np.ndarray, min_periods: int) -> dict[str, float | None]:

@@ -42,6 +42,7 @@ import polars as pl
 import pytest
 
 import polars_alpha as pa
+from polars_alpha._internal import FIT_FIELDS
 
 mpmath.mp.dps = 50
 MP = mpmath.mpf
@@ -49,7 +50,8 @@ MP = mpmath.mpf
 #: A column of floats: a list or a float64 array.
 Floats = Sequence[float] | npt.NDArray[np.float64]
 
-CAPM_FIELDS = ("alpha", "beta", "r2", "resid_std", "alpha_se", "beta_se", "alpha_t", "beta_t")
+#: The Float64 fields of a CAPM fit: every field but the count ``n``.
+CAPM_FIELDS = tuple(name for name in FIT_FIELDS if name != "n")
 
 # ---------------------------------------------------------------------------------------------
 # Exact references

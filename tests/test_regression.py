@@ -25,17 +25,10 @@ from polars.testing import assert_frame_equal, assert_series_equal
 from statsmodels.regression.rolling import RollingOLS
 
 import polars_alpha as pa
+from polars_alpha._internal import FIT_FIELDS
 
-FLOAT_FIELDS: tuple[str, ...] = (
-    "alpha",
-    "beta",
-    "r2",
-    "resid_std",
-    "alpha_se",
-    "beta_se",
-    "alpha_t",
-    "beta_t",
-)
+#: The Float64 fields of a fit: every field but the count ``n`` (the last).
+FLOAT_FIELDS: tuple[str, ...] = tuple(name for name in FIT_FIELDS if name != "n")
 STRUCT_DTYPE = pl.Struct(
     [pl.Field(name, pl.Float64) for name in FLOAT_FIELDS] + [pl.Field("n", pl.UInt32)]
 )
