@@ -1,63 +1,72 @@
-"""Argument checks shared by the public functions: clear errors before any work starts."""
+"""Every argument check of the public functions, in one place: clear errors before any work.
+
+The rule for the exception type: ``TypeError`` when an argument has the wrong type (a string
+or a bool where a number is expected, a float where an integer is), ``ValueError`` when it
+has the right type but a value out of range (a window of 1, a NaN rate, an unknown option).
+Each check names the argument and, where one helps, the fix.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from numbers import Integral, Real
+from typing import Any, TypeGuard
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
+from polars_alpha._internal import FIT_FIELDS
 from polars_alpha._typing import IntoExprColumn
 
+# ---------------------------------------------------------------------------------------------
+# Numbers
 
-def window_and_min_periods(window: object, min_periods: object) -> tuple[int, int]:
-    """Validate a row window and its minimum count of usable rows; return both as ints."""
-    if isinstance(window, bool) or not isinstance(window, Integral):
+
+def _is_number(value: object) -> TypeGuard[Real]:
+    """A real number and not a bool (``True`` is an ``int`` to Python, never to us)."""
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
+def _is_integer(value: object) -> TypeGuard[Integral]:
+    """An integer (NumPy's included) and not a bool."""
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+def positive(value: object, argument: str, *, fix: str) -> float:
+    """Validate a positive finite number."""
+    if not _is_number(value):
+        msg = f"`{argument}` must be a positive number ({fix}), got {value!r}"
+        raise TypeError(msg)
+    number = float(value)
+    if not (math.isfinite(number) and number > 0):
+        msg = f"`{argument}` must be a positive finite number ({fix}), got {number}"
+        raise ValueError(msg)
+    return number
+
+
+def periods_per_year(value: object) -> float:
+    """Validate ``periods_per_year``: positive and finite (252 daily, 52 weekly, 12 monthly)."""
+    if not _is_number(value):
+        msg = f"`periods_per_year` must be a positive number, got {value!r}"
+        raise TypeError(msg)
+    periods = float(value)
+    if not (math.isfinite(periods) and periods > 0):
         msg = (
-            f"`window` must be an integer number of rows (at least 2), got {window!r}; "
-            "for example window=252 for one year of daily returns"
-        )
-        raise TypeError(msg)
-    window = int(window)
-    if window < 2:
-        msg = f"`window` must be at least 2 rows to fit a line, got {window}"
-        raise ValueError(msg)
-    if min_periods is None:
-        return window, window
-    if isinstance(min_periods, bool) or not isinstance(min_periods, Integral):
-        msg = f"`min_periods` must be an integer or None, got {min_periods!r}"
-        raise TypeError(msg)
-    min_periods = int(min_periods)
-    if min_periods < 2:
-        msg = f"`min_periods` must be at least 2 (two points fit a line), got {min_periods}"
-        raise ValueError(msg)
-    if min_periods > window:
-        msg = (
-            f"`min_periods` ({min_periods}) must not exceed `window` ({window}); "
-            "lower min_periods or widen the window"
+            f"`periods_per_year` must be positive and finite (252 daily, 52 weekly, "
+            f"12 monthly), got {periods}"
         )
         raise ValueError(msg)
-    return window, min_periods
-
-
-def expanding_min_periods(min_periods: object) -> int:
-    """Validate the minimum row count of an expanding (all-history) fit; default 2."""
-    if min_periods is None:
-        return 2
-    if isinstance(min_periods, bool) or not isinstance(min_periods, Integral):
-        msg = f"`min_periods` must be an integer or None, got {min_periods!r}"
-        raise TypeError(msg)
-    if int(min_periods) < 2:
-        msg = f"`min_periods` must be at least 2 (two points fit a line), got {min_periods}"
-        raise ValueError(msg)
-    return int(min_periods)
+    return periods
 
 
 def half_life(value: object, *, allow_infinite: bool) -> float:
     """Validate a half-life in rows: positive, not NaN, finite unless allowed."""
-    if isinstance(value, bool) or not isinstance(value, Real):
+    if not _is_number(value):
         msg = f"`half_life` must be a positive number of rows, got {value!r}"
         raise TypeError(msg)
     rate = float(value)
@@ -68,52 +77,19 @@ def half_life(value: object, *, allow_infinite: bool) -> float:
     return rate
 
 
-def positive(value: object, argument: str, *, fix: str) -> float:
-    """Validate a positive finite number."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        msg = f"`{argument}` must be a positive number ({fix}), got {value!r}"
+def decay(value: object) -> float:
+    """Validate RiskMetrics' decay factor λ: strictly between 0 and 1."""
+    if not _is_number(value):
+        msg = (
+            "`decay` must be a number strictly between 0 and 1 (0.94 for daily data), "
+            f"got {value!r}"
+        )
         raise TypeError(msg)
-    number = float(value)
-    if not (math.isfinite(number) and number > 0):
-        msg = f"`{argument}` must be a positive finite number ({fix}), got {number}"
+    factor = float(value)
+    if not 0 < factor < 1:
+        msg = f"`decay` must be strictly between 0 and 1 (0.94 for daily data), got {value!r}"
         raise ValueError(msg)
-    return number
-
-
-def flag(value: object, argument: str) -> bool:
-    """Accept only a real bool for an on/off option."""
-    if not isinstance(value, bool):
-        msg = f"`{argument}` must be True or False, got {value!r}"
-        raise TypeError(msg)
-    return value
-
-
-def column(value: object, argument: str) -> IntoExprColumn:
-    """Accept a column name, an expression or a Series; name the argument otherwise."""
-    if isinstance(value, (str, pl.Expr, pl.Series)):
-        return value
-    msg = (
-        f"`{argument}` must be a column name, a Polars expression or a Series, "
-        f"got {type(value).__name__}"
-    )
-    raise TypeError(msg)
-
-
-def as_expr(value: IntoExprColumn) -> pl.Expr:
-    """A column name, Series or expression as an expression."""
-    if isinstance(value, str):
-        return pl.col(value)
-    if isinstance(value, pl.Series):
-        return pl.lit(value)
-    return value
-
-
-def whole_sample_min_periods(min_periods: object) -> int:
-    """Validate the minimum row count of a whole-sample (one per group) statistic."""
-    if isinstance(min_periods, bool) or not isinstance(min_periods, Integral):
-        msg = f"`min_periods` must be an integer (at least 2), got {min_periods!r}"
-        raise TypeError(msg)
-    return int(min_periods)
+    return factor
 
 
 def risk_free(value: object) -> tuple[float | None, IntoExprColumn | None]:
@@ -130,6 +106,173 @@ def risk_free(value: object) -> tuple[float | None, IntoExprColumn | None]:
             raise ValueError(msg)
         return rate, None
     return None, column(value, "risk_free")
+
+
+def winsorize(value: object) -> float | None:
+    """Validate a winsorizing tail fraction in [0, 0.5), or None."""
+    if value is None:
+        return None
+    if not _is_number(value):
+        msg = f"`winsorize` must be a tail fraction in [0, 0.5) or None, got {value!r}"
+        raise TypeError(msg)
+    fraction = float(value)
+    if not 0.0 <= fraction < 0.5:
+        msg = (
+            f"`winsorize` must be a tail fraction in [0, 0.5), got {value}; "
+            "for example 0.01 winsorizes at the 1st and 99th percentiles"
+        )
+        raise ValueError(msg)
+    return fraction
+
+
+def ddof(value: object) -> int:
+    """Validate a standard deviation's delta degrees of freedom: 0 or 1."""
+    if not _is_integer(value):
+        msg = f"`ddof` must be 0 or 1, got {value!r}"
+        raise TypeError(msg)
+    if int(value) not in (0, 1):
+        msg = f"`ddof` must be 0 or 1, got {value!r}"
+        raise ValueError(msg)
+    return int(value)
+
+
+def min_alpha(value: object) -> float | None:
+    """Validate the screen's lower bound on annualized alpha, or None."""
+    if value is None:
+        return None
+    if not _is_number(value):
+        msg = f"`min_alpha` must be a number (annualized alpha), got {value!r}"
+        raise TypeError(msg)
+    bound = float(value)
+    if math.isnan(bound):
+        msg = "`min_alpha` is NaN, which no alpha passes; give a number such as 0.0, or None"
+        raise ValueError(msg)
+    return bound
+
+
+def beta_between(value: object) -> tuple[float, float] | None:
+    """Validate the screen's beta range ``(low, high)``, or None."""
+    if value is None:
+        return None
+    if (
+        isinstance(value, (str, bytes))
+        or not isinstance(value, Sequence)
+        or len(value) != 2
+        or not all(_is_number(b) for b in value)
+    ):
+        msg = f"`beta_between` must be a pair of numbers (low, high), got {value!r}"
+        raise TypeError(msg)
+    low, high = float(value[0]), float(value[1])
+    if math.isnan(low) or math.isnan(high):
+        msg = (
+            f"`beta_between` has a NaN bound, which no beta passes: {value!r}; "
+            "use -math.inf or math.inf for an open side"
+        )
+        raise ValueError(msg)
+    if low > high:
+        msg = f"`beta_between` must be (low, high) with low <= high, got {value!r}"
+        raise ValueError(msg)
+    return low, high
+
+
+# ---------------------------------------------------------------------------------------------
+# Integers: windows, counts
+
+
+def window_and_min_periods(window: object, min_periods: object) -> tuple[int, int]:
+    """Validate a row window and its minimum count of usable rows; return both as ints."""
+    if not _is_integer(window):
+        msg = (
+            f"`window` must be an integer number of rows (at least 2), got {window!r}; "
+            "for example window=252 for one year of daily returns"
+        )
+        raise TypeError(msg)
+    rows = int(window)
+    if rows < 2:
+        msg = f"`window` must be at least 2 rows to fit a line, got {rows}"
+        raise ValueError(msg)
+    if min_periods is None:
+        return rows, rows
+    if not _is_integer(min_periods):
+        msg = f"`min_periods` must be an integer or None, got {min_periods!r}"
+        raise TypeError(msg)
+    least = int(min_periods)
+    if least < 2:
+        msg = f"`min_periods` must be at least 2 (two points fit a line), got {least}"
+        raise ValueError(msg)
+    if least > rows:
+        msg = (
+            f"`min_periods` ({least}) must not exceed `window` ({rows}); "
+            "lower min_periods or widen the window"
+        )
+        raise ValueError(msg)
+    return rows, least
+
+
+def expanding_min_periods(min_periods: object) -> int:
+    """Validate the minimum row count of an expanding (all-history) fit; default 2."""
+    if min_periods is None:
+        return 2
+    if not _is_integer(min_periods):
+        msg = f"`min_periods` must be an integer or None, got {min_periods!r}"
+        raise TypeError(msg)
+    least = int(min_periods)
+    if least < 2:
+        msg = f"`min_periods` must be at least 2 (two points fit a line), got {min_periods}"
+        raise ValueError(msg)
+    return least
+
+
+def whole_sample_min_periods(min_periods: object) -> int:
+    """Validate the minimum row count of a whole-sample (one per group) statistic."""
+    if not _is_integer(min_periods):
+        msg = f"`min_periods` must be an integer (at least 2), got {min_periods!r}"
+        raise TypeError(msg)
+    least = int(min_periods)
+    if least < 2:
+        msg = f"`min_periods` must be at least 2 (two points fit a line), got {min_periods}"
+        raise ValueError(msg)
+    return least
+
+
+def weighted_alpha_window(value: object) -> int:
+    """Validate the screen's weighted-alpha window: an integer number of returns, at least 2."""
+    if not _is_integer(value) or int(value) < 2:
+        msg = (
+            "`weighted_alpha_window` must be an integer number of returns (at least 2), got "
+            f"{value!r}; for example 252 for one year of daily data, or None for "
+            "round(periods_per_year)"
+        )
+        raise (ValueError if _is_integer(value) else TypeError)(msg)
+    return int(value)
+
+
+def top(value: object) -> int | None:
+    """Validate the number of rows a screen keeps: a positive integer, or None for all."""
+    if value is None:
+        return None
+    if not _is_integer(value) or int(value) < 1:
+        msg = f"`top` must be a positive integer or None, got {value!r}"
+        raise (ValueError if _is_integer(value) else TypeError)(msg)
+    return int(value)
+
+
+def positive_int(value: object, argument: str) -> int:
+    """Validate a positive count (of tickers, of days).
+
+    A number that is not whole (2.5) is a ``ValueError`` here, not a ``TypeError`` as a
+    fractional ``window`` is: ``synthetic_market`` has always raised it, and its tests say so.
+    """
+    msg = f"`{argument}` must be a positive integer, got {value!r}"
+    if not _is_number(value):
+        raise TypeError(msg)
+    if not _is_integer(value) or int(value) < 1:
+        raise ValueError(msg)
+    return int(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Windows
 
 
 #: A Polars duration: one or more ``<integer><unit>`` parts, calendar units included.
@@ -180,6 +323,133 @@ def window_kind(
     return rows, min_periods, None
 
 
+def rows_only(window: object, *, why: str) -> None:
+    """Refuse a duration string where the window can only be counted in rows."""
+    if isinstance(window, str):
+        msg = f"`window` must be an integer number of rows or None, got {window!r}; {why}"
+        raise TypeError(msg)
+
+
+# ---------------------------------------------------------------------------------------------
+# Options, flags, lists
+
+
+def flag(value: object, argument: str) -> bool:
+    """Accept only a real bool for an on/off option."""
+    if not isinstance(value, bool):
+        msg = f"`{argument}` must be True or False, got {value!r}"
+        raise TypeError(msg)
+    return value
+
+
+def choice(value: object, argument: str, options: Sequence[str]) -> str:
+    """Accept one of the option strings ``options``.
+
+    Anything else, a string or not (None included), is a ``ValueError``: an option is a
+    choice among values, and the tests of ``weights=None`` say so.
+    """
+    if isinstance(value, str) and value in options:
+        return value
+    quoted = [f'"{o}"' for o in options]
+    listed = ", ".join(quoted[:-1]) + f" or {quoted[-1]}" if len(quoted) > 1 else quoted[0]
+    if len(quoted) > 3:
+        listed = "one of " + listed
+    msg = f"`{argument}` must be {listed}, got {value!r}"
+    raise ValueError(msg)
+
+
+def weighted_alpha_half_life(value: object, weights: str) -> float | None:
+    """Validate the half-life of weighted alpha's weights: exponential weights only."""
+    if value is None:
+        return None
+    if weights == "linear":
+        msg = '`half_life` applies to weights="exponential" only; leave it None for "linear"'
+        raise ValueError(msg)
+    return half_life(value, allow_infinite=True)
+
+
+def sort_column(value: object, *, keys: Sequence[str], columns: Sequence[str]) -> str:
+    """Validate the column a screen is sorted by: one of its ``keys`` or ``columns``."""
+    if not isinstance(value, str):
+        msg = f'`sort_by` must be a column name such as "alpha_ann", got {value!r}'
+        raise TypeError(msg)
+    if value not in (*keys, *columns):
+        msg = f"unknown column {value!r} (sort_by); choose from {', '.join(columns)}"
+        raise ValueError(msg)
+    return value
+
+
+def ticker_list(value: object) -> list[Any] | None:
+    """Validate a list of tickers, or None."""
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        msg = f'`tickers` must be a list of tickers such as ["AAPL"], got {value!r}'
+        raise TypeError(msg)
+    return list(value)
+
+
+def expressions(value: object, argument: str) -> list[pl.Expr]:
+    """Validate one Polars expression or a list of them (None for none)."""
+    if value is None:
+        return []
+    if isinstance(value, pl.Expr):
+        return [value]
+    items = list(value) if isinstance(value, Iterable) and not isinstance(value, str) else [value]
+    out: list[pl.Expr] = []
+    for item in items:
+        if not isinstance(item, pl.Expr):
+            msg = f"`{argument}` must be Polars expressions, got {type(item).__name__}"
+            raise TypeError(msg)
+        out.append(item)
+    return out
+
+
+def fit_fields(fields: object) -> list[str] | None:
+    """Validate a `fields=` selection of struct fields; None means all of them."""
+    if fields is None:
+        return None
+    if isinstance(fields, str) or not isinstance(fields, Sequence):
+        msg = f'`fields` must be a list of field names such as ["alpha", "beta"], got {fields!r}'
+        raise TypeError(msg)
+    names = list(fields)
+    unknown = [f for f in names if f not in FIT_FIELDS]
+    if unknown:
+        msg = f"unknown field {unknown[0]!r} in `fields`; choose from {', '.join(FIT_FIELDS)}"
+        raise ValueError(msg)
+    if not names:
+        msg = '`fields` is empty; name at least one field, e.g. ["alpha", "beta"]'
+        raise ValueError(msg)
+    if len(set(names)) != len(names):
+        msg = f"`fields` names a field twice: {names!r}"
+        raise ValueError(msg)
+    return names
+
+
+# ---------------------------------------------------------------------------------------------
+# Columns and expressions
+
+
+def column(value: object, argument: str) -> IntoExprColumn:
+    """Accept a column name, an expression or a Series; name the argument otherwise."""
+    if isinstance(value, (str, pl.Expr, pl.Series)):
+        return value
+    msg = (
+        f"`{argument}` must be a column name, a Polars expression or a Series, "
+        f"got {type(value).__name__}"
+    )
+    raise TypeError(msg)
+
+
+def as_expr(value: IntoExprColumn) -> pl.Expr:
+    """A column name, Series or expression as an expression."""
+    if isinstance(value, str):
+        return pl.col(value)
+    if isinstance(value, pl.Series):
+        return pl.lit(value)
+    return value
+
+
 def factor_list(factors: object) -> tuple[list[IntoExprColumn], list[str]]:
     """Validate the factors of a multi-factor regression; return them and their names."""
     if isinstance(factors, (str, pl.Expr, pl.Series)) or not isinstance(factors, Sequence):
@@ -217,36 +487,162 @@ def factor_list(factors: object) -> tuple[list[IntoExprColumn], list[str]]:
     return columns, names
 
 
-#: The fields of a single-index fit, in struct order.
-FIT_FIELDS = (
-    "alpha",
-    "beta",
-    "r2",
-    "resid_std",
-    "alpha_se",
-    "beta_se",
-    "alpha_t",
-    "beta_t",
-    "n",
-)
+# ---------------------------------------------------------------------------------------------
+# Frames and dates
 
 
-def fit_fields(fields: object) -> list[str] | None:
-    """Validate a `fields=` selection of struct fields; None means all of them."""
-    if fields is None:
-        return None
-    if isinstance(fields, str) or not isinstance(fields, Sequence):
-        msg = f'`fields` must be a list of field names such as ["alpha", "beta"], got {fields!r}'
+def polars_frame(value: object, argument: str) -> pl.DataFrame | pl.LazyFrame:
+    """Accept a Polars DataFrame or LazyFrame."""
+    if not isinstance(value, (pl.DataFrame, pl.LazyFrame)):
+        msg = f"`{argument}` must be a Polars DataFrame or LazyFrame, got {type(value).__name__}"
         raise TypeError(msg)
-    names = list(fields)
-    unknown = [f for f in names if f not in FIT_FIELDS]
-    if unknown:
-        msg = f"unknown field {unknown[0]!r} in `fields`; choose from {', '.join(FIT_FIELDS)}"
+    return value
+
+
+def frame_with_columns(frame: object, columns: Sequence[str], what: str) -> pl.DataFrame:
+    """Accept an eager Polars DataFrame holding ``columns``; ``what`` names it in errors."""
+    if not isinstance(frame, pl.DataFrame):
+        msg = f"{what} must be a Polars DataFrame, got {type(frame).__name__}"
+        raise TypeError(msg)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        msg = f"{what} has no column {missing[0]!r}; its columns are: {', '.join(frame.columns)}"
         raise ValueError(msg)
-    if not names:
-        msg = '`fields` is empty; name at least one field, e.g. ["alpha", "beta"]'
+    return frame
+
+
+def column_or_frame(value: object, argument: str) -> str | pl.DataFrame | pl.LazyFrame:
+    """Accept a column name or a frame of the date and one numeric column (a screen's
+    benchmark)."""
+    if not isinstance(value, (str, pl.DataFrame, pl.LazyFrame)):
+        msg = (
+            f"`{argument}` must be a column name or a frame of the date and one numeric "
+            f"column, got {type(value).__name__}"
+        )
+        raise TypeError(msg)
+    return value
+
+
+def screen_risk_free(value: object) -> float | str | pl.DataFrame | pl.LazyFrame | None:
+    """A screen's risk-free rate: a per-period number, a column name, a frame, or None."""
+    if value is None or isinstance(value, (str, pl.DataFrame, pl.LazyFrame)):
+        return value
+    if not _is_number(value):
+        msg = (
+            "`risk_free` must be a per-period number, a column name or a frame of the date "
+            f"and one numeric column, got {type(value).__name__}"
+        )
+        raise TypeError(msg)
+    rate, _ = risk_free(value)
+    return rate
+
+
+def as_of(value: object, argument: str) -> dt.date | dt.datetime | None:
+    """A date, a datetime, an ISO date string or None, as a date or datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return (
+                dt.datetime.fromisoformat(value)
+                if "T" in value or " " in value.strip()
+                else dt.date.fromisoformat(value)
+            )
+        except ValueError:
+            msg = f"`{argument}` {value!r} is not a date; use ISO format, e.g. 2017-03-29"
+            raise ValueError(msg) from None
+    if isinstance(value, dt.date):  # a datetime is a date too
+        return value
+    msg = (
+        f"`{argument}` must be a date, a datetime or an ISO date string, got {type(value).__name__}"
+    )
+    raise TypeError(msg)
+
+
+# ---------------------------------------------------------------------------------------------
+# NumPy arrays and pandas frames
+
+
+def real_array(value: object, argument: str) -> npt.NDArray[np.float64]:
+    """A real-valued array as float64; TypeError naming the argument otherwise."""
+    if isinstance(value, (pl.Series, pl.DataFrame)):
+        value = value.to_numpy()
+    if isinstance(value, np.ma.MaskedArray):
+        msg = (
+            f"`{argument}` is a masked array, whose masked values NumPy would pass on as "
+            f"numbers; fill them first: {argument}.astype(float).filled(np.nan) "
+            "(NaN is a missing value)"
+        )
+        raise TypeError(msg)
+    array = np.asarray(value)
+    if array.dtype.kind not in "iuf":
+        msg = (
+            f"`{argument}` must hold real numbers (integer or float dtype), got dtype {array.dtype}"
+        )
+        raise TypeError(msg)
+    return array.astype(np.float64, copy=False)
+
+
+def returns_matrix(value: object) -> npt.NDArray[np.float64]:
+    """The NumPy entry point's asset returns ``Y``: real numbers, 1-D (T,) or 2-D (T, N)."""
+    y = real_array(value, "Y")
+    if y.ndim not in (1, 2):
+        msg = f"`Y` must be 1-D (T,) or 2-D (T, N), got {y.ndim} dimensions {y.shape}"
         raise ValueError(msg)
-    if len(set(names)) != len(names):
-        msg = f"`fields` names a field twice: {names!r}"
+    return y
+
+
+def series_of_length(
+    value: object, argument: str, periods: int, shape: tuple[int, ...], *, number: bool = False
+) -> npt.NDArray[np.float64]:
+    """A 1-D array of real numbers with one value per period of ``Y`` (of shape ``shape``)."""
+    array = real_array(value, argument)
+    if array.ndim != 1 or array.shape[0] != periods:
+        also = "be a number or " if number else ""
+        msg = (
+            f"`{argument}` must {also}have shape ({periods},) to match `Y` {shape}, "
+            f"got {array.shape}"
+        )
         raise ValueError(msg)
-    return names
+    return array
+
+
+def pandas_frame(value: object) -> Any:
+    """Accept a pandas DataFrame whose column names are distinct."""
+    pd = importlib.import_module("pandas")
+    if not isinstance(value, pd.DataFrame):
+        msg = f"`frame` must be a pandas DataFrame, got {type(value).__name__}"
+        raise TypeError(msg)
+    if value.columns.has_duplicates:
+        repeated = value.columns[value.columns.duplicated()][0]
+        msg = f"`frame` has more than one column named {repeated!r}; give each asset its own name"
+        raise ValueError(msg)
+    return value
+
+
+def pandas_numeric(values: Any, what: str) -> Any:
+    """A pandas Series of real numbers: pandas would turn booleans and datetimes into
+    numbers, so they are refused by name."""
+    pd = importlib.import_module("pandas")
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+        msg = f"{what} must hold real numbers (integer or float dtype), got dtype {dtype}"
+        raise TypeError(msg)
+    return values
+
+
+def pandas_column(frame: Any, value: object, argument: str) -> Any:
+    """The column of ``frame`` named by ``value``, checked to hold real numbers."""
+    if value not in frame.columns:
+        msg = f"`{argument}` names no column of `frame`: {value!r}"
+        raise ValueError(msg)
+    return pandas_numeric(frame[value], f"`{argument}` (column {value!r})")
+
+
+def pandas_series(value: object, argument: str) -> Any:
+    """Accept a pandas Series of real numbers."""
+    pd = importlib.import_module("pandas")
+    if not isinstance(value, pd.Series):
+        msg = f"`{argument}` must be a pandas Series or a column name, got {type(value).__name__}"
+        raise TypeError(msg)
+    return pandas_numeric(value, f"`{argument}`")

@@ -8,15 +8,13 @@ column raises an error naming ``measure`` when the query is planned.
 
 from __future__ import annotations
 
-import math
-from numbers import Integral, Real
 from typing import Literal
 
 import polars as pl
 
+from polars_alpha import _validate
 from polars_alpha._plugin import numeric_input
 from polars_alpha._typing import IntoExprColumn
-from polars_alpha._validate import as_expr
 
 __all__ = ["cross_sectional_rank", "cross_sectional_zscore"]
 
@@ -25,15 +23,7 @@ RankMethod = Literal["average", "min", "max", "dense", "ordinal"]
 
 def _missing_as_null(value: IntoExprColumn) -> pl.Expr:
     """The input as a Float64 expression whose NaN are null, keeping the input's name."""
-    if isinstance(value, (str, pl.Series, pl.Expr)):
-        expr = as_expr(value)
-    else:
-        msg = (
-            "the measure must be a column name, a Polars expression or a Series, "
-            f"got {type(value).__name__}"
-        )
-        raise TypeError(msg)
-    return numeric_input(expr, "measure").fill_nan(None)
+    return numeric_input(value, "measure").fill_nan(None)
 
 
 def cross_sectional_rank(
@@ -102,15 +92,9 @@ def cross_sectional_rank(
     │ 2    ┆ NaN   ┆ null ┆ null  │
     └──────┴───────┴──────┴───────┘
     """
-    if not isinstance(descending, bool):
-        msg = f"`descending` must be True or False, got {descending!r}"
-        raise TypeError(msg)
-    if not isinstance(pct, bool):
-        msg = f"`pct` must be True or False, got {pct!r}"
-        raise TypeError(msg)
-    if method not in ("average", "min", "max", "dense", "ordinal"):
-        msg = f'`method` must be one of "average", "min", "max", "dense", "ordinal", got {method!r}'
-        raise ValueError(msg)
+    _validate.flag(descending, "descending")
+    _validate.flag(pct, "pct")
+    _validate.choice(method, "method", ("average", "min", "max", "dense", "ordinal"))
     value = _missing_as_null(measure)
     rank = value.rank(method=method, descending=descending)
     if pct:
@@ -187,37 +171,21 @@ def cross_sectional_zscore(
     │ 5.0  ┆ 1.495  ┆ 1.472        │
     └──────┴────────┴──────────────┘
     """
-    if winsorize is not None:
-        if isinstance(winsorize, bool) or not isinstance(winsorize, Real):
-            msg = f"`winsorize` must be a tail fraction in [0, 0.5) or None, got {winsorize!r}"
-            raise TypeError(msg)
-        if not 0.0 <= float(winsorize) < 0.5:
-            msg = (
-                f"`winsorize` must be a tail fraction in [0, 0.5), got {winsorize}; "
-                "for example 0.01 winsorizes at the 1st and 99th percentiles"
-            )
-            raise ValueError(msg)
+    q = _validate.winsorize(winsorize)
+    bound = None
     if clip is not None:
-        if isinstance(clip, bool) or not isinstance(clip, Real):
-            msg = f"`clip` must be a positive number of standard deviations or None, got {clip!r}"
-            raise TypeError(msg)
-        if not (math.isfinite(float(clip)) and float(clip) > 0):
-            msg = f"`clip` must be a positive finite number of standard deviations, got {clip}"
-            raise ValueError(msg)
-    if isinstance(ddof, bool) or not isinstance(ddof, Integral) or int(ddof) not in (0, 1):
-        msg = f"`ddof` must be 0 or 1, got {ddof!r}"
-        raise ValueError(msg)
+        bound = _validate.positive(clip, "clip", fix="a number of standard deviations, e.g. 3")
+    degrees = _validate.ddof(ddof)
     value = _missing_as_null(measure)
-    if winsorize is not None and float(winsorize) > 0:
-        q = float(winsorize)
+    if q is not None and q > 0:
         value = value.clip(
             value.quantile(q, interpolation="linear"),
             value.quantile(1.0 - q, interpolation="linear"),
         )
-    std = value.std(ddof=int(ddof))
-    z = pl.when(std > 0).then((value - value.mean()) / std)
-    if clip is not None:
-        z = z.clip(-float(clip), float(clip))
+    std = value.std(ddof=degrees)
+    z: pl.Expr = pl.when(std > 0).then((value - value.mean()) / std)
+    if bound is not None:
+        z = z.clip(-bound, bound)
     return z.alias(_output_name(measure))
 
 

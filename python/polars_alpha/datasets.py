@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import importlib.resources
 from dataclasses import dataclass
-from numbers import Integral
 
 import numpy as np
 import polars as pl
+
+from polars_alpha import _validate
 
 __all__ = [
     "SP500_SAMPLE_TICKERS",
@@ -190,13 +191,6 @@ class SyntheticMarket:
     truth: pl.DataFrame
 
 
-def _positive_int(value: object, argument: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or int(value) < 1:
-        msg = f"`{argument}` must be a positive integer, got {value!r}"
-        raise ValueError(msg)
-    return int(value)
-
-
 def synthetic_market(
     n_tickers: int = 100,
     n_days: int = 756,
@@ -243,8 +237,8 @@ def synthetic_market(
     >>> market.stocks.get_column("ticker").unique().sort().to_list()
     ['T0000', 'T0001', 'T0002']
     """
-    n_tickers = _positive_int(n_tickers, "n_tickers")
-    n_days = _positive_int(n_days, "n_days")
+    n_tickers = _validate.positive_int(n_tickers, "n_tickers")
+    n_days = _validate.positive_int(n_days, "n_days")
     rng = np.random.default_rng(seed)
     # Enough calendar days to hold n_days weekdays.
     calendar = pl.date_range(start, start + dt.timedelta(days=n_days * 7 // 5 + 7), eager=True)

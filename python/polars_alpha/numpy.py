@@ -17,11 +17,13 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from polars_alpha import regression
+from polars_alpha import _validate, regression
+from polars_alpha._internal import FIT_FIELDS
 
 __all__ = ["RollingFit", "rolling_alpha_beta", "rolling_alpha_beta_frame"]
 
-_FLOAT_FIELDS = ("alpha", "beta", "r2", "resid_std", "alpha_se", "beta_se", "alpha_t", "beta_t")
+#: The float fields of a fit: every field of the struct but the count ``n``.
+_FLOAT_FIELDS = tuple(name for name in FIT_FIELDS if name != "n")
 
 
 class RollingFit(NamedTuple):
@@ -40,26 +42,6 @@ class RollingFit(NamedTuple):
     alpha_t: npt.NDArray[np.float64]
     beta_t: npt.NDArray[np.float64]
     n: npt.NDArray[np.int64]
-
-
-def _numeric_array(value: object, argument: str) -> npt.NDArray[np.float64]:
-    """A real-valued array as float64; TypeError naming the argument otherwise."""
-    if isinstance(value, (pl.Series, pl.DataFrame)):
-        value = value.to_numpy()
-    if isinstance(value, np.ma.MaskedArray):
-        msg = (
-            f"`{argument}` is a masked array, whose masked values NumPy would pass on as "
-            f"numbers; fill them first: {argument}.astype(float).filled(np.nan) "
-            "(NaN is a missing value)"
-        )
-        raise TypeError(msg)
-    array = np.asarray(value)
-    if array.dtype.kind not in "iuf":
-        msg = (
-            f"`{argument}` must hold real numbers (integer or float dtype), got dtype {array.dtype}"
-        )
-        raise TypeError(msg)
-    return array.astype(np.float64, copy=False)
 
 
 def rolling_alpha_beta(
@@ -129,23 +111,12 @@ def rolling_alpha_beta(
            [3, 2],
            [3, 3]])
     """
-    if isinstance(window, str):
-        msg = (
-            f"`window` must be an integer number of rows or None, got {window!r}; the NumPy "
-            "entry point has no dates, so no duration windows"
-        )
-        raise TypeError(msg)
-    y = _numeric_array(Y, "Y")
-    if y.ndim not in (1, 2):
-        msg = f"`Y` must be 1-D (T,) or 2-D (T, N), got {y.ndim} dimensions {y.shape}"
-        raise ValueError(msg)
+    _validate.rows_only(window, why="the NumPy entry point has no dates, so no duration windows")
+    y = _validate.returns_matrix(Y)
     one_column = y.ndim == 1
     y2 = y.reshape(-1, 1) if one_column else y
     periods, assets = y2.shape
-    market = _numeric_array(x, "x")
-    if market.ndim != 1 or market.shape[0] != periods:
-        msg = f"`x` must have shape ({periods},) to match `Y` {y.shape}, got {market.shape}"
-        raise ValueError(msg)
+    market = _validate.series_of_length(x, "x", periods, y.shape)
 
     rate: float | str | None = None
     columns: dict[str, Any] = {
@@ -155,15 +126,9 @@ def rolling_alpha_beta(
     }
     if risk_free is not None:
         if isinstance(risk_free, Real) and not isinstance(risk_free, bool):
-            rate = float(risk_free)
+            rate = float(risk_free)  # checked with the expression's other arguments
         else:
-            rf = _numeric_array(risk_free, "risk_free")
-            if rf.ndim != 1 or rf.shape[0] != periods:
-                msg = (
-                    f"`risk_free` must be a number or have shape ({periods},) to match `Y` "
-                    f"{y.shape}, got {rf.shape}"
-                )
-                raise ValueError(msg)
+            rf = _validate.series_of_length(risk_free, "risk_free", periods, y.shape, number=True)
             columns["rf"] = np.tile(rf, assets)
             rate = "rf"
 
@@ -254,44 +219,23 @@ def rolling_alpha_beta_frame(
     except ImportError:  # pragma: no cover - depends on the environment
         msg = "rolling_alpha_beta_frame needs pandas: pip install pandas"
         raise ImportError(msg) from None
-    if not isinstance(frame, pd.DataFrame):
-        msg = f"`frame` must be a pandas DataFrame, got {type(frame).__name__}"
-        raise TypeError(msg)
-    if frame.columns.has_duplicates:
-        repeated = frame.columns[frame.columns.duplicated()][0]
-        msg = f"`frame` has more than one column named {repeated!r}; give each asset its own name"
-        raise ValueError(msg)
+    frame = _validate.pandas_frame(frame)
     assets = list(frame.columns)
 
-    def check_numeric(values: Any, what: str) -> None:
-        """pandas would turn booleans and datetimes into numbers: refuse them by name."""
-        dtype = values.dtype
-        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
-            msg = f"{what} must hold real numbers (integer or float dtype), got dtype {dtype}"
-            raise TypeError(msg)
-
     def series(value: Any, argument: str) -> Any:
+        """A column of ``frame`` by name (no longer an asset), or a Series aligned to it."""
         if isinstance(value, str):
-            if value not in frame.columns:
-                msg = f"`{argument}` names no column of `frame`: {value!r}"
-                raise ValueError(msg)
+            column = _validate.pandas_column(frame, value, argument)
             assets.remove(value)
-            check_numeric(frame[value], f"`{argument}` (column {value!r})")
-            return frame[value]
-        if isinstance(value, pd.Series):
-            check_numeric(value, f"`{argument}`")
-            return value.reindex(frame.index)
-        return value
+            return column
+        return _validate.pandas_series(value, argument).reindex(frame.index)
 
     market_values = series(market, "market")
-    if not isinstance(market_values, pd.Series):
-        msg = f"`market` must be a pandas Series or a column name, got {type(market).__name__}"
-        raise TypeError(msg)
-    rf = series(risk_free, "risk_free") if risk_free is not None else None
-    if isinstance(rf, pd.Series):
-        rf = rf.to_numpy(dtype=np.float64, na_value=np.nan)
+    rf = risk_free
+    if isinstance(risk_free, (str, pd.Series)):
+        rf = series(risk_free, "risk_free").to_numpy(dtype=np.float64, na_value=np.nan)
     for asset in assets:
-        check_numeric(frame[asset], f"column {asset!r} of `frame`")
+        _validate.pandas_numeric(frame[asset], f"column {asset!r} of `frame`")
     values = frame[assets].to_numpy(dtype=np.float64, na_value=np.nan)
     fit = rolling_alpha_beta(
         values,

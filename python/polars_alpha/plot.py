@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from polars_alpha import _validate
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -38,16 +40,6 @@ def _figure(figsize: tuple[float, float], dpi: int) -> Figure:
     fig: Figure = figure_module.Figure(figsize=figsize, dpi=dpi, layout="constrained")
     agg.FigureCanvasAgg(fig)
     return fig
-
-
-def _require(frame: pl.DataFrame, columns: Sequence[str], what: str) -> None:
-    if not isinstance(frame, pl.DataFrame):
-        msg = f"{what} must be a Polars DataFrame, got {type(frame).__name__}"
-        raise TypeError(msg)
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        msg = f"{what} has no column {missing[0]!r}; its columns are: {', '.join(frame.columns)}"
-        raise ValueError(msg)
 
 
 def _save(fig: Figure, path: str | Path | None) -> None:
@@ -173,7 +165,7 @@ def alpha_beta_scatter(
     ('beta', 20)
     """
     columns = [c for c in (alpha, beta, color, label) if c is not None]
-    _require(screened, columns, "the screen")
+    _validate.frame_with_columns(screened, columns, "the screen")
     fig = _figure(figsize, dpi)
     ax = fig.add_subplot()
     mappable = _draw_scatter(
@@ -222,17 +214,15 @@ def _draw_rolling(
 
 
 def _tickers(fits: pl.DataFrame, tickers: Sequence[str] | None, ticker: str) -> list[str]:
-    if tickers is None:
+    names = _validate.ticker_list(tickers)
+    if names is None:
         return [str(t) for t in fits.get_column(ticker).unique(maintain_order=True).head(8)]
-    if isinstance(tickers, str) or not isinstance(tickers, Sequence):
-        msg = f'`tickers` must be a list of tickers such as ["AAPL"], got {tickers!r}'
-        raise TypeError(msg)
     present = set(fits.get_column(ticker).unique().to_list())
-    absent = [t for t in tickers if t not in present]
+    absent = [t for t in names if t not in present]
     if absent:
         msg = f"no rolling fits for ticker {absent[0]!r}"
         raise ValueError(msg)
-    return list(tickers)
+    return names
 
 
 def rolling_chart(
@@ -288,7 +278,7 @@ def rolling_chart(
     >>> [ax.get_ylabel() for ax in fig.axes]
     ['beta', 'alpha, annualized']
     """
-    _require(fits, [date, ticker, alpha, beta], "the fits")
+    _validate.frame_with_columns(fits, [date, ticker, alpha, beta], "the fits")
     names = _tickers(fits, tickers, ticker)
     fig = _figure(figsize, dpi)
     beta_ax = fig.add_subplot(2, 1, 1)
@@ -346,8 +336,10 @@ def screen_report(
     >>> len(screen_report(screened, fits).axes)  # scatter, colour bar, beta, alpha
     4
     """
-    _require(screened, ["ticker", "alpha_ann", "beta", "weighted_alpha"], "the screen")
-    _require(fits, ["date", "ticker", "alpha_ann", "beta"], "the fits")
+    _validate.frame_with_columns(
+        screened, ["ticker", "alpha_ann", "beta", "weighted_alpha"], "the screen"
+    )
+    _validate.frame_with_columns(fits, ["date", "ticker", "alpha_ann", "beta"], "the fits")
     if tickers is None:
         tickers = [str(t) for t in screened.get_column("ticker").head(5)]
     names = _tickers(fits, tickers, "ticker")

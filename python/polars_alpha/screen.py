@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from numbers import Integral, Real
 from typing import Literal, TypeAlias, overload
 
 import polars as pl
@@ -88,6 +87,14 @@ def default_min_periods(window: int) -> int:
     return max(2, math.ceil(0.8 * window))
 
 
+def _window_and_min_periods(window: object, min_periods: object) -> tuple[int, int]:
+    """The validated row window and its ``min_periods``, by default :func:`default_min_periods`."""
+    rows, _ = _validate.window_and_min_periods(window, None)
+    if min_periods is None:
+        min_periods = default_min_periods(rows)
+    return _validate.window_and_min_periods(rows, min_periods)
+
+
 def _unknown_column(name: str, argument: str, columns: Sequence[str]) -> ValueError:
     shown = ", ".join(columns[:30]) + (", ..." if len(columns) > 30 else "")
     return ValueError(f"unknown column {name!r} ({argument}); the frame's columns are: {shown}")
@@ -124,12 +131,6 @@ def _check_unique_dates(frame: object, date: str, what: str) -> None:
             raise ValueError(msg)
 
 
-def _check_kind(kind: object) -> None:
-    if kind not in ("auto", "prices", "returns"):
-        msg = f'`kind` must be "auto", "prices" or "returns", got {kind!r}'
-        raise ValueError(msg)
-
-
 def _to_returns(column: str, ticker: str, kind: str) -> pl.Expr:
     """Simple returns from a price or return column, per ticker, over consecutive rows."""
     value = pl.col(column)
@@ -154,11 +155,8 @@ def _prepare(
     kind: str,
 ) -> tuple[pl.LazyFrame, float | None]:
     """The long panel ``date, ticker, ret, benchmark[, rf]`` and a scalar risk-free rate."""
-    if not isinstance(frame, (pl.DataFrame, pl.LazyFrame)):
-        msg = f"`frame` must be a Polars DataFrame or LazyFrame, got {type(frame).__name__}"
-        raise TypeError(msg)
-    _check_kind(kind)
-    lf = frame.lazy()
+    lf = _validate.polars_frame(frame, "frame").lazy()
+    _validate.choice(kind, "kind", ("auto", "prices", "returns"))
     schema = lf.collect_schema()
     columns = schema.names()
     if date not in schema:
@@ -171,30 +169,26 @@ def _prepare(
         raise TypeError(msg)
 
     bench_column: str | None = None
-    if isinstance(benchmark, str):
-        if benchmark not in schema:
-            raise _unknown_column(benchmark, "benchmark", columns)
-        bench_column = benchmark
-    elif not isinstance(benchmark, (pl.DataFrame, pl.LazyFrame)):
-        msg = (
-            "`benchmark` must be a column name or a frame of the date and one numeric "
-            f"column, got {type(benchmark).__name__}"
-        )
-        raise TypeError(msg)
+    bench = _validate.column_or_frame(benchmark, "benchmark")
+    if isinstance(bench, str):
+        if bench not in schema:
+            raise _unknown_column(bench, "benchmark", columns)
+        bench_column = bench
 
     _check_unique_dates(benchmark, date, "benchmark")
     _check_unique_dates(risk_free, date, "risk-free")
     rf_number: float | None = None
     rf_column: str | None = None
     rf_frame: pl.LazyFrame | None = None
-    if isinstance(risk_free, str):
-        if risk_free not in schema:
-            raise _unknown_column(risk_free, "risk_free", columns)
-        rf_column = risk_free
-    elif isinstance(risk_free, (pl.DataFrame, pl.LazyFrame)):
-        rf_frame = _value_column(risk_free.lazy(), date, "risk-free", _RF)
-    elif risk_free is not None:
-        rf_number, _ = _validate.risk_free(risk_free)
+    rate = _validate.screen_risk_free(risk_free)
+    if isinstance(rate, str):
+        if rate not in schema:
+            raise _unknown_column(rate, "risk_free", columns)
+        rf_column = rate
+    elif isinstance(rate, (pl.DataFrame, pl.LazyFrame)):
+        rf_frame = _value_column(rate.lazy(), date, "risk-free", _RF)
+    else:
+        rf_number = rate
 
     for column, argument in ((bench_column, "benchmark"), (rf_column, "risk_free")):
         if column is not None and not schema[column].is_numeric():
@@ -419,29 +413,16 @@ def returns_panel(
     return panel.collect() if isinstance(frame, pl.DataFrame) else panel
 
 
-def _as_of_value(as_of: object, date_type: pl.DataType) -> dt.date | dt.datetime | None:
-    if as_of is None:
-        return None
-    if isinstance(as_of, str):
-        try:
-            parsed: dt.date | dt.datetime = (
-                dt.datetime.fromisoformat(as_of)
-                if "T" in as_of or " " in as_of.strip()
-                else dt.date.fromisoformat(as_of)
-            )
-        except ValueError:
-            msg = f"`as_of` {as_of!r} is not a date; use ISO format, e.g. 2017-03-29"
-            raise ValueError(msg) from None
-        as_of = parsed
-    if isinstance(as_of, dt.datetime):
-        return as_of.date() if date_type == pl.Date else as_of
-    if isinstance(as_of, dt.date):
-        if isinstance(date_type, pl.Datetime):
-            # A day means all of that day.
-            return dt.datetime.combine(as_of, dt.time.max)
-        return as_of
-    msg = f"`as_of` must be a date, a datetime or an ISO date string, got {type(as_of).__name__}"
-    raise TypeError(msg)
+def _as_of_value(
+    value: dt.date | dt.datetime | None, date_type: pl.DataType
+) -> dt.date | dt.datetime | None:
+    """A validated ``as_of``-like date as a bound on a column of ``date_type``."""
+    if isinstance(value, dt.datetime):
+        return value.date() if date_type == pl.Date else value
+    if isinstance(value, dt.date) and isinstance(date_type, pl.Datetime):
+        # A day means all of that day.
+        return dt.datetime.combine(value, dt.time.max)
+    return value
 
 
 def _filters(
@@ -450,43 +431,13 @@ def _filters(
     filters: pl.Expr | Sequence[pl.Expr] | None,
 ) -> list[pl.Expr]:
     out: list[pl.Expr] = []
-    if min_alpha is not None:
-        if isinstance(min_alpha, bool) or not isinstance(min_alpha, Real):
-            msg = f"`min_alpha` must be a number (annualized alpha), got {min_alpha!r}"
-            raise TypeError(msg)
-        if math.isnan(float(min_alpha)):
-            msg = "`min_alpha` is NaN, which no alpha passes; give a number such as 0.0, or None"
-            raise ValueError(msg)
-        out.append(pl.col("alpha_ann") >= float(min_alpha))
-    if beta_between is not None:
-        if (
-            isinstance(beta_between, (str, bytes))
-            or not isinstance(beta_between, Sequence)
-            or len(beta_between) != 2
-            or not all(isinstance(b, Real) and not isinstance(b, bool) for b in beta_between)
-        ):
-            msg = f"`beta_between` must be a pair of numbers (low, high), got {beta_between!r}"
-            raise TypeError(msg)
-        low, high = float(beta_between[0]), float(beta_between[1])
-        if math.isnan(low) or math.isnan(high):
-            msg = (
-                f"`beta_between` has a NaN bound, which no beta passes: {beta_between!r}; "
-                "use -math.inf or math.inf for an open side"
-            )
-            raise ValueError(msg)
-        if low > high:
-            msg = f"`beta_between` must be (low, high) with low <= high, got {beta_between!r}"
-            raise ValueError(msg)
-        out.append(pl.col("beta").is_between(low, high))
-    if isinstance(filters, pl.Expr):
-        out.append(filters)
-    elif filters is not None:
-        for f in filters:
-            if not isinstance(f, pl.Expr):
-                msg = f"`filters` must be Polars expressions, got {type(f).__name__}"
-                raise TypeError(msg)
-            out.append(f)
-    return out
+    bound = _validate.min_alpha(min_alpha)
+    if bound is not None:
+        out.append(pl.col("alpha_ann") >= bound)
+    betas = _validate.beta_between(beta_between)
+    if betas is not None:
+        out.append(pl.col("beta").is_between(*betas))
+    return [*out, *_validate.expressions(filters, "filters")]
 
 
 def _check_panel(
@@ -711,34 +662,17 @@ def screen(
     │ 2017-03-29 ┆ PFE    ┆ 0.106     ┆ 0.801 ┆ 15.862         ┆ 9          │
     └────────────┴────────┴───────────┴───────┴────────────────┴────────────┘
     """
-    if (
-        min_periods is None
-        and isinstance(window, Integral)
-        and not isinstance(window, bool)
-        and window >= 2
-    ):
-        min_periods = default_min_periods(int(window))
-    window, min_periods = _validate.window_and_min_periods(window, min_periods)
-    wa_window = weighted_alpha_window
-    if wa_window is None:
+    window, min_periods = _window_and_min_periods(window, min_periods)
+    if weighted_alpha_window is None:
         periods = _validate.positive(periods_per_year, "periods_per_year", fix="252 daily")
         wa_window = max(2, round(periods))
-    if isinstance(wa_window, bool) or not isinstance(wa_window, Integral) or wa_window < 2:
-        msg = (
-            "`weighted_alpha_window` must be an integer number of returns (at least 2), got "
-            f"{wa_window!r}; for example 252 for one year of daily data, or None for "
-            "round(periods_per_year)"
-        )
-        raise ValueError(msg)
-    wa_window = int(wa_window)
+    else:
+        wa_window = _validate.weighted_alpha_window(weighted_alpha_window)
     conditions = _filters(min_alpha, beta_between, filters)
-    if sort_by not in ("date", "ticker", ticker, *SCREEN_COLUMNS):
-        msg = f"unknown column {sort_by!r} (sort_by); choose from {', '.join(SCREEN_COLUMNS)}"
-        raise ValueError(msg)
-    if top is not None and (isinstance(top, bool) or not isinstance(top, Integral) or top < 1):
-        msg = f"`top` must be a positive integer or None, got {top!r}"
-        raise ValueError(msg)
+    _validate.sort_column(sort_by, keys=("date", "ticker", ticker), columns=SCREEN_COLUMNS)
+    rows = _validate.top(top)
     _validate.flag(descending, "descending")
+    as_of_day = _validate.as_of(as_of, "as_of")
 
     panel, rf_number = _prepare(
         frame,
@@ -751,7 +685,7 @@ def screen(
     )
     has_rf_column = "rf" in panel.collect_schema()
     date_type = panel.collect_schema()[date]
-    as_of_limit = _as_of_value(as_of, date_type)
+    as_of_limit = _as_of_value(as_of_day, date_type)
 
     usable = pl.col("benchmark").is_not_null() & pl.col("benchmark").is_finite()
     if has_rf_column:
@@ -830,8 +764,8 @@ def screen(
     if conditions:
         ranked = ranked.filter(conditions)
     out = ranked.sort([sort_by, ticker], descending=[descending, False], nulls_last=True)
-    if top is not None:
-        out = out.head(int(top))
+    if rows is not None:
+        out = out.head(rows)
     return out.collect() if isinstance(frame, pl.DataFrame) else out
 
 
@@ -898,17 +832,10 @@ def fit_history(
     │ XOM    ┆ 754 │
     └────────┴─────┘
     """
-    if (
-        min_periods is None
-        and isinstance(window, Integral)
-        and not isinstance(window, bool)
-        and window >= 2
-    ):
-        min_periods = default_min_periods(int(window))
-    window, min_periods = _validate.window_and_min_periods(window, min_periods)
-    if tickers is not None and (isinstance(tickers, str) or not isinstance(tickers, Sequence)):
-        msg = f'`tickers` must be a list of tickers such as ["AAPL"], got {tickers!r}'
-        raise TypeError(msg)
+    window, min_periods = _window_and_min_periods(window, min_periods)
+    names = _validate.ticker_list(tickers)
+    first_day = _validate.as_of(start, "start")
+    last_day = _validate.as_of(end, "end")
     panel, rf_number = _prepare(
         frame,
         benchmark=benchmark,
@@ -919,14 +846,14 @@ def fit_history(
         kind=kind,
     )
     schema = panel.collect_schema()
-    if tickers is not None:
-        panel = panel.filter(pl.col(ticker).is_in(list(tickers)))
+    if names is not None:
+        panel = panel.filter(pl.col(ticker).is_in(names))
     date_type = schema[date]
     bounds: list[pl.Expr] = []
-    last = _as_of_value(end, date_type)  # a day means the whole day
+    last = _as_of_value(last_day, date_type)  # a day means the whole day
     if last is not None:
         bounds.append(pl.col(date) <= pl.lit(last, dtype=date_type))
-    first = _as_of_value(start, pl.Date())  # compared from the day's start
+    first = _as_of_value(first_day, pl.Date())  # compared from the day's start
     if first is not None:
         bounds.append(pl.col(date) >= pl.lit(first, dtype=pl.Date).cast(date_type))
     rate: float | str | None = "rf" if "rf" in schema else rf_number
