@@ -1,46 +1,160 @@
-"""The one place that registers calls into the compiled plugin."""
+"""The one place that registers calls into the compiled plugin, and lays out their inputs.
+
+Every call passes its columns positionally in one order, which :class:`PluginInputs` builds
+and describes to the Rust side in the ``inputs`` keyword argument:
+
+1. the value inputs, in order, each under the argument name errors give it
+   (``inputs["values"]``, e.g. ``["asset", "market"]``);
+2. the risk-free column, if any (``inputs["risk_free"]``);
+3. for a date window, the time column and the time minus the duration
+   (``inputs["time"]``); Polars does the calendar arithmetic, the kernel only compares;
+4. the ``by`` key, if any (``inputs["by"]``).
+
+The other keyword arguments are each function's parameters, every key always sent (None
+where not set): the Rust side rejects unknown and missing keys.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from polars.plugins import register_plugin_function
 
+from polars_alpha import _validate
 from polars_alpha._typing import IntoExprColumn
-from polars_alpha._validate import as_expr
 
 _LIBRARY = Path(__file__).parent
 
 
+@dataclass(frozen=True)
+class PluginInputs:
+    """The positional inputs of one plugin call, in the order the Rust side reads them.
+
+    Each column is checked (a column name, an expression or a Series) when the inputs are
+    built, naming its argument.
+    """
+
+    #: The value inputs: (argument name, column), in order.
+    values: tuple[tuple[str, IntoExprColumn], ...]
+    #: The per-period risk-free column; a scalar rate is a keyword argument instead.
+    risk_free: IntoExprColumn | None = None
+    #: A date window: the time column and the duration (a Polars duration string).
+    date_window: tuple[IntoExprColumn, str] | None = None
+    #: The key column of ``by=``.
+    by: IntoExprColumn | None = None
+
+    def __post_init__(self) -> None:
+        for argument, value in self.values:
+            _validate.column(value, argument)
+        if self.risk_free is not None:
+            _validate.column(self.risk_free, "risk_free")
+        if self.date_window is not None:
+            _validate.column(self.date_window[0], "time")
+        if self.by is not None:
+            _validate.column(self.by, "by")
+
+    def args(self) -> list[pl.Expr]:
+        """The positional arguments: values, [risk-free], [time, time - duration], [by]."""
+        args = [_validate.as_expr(value) for _, value in self.values]
+        if self.risk_free is not None:
+            args.append(_validate.as_expr(self.risk_free))
+        if self.date_window is not None:
+            time, duration = self.date_window
+            time_expr = _validate.as_expr(time)
+            args += [time_expr, time_expr.dt.offset_by(f"-{duration}")]
+        if self.by is not None:
+            args.append(_validate.as_expr(self.by))
+        return args
+
+    def describe(self) -> dict[str, Any]:
+        """The ``inputs`` keyword argument: what the positional arguments are."""
+        return {
+            "values": [argument for argument, _ in self.values],
+            "risk_free": self.risk_free is not None,
+            "time": self.date_window is not None,
+            "by": self.by is not None,
+        }
+
+
 def call_plugin(
     function_name: str,
-    args: list[IntoExprColumn],
+    inputs: PluginInputs,
     kwargs: dict[str, Any],
     *,
     returns_scalar: bool = False,
     is_elementwise: bool = False,
 ) -> pl.Expr:
-    """Build an expression that runs ``function_name`` of the Rust plugin.
+    """Build an expression that runs ``function_name`` of the Rust plugin on ``inputs``.
 
-    The statistics are window or whole-sample computations over their inputs, so they are
-    not elementwise: Polars must never feed them in morsels. Only the input conversion
-    ``numeric_input`` is elementwise.
+    ``kwargs`` are the function's parameters; the description of the inputs is added to
+    them under ``"inputs"``. The statistics are window or whole-sample computations over
+    their inputs, so they are not elementwise: Polars must never feed them in morsels. Only
+    the input conversion ``numeric_input`` is elementwise.
     """
     return register_plugin_function(
         plugin_path=_LIBRARY,
         function_name=function_name,
-        args=args,
-        kwargs=kwargs,
+        args=inputs.args(),
+        kwargs={"inputs": inputs.describe(), **kwargs},
         is_elementwise=is_elementwise,
         returns_scalar=returns_scalar,
     )
 
 
+def rolling_call(
+    function_name: str,
+    values: Sequence[tuple[str, IntoExprColumn]],
+    *,
+    window: object,
+    min_periods: object,
+    risk_free: object,
+    by: object,
+    time: object = None,
+    **parameters: Any,
+) -> pl.Expr:
+    """A regression or ratio over trailing windows: a row window, an expanding window
+    (``window=None``) or a date window (a duration with ``time=``).
+
+    Sends ``window`` (the row count; None for expanding and date windows), ``min_periods``
+    and ``risk_free`` (a scalar per-period rate, or None), then ``parameters``.
+    """
+    rows, least, duration = _validate.window_kind(window, min_periods, time)
+    rate, rate_column = _validate.risk_free(risk_free)
+    inputs = PluginInputs(
+        tuple(values),
+        risk_free=rate_column,
+        date_window=None if duration is None else (_validate.column(time, "time"), duration),
+        by=None if by is None else _validate.column(by, "by"),
+    )
+    kwargs = {"window": rows, "min_periods": least, "risk_free": rate, **parameters}
+    return call_plugin(function_name, inputs, kwargs)
+
+
+def whole_sample_call(
+    function_name: str,
+    values: Sequence[tuple[str, IntoExprColumn]],
+    *,
+    min_periods: object,
+    risk_free: object,
+    **parameters: Any,
+) -> pl.Expr:
+    """A regression or ratio over every row of the group: one value per group.
+
+    Sends ``min_periods`` and ``risk_free`` (a scalar per-period rate, or None), then
+    ``parameters``.
+    """
+    least = _validate.whole_sample_min_periods(min_periods)
+    rate, rate_column = _validate.risk_free(risk_free)
+    inputs = PluginInputs(tuple(values), risk_free=rate_column)
+    kwargs = {"min_periods": least, "risk_free": rate, **parameters}
+    return call_plugin(function_name, inputs, kwargs, returns_scalar=True)
+
+
 def numeric_input(value: IntoExprColumn, argument: str) -> pl.Expr:
     """``value`` as a Float64 expression, failing at plan time, with the argument named,
     when its dtype is not numeric (a bool, date, duration, string or categorical)."""
-    return call_plugin(
-        "numeric_input", [as_expr(value)], {"argument": argument}, is_elementwise=True
-    )
+    return call_plugin("numeric_input", PluginInputs(((argument, value),)), {}, is_elementwise=True)

@@ -7,11 +7,11 @@ raises an error naming the argument) and read as Float64; the rest is Polars ari
 from __future__ import annotations
 
 import math
-from numbers import Real
 from typing import Literal
 
 import polars as pl
 
+from polars_alpha import _validate
 from polars_alpha._plugin import numeric_input
 from polars_alpha._typing import IntoExprColumn
 
@@ -22,20 +22,6 @@ __all__ = [
     "blume_beta",
     "vasicek_beta",
 ]
-
-
-def _periods(periods_per_year: object) -> float:
-    if isinstance(periods_per_year, bool) or not isinstance(periods_per_year, Real):
-        msg = f"`periods_per_year` must be a positive number, got {periods_per_year!r}"
-        raise TypeError(msg)
-    periods = float(periods_per_year)
-    if not (math.isfinite(periods) and periods > 0):
-        msg = (
-            f"`periods_per_year` must be positive and finite (252 daily, 52 weekly, "
-            f"12 monthly), got {periods}"
-        )
-        raise ValueError(msg)
-    return periods
 
 
 def annualize_alpha(
@@ -85,14 +71,12 @@ def annualize_alpha(
     │ null      ┆ null       │
     └───────────┴────────────┘
     """
-    periods = _periods(periods_per_year)
+    periods = _validate.periods_per_year(periods_per_year)
+    geometric = _validate.choice(method, "method", ("geometric", "arithmetic")) == "geometric"
     value = numeric_input(alpha, "alpha")
-    if method == "geometric":
+    if geometric:
         return (value + 1.0).pow(periods) - 1.0
-    if method == "arithmetic":
-        return value * periods
-    msg = f'`method` must be "geometric" or "arithmetic", got {method!r}'
-    raise ValueError(msg)
+    return value * periods
 
 
 def annualize_volatility(resid_std: IntoExprColumn, periods_per_year: float = 252) -> pl.Expr:
@@ -128,7 +112,9 @@ def annualize_volatility(resid_std: IntoExprColumn, periods_per_year: float = 25
     │ 0.158745 │
     └──────────┘
     """
-    return numeric_input(resid_std, "resid_std") * math.sqrt(_periods(periods_per_year))
+    return numeric_input(resid_std, "resid_std") * math.sqrt(
+        _validate.periods_per_year(periods_per_year)
+    )
 
 
 def blume_beta(beta: IntoExprColumn) -> pl.Expr:

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import polars as pl
 
 from polars_alpha import _validate
+from polars_alpha._plugin import rolling_call, whole_sample_call
 from polars_alpha._typing import IntoExprColumn
-from polars_alpha.regression import _regression_call
 
 __all__ = ["factor_regression", "rolling_factor_regression"]
 
@@ -109,10 +109,9 @@ def rolling_factor_regression(
     └────────┴─────────────┴──────────┴────────┴─────┘
     """
     columns, names = _validate.factor_list(factors)
-    return _regression_call(
+    return rolling_call(
         "rolling_factor_regression",
-        asset,
-        columns,
+        [("asset", asset), *(("factors", f) for f in columns)],
         window=window,
         min_periods=min_periods,
         risk_free=risk_free,
@@ -185,14 +184,10 @@ def factor_regression(
     └──────┴────────┴─────────────┴──────────┴─────┘
     """
     columns, names = _validate.factor_list(factors)
-    return _regression_call(
+    return whole_sample_call(
         "factor_regression",
-        asset,
-        columns,
-        window=None,
-        min_periods=_validate.whole_sample_min_periods(min_periods),
+        [("asset", asset), *(("factors", f) for f in columns)],
+        min_periods=min_periods,
         risk_free=risk_free,
-        by=None,
-        returns_scalar=True,
         factor_names=names,
     )

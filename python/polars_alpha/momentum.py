@@ -7,7 +7,7 @@ from typing import Any, Literal
 import polars as pl
 
 from polars_alpha import _validate
-from polars_alpha._plugin import call_plugin
+from polars_alpha._plugin import PluginInputs, call_plugin
 from polars_alpha._typing import IntoExprColumn
 
 __all__ = ["last_weighted_alpha", "weighted_alpha"]
@@ -15,7 +15,8 @@ __all__ = ["last_weighted_alpha", "weighted_alpha"]
 WeightsKind = Literal["exponential", "linear"]
 
 
-def _weighted_alpha_args(
+def _weighted_alpha_call(
+    function_name: str,
     price: IntoExprColumn,
     *,
     window: int,
@@ -25,34 +26,26 @@ def _weighted_alpha_args(
     benchmark: IntoExprColumn | None,
     cap: float | None,
     returns: bool,
-) -> tuple[list[IntoExprColumn], dict[str, Any]]:
-    window, _ = _validate.window_and_min_periods(window, None)
-    if weights not in ("exponential", "linear"):
-        msg = f'`weights` must be "exponential" or "linear", got {weights!r}'
-        raise ValueError(msg)
-    if half_life is not None:
-        if weights == "linear":
-            msg = '`half_life` applies to weights="exponential" only; leave it None for "linear"'
-            raise ValueError(msg)
-        half_life = _validate.half_life(half_life, allow_infinite=True)
+    returns_scalar: bool = False,
+) -> pl.Expr:
+    rows, _ = _validate.window_and_min_periods(window, None)
+    weights = _validate.choice(weights, "weights", ("exponential", "linear"))
+    half_life = _validate.weighted_alpha_half_life(half_life, weights)
     if cap is not None:
         cap = _validate.positive(cap, "cap", fix="a bound on each daily log return, e.g. 0.2")
     argument = "returns" if _validate.flag(returns, "returns") else "price"
-    args: list[IntoExprColumn] = [_validate.column(price, argument)]
+    values: list[tuple[str, IntoExprColumn]] = [(argument, price)]
     if benchmark is not None:
-        args.append(_validate.column(benchmark, "benchmark"))
-    if by is not None:
-        args.append(_validate.column(by, "by"))
+        values.append(("benchmark", benchmark))
+    inputs = PluginInputs(tuple(values), by=None if by is None else _validate.column(by, "by"))
     kwargs: dict[str, Any] = {
-        "window": window,
+        "window": rows,
         "weights": weights,
         "half_life": half_life,
         "cap": cap,
         "returns": returns,
-        "benchmark": benchmark is not None,
-        "by": by is not None,
     }
-    return args, kwargs
+    return call_plugin(function_name, inputs, kwargs, returns_scalar=returns_scalar)
 
 
 def weighted_alpha(
@@ -134,7 +127,8 @@ def weighted_alpha(
     │ 110.0 ┆ 10.236 ┆ 8.911  │
     └───────┴────────┴────────┘
     """
-    args, kwargs = _weighted_alpha_args(
+    return _weighted_alpha_call(
+        "weighted_alpha_rolling",
         price,
         window=window,
         half_life=half_life,
@@ -144,7 +138,6 @@ def weighted_alpha(
         cap=cap,
         returns=returns,
     )
-    return call_plugin("weighted_alpha_rolling", args, kwargs)
 
 
 def last_weighted_alpha(
@@ -209,7 +202,8 @@ def last_weighted_alpha(
     │ B      ┆ 42.85 │
     └────────┴───────┘
     """
-    args, kwargs = _weighted_alpha_args(
+    return _weighted_alpha_call(
+        "last_weighted_alpha",
         price,
         window=window,
         half_life=half_life,
@@ -218,5 +212,5 @@ def last_weighted_alpha(
         benchmark=benchmark,
         cap=cap,
         returns=returns,
+        returns_scalar=True,
     )
-    return call_plugin("last_weighted_alpha", args, kwargs, returns_scalar=True)

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from polars_alpha import _validate
+from polars_alpha._plugin import rolling_call, whole_sample_call
 from polars_alpha._typing import IntoExprColumn
-from polars_alpha._validate import whole_sample_min_periods
-from polars_alpha.adjustments import _periods
-from polars_alpha.regression import _rolling_call
 
 __all__ = [
     "information_ratio",
@@ -96,17 +95,16 @@ def rolling_treynor_ratio(
     │ 1.0842 │
     └────────┘
     """
-    return _rolling_call(
+    return rolling_call(
         "rolling_ratio",
-        asset,
-        market,
+        [("asset", asset), ("market", market)],
         window=window,
         min_periods=min_periods,
         risk_free=risk_free,
         by=by,
         time=time,
         statistic="treynor",
-        periods_per_year=_periods(periods_per_year),
+        periods_per_year=_validate.periods_per_year(periods_per_year),
     )
 
 
@@ -166,17 +164,13 @@ def treynor_ratio(
     │ B    ┆ 0.21   │
     └──────┴────────┘
     """
-    return _rolling_call(
+    return whole_sample_call(
         "ratio",
-        asset,
-        market,
-        window=None,
-        min_periods=whole_sample_min_periods(min_periods),
+        [("asset", asset), ("market", market)],
+        min_periods=min_periods,
         risk_free=risk_free,
-        by=None,
-        returns_scalar=True,
         statistic="treynor",
-        periods_per_year=_periods(periods_per_year),
+        periods_per_year=_validate.periods_per_year(periods_per_year),
     )
 
 
@@ -248,17 +242,16 @@ def rolling_information_ratio(
     │ 13.4755 │
     └─────────┘
     """
-    return _rolling_call(
+    return rolling_call(
         "rolling_ratio",
-        asset,
-        benchmark,
+        [("asset", asset), ("benchmark", benchmark)],
         window=window,
         min_periods=min_periods,
         risk_free=None,
         by=by,
         time=time,
         statistic="information",
-        periods_per_year=_periods(periods_per_year),
+        periods_per_year=_validate.periods_per_year(periods_per_year),
     )
 
 
@@ -312,17 +305,13 @@ def information_ratio(
     │ 4.2426 │
     └────────┘
     """
-    return _rolling_call(
+    return whole_sample_call(
         "ratio",
-        asset,
-        benchmark,
-        window=None,
-        min_periods=whole_sample_min_periods(min_periods),
+        [("asset", asset), ("benchmark", benchmark)],
+        min_periods=min_periods,
         risk_free=None,
-        by=None,
-        returns_scalar=True,
         statistic="information",
-        periods_per_year=_periods(periods_per_year),
+        periods_per_year=_validate.periods_per_year(periods_per_year),
     )
 
 
@@ -394,10 +383,9 @@ def rolling_correlation(
     │ 0.9938 │
     └────────┘
     """
-    return _rolling_call(
+    return rolling_call(
         "rolling_ratio",
-        asset,
-        market,
+        [("asset", asset), ("market", market)],
         window=window,
         min_periods=min_periods,
         risk_free=risk_free,

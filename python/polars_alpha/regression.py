@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 import polars as pl
 
 from polars_alpha import _validate
-from polars_alpha._plugin import call_plugin
+from polars_alpha._plugin import rolling_call, whole_sample_call
 from polars_alpha._typing import IntoExprColumn
 
 __all__ = [
@@ -29,70 +28,6 @@ __all__ = [
 
 #: Half-life in rows of RiskMetrics' daily decay factor 0.94: ``ln 0.5 / ln 0.94`` (~11.2).
 RISKMETRICS_HALF_LIFE = math.log(0.5) / math.log(0.94)
-
-
-def _regression_call(
-    function_name: str,
-    asset: IntoExprColumn,
-    regressors: list[IntoExprColumn],
-    *,
-    window: int | str | None,
-    min_periods: int | None,
-    risk_free: float | IntoExprColumn | None,
-    by: IntoExprColumn | None,
-    time: IntoExprColumn | None = None,
-    returns_scalar: bool = False,
-    **extra: Any,
-) -> pl.Expr:
-    """Build a regression call: inputs ``asset, regressors.., [rf], [time, lower], [by]``."""
-    rows, min_periods, duration = _validate.window_kind(window, min_periods, time)
-    args: list[IntoExprColumn] = [_validate.column(asset, "asset"), *regressors]
-    rate, rate_column = _validate.risk_free(risk_free)
-    if rate_column is not None:
-        args.append(rate_column)
-    if duration is not None:
-        time_expr = _validate.as_expr(_validate.column(time, "time"))
-        # Polars does the calendar arithmetic; the kernel only compares the two times.
-        args += [time_expr, time_expr.dt.offset_by(f"-{duration}")]
-    if by is not None:
-        args.append(_validate.column(by, "by"))
-    kwargs: dict[str, Any] = {
-        "window": rows,
-        "min_periods": min_periods,
-        "risk_free": rate,
-        "risk_free_column": rate_column is not None,
-        "time": duration is not None,
-        "by": by is not None,
-        **extra,
-    }
-    return call_plugin(function_name, args, kwargs, returns_scalar=returns_scalar)
-
-
-def _rolling_call(
-    function_name: str,
-    asset: IntoExprColumn,
-    market: IntoExprColumn,
-    *,
-    window: int | str | None,
-    min_periods: int | None,
-    risk_free: float | IntoExprColumn | None,
-    by: IntoExprColumn | None,
-    time: IntoExprColumn | None = None,
-    returns_scalar: bool = False,
-    **extra: Any,
-) -> pl.Expr:
-    return _regression_call(
-        function_name,
-        asset,
-        [_validate.column(market, "market")],
-        window=window,
-        min_periods=min_periods,
-        risk_free=risk_free,
-        by=by,
-        time=time,
-        returns_scalar=returns_scalar,
-        **extra,
-    )
 
 
 def rolling_alpha_beta(
@@ -193,16 +128,15 @@ def rolling_alpha_beta(
     │ 0.0004  ┆ 1.2784 ┆ 0.9876 ┆ 4   │
     └─────────┴────────┴────────┴─────┘
     """
-    return _rolling_call(
+    return rolling_call(
         "rolling_alpha_beta",
-        asset,
-        market,
+        [("asset", asset), ("market", market)],
         window=window,
         min_periods=min_periods,
         risk_free=risk_free,
         by=by,
-        fields=_validate.fit_fields(fields),
         time=time,
+        fields=_validate.fit_fields(fields),
     )
 
 
@@ -276,10 +210,9 @@ def rolling_beta(
     │ B      ┆ 0.02  ┆ 0.01   ┆ 1.0      │
     └────────┴───────┴────────┴──────────┘
     """
-    return _rolling_call(
+    return rolling_call(
         "rolling_beta",
-        asset,
-        market,
+        [("asset", asset), ("market", market)],
         window=window,
         min_periods=min_periods,
         risk_free=risk_free,
@@ -348,10 +281,9 @@ def rolling_alpha(
     │ 0.001 │
     └───────┘
     """
-    return _rolling_call(
+    return rolling_call(
         "rolling_alpha",
-        asset,
-        market,
+        [("asset", asset), ("market", market)],
         window=window,
         min_periods=min_periods,
         risk_free=risk_free,
@@ -451,23 +383,17 @@ def ewm_alpha_beta(
     │ 1.3236 │
     └────────┘
     """
-    if isinstance(window, str):
-        msg = (
-            f"`window` must be an integer number of rows or None, got {window!r}; "
-            "exponentially weighted fits count their window in rows"
-        )
-        raise TypeError(msg)
-    return _rolling_call(
+    _validate.rows_only(window, why="exponentially weighted fits count their window in rows")
+    return rolling_call(
         "ewm_alpha_beta",
-        asset,
-        market,
+        [("asset", asset), ("market", market)],
         window=window,
         min_periods=min_periods,
         risk_free=risk_free,
         by=by,
-        fields=_validate.fit_fields(fields),
         half_life=_validate.half_life(half_life, allow_infinite=False),
         zero_mean=_validate.flag(zero_mean, "zero_mean"),
+        fields=_validate.fit_fields(fields),
     )
 
 
@@ -535,13 +461,10 @@ def riskmetrics_alpha_beta(
     │ 0.0   ┆ 1.76   │
     └───────┴────────┘
     """
-    if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0 < decay < 1:
-        msg = f"`decay` must be strictly between 0 and 1 (0.94 for daily data), got {decay!r}"
-        raise ValueError(msg)
     return ewm_alpha_beta(
         asset,
         market,
-        half_life=math.log(0.5) / math.log(decay),
+        half_life=math.log(0.5) / math.log(_validate.decay(decay)),
         window=None,
         min_periods=min_periods,
         risk_free=risk_free,
@@ -615,14 +538,10 @@ def alpha_beta(
     │ F2   ┆ 0.2429 ┆ 0.3714 ┆ 0.9215 ┆ 4   │
     └──────┴────────┴────────┴────────┴─────┘
     """
-    # A whole-sample fit is the last row of an expanding one: the same arguments apply.
-    return _rolling_call(
+    return whole_sample_call(
         "alpha_beta",
-        asset,
-        market,
-        window=None,
+        [("asset", asset), ("market", market)],
         min_periods=min_periods,
         risk_free=risk_free,
-        by=None,
-        returns_scalar=True,
+        fields=None,
     )
