@@ -1,0 +1,461 @@
+"""Reading the command's inputs: CSV or Parquet files in long, wide or one-ticker form, a
+benchmark and a risk-free rate given as columns, files or a number, or the bundled sample."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from polars_alpha.cli.errors import CliError, first_line
+from polars_alpha.cli.render import Progress
+from polars_alpha.datasets import load_sp500_sample
+
+__all__ = ["InputOptions", "ScreenInputs", "read_inputs"]
+
+_DATE_NAMES = ("date", "datetime", "timestamp", "time", "day")
+_TICKER_NAMES = ("ticker", "symbol")
+_OHLCV = {"open", "high", "low", "close", "adj close", "adj_close", "adjclose", "volume"}
+
+
+@dataclass(frozen=True)
+class InputOptions:
+    """The command-line options that say what to read and how."""
+
+    files: Sequence[str]
+    benchmark: str | None
+    risk_free: str | None
+    annual_risk_free: bool
+    no_risk_free: bool
+    date_column: str | None
+    ticker_column: str | None
+    value_column: str | None
+    periods_per_year: float
+
+
+@dataclass(frozen=True)
+class ScreenInputs:
+    """What was read: the long frame (date, ticker, value), the benchmark (date, benchmark),
+    the risk-free rate (date, risk_free, or a per-period number) and their names for the
+    header."""
+
+    frame: pl.DataFrame
+    benchmark: pl.DataFrame
+    risk_free: pl.DataFrame | float | None
+    benchmark_name: str
+    risk_free_name: str
+
+
+def _looks_like_file(value: str) -> bool:
+    lowered = value.lower()
+    return (
+        os.sep in value
+        or lowered.endswith((".csv", ".csv.gz", ".txt", ".tsv", ".parquet", ".pq"))
+        or Path(value).exists()
+    )
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in (".csv.gz", ".tsv.gz", ".txt.gz", ".csv", ".tsv", ".txt", ".parquet", ".pq"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem
+
+
+def _read_table(path: Path) -> pl.DataFrame:
+    if not path.exists():
+        msg = f"no such file: {path}"
+        raise CliError(msg)
+    if path.is_dir():
+        msg = f"{path} is a directory; pass the CSV or Parquet files in it"
+        raise CliError(msg)
+    lowered = path.name.lower()
+    try:
+        if lowered.endswith((".parquet", ".pq")):
+            return pl.read_parquet(path)
+        separator = "\t" if ".tsv" in lowered else ","
+        return pl.read_csv(
+            path, try_parse_dates=True, separator=separator, infer_schema_length=10_000
+        )
+    except (pl.exceptions.PolarsError, OSError, ValueError) as error:
+        msg = f"cannot read {path}: {first_line(error)}"
+        raise CliError(msg) from None
+
+
+def _find_column(
+    frame: pl.DataFrame, wanted: str | None, defaults: Sequence[str], option: str, source: str
+) -> str | None:
+    """The column named ``wanted`` (case-insensitive), or the first of ``defaults``."""
+    by_lower = {c.lower(): c for c in frame.columns}
+    if wanted is not None:
+        if wanted in frame.columns:
+            return wanted
+        if wanted.lower() in by_lower:
+            return by_lower[wanted.lower()]
+        msg = (
+            f"unknown column {wanted!r} ({option}) in {source}; its columns are: "
+            f"{', '.join(frame.columns)}"
+        )
+        raise CliError(msg)
+    for name in defaults:
+        if name in by_lower:
+            return by_lower[name]
+    return None
+
+
+def _parse_dates(frame: pl.DataFrame, column: str, source: str) -> pl.DataFrame:
+    """The date column as Date (or Datetime when it has times), renamed to ``date``."""
+    series = frame.get_column(column)
+    dtype = series.dtype
+    if dtype == pl.Date:
+        parsed = series
+    elif isinstance(dtype, pl.Datetime):
+        midnight = (series.dt.time() == dt.time(0)) | series.is_null()
+        parsed = series.dt.date() if midnight.all() else series
+    elif dtype.is_integer():
+        parsed = series.cast(pl.String).str.to_date("%Y%m%d", strict=False)
+    elif dtype == pl.String:
+        parsed = series.str.to_date(strict=False)
+        if parsed.null_count() > series.null_count():
+            as_datetime = series.str.to_datetime(strict=False)
+            if as_datetime.null_count() == series.null_count():
+                parsed = as_datetime
+    else:
+        msg = (
+            f"{source}: column {column!r} holds {dtype}, not dates; "
+            "name the date column with --date-column"
+        )
+        raise CliError(msg)
+    bad = series.is_not_null() & parsed.is_null()
+    if bad.any():
+        row = int(bad.arg_true()[0])
+        msg = (
+            f"{source}: cannot parse date {series[row]!r} in column {column!r} (data row "
+            f"{row + 1}); use ISO dates such as 2024-01-31"
+        )
+        raise CliError(msg)
+    return frame.with_columns(parsed.alias(column)).rename({column: "date"})
+
+
+def _date_column(frame: pl.DataFrame, options: InputOptions, source: str) -> str:
+    found = _find_column(frame, options.date_column, _DATE_NAMES, "--date-column", source)
+    if found is None:
+        if not frame.columns:
+            msg = f"{source} has no columns"
+            raise CliError(msg)
+        found = frame.columns[0]
+    return found
+
+
+def _not_numeric(frame: pl.DataFrame) -> str:
+    """Which columns besides the date are not numbers, e.g. " ('close' is str)"."""
+    schema = frame.schema
+    others = [f"{c!r} is {t}" for c, t in schema.items() if c != "date" and not t.is_numeric()]
+    if any(t == pl.String for c, t in schema.items() if c != "date"):
+        others.append("a column without values is read as text")
+    return f" ({'; '.join(others)})" if others else ""
+
+
+def _one_series(frame: pl.DataFrame, what: str, source: str) -> pl.DataFrame:
+    """A benchmark or risk-free file as ``date, value``: its only numeric column, or its
+    adjusted close / close."""
+    numeric = [c for c, t in frame.schema.items() if c != "date" and t.is_numeric()]
+    if len(numeric) != 1:
+        by_lower = {c.lower(): c for c in numeric}
+        for name in ("adj close", "adj_close", "adjclose", "close"):
+            if name in by_lower:
+                numeric = [by_lower[name]]
+                break
+    if len(numeric) != 1:
+        found = ", ".join(numeric) or "none" + _not_numeric(frame)
+        msg = (
+            f"the {what} file {source} must hold a date and one value column, found "
+            f"{len(numeric)}: {found}"
+        )
+        raise CliError(msg)
+    out = frame.select("date", pl.col(numeric[0]).cast(pl.Float64).alias(what))
+    repeated = out.get_column("date").is_duplicated()
+    if repeated.any():
+        day = out.get_column("date").filter(repeated)[0]
+        msg = f"the {what} file {source} has more than one row on {day!s}"
+        raise CliError(msg)
+    return out
+
+
+class _Inputs:
+    """The screen's inputs gathered from the files."""
+
+    def __init__(self) -> None:
+        self.parts: list[pl.DataFrame] = []
+        self.benchmark_parts: list[pl.DataFrame] = []
+        self.risk_free_parts: list[pl.DataFrame] = []
+        self.columns_seen: list[str] = []
+
+
+def _add_file(
+    inputs: _Inputs,
+    path: Path,
+    options: InputOptions,
+    benchmark_column: str | None,
+    risk_free_column: str | None,
+) -> None:
+    source = str(path)
+    frame = _read_table(path)
+    inputs.columns_seen.extend(c for c in frame.columns if c not in inputs.columns_seen)
+    if frame.height == 0:
+        msg = f"{source} has no data rows (only a header)"
+        raise CliError(msg)
+    frame = _parse_dates(frame, _date_column(frame, options, source), source)
+    for column, parts, what in (
+        (benchmark_column, inputs.benchmark_parts, "benchmark"),
+        (risk_free_column, inputs.risk_free_parts, "risk_free"),
+    ):
+        if column is not None and column in frame.columns:
+            if not frame.schema[column].is_numeric():
+                msg = (
+                    f"{source}: the {what} column {column!r} is {frame.schema[column]}, not numeric"
+                )
+                raise CliError(msg)
+            series = frame.select("date", pl.col(column).cast(pl.Float64).alias(what))
+            parts.append(series.unique("date", keep="first", maintain_order=True))
+            frame = frame.drop(column)
+    ticker = _find_column(frame, options.ticker_column, _TICKER_NAMES, "--ticker-column", source)
+    if ticker is not None:
+        numeric = [
+            c for c, t in frame.schema.items() if c not in ("date", ticker) and t.is_numeric()
+        ]
+        if options.value_column is not None:
+            value = _find_column(frame, options.value_column, (), "--value-column", source)
+        elif len(numeric) == 1:
+            value = numeric[0]
+        else:
+            by_lower = {c.lower(): c for c in numeric}
+            value = next(
+                (
+                    by_lower[n]
+                    for n in (
+                        "adj close",
+                        "adj_close",
+                        "adjclose",
+                        "close",
+                        "price",
+                        "ret",
+                        "return",
+                        "returns",
+                    )
+                    if n in by_lower
+                ),
+                None,
+            )
+            if value is None and not numeric:
+                detail = _not_numeric(frame.drop(ticker))
+                msg = f"{source}: no numeric price or return column{detail}"
+                raise CliError(msg)
+            if value is None:
+                msg = (
+                    f"{source}: cannot tell which column holds the prices or returns among "
+                    f"{', '.join(numeric)}; name it with --value-column"
+                )
+                raise CliError(msg)
+        assert value is not None
+        if not frame.schema[value].is_numeric():
+            msg = f"{source}: the value column {value!r} is {frame.schema[value]}, not numbers"
+            raise CliError(msg)
+        long = frame.select(
+            "date",
+            pl.col(ticker).cast(pl.String).alias("ticker"),
+            pl.col(value).cast(pl.Float64).alias("value"),
+        )
+    else:
+        values = [c for c in frame.columns if c != "date"]
+        if not values:
+            msg = f"{source} has no price or return columns besides the date"
+            raise CliError(msg)
+        lowered = {c.lower() for c in values}
+        if lowered <= _OHLCV and lowered & {"close", "adj close", "adj_close", "adjclose"}:
+            series = _one_series(
+                frame.select("date", *values).drop([c for c in values if c.lower() == "volume"]),
+                "value",
+                source,
+            )
+            long = series.with_columns(ticker=pl.lit(_stem(path))).select("date", "ticker", "value")
+        else:
+            not_numeric = [c for c in values if not frame.schema[c].is_numeric()]
+            if not_numeric:
+                msg = (
+                    f"{source}: column {not_numeric[0]!r} is {frame.schema[not_numeric[0]]}, "
+                    "not prices; a wide file holds a date and one numeric column per ticker "
+                    "(a long file needs a ticker or symbol column; see --ticker-column)"
+                )
+                raise CliError(msg)
+            long = frame.with_columns(pl.col(values).cast(pl.Float64)).unpivot(
+                index="date", variable_name="ticker", value_name="value"
+            )
+    inputs.parts.append(long)
+
+
+def _series_option(value: str, what: str, options: InputOptions) -> pl.DataFrame:
+    """A benchmark or risk-free file given by path."""
+    path = Path(value)
+    frame = _read_table(path)
+    frame = _parse_dates(frame, _date_column(frame, options, str(path)), str(path))
+    return _one_series(frame, what, str(path))
+
+
+def _common_dates(frames: list[pl.DataFrame]) -> list[pl.DataFrame]:
+    """Date everywhere, unless some file has times of day: then Datetime everywhere."""
+    if all(f.schema["date"] == pl.Date for f in frames):
+        return frames
+    return [f.with_columns(pl.col("date").cast(pl.Datetime("us"))) for f in frames]
+
+
+def read_inputs(options: InputOptions, progress: Progress) -> ScreenInputs:
+    """Read the files (or the bundled sample) into :func:`~polars_alpha.screen` arguments."""
+    if not options.files:
+        return _sample_inputs(options, progress)
+    if options.benchmark is None:
+        msg = (
+            "--benchmark is required with input files: the name of a column (e.g. SPY) or a "
+            "file of the benchmark's prices or returns"
+        )
+        raise CliError(msg)
+    benchmark_column = None if _looks_like_file(options.benchmark) else options.benchmark
+    risk_free_column = None
+    if (
+        options.risk_free is not None
+        and not options.no_risk_free
+        and not _looks_like_file(options.risk_free)
+        and _number(options.risk_free) is None
+    ):
+        risk_free_column = options.risk_free
+    inputs = _Inputs()
+    paths = [Path(f) for f in options.files]
+    for path in paths:  # fail on a missing file before reading any
+        if not path.exists():
+            msg = f"no such file: {path}"
+            raise CliError(msg)
+    for i, path in enumerate(paths):
+        progress.update(f"reading {path.name}", i, len(paths))
+        _add_file(inputs, path, options, benchmark_column, risk_free_column)
+    progress.update("reading done", len(paths), len(paths))
+
+    if benchmark_column is not None:
+        if not inputs.benchmark_parts:
+            msg = (
+                f"unknown column {benchmark_column!r} (--benchmark): no input file has it, and "
+                f"it is not a file; the columns are: {', '.join(inputs.columns_seen)}"
+            )
+            raise CliError(msg)
+        benchmark = pl.concat(inputs.benchmark_parts, how="vertical_relaxed").unique(
+            "date", keep="first", maintain_order=True
+        )
+    else:
+        benchmark = _series_option(options.benchmark, "benchmark", options)
+    risk_free: pl.DataFrame | float | None = None
+    risk_free_name = ""
+    if options.risk_free is not None and not options.no_risk_free:
+        if risk_free_column is not None:
+            if not inputs.risk_free_parts:
+                msg = (
+                    f"unknown column {risk_free_column!r} (--risk-free): no input file has it, "
+                    f"and it is not a file or a number; the columns are: "
+                    f"{', '.join(inputs.columns_seen)}"
+                )
+                raise CliError(msg)
+            risk_free = pl.concat(inputs.risk_free_parts, how="vertical_relaxed").unique(
+                "date", keep="first", maintain_order=True
+            )
+            risk_free_name = risk_free_column
+            if options.annual_risk_free:
+                risk_free = risk_free.with_columns(_annual_to_period(pl.col("risk_free"), options))
+        else:
+            risk_free, risk_free_name = _risk_free_option(options.risk_free, options)
+    if not inputs.parts:
+        msg = "no prices or returns in the input files"
+        raise CliError(msg)
+    name = benchmark_column or _stem(Path(options.benchmark))
+    return _aligned(
+        pl.concat(inputs.parts, how="vertical_relaxed"), benchmark, risk_free, name, risk_free_name
+    )
+
+
+def _sample_inputs(options: InputOptions, progress: Progress) -> ScreenInputs:
+    """The bundled sample, with the benchmark or risk-free rate replaced by files or a number."""
+    progress.update("loading the bundled S&P 500 sample")
+    sample = load_sp500_sample()
+    benchmark = sample.index.rename({"sp500": "benchmark"})
+    risk_free: pl.DataFrame | float | None = sample.risk_free.rename({"rf": "risk_free"})
+    benchmark_name = "the S&P 500"
+    risk_free_name = "the 3-month T-bill"
+    if options.benchmark is not None:
+        if not _looks_like_file(options.benchmark):
+            msg = (
+                f"unknown column {options.benchmark!r} (--benchmark): with no input file "
+                "the bundled sample is screened; pass a benchmark file, or input files"
+            )
+            raise CliError(msg)
+        benchmark = _series_option(options.benchmark, "benchmark", options)
+        benchmark_name = _stem(Path(options.benchmark))
+    if options.risk_free is not None:
+        risk_free, risk_free_name = _risk_free_option(options.risk_free, options)
+    if options.no_risk_free:
+        risk_free = None
+    stocks = sample.stocks.rename({"close": "value"})
+    return _aligned(stocks, benchmark, risk_free, benchmark_name, risk_free_name)
+
+
+def _aligned(
+    stocks: pl.DataFrame,
+    benchmark: pl.DataFrame,
+    risk_free: pl.DataFrame | float | None,
+    benchmark_name: str,
+    risk_free_name: str,
+) -> ScreenInputs:
+    """The inputs with one date type across the frames (see :func:`_common_dates`)."""
+    rf_frames = [risk_free] if isinstance(risk_free, pl.DataFrame) else []
+    stocks, benchmark, *rf_frames = _common_dates([stocks, benchmark, *rf_frames])
+    return ScreenInputs(
+        frame=stocks,
+        benchmark=benchmark,
+        risk_free=rf_frames[0] if rf_frames else risk_free,
+        benchmark_name=benchmark_name,
+        risk_free_name=risk_free_name if risk_free is not None else "",
+    )
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _annual_to_period(expr: pl.Expr, options: InputOptions) -> pl.Expr:
+    periods = float(options.periods_per_year)
+    return ((1.0 + expr).pow(1.0 / periods) - 1.0).alias("risk_free")
+
+
+def _risk_free_option(text: str, options: InputOptions) -> tuple[pl.DataFrame | float, str]:
+    """--risk-free as a number or a file (columns are handled with the input files)."""
+    number = _number(text)
+    if number is not None:
+        if options.annual_risk_free:
+            number = (1.0 + number) ** (1.0 / options.periods_per_year) - 1.0
+        return number, f"{number:g} per period"
+    if not _looks_like_file(text):
+        msg = (
+            f"unknown column {text!r} (--risk-free): with no input file the bundled sample is "
+            "screened; pass a risk-free file or a number"
+        )
+        raise CliError(msg)
+    frame = _series_option(text, "risk_free", options)
+    if options.annual_risk_free:
+        frame = frame.with_columns(_annual_to_period(pl.col("risk_free"), options))
+    return frame, _stem(Path(text))
