@@ -69,10 +69,11 @@ benchmark and risk-free:
   out of the fits, and the default as-of date is the last one with both a benchmark
   return and a risk-free rate.
 
-filters (repeatable; all must hold): COLUMN OP NUMBER or LOW <= COLUMN <= HIGH, with OP
-  one of > >= < <= == !=, on any output column, e.g. 'alpha_ann>0', 'r2>=0.2',
-  '0.8<=beta<=1.2', 'weighted_alpha_rank<=5'. Ranks and z-scores are taken across all
-  screened tickers before the filters.
+filters (repeatable; all must hold): a SQL condition on the output columns, as Polars'
+  pl.sql_expr reads it, where comparisons may be chained as in '0.8<=beta<=1.2', e.g.
+  'alpha_ann>0', 'r2>=0.2', 'weighted_alpha_rank<=5', 'beta BETWEEN 0.8 AND 1.2',
+  'alpha_t > 2 OR r2 > 0.5', "ticker IN ('AAPL', 'MSFT')". Ranks and z-scores are taken
+  across all screened tickers before the filters.
 
 output columns: date, ticker, alpha (per period), alpha_ann ((1 + alpha)^P - 1), beta, r2,
   resid_std (per period), alpha_t, n (rows in the fit), weighted_alpha (%), and for alpha,
