@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 import polars as pl
 
+from polars_alpha import __version__
 from polars_alpha.cli.errors import EXIT_ERROR, CliError, first_line
 from polars_alpha.cli.filters import parse_filter
 from polars_alpha.cli.inputs import InputOptions, read_inputs
@@ -96,6 +97,12 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser = _Parser(
         prog=prog,
         description="Alpha and beta for whole markets. Run `screen --help` for the screen.",
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__}",
+        help="print the version of polars-alpha and exit",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     screen_command = commands.add_parser(
