@@ -213,7 +213,7 @@ def test_command_reference_lists_every_option() -> None:
         options |= set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", result.stdout))
     options -= {"--help"}
     assert "--benchmark" in options
-    missing = sorted(o for o in options if f"`{o}" not in page)
+    missing = sorted(o for o in options if not re.search(rf"(?<![\w-]){o}(?![\w-])", page))
     assert not missing, f"options missing from docs/command.md: {missing}"
 
 
