@@ -1,51 +1,65 @@
 # Common tasks. `make help` lists them.
 PYTHON ?= python3
 # Polars takes many minutes to compile on 2 cores: keep target directories across builds.
-# maturin (the extension) and plain cargo (unit tests, clippy) build pyo3 under different
-# environments, and each would rebuild all of Polars after the other in a shared directory.
+# maturin (the extension, the wheel) and plain cargo (clippy, the plugin's own tests) build
+# the dependencies with different flags, and each would rebuild all of Polars after the
+# other in a shared directory. The kernels crate builds without Polars.
 TARGET_ROOT ?= $(HOME)/.cache/polars-alpha-target
-install: export CARGO_TARGET_DIR = $(TARGET_ROOT)/python
-test-rust lint: export CARGO_TARGET_DIR = $(TARGET_ROOT)/rust
-# The fuzz crate (fuzz/) compiles the kernels alone, without polars, in its own workspace.
+install wheel: export CARGO_TARGET_DIR = $(TARGET_ROOT)/python
+test-rust test-plugin lint: export CARGO_TARGET_DIR = $(TARGET_ROOT)/rust
+# The fuzz crate (fuzz/) depends on the kernels alone, in its own workspace.
 fuzz fuzz-explore: export CARGO_TARGET_DIR = $(TARGET_ROOT)/fuzz
 FUZZ_TARGETS = rolling factor ewm weighted_alpha window ratios
 # `make fuzz` (and CI) runs a fixed number of inputs per target from a fixed seed and the
 # checked-in corpus, in a fresh working directory: each run does the same amount of work
-# along nearly the same path (libFuzzer's choices still vary a little), instead of rolling
-# new dice on every commit. About 10 s a target. Search for new bugs with `fuzz-explore`.
+# along nearly the same path, instead of rolling new dice on every commit. About 10 s a
+# target. Search for new bugs with `fuzz-explore`.
 FUZZ_SEED ?= 1
 FUZZ_RUNS = rolling:30000 factor:30000 ewm:25000 weighted_alpha:400000 window:1500000 ratios:100000
 # `make fuzz-explore` searches for new bugs: random seeds, a persistent working corpus.
 FUZZ_SECONDS ?= 60
+# The wheel is tested in fresh virtual environments that get only what its extras declare.
+WHEEL_DIR ?= dist
+WHEEL_ENV ?= $(TARGET_ROOT)/wheel-env
+LOWEST_ENV ?= $(TARGET_ROOT)/lowest-polars-env
+# The oldest Polars that pyproject.toml claims; `test-lowest-polars` runs the suite on it.
+LOWEST_POLARS = $(shell sed -n 's/.*"polars>=\([0-9.]*\)".*/\1/p' pyproject.toml)
 
-.PHONY: help install test test-rust test-python lint format bench example fuzz fuzz-explore
+.PHONY: help install test test-rust test-plugin test-python lint format docs bench example \
+	wheel test-wheel test-lowest-polars fuzz fuzz-explore
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-install:  ## build the extension (release) and install the package with test, lint, peer and plot tools
+install:  ## build the extension (release) and install the package with its test, lint, docs, peer and plot tools
 	$(PYTHON) -m pip install --quiet "maturin>=1.5,<2"
-	$(PYTHON) -m pip install --quiet -e ".[test,lint,bench,plot]"
+	$(PYTHON) -m pip install --quiet -e ".[test,lint,docs,bench,plot]"
 
-test: test-rust test-python  ## run the Rust unit tests and the Python suite (with doctests)
+test: test-rust test-python  ## run the kernels' Rust unit tests and the Python suite (with doctests)
 
-test-rust:  ## Rust kernel unit tests
-	cargo test --release --lib
+test-rust:  ## the kernels' Rust unit tests (no Polars to compile)
+	cargo test --release -p polars-alpha-kernels
+
+test-plugin:  ## the plugin crate's Rust unit tests (panels, driver, masks; compiles Polars)
+	cargo test --release -p polars-alpha
 
 test-python:  ## Python tests, oracles and doctests
 	$(PYTHON) -m pytest -q
 
-lint:  ## formatting, clippy, ruff and mypy --strict
-	cargo fmt --check
-	cargo clippy --release --all-targets -- -D warnings
-	$(PYTHON) -m ruff check python tests benches
-	$(PYTHON) -m ruff format --check python tests benches
+lint:  ## formatting, clippy (every crate), ruff and mypy --strict
+	cargo fmt --all --check
+	cargo clippy --release --workspace --all-targets -- -D warnings
+	$(PYTHON) -m ruff check python tests benches scripts
+	$(PYTHON) -m ruff format --check python tests benches scripts
 	$(PYTHON) -m mypy --strict python/polars_alpha
 
 format:  ## apply cargo fmt and ruff format
-	cargo fmt
-	$(PYTHON) -m ruff format python tests benches
-	$(PYTHON) -m ruff check --fix python tests benches
+	cargo fmt --all
+	$(PYTHON) -m ruff format python tests benches scripts
+	$(PYTHON) -m ruff check --fix python tests benches scripts
+
+docs:  ## build the documentation site into site/ (mkdocs --strict)
+	$(PYTHON) -m mkdocs build --strict
 
 bench:  ## pytest-benchmark suite, timed (python benches/compare_peers.py for the peer table)
 	$(PYTHON) -m pytest benches --benchmark-enable --benchmark-only
@@ -53,6 +67,36 @@ bench:  ## pytest-benchmark suite, timed (python benches/compare_peers.py for th
 example:  ## screen the bundled sample, then run the README's quickstart
 	$(PYTHON) -m polars_alpha screen
 	$(PYTHON) examples/quickstart.py
+
+wheel:  ## build the release wheel into dist/
+	$(PYTHON) -m pip install --quiet "maturin>=1.5,<2"
+	rm -rf $(WHEEL_DIR)
+	$(PYTHON) -m maturin build --release --out $(WHEEL_DIR)
+	@ls -l $(WHEEL_DIR)/*.whl
+
+# The suite runs from a copy of the tests outside the source tree, so that nothing imports
+# python/polars_alpha; the doctests run on the installed modules.
+define run-installed-suite
+	rm -rf $(1)/suite && mkdir -p $(1)/suite && cp -r tests benches README.md examples $(1)/suite/
+	cd $(1)/suite && $(1)/bin/python -m pytest -q -p no:cacheprovider --benchmark-disable \
+		--rootdir=. -c /dev/null tests benches
+	cd $(1)/suite && $(1)/bin/python -m pytest -q -p no:cacheprovider -c /dev/null \
+		--doctest-modules --pyargs polars_alpha
+endef
+
+test-wheel: wheel  ## install the wheel in a fresh venv (only its declared extras) and run the suite and the command there
+	rm -rf $(WHEEL_ENV) && $(PYTHON) -m venv $(WHEEL_ENV)
+	$(WHEEL_ENV)/bin/python -m pip install --quiet "$$(ls $(WHEEL_DIR)/*.whl)[test,plot]"
+	$(call run-installed-suite,$(WHEEL_ENV))
+	cd /tmp && $(WHEEL_ENV)/bin/polars-alpha --version
+	cd /tmp && $(WHEEL_ENV)/bin/polars-alpha screen --top 5
+
+test-lowest-polars: wheel  ## the suite against the oldest Polars pyproject.toml allows
+	rm -rf $(LOWEST_ENV) && $(PYTHON) -m venv $(LOWEST_ENV)
+	$(LOWEST_ENV)/bin/python -m pip install --quiet "$$(ls $(WHEEL_DIR)/*.whl)[test,plot]" \
+		"polars==$(LOWEST_POLARS)"
+	$(LOWEST_ENV)/bin/python -c "import polars; print('polars', polars.__version__)"
+	$(call run-installed-suite,$(LOWEST_ENV))
 
 fuzz:  ## replay the fuzz corpus, then fuzz every kernel from a fixed seed (reproducible)
 	cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked

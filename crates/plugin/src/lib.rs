@@ -1,9 +1,15 @@
 //! polars-alpha: rolling alpha and beta for whole markets as Polars expressions.
-//! This file only wires the modules together.
+//!
+//! Layers, each depending only on those before it: the numeric kernels
+//! (`polars_alpha_kernels`, a crate on std alone) ← [`panel`] (ticker segments, output
+//! columns, validity masks and the one parallel driver) ← [`expressions`] (the
+//! `#[polars_expr]` bindings) ← this file, which registers the Python module.
 
 pub mod expressions;
 pub mod panel;
 
+use polars_alpha_kernels::factor_ols::FactorLayout;
+use polars_alpha_kernels::simple_fit::FIT_FIELDS;
 use pyo3::prelude::*;
 use pyo3_polars::PolarsAllocator;
 
@@ -11,8 +17,18 @@ use pyo3_polars::PolarsAllocator;
 #[global_allocator]
 static ALLOC: PolarsAllocator = PolarsAllocator::new();
 
+/// The field names of a multi-factor regression's struct for factors named
+/// `factor_names`, in order.
+#[pyfunction]
+fn factor_fields(factor_names: Vec<String>) -> Vec<String> {
+    FactorLayout::field_names(&factor_names)
+}
+
 #[pymodule]
 fn _internal(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // The single-index regression struct's fields, for Python's validation and tests.
+    m.add("FIT_FIELDS", pyo3::types::PyTuple::new(m.py(), FIT_FIELDS)?)?;
+    m.add_function(wrap_pyfunction!(factor_fields, m)?)?;
     Ok(())
 }

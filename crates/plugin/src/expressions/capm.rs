@@ -1,126 +1,113 @@
-//! Bindings of the rolling single-index regressions: `rolling_alpha_beta` with its
-//! single-field forms `rolling_alpha` and `rolling_beta`, and the exponentially weighted
-//! `ewm_alpha_beta`. They share input handling, panels and the output struct.
+//! Bindings of the single-index (CAPM) regressions: `rolling_alpha_beta` with its
+//! single-field forms `rolling_alpha` and `rolling_beta`, the exponentially weighted
+//! `ewm_alpha_beta`, and the whole-sample `alpha_beta`. They share input handling, panels
+//! and the output struct, whose fields are [`FIT_FIELDS`].
 
 use std::borrow::Cow;
 
 use polars::prelude::*;
-use pyo3_polars::derive::polars_expr;
-use rayon::prelude::*;
-use serde::Deserialize;
-
-use super::common::{
-    finite_or_null_marked, guarded, kernel_err, FiniteMask, OutputColumn, OutputPart,
-};
-use super::inputs::{InputLayout, SegmentWindow};
 use polars_alpha_kernels::ewm_ols::{rolling_ewm_ols, EwmSpec};
 use polars_alpha_kernels::moments::PairMoments;
-use polars_alpha_kernels::rolling_ols::{fit_from_moments, rolling_simple_ols, SimpleFitColumns};
-use polars_alpha_kernels::window::{Window, WindowSpec};
+use polars_alpha_kernels::rolling_ols::{fit_from_moments, rolling_simple_ols};
+use polars_alpha_kernels::simple_fit::{SimpleFitColumns, FIT_FIELDS};
 use polars_alpha_kernels::KernelError;
+use pyo3_polars::derive::{polars_expr, CallerContext};
+use serde::Deserialize;
 
-/// The float fields of the regression struct, in output order; `n` follows them.
-pub const FIT_FIELDS: [&str; 8] = [
-    "alpha",
-    "beta",
-    "r2",
-    "resid_std",
-    "alpha_se",
-    "beta_se",
-    "alpha_t",
-    "beta_t",
-];
+use super::common::{guarded, kernel_err, required};
+use super::inputs::{window_spec, InputLayout, SegmentWindow};
+use crate::panel::{finite_or_null_marked, FiniteMask, OutputColumn, OutputPart, Threads};
 
-/// Keyword arguments sent by `polars_alpha._plugin`. The Python layer validates them first;
-/// they are checked again here so no value can reach a kernel unchecked.
+/// The float fields of the struct, in output order (`n` follows them).
+const FLOAT_FIELDS: usize = 8;
+
+/// Keyword arguments of `rolling_alpha_beta`, sent by `polars_alpha._plugin`. The Python
+/// layer validates them first; they are checked again here so that no value reaches a
+/// kernel unchecked.
 #[derive(Debug, Deserialize)]
-pub struct RollingKwargs {
+#[serde(deny_unknown_fields)]
+pub struct RollingAlphaBetaKwargs {
+    pub inputs: InputLayout,
     /// Rows in the window; `None` for an expanding or a date window.
+    #[serde(deserialize_with = "required")]
     pub window: Option<usize>,
     pub min_periods: usize,
     /// A per-period risk-free rate given as a number.
+    #[serde(deserialize_with = "required")]
     pub risk_free: Option<f64>,
-    /// Inputs are `asset, market[, risk_free][, time, time_lower][, by]`; these say which
-    /// optional ones follow.
-    pub risk_free_column: bool,
-    pub by: bool,
-    /// A date window: `time` and its lower bound `time - duration` are inputs.
-    #[serde(default)]
-    pub time: bool,
-    /// Exponential weighting (only `ewm_alpha_beta`): half-life in rows.
-    #[serde(default)]
-    pub half_life: Option<f64>,
-    /// Exponential weighting: fit through the origin (RiskMetrics' convention).
-    #[serde(default)]
-    pub zero_mean: bool,
-    /// Ratios only: `"treynor"`, `"information"` or `"correlation"`.
-    #[serde(default)]
-    pub statistic: Option<String>,
-    /// Ratios only: periods per year for annualizing.
-    #[serde(default)]
-    pub periods_per_year: Option<f64>,
-    /// Struct outputs only: the fields to compute and return (all when `None`).
-    #[serde(default)]
+    /// The fields to compute and return (all when `None`).
+    #[serde(deserialize_with = "required")]
     pub fields: Option<Vec<String>>,
 }
 
-impl RollingKwargs {
-    pub(crate) fn spec(&self) -> PolarsResult<WindowSpec> {
-        let window = match self.window {
-            Some(len) if !self.time => Window::Rows(len),
-            _ => Window::Expanding,
-        };
-        WindowSpec::new(window, self.min_periods).map_err(kernel_err)
-    }
-
-    fn ewm_spec(&self) -> PolarsResult<EwmSpec> {
-        polars_ensure!(
-            !self.time,
-            InvalidOperation: "exponentially weighted fits take a row `window`, not a date window"
-        );
-        let half_life = self.half_life.unwrap_or(f64::NAN);
-        EwmSpec::new(self.spec()?, half_life, self.zero_mean).map_err(kernel_err)
-    }
-
-    /// Which float fields (in [`FIT_FIELDS`] order) and whether `n` are requested.
-    fn wanted(&self) -> PolarsResult<([bool; 8], bool)> {
-        let Some(names) = &self.fields else {
-            return Ok(([true; 8], true));
-        };
-        let mut floats = [false; 8];
-        let mut n = false;
-        for name in names {
-            match FIT_FIELDS.iter().position(|f| f == name) {
-                Some(i) => floats[i] = true,
-                None if name == "n" => n = true,
-                None => polars_bail!(
-                    InvalidOperation: "unknown field {name:?} in `fields`; choose from {}, n",
-                    FIT_FIELDS.join(", ")
-                ),
-            }
-        }
-        polars_ensure!(
-            floats.iter().any(|&w| w) || n,
-            InvalidOperation: "`fields` is empty; name at least one field, e.g. [\"alpha\", \"beta\"]"
-        );
-        Ok((floats, n))
-    }
-
-    pub(crate) fn layout(&self) -> InputLayout {
-        InputLayout {
-            // The information ratio's second argument is the benchmark, not a market.
-            regressors: vec![match self.statistic.as_deref() {
-                Some("information") => "benchmark".to_string(),
-                _ => "market".to_string(),
-            }],
-            risk_free_column: self.risk_free_column,
-            time: self.time,
-            by: self.by,
-        }
-    }
+/// Keyword arguments of `rolling_alpha` and `rolling_beta`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RollingFieldKwargs {
+    pub inputs: InputLayout,
+    #[serde(deserialize_with = "required")]
+    pub window: Option<usize>,
+    pub min_periods: usize,
+    #[serde(deserialize_with = "required")]
+    pub risk_free: Option<f64>,
 }
 
-fn struct_dtype(wanted: [bool; 8], want_n: bool) -> DataType {
+/// Keyword arguments of `ewm_alpha_beta`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EwmAlphaBetaKwargs {
+    pub inputs: InputLayout,
+    /// Rows in the window; `None` for all history.
+    #[serde(deserialize_with = "required")]
+    pub window: Option<usize>,
+    pub min_periods: usize,
+    #[serde(deserialize_with = "required")]
+    pub risk_free: Option<f64>,
+    /// Half-life of the weights in rows.
+    pub half_life: f64,
+    /// Fit through the origin (RiskMetrics' convention).
+    pub zero_mean: bool,
+    #[serde(deserialize_with = "required")]
+    pub fields: Option<Vec<String>>,
+}
+
+/// Keyword arguments of `alpha_beta`, one fit over all rows of a group.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlphaBetaKwargs {
+    pub inputs: InputLayout,
+    pub min_periods: usize,
+    #[serde(deserialize_with = "required")]
+    pub risk_free: Option<f64>,
+    #[serde(deserialize_with = "required")]
+    pub fields: Option<Vec<String>>,
+}
+
+/// Which float fields (in [`FIT_FIELDS`] order) and whether `n` are requested.
+fn wanted(fields: Option<&[String]>) -> PolarsResult<([bool; FLOAT_FIELDS], bool)> {
+    let Some(names) = fields else {
+        return Ok(([true; FLOAT_FIELDS], true));
+    };
+    let mut floats = [false; FLOAT_FIELDS];
+    let mut n = false;
+    for name in names {
+        match FIT_FIELDS.iter().position(|f| f == name) {
+            Some(FLOAT_FIELDS) => n = true,
+            Some(i) => floats[i] = true,
+            None => polars_bail!(
+                InvalidOperation: "unknown field {name:?} in `fields`; choose from {}",
+                FIT_FIELDS.join(", ")
+            ),
+        }
+    }
+    polars_ensure!(
+        floats.iter().any(|&w| w) || n,
+        InvalidOperation: "`fields` is empty; name at least one field, e.g. [\"alpha\", \"beta\"]"
+    );
+    Ok((floats, n))
+}
+
+fn struct_dtype(wanted: [bool; FLOAT_FIELDS], want_n: bool) -> DataType {
     let mut fields: Vec<Field> = FIT_FIELDS
         .iter()
         .zip(wanted)
@@ -128,22 +115,41 @@ fn struct_dtype(wanted: [bool; 8], want_n: bool) -> DataType {
         .map(|(name, _)| Field::new((*name).into(), DataType::Float64))
         .collect();
     if want_n {
-        fields.push(Field::new("n".into(), DataType::UInt32));
+        fields.push(Field::new(
+            FIT_FIELDS[FLOAT_FIELDS].into(),
+            DataType::UInt32,
+        ));
     }
     DataType::Struct(fields)
 }
 
-fn struct_output(fields: &[Field], kwargs: RollingKwargs) -> PolarsResult<Field> {
-    kwargs.layout().check_fields(fields)?;
-    let (wanted, want_n) = kwargs.wanted()?;
+fn struct_field(
+    fields: &[Field],
+    layout: &InputLayout,
+    requested: Option<&[String]>,
+) -> PolarsResult<Field> {
+    layout.check_fields(fields)?;
+    let (wanted, want_n) = wanted(requested)?;
     Ok(Field::new(
         fields[0].name().clone(),
         struct_dtype(wanted, want_n),
     ))
 }
 
-pub(crate) fn float_output(fields: &[Field], kwargs: RollingKwargs) -> PolarsResult<Field> {
-    kwargs.layout().check_fields(fields)?;
+fn rolling_struct_output(fields: &[Field], kwargs: RollingAlphaBetaKwargs) -> PolarsResult<Field> {
+    struct_field(fields, &kwargs.inputs, kwargs.fields.as_deref())
+}
+
+fn ewm_struct_output(fields: &[Field], kwargs: EwmAlphaBetaKwargs) -> PolarsResult<Field> {
+    struct_field(fields, &kwargs.inputs, kwargs.fields.as_deref())
+}
+
+fn whole_sample_struct_output(fields: &[Field], kwargs: AlphaBetaKwargs) -> PolarsResult<Field> {
+    struct_field(fields, &kwargs.inputs, kwargs.fields.as_deref())
+}
+
+fn field_output(fields: &[Field], kwargs: RollingFieldKwargs) -> PolarsResult<Field> {
+    kwargs.inputs.check_fields(fields)?;
     Ok(Field::new(fields[0].name().clone(), DataType::Float64))
 }
 
@@ -151,15 +157,29 @@ pub(crate) fn float_output(fields: &[Field], kwargs: RollingKwargs) -> PolarsRes
 /// the inputs when there is no rate to subtract.
 pub(crate) fn excess_pair<'a>(
     inputs: &'a [Series],
-    kwargs: &RollingKwargs,
+    layout: &InputLayout,
+    risk_free: Option<f64>,
     columns: &'a mut Vec<Float64Chunked>,
 ) -> PolarsResult<[Cow<'a, [f64]>; 2]> {
+    layout.check_inputs(inputs)?;
+    polars_ensure!(
+        layout.values.len() == 2,
+        ComputeError: "expected two value inputs, got {}", layout.values.len()
+    );
     let (y, mut regressors) =
-        kwargs
-            .layout()
-            .excess_returns(inputs, columns, kwargs.risk_free.unwrap_or(0.0), true)?;
+        layout.excess_returns(inputs, columns, risk_free.unwrap_or(0.0), true)?;
     let x = regressors.pop().unwrap_or_default();
     Ok([y, x])
+}
+
+/// What a rolling call computes.
+struct RollingCall<'a> {
+    layout: &'a InputLayout,
+    window: Option<usize>,
+    min_periods: usize,
+    risk_free: Option<f64>,
+    wanted: [bool; FLOAT_FIELDS],
+    want_n: bool,
 }
 
 /// The requested fields of the rolling fit, in the original row order, each with the
@@ -169,35 +189,35 @@ struct RollingResult {
     n: Option<Vec<u32>>,
 }
 
-/// Runs `kernel(x, y, window, columns)` on every segment of the panel, in parallel.
+/// Runs `kernel(x, y, window, columns)` on every segment of the panel, on `threads`.
 fn run_rolling<K>(
     inputs: &[Series],
-    kwargs: &RollingKwargs,
-    wanted: [bool; 8],
-    want_n: bool,
+    call: RollingCall<'_>,
+    threads: Threads,
     kernel: K,
 ) -> PolarsResult<RollingResult>
 where
     K: Fn(&[f64], &[f64], &SegmentWindow, &mut SimpleFitColumns<'_>) -> Result<(), KernelError>
         + Sync,
 {
-    let spec = kwargs.spec()?;
-    let layout = kwargs.layout();
+    let spec = window_spec(call.window, call.min_periods, call.layout)?;
     let mut columns = Vec::new();
-    let [y, x] = excess_pair(inputs, kwargs, &mut columns)?;
+    let [y, x] = excess_pair(inputs, call.layout, call.risk_free, &mut columns)?;
     let len = y.len();
-    let panel = layout.panel(inputs, len)?;
-    let times = layout.times(inputs, &panel, len)?;
+    let panel = call.layout.panel(inputs, threads)?;
+    let times = call.layout.times(inputs, &panel)?;
     let (x, y) = (panel.gather(&x), panel.gather(&y));
 
     // Zeroed, not NaN-filled: both kernels write every row.
-    let mut floats: Vec<Option<OutputColumn<f64>>> = wanted
+    let mut floats: Vec<Option<OutputColumn<f64>>> = call
+        .wanted
         .iter()
         .map(|&w| w.then(|| OutputColumn::new(len)))
         .collect();
-    let mut n = want_n.then(|| OutputColumn::new(len));
+    let mut n = call.want_n.then(|| OutputColumn::new(len));
     // The jobs build the validity of the rows they wrote, unless the rows move afterwards.
-    let masks: Vec<Option<FiniteMask>> = wanted
+    let masks: Vec<Option<FiniteMask>> = call
+        .wanted
         .iter()
         .map(|&w| (w && panel.keeps_row_order()).then(|| FiniteMask::new(len)))
         .collect();
@@ -209,13 +229,14 @@ where
         let mut n_parts = n.as_mut().map(|c| c.parts(&panel).into_iter());
         let mut jobs = Vec::with_capacity(panel.segments().len());
         for range in panel.segments() {
-            let parts: [Option<OutputPart<'_, f64>>; 8] =
+            let parts: [Option<OutputPart<'_, f64>>; FLOAT_FIELDS] =
                 std::array::from_fn(|i| float_parts[i].as_mut().and_then(|it| it.next()));
             let n_part = n_parts.as_mut().and_then(|it| it.next());
             jobs.push((range.clone(), parts, n_part));
         }
-        jobs.into_par_iter()
-            .try_for_each(|(range, parts, n_part)| {
+        panel
+            .threads()
+            .try_for_each(jobs, |(range, parts, n_part)| {
                 // Each part is zeroed here, by the job that writes it, while it is in cache.
                 let [alpha, beta, r2, resid_std, alpha_se, beta_se, alpha_t, beta_t] =
                     parts.map(|part| part.map(OutputPart::zeroed));
@@ -251,100 +272,154 @@ where
     })
 }
 
-/// The computed fields as Series, in struct order; fields not requested are absent.
-fn struct_columns(result: RollingResult) -> Vec<Series> {
+/// The computed fields as a struct named after the first input; fields not requested are
+/// absent.
+fn into_struct(inputs: &[Series], result: RollingResult, threads: Threads) -> PolarsResult<Series> {
     let named: Vec<(&str, Vec<f64>, Option<FiniteMask>)> = FIT_FIELDS
         .iter()
         .zip(result.floats)
         .filter_map(|(field, values)| values.map(|(v, mask)| (*field, v, mask)))
         .collect();
+    let len = result
+        .n
+        .as_ref()
+        .map_or_else(|| named.first().map_or(0, |(_, v, _)| v.len()), Vec::len);
     // A validity pass for the fields the jobs could not mark, side by side.
-    let mut columns: Vec<Series> = named
-        .into_par_iter()
-        .map(|(field, values, mask)| finite_or_null_marked(field, values, mask))
-        .collect();
+    let mut columns: Vec<Series> = threads.map(named, |(field, values, mask)| {
+        finite_or_null_marked(field, values, mask)
+    });
     if let Some(n) = result.n {
-        columns.push(UInt32Chunked::from_vec("n".into(), n).into_series());
+        columns.push(UInt32Chunked::from_vec(FIT_FIELDS[FLOAT_FIELDS].into(), n).into_series());
     }
-    columns
+    Ok(StructChunked::from_series(inputs[0].name().clone(), len, columns.iter())?.into_series())
 }
 
-fn into_struct(inputs: &[Series], result: RollingResult) -> PolarsResult<Series> {
-    let name = inputs[0].name().clone();
-    let len = inputs[0].len();
-    let columns = struct_columns(result);
-    Ok(StructChunked::from_series(name, len, columns.iter())?.into_series())
-}
-
-#[polars_expr(output_type_func_with_kwargs=struct_output)]
-fn rolling_alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> {
+#[polars_expr(output_type_func_with_kwargs=rolling_struct_output)]
+fn rolling_alpha_beta(
+    inputs: &[Series],
+    context: CallerContext,
+    kwargs: RollingAlphaBetaKwargs,
+) -> PolarsResult<Series> {
     guarded(|| {
-        let (wanted, want_n) = kwargs.wanted()?;
-        let result = run_rolling(inputs, &kwargs, wanted, want_n, |x, y, window, out| {
+        let threads = Threads::of(&context);
+        let (wanted, want_n) = wanted(kwargs.fields.as_deref())?;
+        let call = RollingCall {
+            layout: &kwargs.inputs,
+            window: kwargs.window,
+            min_periods: kwargs.min_periods,
+            risk_free: kwargs.risk_free,
+            wanted,
+            want_n,
+        };
+        let result = run_rolling(inputs, call, threads, |x, y, window, out| {
             rolling_simple_ols(x, y, window, out)
         })?;
-        into_struct(inputs, result)
+        into_struct(inputs, result, threads)
     })
 }
 
-#[polars_expr(output_type_func_with_kwargs=struct_output)]
-fn ewm_alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> {
+#[polars_expr(output_type_func_with_kwargs=ewm_struct_output)]
+fn ewm_alpha_beta(
+    inputs: &[Series],
+    context: CallerContext,
+    kwargs: EwmAlphaBetaKwargs,
+) -> PolarsResult<Series> {
     guarded(|| {
-        let spec = kwargs.ewm_spec()?;
-        let (wanted, want_n) = kwargs.wanted()?;
-        let result = run_rolling(inputs, &kwargs, wanted, want_n, |x, y, _, out| {
+        let threads = Threads::of(&context);
+        polars_ensure!(
+            !kwargs.inputs.time,
+            InvalidOperation: "exponentially weighted fits take a row `window`, not a date window"
+        );
+        let spec = EwmSpec::new(
+            window_spec(kwargs.window, kwargs.min_periods, &kwargs.inputs)?,
+            kwargs.half_life,
+            kwargs.zero_mean,
+        )
+        .map_err(kernel_err)?;
+        let (wanted, want_n) = wanted(kwargs.fields.as_deref())?;
+        let call = RollingCall {
+            layout: &kwargs.inputs,
+            window: kwargs.window,
+            min_periods: kwargs.min_periods,
+            risk_free: kwargs.risk_free,
+            wanted,
+            want_n,
+        };
+        let result = run_rolling(inputs, call, threads, |x, y, _, out| {
             rolling_ewm_ols(x, y, &spec, out)
         })?;
-        into_struct(inputs, result)
+        into_struct(inputs, result, threads)
     })
 }
 
-fn single_field(inputs: &[Series], kwargs: &RollingKwargs, index: usize) -> PolarsResult<Series> {
-    let mut wanted = [false; 8];
+/// One field of the rolling fit, `FIT_FIELDS[index]`, as a Float64 column.
+fn single_field(
+    inputs: &[Series],
+    context: CallerContext,
+    kwargs: &RollingFieldKwargs,
+    index: usize,
+) -> PolarsResult<Series> {
+    let mut wanted = [false; FLOAT_FIELDS];
     wanted[index] = true;
-    let mut result = run_rolling(inputs, kwargs, wanted, false, |x, y, window, out| {
+    let call = RollingCall {
+        layout: &kwargs.inputs,
+        window: kwargs.window,
+        min_periods: kwargs.min_periods,
+        risk_free: kwargs.risk_free,
+        wanted,
+        want_n: false,
+    };
+    let mut result = run_rolling(inputs, call, Threads::of(&context), |x, y, window, out| {
         rolling_simple_ols(x, y, window, out)
     })?;
     let (values, mask) = result.floats[index].take().unwrap_or_default();
     Ok(finite_or_null_marked(inputs[0].name(), values, mask))
 }
 
-#[polars_expr(output_type_func_with_kwargs=float_output)]
-fn rolling_alpha(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> {
-    guarded(|| single_field(inputs, &kwargs, 0))
+#[polars_expr(output_type_func_with_kwargs=field_output)]
+fn rolling_alpha(
+    inputs: &[Series],
+    context: CallerContext,
+    kwargs: RollingFieldKwargs,
+) -> PolarsResult<Series> {
+    guarded(|| single_field(inputs, context, &kwargs, 0))
 }
 
-#[polars_expr(output_type_func_with_kwargs=float_output)]
-fn rolling_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> {
-    guarded(|| single_field(inputs, &kwargs, 1))
+#[polars_expr(output_type_func_with_kwargs=field_output)]
+fn rolling_beta(
+    inputs: &[Series],
+    context: CallerContext,
+    kwargs: RollingFieldKwargs,
+) -> PolarsResult<Series> {
+    guarded(|| single_field(inputs, context, &kwargs, 1))
 }
 
 /// One fit over all rows of the input (a group, under `group_by().agg()`).
-#[polars_expr(output_type_func_with_kwargs=struct_output)]
-fn alpha_beta(inputs: &[Series], kwargs: RollingKwargs) -> PolarsResult<Series> {
+#[polars_expr(output_type_func_with_kwargs=whole_sample_struct_output)]
+fn alpha_beta(inputs: &[Series], kwargs: AlphaBetaKwargs) -> PolarsResult<Series> {
     guarded(|| {
         polars_ensure!(
-            !kwargs.by,
+            !kwargs.inputs.by,
             InvalidOperation: "alpha_beta takes no `by`; use group_by(key).agg(alpha_beta(...))"
         );
         polars_ensure!(
-            !kwargs.time,
+            !kwargs.inputs.time,
             InvalidOperation: "alpha_beta takes no date window; use group_by_dynamic for periods"
         );
+        let (wanted, want_n) = wanted(kwargs.fields.as_deref())?;
         let mut columns = Vec::new();
-        let [y, x] = excess_pair(inputs, &kwargs, &mut columns)?;
+        let [y, x] = excess_pair(inputs, &kwargs.inputs, kwargs.risk_free, &mut columns)?;
         let moments = PairMoments::from_rows(&x, &y);
         let fit = fit_from_moments(&moments, &x, &y, kwargs.min_periods, true);
         let result = RollingResult {
             floats: fit
                 .values()
                 .iter()
-                .map(|v| Some((vec![*v], None)))
+                .zip(wanted)
+                .map(|(v, w)| w.then(|| (vec![*v], None)))
                 .collect(),
-            n: Some(vec![u32::try_from(fit.n).unwrap_or(u32::MAX)]),
+            n: want_n.then(|| vec![u32::try_from(fit.n).unwrap_or(u32::MAX)]),
         };
-        let name = inputs[0].name().clone();
-        let columns = struct_columns(result);
-        Ok(StructChunked::from_series(name, 1, columns.iter())?.into_series())
+        into_struct(inputs, result, Threads::Caller)
     })
 }

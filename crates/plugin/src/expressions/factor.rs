@@ -2,140 +2,130 @@
 //! whole-sample (`factor_regression`, for `group_by().agg()`).
 
 use polars::prelude::*;
-use pyo3_polars::derive::polars_expr;
-use rayon::prelude::*;
+use polars_alpha_kernels::factor_ols::{
+    factor_ols, rolling_factor_ols, FactorFitColumns, FactorLayout,
+};
+use pyo3_polars::derive::{polars_expr, CallerContext};
 use serde::Deserialize;
 
-use super::common::{finite_or_null, guarded, kernel_err, OutputColumn, OutputPart};
-use super::inputs::{InputLayout, SegmentWindow};
-use polars_alpha_kernels::factor_ols::{factor_ols, rolling_factor_ols, FactorFitColumns, FactorLayout};
-use polars_alpha_kernels::window::{Window, WindowSpec};
+use super::common::{guarded, kernel_err, required};
+use super::inputs::{window_spec, InputLayout, SegmentWindow};
+use crate::panel::{finite_or_null, OutputColumn, OutputPart, Threads};
 
-/// Keyword arguments sent by `polars_alpha.regression`; checked again here.
+/// Keyword arguments of `rolling_factor_regression`, sent by `polars_alpha._plugin`.
 #[derive(Debug, Deserialize)]
-pub struct FactorKwargs {
+#[serde(deny_unknown_fields)]
+pub struct RollingFactorKwargs {
+    pub inputs: InputLayout,
     /// Output names of the factor inputs that follow the asset, as the Python layer read
     /// them. Polars may hand a plugin unnamed series (in `group_by().agg()`), so the struct's
     /// field names come from here rather than from the inputs.
     pub factor_names: Vec<String>,
     /// Rows in the window; `None` for an expanding or a date window.
+    #[serde(deserialize_with = "required")]
     pub window: Option<usize>,
     pub min_periods: usize,
+    #[serde(deserialize_with = "required")]
     pub risk_free: Option<f64>,
-    pub risk_free_column: bool,
-    pub time: bool,
-    pub by: bool,
 }
 
-impl FactorKwargs {
-    fn n_factors(&self) -> usize {
-        self.factor_names.len()
-    }
-
-    fn layout(&self, fields: &[Field]) -> PolarsResult<InputLayout> {
-        polars_ensure!(
-            self.n_factors() >= 1,
-            InvalidOperation: "`factors` must name at least one column, e.g. [\"mkt_rf\", \"smb\", \"hml\"]"
-        );
-        polars_ensure!(
-            fields.len() > self.n_factors(),
-            ComputeError: "expected the asset and {} factors, got {} inputs", self.n_factors(), fields.len()
-        );
-        Ok(InputLayout {
-            // Errors name the argument; the column's own name follows in the message.
-            regressors: vec!["factors".to_string(); self.n_factors()],
-            risk_free_column: self.risk_free_column,
-            time: self.time,
-            by: self.by,
-        })
-    }
-
-    fn spec(&self) -> PolarsResult<WindowSpec> {
-        let window = match self.window {
-            Some(len) if !self.time => Window::Rows(len),
-            _ => Window::Expanding,
-        };
-        WindowSpec::new(window, self.min_periods).map_err(kernel_err)
-    }
+/// Keyword arguments of `factor_regression`, one fit over all rows of a group.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactorRegressionKwargs {
+    pub inputs: InputLayout,
+    pub factor_names: Vec<String>,
+    pub min_periods: usize,
+    #[serde(deserialize_with = "required")]
+    pub risk_free: Option<f64>,
 }
 
-/// Output field names: `alpha, beta_<f>.., r2, adj_r2, resid_std, alpha_se, beta_<f>_se..,
-/// alpha_t, beta_<f>_t.., n`, after the factor columns' names.
-fn field_names(factor_names: &[String]) -> PolarsResult<Vec<String>> {
+/// The struct's field names ([`FactorLayout::field_names`]), checked to be distinct and to
+/// match the factor inputs of `layout`.
+pub fn field_names(factor_names: &[String], layout: &InputLayout) -> PolarsResult<Vec<String>> {
+    polars_ensure!(
+        !factor_names.is_empty(),
+        InvalidOperation: "`factors` must name at least one column, e.g. [\"mkt_rf\", \"smb\", \"hml\"]"
+    );
+    polars_ensure!(
+        layout.values.len() == 1 + factor_names.len(),
+        ComputeError: "expected the asset and {} factors, got {} value inputs",
+        factor_names.len(), layout.values.len()
+    );
     for (i, name) in factor_names.iter().enumerate() {
         polars_ensure!(
             !factor_names[..i].contains(name),
             Duplicate: "two factors are named '{name}'; give each factor a distinct name with `.alias()`"
         );
     }
-    let k = factor_names.len();
-    let layout = FactorLayout { k };
-    let mut names = vec![String::new(); layout.field_count()];
-    names[layout.alpha()] = "alpha".into();
-    names[layout.r2()] = "r2".into();
-    names[layout.adj_r2()] = "adj_r2".into();
-    names[layout.resid_std()] = "resid_std".into();
-    names[layout.alpha_se()] = "alpha_se".into();
-    names[layout.alpha_t()] = "alpha_t".into();
-    for (j, f) in factor_names.iter().enumerate() {
-        names[layout.beta(j)] = format!("beta_{f}");
-        names[layout.beta_se(j)] = format!("beta_{f}_se");
-        names[layout.beta_t(j)] = format!("beta_{f}_t");
-    }
-    Ok(names)
+    Ok(FactorLayout::field_names(factor_names))
 }
 
-fn struct_dtype(factor_names: &[String]) -> PolarsResult<DataType> {
-    let mut fields: Vec<Field> = field_names(factor_names)?
-        .into_iter()
+fn struct_field(
+    fields: &[Field],
+    layout: &InputLayout,
+    factor_names: &[String],
+) -> PolarsResult<Field> {
+    let names = field_names(factor_names, layout)?;
+    layout.check_fields(fields)?;
+    let (n, floats) = names.split_last().expect("field_names ends with n");
+    let mut dtype_fields: Vec<Field> = floats
+        .iter()
         .map(|name| Field::new(name.into(), DataType::Float64))
         .collect();
-    fields.push(Field::new("n".into(), DataType::UInt32));
-    Ok(DataType::Struct(fields))
-}
-
-fn factor_output(fields: &[Field], kwargs: FactorKwargs) -> PolarsResult<Field> {
-    kwargs.layout(fields)?.check_fields(fields)?;
+    dtype_fields.push(Field::new(n.into(), DataType::UInt32));
     Ok(Field::new(
         fields[0].name().clone(),
-        struct_dtype(&kwargs.factor_names)?,
+        DataType::Struct(dtype_fields),
     ))
+}
+
+fn rolling_output(fields: &[Field], kwargs: RollingFactorKwargs) -> PolarsResult<Field> {
+    struct_field(fields, &kwargs.inputs, &kwargs.factor_names)
+}
+
+fn whole_sample_output(fields: &[Field], kwargs: FactorRegressionKwargs) -> PolarsResult<Field> {
+    struct_field(fields, &kwargs.inputs, &kwargs.factor_names)
 }
 
 fn into_struct(
     inputs: &[Series],
-    kwargs: &FactorKwargs,
+    names: &[String],
     floats: Vec<Vec<f64>>,
     n: Vec<u32>,
 ) -> PolarsResult<Series> {
-    let names = field_names(&kwargs.factor_names)?;
     let len = n.len();
-    let mut columns: Vec<Series> = names
+    let (n_name, float_names) = names.split_last().expect("field_names ends with n");
+    let mut columns: Vec<Series> = float_names
         .iter()
         .zip(floats)
         .map(|(name, values)| finite_or_null(name, values))
         .collect();
-    columns.push(UInt32Chunked::from_vec("n".into(), n).into_series());
+    columns.push(UInt32Chunked::from_vec(n_name.into(), n).into_series());
     Ok(StructChunked::from_series(inputs[0].name().clone(), len, columns.iter())?.into_series())
 }
 
-#[polars_expr(output_type_func_with_kwargs=factor_output)]
-fn rolling_factor_regression(inputs: &[Series], kwargs: FactorKwargs) -> PolarsResult<Series> {
+#[polars_expr(output_type_func_with_kwargs=rolling_output)]
+fn rolling_factor_regression(
+    inputs: &[Series],
+    context: CallerContext,
+    kwargs: RollingFactorKwargs,
+) -> PolarsResult<Series> {
     guarded(|| {
-        let fields: Vec<Field> = inputs.iter().map(|s| s.field().into_owned()).collect();
-        let layout = kwargs.layout(&fields)?;
-        layout.check_fields(&fields)?;
-        let spec = kwargs.spec()?;
+        let layout = &kwargs.inputs;
+        let names = field_names(&kwargs.factor_names, layout)?;
+        layout.check_inputs(inputs)?;
+        let spec = window_spec(kwargs.window, kwargs.min_periods, layout)?;
         let mut columns = Vec::new();
         let (y, factors) =
             layout.excess_returns(inputs, &mut columns, kwargs.risk_free.unwrap_or(0.0), false)?;
         let len = y.len();
-        let panel = layout.panel(inputs, len)?;
-        let times = layout.times(inputs, &panel, len)?;
+        let panel = layout.panel(inputs, Threads::of(&context))?;
+        let times = layout.times(inputs, &panel)?;
         let y = panel.gather(&y);
         let factors: Vec<_> = factors.iter().map(|f| panel.gather(f)).collect();
 
-        let k = kwargs.n_factors();
+        let k = kwargs.factor_names.len();
         // Zeroed part by part inside the jobs (see `OutputColumn`): the kernel writes every row.
         let mut floats: Vec<OutputColumn<f64>> = (0..FactorLayout { k }.field_count())
             .map(|_| OutputColumn::new(len))
@@ -152,8 +142,9 @@ fn rolling_factor_regression(inputs: &[Series], kwargs: FactorKwargs) -> PolarsR
                     float_parts.iter_mut().map(|it| it.next()).collect();
                 jobs.push((range.clone(), parts, n_part));
             }
-            jobs.into_par_iter()
-                .try_for_each(|(range, parts, n_part)| {
+            panel
+                .threads()
+                .try_for_each(jobs, |(range, parts, n_part)| {
                     let mut out = FactorFitColumns {
                         floats: parts
                             .into_iter()
@@ -171,26 +162,26 @@ fn rolling_factor_regression(inputs: &[Series], kwargs: FactorKwargs) -> PolarsR
             .into_iter()
             .map(|c| panel.scatter(c.finish()))
             .collect();
-        into_struct(inputs, &kwargs, floats, panel.scatter(n.finish()))
+        into_struct(inputs, &names, floats, panel.scatter(n.finish()))
     })
 }
 
 /// One regression over all rows of the input (a group, under `group_by().agg()`).
-#[polars_expr(output_type_func_with_kwargs=factor_output)]
-fn factor_regression(inputs: &[Series], kwargs: FactorKwargs) -> PolarsResult<Series> {
+#[polars_expr(output_type_func_with_kwargs=whole_sample_output)]
+fn factor_regression(inputs: &[Series], kwargs: FactorRegressionKwargs) -> PolarsResult<Series> {
     guarded(|| {
+        let layout = &kwargs.inputs;
         polars_ensure!(
-            !kwargs.by && !kwargs.time,
+            !layout.by && !layout.time,
             InvalidOperation: "factor_regression takes no `by` or date window; use \
                                group_by(key).agg(factor_regression(...)) or group_by_dynamic"
         );
-        let fields: Vec<Field> = inputs.iter().map(|s| s.field().into_owned()).collect();
-        let layout = kwargs.layout(&fields)?;
-        layout.check_fields(&fields)?;
+        let names = field_names(&kwargs.factor_names, layout)?;
+        layout.check_inputs(inputs)?;
         let mut columns = Vec::new();
         let (y, factors) =
             layout.excess_returns(inputs, &mut columns, kwargs.risk_free.unwrap_or(0.0), false)?;
-        let k = kwargs.n_factors();
+        let k = kwargs.factor_names.len();
         let mut floats = vec![vec![f64::NAN; 1]; FactorLayout { k }.field_count()];
         let mut n = vec![0u32; 1];
         {
@@ -201,6 +192,6 @@ fn factor_regression(inputs: &[Series], kwargs: FactorKwargs) -> PolarsResult<Se
             };
             factor_ols(&views, &y, kwargs.min_periods, &mut out).map_err(kernel_err)?;
         }
-        into_struct(inputs, &kwargs, floats, n)
+        into_struct(inputs, &names, floats, n)
     })
 }

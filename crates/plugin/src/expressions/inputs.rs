@@ -1,45 +1,53 @@
-//! The input layout shared by the regression bindings:
-//! `asset, regressor_1 .. regressor_k [, risk_free] [, time, time_lower_bound] [, by]`,
-//! and reading those inputs into what the kernels take.
+//! The inputs of every expression, described by one [`InputLayout`] that the Python layer
+//! sends with each call (`polars_alpha._plugin.PluginInputs` builds it), and reading those
+//! inputs into what the kernels take.
+//!
+//! The inputs come in this order: the value inputs (`asset, market` or the factors, `price`
+//! and `benchmark`, ...), then the risk-free column if any, then for a date window the time
+//! column and each row's lower bound `time - duration`, then the `by` key if any.
 
 use std::borrow::Cow;
 
 use polars::prelude::*;
-
-use super::common::{check_numeric, to_float, values_with_nan};
 use polars_alpha_kernels::window::{DateWindow, WindowBounds, WindowSpec};
 use polars_alpha_kernels::KernelError;
-use crate::panel::Panel;
+use serde::Deserialize;
+
+use super::common::{check_numeric, to_float, values_with_nan};
+use crate::panel::{Panel, Threads};
 
 /// The excess returns of the asset and of each regressor, borrowed when nothing is subtracted.
 pub type ExcessReturns<'a> = (Cow<'a, [f64]>, Vec<Cow<'a, [f64]>>);
 
-/// Which inputs an expression was given, in the order the Python layer sends them.
-#[derive(Debug, Clone)]
+/// Which inputs an expression was given.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct InputLayout {
-    /// Names of the regressor arguments, e.g. `["market"]` or the factor columns.
-    pub regressors: Vec<String>,
-    pub risk_free_column: bool,
-    /// A date window: the time column and each row's lower bound `time - duration` follow.
+    /// The argument name of each value input, in order; errors name them.
+    pub values: Vec<String>,
+    /// A risk-free rate column follows the values.
+    pub risk_free: bool,
+    /// A date window: the time column and each row's lower bound follow.
     pub time: bool,
+    /// A key column comes last.
     pub by: bool,
 }
 
 impl InputLayout {
     pub fn input_count(&self) -> usize {
-        1 + self.regressors.len()
-            + usize::from(self.risk_free_column)
+        self.values.len()
+            + usize::from(self.risk_free)
             + 2 * usize::from(self.time)
             + usize::from(self.by)
     }
 
     fn risk_free_index(&self) -> Option<usize> {
-        self.risk_free_column.then(|| 1 + self.regressors.len())
+        self.risk_free.then_some(self.values.len())
     }
 
     fn time_index(&self) -> Option<usize> {
         self.time
-            .then(|| 1 + self.regressors.len() + usize::from(self.risk_free_column))
+            .then(|| self.values.len() + usize::from(self.risk_free))
     }
 
     fn by_index(&self) -> Option<usize> {
@@ -47,18 +55,16 @@ impl InputLayout {
     }
 
     /// Argument name of each input position, for error messages.
-    fn names(&self) -> Vec<String> {
-        let mut names = vec!["asset".to_string()];
-        names.extend(self.regressors.iter().cloned());
-        if self.risk_free_column {
-            names.push("risk_free".into());
+    fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.values.iter().map(String::as_str).collect();
+        if self.risk_free {
+            names.push("risk_free");
         }
         if self.time {
-            names.push("time".into());
-            names.push("time".into());
+            names.extend(["time", "time"]);
         }
         if self.by {
-            names.push("by".into());
+            names.push("by");
         }
         names
     }
@@ -67,7 +73,7 @@ impl InputLayout {
     pub fn check_fields(&self, fields: &[Field]) -> PolarsResult<()> {
         let names = self.names();
         polars_ensure!(
-            fields.len() == names.len(),
+            !self.values.is_empty() && fields.len() == names.len(),
             ComputeError: "expected {} inputs ({}), got {}", names.len(), names.join(", "), fields.len()
         );
         let time_index = self.time_index();
@@ -90,8 +96,20 @@ impl InputLayout {
         Ok(())
     }
 
-    /// The asset and regressors as Float64 (nulls as NaN), minus the risk-free rate: from
-    /// the asset always, and from the regressors when `rate_on_regressors` (CAPM's market).
+    /// [`Self::check_fields`] on the series of a call.
+    pub fn check_inputs(&self, inputs: &[Series]) -> PolarsResult<()> {
+        let fields: Vec<Field> = inputs.iter().map(|s| s.field().into_owned()).collect();
+        self.check_fields(&fields)
+    }
+
+    /// The value input at `index` as Float64 with nulls as NaN, checked to have `len` rows.
+    pub fn value(&self, inputs: &[Series], index: usize) -> PolarsResult<Float64Chunked> {
+        let len = inputs[0].len();
+        to_float(&inputs[index], &self.values[index], &self.values[0], len)
+    }
+
+    /// The first value input less the risk-free rate, and the other value inputs, less the
+    /// rate too when `rate_on_regressors` (CAPM's market): as Float64 with nulls as NaN.
     pub fn excess_returns<'a>(
         &self,
         inputs: &'a [Series],
@@ -100,22 +118,21 @@ impl InputLayout {
         rate_on_regressors: bool,
     ) -> PolarsResult<ExcessReturns<'a>> {
         let len = inputs[0].len();
-        let names = self.names();
-        for (i, name) in names.iter().enumerate().take(1 + self.regressors.len()) {
-            columns.push(to_float(&inputs[i], name, &names[0], len)?);
+        for i in 0..self.values.len() {
+            columns.push(self.value(inputs, i)?);
         }
         if let Some(i) = self.risk_free_index() {
             let rf = &inputs[i];
             // A literal (length 1) broadcasts like any Polars scalar.
             let rf_len = if rf.len() == 1 { 1 } else { len };
-            columns.push(to_float(rf, "risk_free", &names[0], rf_len)?);
+            columns.push(to_float(rf, "risk_free", &self.values[0], rf_len)?);
         }
         let columns: &'a [Float64Chunked] = columns;
         let rate = match self.risk_free_index() {
             None if scalar_rf == 0.0 => Rate::None,
             None => Rate::Scalar(scalar_rf),
-            Some(_) => {
-                let rf = &columns[1 + self.regressors.len()];
+            Some(i) => {
+                let rf = &columns[i];
                 if rf.len() == 1 && len != 1 {
                     Rate::Scalar(rf.get(0).unwrap_or(f64::NAN))
                 } else {
@@ -124,7 +141,7 @@ impl InputLayout {
             }
         };
         let y = rate.subtract_from(values_with_nan(&columns[0]));
-        let regressors = columns[1..=self.regressors.len()]
+        let regressors = columns[1..self.values.len()]
             .iter()
             .map(|c| {
                 let values = values_with_nan(c);
@@ -138,18 +155,19 @@ impl InputLayout {
         Ok((y, regressors))
     }
 
-    /// The panel of the `by` key, or one segment without it.
-    pub fn panel(&self, inputs: &[Series], len: usize) -> PolarsResult<Panel> {
+    /// The panel of the `by` key, or one segment without it; its jobs run on `threads`.
+    pub fn panel(&self, inputs: &[Series], threads: Threads) -> PolarsResult<Panel> {
+        let len = inputs[0].len();
         let Some(i) = self.by_index() else {
-            return Ok(Panel::single(len));
+            return Ok(Panel::single(len, threads));
         };
         let key = &inputs[i];
         polars_ensure!(
             key.len() == len,
-            ShapeMismatch: "`by` has {} rows but `asset` has {len}; all inputs must have the same length",
-            key.len()
+            ShapeMismatch: "`by` has {} rows but `{}` has {len}; all inputs must have the same length",
+            key.len(), self.values[0]
         );
-        Panel::from_key(key)
+        Panel::from_key(key, threads)
     }
 
     /// The time column and its lower bounds as integers of the same unit, in segment order.
@@ -157,16 +175,16 @@ impl InputLayout {
         &self,
         inputs: &[Series],
         panel: &Panel,
-        len: usize,
     ) -> PolarsResult<Option<(Vec<i64>, Vec<i64>)>> {
         let Some(i) = self.time_index() else {
             return Ok(None);
         };
+        let len = inputs[0].len();
         let read = |s: &Series| -> PolarsResult<Vec<i64>> {
             polars_ensure!(
                 s.len() == len,
-                ShapeMismatch: "`time` has {} rows but `asset` has {len}; all inputs must have the same length",
-                s.len()
+                ShapeMismatch: "`time` has {} rows but `{}` has {len}; all inputs must have the same length",
+                s.len(), self.values[0]
             );
             polars_ensure!(
                 s.null_count() == 0,
@@ -202,6 +220,21 @@ impl Rate<'_> {
             }
         }
     }
+}
+
+/// The row window of a rolling call: `window` rows, or expanding (`None`, and always for a
+/// date window, whose rows [`SegmentWindow`] bounds by date).
+pub fn window_spec(
+    window: Option<usize>,
+    min_periods: usize,
+    layout: &InputLayout,
+) -> PolarsResult<WindowSpec> {
+    use polars_alpha_kernels::window::Window;
+    let window = match window {
+        Some(len) if !layout.time => Window::Rows(len),
+        _ => Window::Expanding,
+    };
+    WindowSpec::new(window, min_periods).map_err(super::common::kernel_err)
 }
 
 /// The window of one ticker segment: rows (or expanding), or dates.

@@ -1,10 +1,11 @@
-//! `#[polars_expr]` bindings: argument parsing, dtype checks and output schemas.
-//! The numbers come from `crate::kernels`; nothing here computes a statistic.
+//! `#[polars_expr]` bindings: each expression's keyword arguments, dtype checks and output
+//! schema. The numbers come from `polars_alpha_kernels`, and the parallel work from
+//! `crate::panel`; nothing here computes a statistic.
 
+pub mod capm;
 pub mod common;
 pub mod factor;
 pub mod inputs;
 pub mod momentum;
 pub mod numeric;
 pub mod ratios;
-pub mod rolling;

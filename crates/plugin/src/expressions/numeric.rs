@@ -7,26 +7,25 @@ use pyo3_polars::derive::polars_expr;
 use serde::Deserialize;
 
 use super::common::{check_numeric, guarded};
+use super::inputs::InputLayout;
 
+/// Keyword arguments of `numeric_input`: the layout of its one input, whose name errors use.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NumericKwargs {
-    /// The helper's argument, named in the error.
-    pub argument: String,
+    pub inputs: InputLayout,
 }
 
 fn numeric_output(fields: &[Field], kwargs: NumericKwargs) -> PolarsResult<Field> {
-    polars_ensure!(
-        fields.len() == 1,
-        ComputeError: "expected one input, got {}", fields.len()
-    );
-    check_numeric(&fields[0], &kwargs.argument)?;
+    kwargs.inputs.check_fields(fields)?;
     Ok(Field::new(fields[0].name().clone(), DataType::Float64))
 }
 
 #[polars_expr(output_type_func_with_kwargs=numeric_output)]
 fn numeric_input(inputs: &[Series], kwargs: NumericKwargs) -> PolarsResult<Series> {
     guarded(|| {
-        check_numeric(inputs[0].field().as_ref(), &kwargs.argument)?;
+        let argument = kwargs.inputs.values.first().map_or("value", String::as_str);
+        check_numeric(inputs[0].field().as_ref(), argument)?;
         inputs[0].cast(&DataType::Float64)
     })
 }

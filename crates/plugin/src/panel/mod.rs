@@ -1,4 +1,5 @@
-//! Splitting a long frame into ticker segments and running a kernel on each in parallel.
+//! Splitting a long frame into ticker segments, the output columns and validity masks the
+//! segments' jobs write, and the one parallel driver that runs the jobs ([`Threads`]).
 //!
 //! A panel is described by the rows of each key, in time order. When every key's rows are
 //! already contiguous (the frame is sorted or grouped by ticker) the segments are ranges of
@@ -10,9 +11,15 @@ use std::ops::Range;
 
 use polars::prelude::*;
 use polars_arrow::array::BinaryViewArray;
-use rayon::prelude::*;
 
-use crate::expressions::common::output_buffer;
+mod output;
+mod threads;
+mod validity;
+
+use output::output_buffer;
+pub use output::{OutputColumn, OutputPart};
+pub use threads::Threads;
+pub use validity::{finite_or_null, finite_or_null_marked, FiniteMask};
 
 /// Row segments of a panel, in the order the kernels see the rows.
 #[derive(Debug, Clone)]
@@ -21,30 +28,34 @@ pub struct Panel {
     /// segments are ranges of the original rows.
     order: Option<Vec<IdxSize>>,
     segments: Vec<Range<usize>>,
+    threads: Threads,
 }
 
 impl Panel {
     /// One segment holding every row: no key.
-    pub fn single(len: usize) -> Self {
+    pub fn single(len: usize, threads: Threads) -> Self {
         Self {
             order: None,
             segments: std::iter::once(0..len).collect(),
+            threads,
         }
     }
 
-    /// Segments from a key column. Null keys form a group of their own, as in `.over()`.
-    pub fn from_key(key: &Series) -> PolarsResult<Self> {
+    /// Segments from a key column, computed by `threads`. Null keys form a group of their
+    /// own, as in `.over()`.
+    pub fn from_key(key: &Series, threads: Threads) -> PolarsResult<Self> {
         let len = key.len();
         if len == 0 {
-            return Ok(Self::single(0));
+            return Ok(Self::single(0, threads));
         }
-        if let Some(segments) = contiguous_runs(key)? {
+        if let Some(segments) = contiguous_runs(key, threads)? {
             return Ok(Self {
                 order: None,
                 segments,
+                threads,
             });
         }
-        let groups = key.group_tuples(true, false)?;
+        let groups = key.group_tuples(threads == Threads::Pool, false)?;
         let mut order: Vec<IdxSize> = Vec::with_capacity(len);
         let mut segments = Vec::new();
         match groups {
@@ -66,7 +77,13 @@ impl Panel {
         Ok(Self {
             order: Some(order),
             segments,
+            threads,
         })
+    }
+
+    /// The driver that runs this panel's jobs.
+    pub fn threads(&self) -> Threads {
+        self.threads
     }
 
     /// True when the segments are ranges of the original rows (no gather or scatter).
@@ -91,7 +108,7 @@ impl Panel {
         match &self.order {
             None => values,
             Some(order) => {
-                let mut out = output_buffer(values.len());
+                let mut out = output_buffer(values.len(), self.threads);
                 for (&row, v) in order.iter().zip(values) {
                     out[row as usize] = v;
                 }
@@ -118,10 +135,10 @@ impl Panel {
 }
 
 /// The rows of each key as ranges, if every key's rows are contiguous; `None` otherwise.
-fn contiguous_runs(key: &Series) -> PolarsResult<Option<Vec<Range<usize>>>> {
+fn contiguous_runs(key: &Series, threads: Threads) -> PolarsResult<Option<Vec<Range<usize>>>> {
     let len = key.len();
     let key = key.rechunk();
-    let starts = match string_run_starts(&key)? {
+    let starts = match string_run_starts(&key, threads)? {
         Some(starts) => starts,
         None => {
             let changed = key
@@ -161,7 +178,7 @@ fn contiguous_runs(key: &Series) -> PolarsResult<Option<Vec<Range<usize>>>> {
 /// equal strings, views that differ in length or prefix are different strings, and only
 /// long strings with the same prefix need their bytes compared. Polars' general comparison
 /// costs several times more, and this pass is on every `by=` call.
-fn string_run_starts(key: &Series) -> PolarsResult<Option<Vec<IdxSize>>> {
+fn string_run_starts(key: &Series, threads: Threads) -> PolarsResult<Option<Vec<IdxSize>>> {
     let (DataType::String, 0) = (key.dtype(), key.null_count()) else {
         return Ok(None);
     };
@@ -188,10 +205,9 @@ fn string_run_starts(key: &Series) -> PolarsResult<Option<Vec<IdxSize>>> {
     };
     // The scan reads 16 bytes a row, so it is split across threads in large pieces.
     const PIECE: usize = 1 << 18;
-    let pieces: Vec<Vec<IdxSize>> = (0..views.len().div_ceil(PIECE))
-        .into_par_iter()
-        .map(|p| starts_in((p * PIECE).max(1)..((p + 1) * PIECE).min(views.len())))
-        .collect();
+    let pieces: Vec<Vec<IdxSize>> = threads.map((0..views.len().div_ceil(PIECE)).collect(), |p| {
+        starts_in((p * PIECE).max(1)..((p + 1) * PIECE).min(views.len()))
+    });
     let mut starts: Vec<IdxSize> =
         Vec::with_capacity(1 + pieces.iter().map(Vec::len).sum::<usize>());
     starts.push(0);
@@ -221,7 +237,7 @@ mod tests {
     #[test]
     fn sorted_keys_make_ranges() {
         let key = Series::new("k".into(), &["a", "a", "b", "b", "b", "c"]);
-        let p = Panel::from_key(&key).unwrap();
+        let p = Panel::from_key(&key, Threads::Pool).unwrap();
         assert_eq!(p.segments(), &[0..2, 2..5, 5..6]);
         assert!(p.order.is_none());
     }
@@ -243,7 +259,7 @@ mod tests {
             "B",
         ];
         let key = Series::new("k".into(), &names);
-        let p = Panel::from_key(&key).unwrap();
+        let p = Panel::from_key(&key, Threads::Pool).unwrap();
         assert_eq!(p.segments(), &[0..2, 2..3, 3..5, 5..8, 8..10, 10..11]);
         assert!(p.order.is_none());
         // A key seen again later is not contiguous: rows are gathered instead.
@@ -251,13 +267,16 @@ mod tests {
             "k".into(),
             &["long-ticker-name-1", "x", "long-ticker-name-1"],
         );
-        assert!(Panel::from_key(&key).unwrap().order.is_some());
+        assert!(Panel::from_key(&key, Threads::Pool)
+            .unwrap()
+            .order
+            .is_some());
     }
 
     #[test]
     fn interleaved_keys_are_gathered_and_scattered() {
         let key = Series::new("k".into(), &[1i64, 2, 1, 2, 1]);
-        let p = Panel::from_key(&key).unwrap();
+        let p = Panel::from_key(&key, Threads::Pool).unwrap();
         let vals = [10.0, 20.0, 11.0, 21.0, 12.0];
         let g = p.gather(&vals);
         // each segment keeps its rows' relative order
@@ -271,7 +290,7 @@ mod tests {
     #[test]
     fn null_keys_form_a_group() {
         let key = Series::new("k".into(), &[Some("a"), None, Some("a"), None]);
-        let p = Panel::from_key(&key).unwrap();
+        let p = Panel::from_key(&key, Threads::Pool).unwrap();
         assert_eq!(p.segments().len(), 2);
     }
 
@@ -280,6 +299,7 @@ mod tests {
         let p = Panel {
             order: None,
             segments: vec![0..2, 2..5],
+            threads: Threads::Caller,
         };
         let mut buf = vec![0usize; 5];
         for (k, slice) in p.split(&mut buf).into_iter().enumerate() {
