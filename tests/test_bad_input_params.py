@@ -1081,7 +1081,17 @@ SCREEN_CASES: dict[str, Callable[[], dict[str, Run]]] = {
         "main": lambda: (
             _screen(STOCKS, risk_free=RF_EVERY_FIFTH_NULL).sort("ticker").get_column("n").to_list()
         ),
-        # Dates 20, 25, 30, 35 of the window 20..39 have no rate.
+        # Dates 20, 25, 30, 35 of the window 20..39 have no rate: each takes the day before's.
+        "expected": _expected([20, 20, 20]),
+    },
+    "risk_free_frame_with_nulls_not_filled": lambda: {
+        "main": lambda: (
+            _screen(STOCKS, risk_free=RF_EVERY_FIFTH_NULL, fill_risk_free=False)
+            .sort("ticker")
+            .get_column("n")
+            .to_list()
+        ),
+        # Dates 20, 25, 30, 35 of the window 20..39 have no rate and are left out.
         "expected": _expected([16, 16, 16]),
     },
     "risk_free_frame_all_null": lambda: {
@@ -1131,7 +1141,8 @@ SCREEN_OUTCOMES: dict[str, Outcome] = {
         "TypeError", ("the risk_free column 'rf' is String, not numeric",)
     ),
     "empty_frame": Raises("ValueError", ("the frame has no rows to screen",)),
-    "empty_lazy_frame": Nulls(0),
+    # Issue 23: a lazy screen raises the eager screen's errors when collected.
+    "empty_lazy_frame": Raises("ValueError", ("the frame has no rows to screen",)),
     "single_row": Raises(
         "ValueError", ("the benchmark has values on 1 of the frame's dates but no return",)
     ),
@@ -1150,14 +1161,18 @@ SCREEN_OUTCOMES: dict[str, Outcome] = {
         "ValueError",
         ("ticker 'CCC' has more than one row on", "each ticker needs one row per date"),
     ),
-    # The docstring: a lazy frame gives an empty screen where an eager one raises.
-    "duplicate_date_lazy": Nulls(0),
+    # Issue 23: a lazy screen raises the eager screen's errors when collected.
+    "duplicate_date_lazy": Raises(
+        "ValueError",
+        ("ticker 'CCC' has more than one row on", "each ticker needs one row per date"),
+    ),
     "unsorted_rows": Same(("main", "sorted")),
     "null_ticker": Same(("main", "expected"), (0,)),
     "categorical_tickers": Same(("main", "string tickers")),
     "integer_tickers": Same(("main", "string tickers")),
     "null_date": Same(("main", "row left out")),
     "risk_free_frame_with_nulls": Same(("main", "expected"), ()),
+    "risk_free_frame_with_nulls_not_filled": Same(("main", "expected"), ()),
     "risk_free_frame_all_null": Raises(
         "ValueError", ("no date has a benchmark return and a risk-free rate",)
     ),

@@ -85,9 +85,36 @@ def test_returns_view(sample: pa.datasets.SP500Sample) -> None:
     assert jpm.get_column("ret")[0] is None
     level = sample.index.get_column("sp500").to_numpy()
     np.testing.assert_allclose(jpm.get_column("market").to_numpy()[1:], level[1:] / level[:-1] - 1)
-    # A date without a Treasury quote has a null rf; after 2017-03-29 all are null.
+    # After the last Treasury quote (2017-03-29) the rate is null.
     assert jpm.filter(pl.col("date") > dt.date(2017, 3, 29)).get_column("rf").null_count() > 0
     assert jpm.filter(pl.col("date") == dt.date(2016, 1, 4)).get_column("rf").item() > 0
+
+
+def test_returns_fill_the_risk_free_rate_over_bank_holidays(
+    sample: pa.datasets.SP500Sample,
+) -> None:
+    # Issue 23, item 5: the Treasury file misses bank holidays on which stocks trade, so every
+    # 252-row window with the joined rate had a gap and this beta was null from 2000 to 2017.
+    returns = sample.returns()
+    quoted = returns.filter(pl.col("date") <= dt.date(2017, 3, 29))
+    assert quoted.get_column("rf").null_count() == 0
+    beta = returns.with_columns(
+        beta=pa.rolling_beta("ret", "market", window=252, risk_free="rf", by="ticker")
+    ).filter(pl.col("date").is_between(dt.date(2000, 1, 1), dt.date(2017, 3, 29)))
+    assert beta.get_column("beta").null_count() == 0
+    # A holiday's rate is the last earlier quote (oracle: the published file, by hand).
+    rates = dict(sample.risk_free.iter_rows())
+    days = sorted(rates)
+    holidays = [d for d in quoted.get_column("date").unique().sort() if d not in rates]
+    assert dt.date(2016, 11, 11) in holidays  # Veterans Day: stocks trade, no quote
+    for day in holidays:
+        earlier = max(d for d in days if d < day)
+        got = quoted.filter(pl.col("date") == day).get_column("rf")
+        assert got.to_list() == [rates[earlier]] * 20
+    # Dates with a quote keep it; after the last quote the rate stays missing.
+    on_quotes = quoted.filter(pl.col("ticker") == "KO", ~pl.col("date").is_in(holidays))
+    assert on_quotes.get_column("rf").to_list() == [rates[d] for d in on_quotes.get_column("date")]
+    assert returns.filter(pl.col("date") > dt.date(2017, 3, 29)).get_column("rf").null_count() > 0
 
 
 def test_wide_view_round_trips(sample: pa.datasets.SP500Sample) -> None:

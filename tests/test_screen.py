@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 
 import numpy as np
 import polars as pl
 import pytest
-from polars.testing import assert_frame_equal
+from polars.testing import assert_frame_equal, assert_series_equal
 from scipy import stats
 
 import polars_alpha as pa
@@ -29,14 +30,24 @@ def screened(sample: SP500Sample) -> pl.DataFrame:
 
 
 def hand_fit(
-    sample: SP500Sample, ticker: str, as_of: dt.date, window: int = 252
+    sample: SP500Sample, ticker: str, as_of: dt.date, window: int = 252, *, fill: bool = True
 ) -> dict[str, float]:
-    """The CAPM fit and weighted alpha of one ticker, straight from the CSV numbers."""
+    """The CAPM fit and weighted alpha of one ticker, straight from the CSV numbers.
+
+    With ``fill``, a date without a Treasury quote takes the last earlier quote (up to the
+    last quote); without, it has no rate and is left out of the fit.
+    """
     stock = sample.stocks.filter(pl.col("ticker") == ticker, pl.col("date") <= as_of)
     close = stock.get_column("close").to_numpy()
     dates = stock.get_column("date")
     index = sample.index.filter(pl.col("date") <= as_of).get_column("sp500").to_numpy()
     rf_by_date = dict(sample.risk_free.iter_rows())
+    quoted = sorted(rf_by_date)
+    if fill:
+        for day in dates:
+            before = bisect.bisect_right(quoted, day)
+            if day not in rf_by_date and 0 < before < len(quoted):
+                rf_by_date[day] = rf_by_date[quoted[before - 1]]
     ret = close[1:] / close[:-1] - 1
     mkt = index[1:] / index[:-1] - 1
     rf = np.array([rf_by_date.get(d, np.nan) for d in dates[1:]])
@@ -74,7 +85,22 @@ def test_screen_matches_a_hand_computation(
     row = screened.filter(pl.col("ticker") == ticker).row(0, named=True)
     expected = hand_fit(sample, ticker, AS_OF)
     assert row["date"] == AS_OF
-    assert row["n"] == expected["n"] == 250  # two bank holidays without a Treasury quote
+    # Two bank holidays of the year have no Treasury quote: they take the day before's rate.
+    assert row["n"] == expected["n"] == 252
+    for name, value in expected.items():
+        assert row[name] == pytest.approx(value, rel=1e-9, abs=1e-13), name
+
+
+@pytest.mark.parametrize("ticker", ["AAPL", "AMD"])
+def test_without_the_fill_days_without_a_quote_are_left_out(
+    sample: SP500Sample, ticker: str
+) -> None:
+    out = pa.screen(
+        sample.stocks, benchmark=sample.index, risk_free=sample.risk_free, fill_risk_free=False
+    )
+    row = out.filter(pl.col("ticker") == ticker).row(0, named=True)
+    expected = hand_fit(sample, ticker, AS_OF, fill=False)
+    assert row["n"] == expected["n"] == 250
     for name, value in expected.items():
         assert row[name] == pytest.approx(value, rel=1e-9, abs=1e-13), name
 
@@ -344,7 +370,142 @@ def test_data_errors_of_an_eager_frame(sample: SP500Sample) -> None:
         pa.screen(sample.stocks, benchmark=two_columns)
 
 
-def test_a_lazy_frame_without_overlap_is_an_empty_screen(sample: SP500Sample) -> None:
+def test_a_lazy_screen_raises_the_eager_errors_when_collected(sample: SP500Sample) -> None:
+    # Issue 23, item 8: a lazy screen used to give an empty frame where the eager one raised.
     later = sample.index.with_columns(pl.col("date").dt.offset_by("40y"))
-    out = pa.screen(sample.stocks.lazy(), benchmark=later).collect()
-    assert out.height == 0
+    lazy = pa.screen(sample.stocks.lazy(), benchmark=later)
+    assert isinstance(lazy, pl.LazyFrame)
+    assert lazy.collect_schema().names() == ["date", "ticker", *SCREEN_COLUMNS]  # unread
+    with pytest.raises(ValueError, match="no dates in common"):
+        lazy.collect()
+    with pytest.raises(ValueError, match="no dates in common"):
+        pa.screen(sample.stocks.lazy(), benchmark=later.lazy()).collect()
+    twice = pl.concat([sample.stocks, sample.stocks.filter(pl.col("ticker") == "GE").tail(1)])
+    with pytest.raises(ValueError, match="'GE' has more than one row on 2022-12-28"):
+        pa.screen(twice.lazy(), benchmark=sample.index).collect()
+    with pytest.raises(ValueError, match="no rows"):
+        pa.screen(sample.stocks.clear().lazy(), benchmark=sample.index).collect()
+    with pytest.raises(ValueError, match="no date on or before 1989-01-01"):
+        pa.screen(sample.stocks.lazy(), benchmark=sample.index, as_of="1989-01-01").collect()
+
+
+def _with_value(frame: pl.DataFrame, ticker: str, day: dt.date, value: float) -> pl.DataFrame:
+    hit = (pl.col("ticker") == ticker) & (pl.col("date") == day)
+    return frame.with_columns(pl.when(hit).then(value).otherwise(pl.col("close")).alias("close"))
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_auto_kind_names_a_ticker_whose_prices_have_a_zero(sample: SP500Sample, lazy: bool) -> None:
+    # Issue 23, item 2: one zero price two years before the window made the whole frame
+    # "returns" (betas of 7 to 154, alpha_ann = inf).
+    stocks = _with_value(sample.stocks, "RRC", dt.date(2015, 3, 2), 0.0)
+    frame = stocks.lazy() if lazy else stocks
+    with pytest.raises(ValueError, match=r"ticker 'RRC'.*0 on 2015-03-02.*kind=\"prices\""):
+        out = pa.screen(frame, benchmark=sample.index, risk_free=sample.risk_free)
+        assert isinstance(out, pl.LazyFrame)  # eager raised already
+        out.collect()
+    with pytest.raises(ValueError, match="ticker 'RRC'"):
+        pa.returns_panel(frame, benchmark=sample.index).lazy().collect()
+    # Said explicitly, the values are prices: the other tickers are screened as before.
+    screened = pa.screen(sample.stocks, benchmark=sample.index, risk_free=sample.risk_free)
+    forced = pa.screen(stocks, benchmark=sample.index, risk_free=sample.risk_free, kind="prices")
+    assert_frame_equal(forced, screened)  # RRC's zero is older than its last 252 rows
+
+
+def test_auto_kind_negative_price_and_benchmark(sample: SP500Sample) -> None:
+    stocks = _with_value(sample.stocks, "XOM", dt.date(2020, 4, 20), -37.6)
+    with pytest.raises(ValueError, match=r"ticker 'XOM'.*-37\.6 on 2020-04-20"):
+        pa.screen(stocks, benchmark=sample.index)
+    index = sample.index.with_columns(
+        pl.when(pl.col("date") == dt.date(2001, 9, 17)).then(0.0).otherwise("sp500").alias("sp500")
+    )
+    with pytest.raises(ValueError, match=r"the benchmark holds prices or returns.*2001-09-17"):
+        pa.screen(sample.stocks, benchmark=index)
+
+
+def test_auto_kind_is_decided_per_ticker(sample: SP500Sample) -> None:
+    # A ticker given as returns among tickers given as prices: each is read as what it is.
+    returns = sample.returns().filter(pl.col("ticker") == "AAPL")
+    mixed = pl.concat(
+        [
+            sample.stocks.filter(pl.col("ticker") != "AAPL"),
+            returns.select("date", pl.lit("AAPL").alias("ticker"), pl.col("ret").alias("close")),
+        ]
+    )
+    out = pa.screen(mixed, benchmark=sample.index, risk_free=sample.risk_free)
+    screened = pa.screen(sample.stocks, benchmark=sample.index, risk_free=sample.risk_free)
+    assert_frame_equal(out, screened)
+    # Returns with zeros among them (AAPL's early prices are coarse) are still returns.
+    early = returns.filter(pl.col("date").dt.year() <= 1991)
+    assert (early.get_column("ret") == 0).sum() > 10
+    panel = pa.returns_panel(
+        early.select("date", "ticker", "ret"), benchmark=sample.index, kind="auto"
+    )
+    assert_series_equal(panel.get_column("ret"), early.get_column("ret"))
+
+
+def test_wide_trailing_nulls_mean_no_row(sample: SP500Sample) -> None:
+    # Issue 23, item 3: a delisted ticker (its last 50 rows null in a wide frame) was
+    # screened on the last date; a ticker listed late (leading nulls) is the same case.
+    last_days = sample.index.get_column("date").tail(50)
+    first_days = sample.index.get_column("date").head(8000)
+    long = sample.stocks.filter(
+        ~((pl.col("ticker") == "GE") & pl.col("date").is_in(last_days.implode())),
+        ~((pl.col("ticker") == "KO") & pl.col("date").is_in(first_days.implode())),
+    )
+    wide = long.pivot("ticker", index="date", values="close").sort("date")
+    assert wide.get_column("GE").tail(50).null_count() == 50
+    from_long = pa.screen(long, benchmark=sample.index)
+    from_wide = pa.screen(wide, benchmark=sample.index)
+    assert "GE" not in from_wide.get_column("ticker").to_list()
+    assert_frame_equal(from_wide, from_long)
+    assert_frame_equal(
+        pa.returns_panel(wide, benchmark=sample.index),
+        pa.returns_panel(long, benchmark=sample.index),
+    )
+
+
+def test_risk_free_is_filled_over_days_without_a_quote(sample: SP500Sample) -> None:
+    # Issue 23, item 5: a rate missing on a day stocks trade takes the last earlier quote,
+    # whether the rate is a frame or a column; after the last quote it stays missing.
+    panel = pa.returns_panel(sample.stocks, benchmark=sample.index, risk_free=sample.risk_free)
+    quotes = sample.risk_free.sort("date")
+    expected = (
+        panel.select("date", "ticker")
+        .sort("date")
+        .join_asof(quotes, on="date", strategy="backward")
+        .with_columns(pl.when(pl.col("date") <= quotes.get_column("date").max()).then(pl.col("rf")))
+        .sort("ticker", "date")
+    )
+    assert_series_equal(panel.get_column("rf"), expected.get_column("rf"))
+    holiday = panel.filter(pl.col("date") == dt.date(2016, 11, 11))  # Veterans Day
+    assert holiday.get_column("rf").null_count() == 0
+    assert panel.filter(pl.col("date") > AS_OF).get_column("rf").null_count() > 0
+    raw = pa.returns_panel(
+        sample.stocks, benchmark=sample.index, risk_free=sample.risk_free, fill_risk_free=False
+    )
+    assert raw.filter(pl.col("date") == dt.date(2016, 11, 11)).get_column("rf").null_count() == 20
+    column = sample.stocks.join(sample.risk_free, on="date", how="left")
+    by_column = pa.returns_panel(column, benchmark=sample.index, risk_free="rf", value="close")
+    assert_frame_equal(by_column, panel)
+
+
+def test_implausible_risk_free_rates_raise(sample: SP500Sample) -> None:
+    # Issue 23, item 4: a percent, an annual yield, a frame of percent yields.
+    with pytest.raises(ValueError, match=r"`risk_free` is .*4\.5"):
+        pa.screen(sample.stocks, benchmark=sample.index, risk_free=4.5)
+    with pytest.raises(ValueError, match=r"0\.045 per period.*annual yield in decimals"):
+        pa.screen(sample.stocks, benchmark=sample.index, risk_free=0.045)
+    percent = sample.risk_free.with_columns(pl.lit(5.1).alias("rf"))
+    with pytest.raises(ValueError, match=r"5\.1 per period on 1990-01-02.*in percent"):
+        pa.screen(sample.stocks.lazy(), benchmark=sample.index, risk_free=percent).collect()
+    # The bound scales with the data's frequency: 3% a month is plausible, 3% a day is not.
+    with pytest.raises(ValueError, match="252 periods a year"):
+        pa.screen(sample.stocks, benchmark=sample.index, risk_free=0.03)
+    month_ends = sample.index.group_by_dynamic("date", every="1mo").agg(last=pl.col("date").last())
+    monthly = sample.stocks.filter(pl.col("date").is_in(month_ends.get_column("last").implode()))
+    out = pa.screen(monthly, benchmark=sample.index, risk_free=0.03, window=36, periods_per_year=12)
+    assert out.height == 20
+    annual = monthly.with_columns(rf=pl.lit(0.06))
+    with pytest.raises(ValueError, match="0.06 per period on 1990-01-31.*12 periods a year"):
+        pa.screen(annual, benchmark=sample.index, risk_free="rf", value="close", window=36)

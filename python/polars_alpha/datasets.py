@@ -62,8 +62,8 @@ class SP500Sample:
         ``date``, ``sp500``: the daily S&P 500 price index level on the same dates.
     risk_free
         ``date``, ``rf``: the daily risk-free rate ``(1 + yield_3m) ** (1/252) - 1`` from the
-        3-month Treasury yield. It has fewer dates than the prices (no quote on some bank
-        holidays, none after 2017-03-29).
+        3-month Treasury yield, as published: it has fewer dates than the prices (no quote on
+        some bank holidays, none after 2017-03-29). ``returns()`` fills the holidays.
     """
 
     stocks: pl.DataFrame
@@ -79,14 +79,25 @@ class SP500Sample:
             ``date, ticker, close, ret, market, rf`` sorted by ticker then date: ``ret`` is
             the stock's return from its previous close (null on its first row), ``market``
             the S&P 500's return on the same date and ``rf`` the daily risk-free rate (null
-            on dates without a Treasury quote).
+            after 2017-03-29, the last Treasury quote).
+
+        Notes
+        -----
+        The Treasury yield has no quote on a few bank holidays on which stocks trade; on
+        those dates ``rf`` is the last earlier quote (forward-filled), as
+        :func:`~polars_alpha.screen` does, so a 252-row window of ``rf`` is never broken by a
+        holiday. ``risk_free`` itself keeps the quotes as published.
         """
         market = self.index.sort("date").select("date", market=pl.col("sp500").pct_change())
+        quotes = self.risk_free.drop_nulls().sort("date")
+        last_quote = quotes.get_column("date").max()
         return (
-            self.stocks.sort("ticker", "date")
+            self.stocks.sort("date")
+            .join_asof(quotes, on="date", strategy="backward")
+            .with_columns(rf=pl.when(pl.col("date") <= last_quote).then(pl.col("rf")))
+            .sort("ticker", "date")
             .with_columns(ret=pl.col("close").pct_change().over("ticker"))
-            .join(market, on="date", how="left")
-            .join(self.risk_free, on="date", how="left")
+            .join(market, on="date", how="left", maintain_order="left")
             .select("date", "ticker", "close", "ret", "market", "rf")
         )
 
@@ -131,7 +142,9 @@ def load_sp500_sample() -> SP500Sample:
     ``polars_alpha/data``. Quirks worth knowing: prices are rounded to 3 decimals (early
     low-priced series have coarse, often zero, returns); RRC's early prices are stale; the
     index is a price index while the stocks are dividend-adjusted; the risk-free rate is
-    missing on a few bank holidays and after 2017-03-29, where a join leaves nulls.
+    missing on a few bank holidays and after 2017-03-29, where a join leaves nulls
+    (``returns()`` and :func:`~polars_alpha.screen` fill the holidays with the last earlier
+    quote).
 
     The daily rate is ``rf = (1 + yield_3m) ** (1/252) - 1``.
 

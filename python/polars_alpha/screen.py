@@ -10,6 +10,7 @@ frame of aligned returns the fits run on.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Sequence
 from typing import Literal, TypeAlias, overload
@@ -57,6 +58,16 @@ _BENCH = "__pa_benchmark"
 _RF = "__pa_rf"
 _AS_OF = "__pa_as_of"
 _FIT = "__pa_fit"
+_AMBIGUOUS = "__pa_ambiguous"
+_AMBIGUOUS_B = "__pa_ambiguous_benchmark"
+_RF_FILL = "__pa_rf_fill"
+_RF_LAST = "__pa_rf_last"
+
+#: The largest plausible per-period risk-free rate is this over the periods per year (1% a
+#: day for daily data, about 4.8% a week), and never above _RATE_LIMIT, the bound the
+#: expressions apply to any rate (5% a period).
+_RATE_LIMIT_PER_YEAR = 2.52
+_RATE_LIMIT = 0.05
 
 
 def default_min_periods(window: int) -> int:
@@ -131,17 +142,146 @@ def _check_unique_dates(frame: object, date: str, what: str) -> None:
             raise ValueError(msg)
 
 
-def _to_returns(column: str, ticker: str, kind: str) -> pl.Expr:
-    """Simple returns from a price or return column, per ticker, over consecutive rows."""
+def _to_returns(column: str, ticker: str, kind: str, *, one_series: bool = False) -> pl.Expr:
+    """Simple returns from a price or return column, per ticker, over consecutive rows.
+
+    With ``kind="auto"`` each ticker is decided on its own rows, or, with ``one_series``
+    (the benchmark, one series joined to every ticker's rows), on all rows at once; see
+    :func:`_auto_kind`.
+    """
     value = pl.col(column)
     from_prices = value / value.shift(1).over(ticker) - 1.0
     if kind == "returns":
         return value
     if kind == "prices":
         return from_prices
-    # A price is positive; a year of returns always has a day at or below zero.
-    looks_like_returns = value.fill_nan(None).min() <= 0.0
-    return pl.when(looks_like_returns).then(value).otherwise(from_prices)
+    is_returns, _ = _auto_kind(column, ticker, one_series=one_series)
+    return pl.when(is_returns).then(value).otherwise(from_prices)
+
+
+def _auto_kind(column: str, ticker: str, *, one_series: bool) -> tuple[pl.Expr, pl.Expr]:
+    """Whether a series holds returns, and whether it is ambiguous, for ``kind="auto"``.
+
+    A series without a value at or below zero is prices. One with such values is returns,
+    unless it moves like a level (the median absolute change between consecutive rows is
+    less than half its median absolute value, as prices do and returns never do): then it
+    is prices with a zero or a negative value among them, which is ambiguous. Decided per
+    ticker, or over all rows when ``one_series`` (consecutive rows within each ticker).
+    """
+    finite = pl.col(column).fill_nan(None)
+    change = finite.diff() if not one_series else finite.diff().over(ticker)
+    not_positive = (finite <= 0.0).any()
+    level = (change.abs().median() < 0.5 * finite.abs().median()).fill_null(False)
+    is_returns, ambiguous = not_positive & ~level, not_positive & level
+    if not one_series:
+        is_returns, ambiguous = is_returns.over(ticker), ambiguous.over(ticker)
+    return is_returns, ambiguous
+
+
+def _within_values(date: str, ticker: str) -> pl.Expr:
+    """True on a ticker's rows from its first non-null value to its last one."""
+    has_value = pl.col(_VALUE).is_not_null()
+    first = pl.col(date).filter(has_value).min().over(ticker)
+    last = pl.col(date).filter(has_value).max().over(ticker)
+    return pl.col(date).is_between(first, last).fill_null(False)
+
+
+def _fill_risk_free(long: pl.LazyFrame, quotes: pl.LazyFrame, date: str) -> pl.LazyFrame:
+    """The risk-free column with each missing rate replaced by the last earlier quote.
+
+    ``long`` is sorted by date and has the risk-free column (null where no quote);
+    ``quotes`` holds ``date`` and the rates. Rows after the last quote stay null.
+    """
+    valid = pl.col(_RF).is_not_null() & pl.col(_RF).is_finite()
+    known = (
+        quotes.filter(valid & pl.col(date).is_not_null())
+        .unique(date, keep="first", maintain_order=True)
+        .sort(date)
+        .select(pl.col(date), pl.col(_RF).alias(_RF_FILL), pl.col(date).max().alias(_RF_LAST))
+    )
+    return (
+        long.join_asof(known, on=date, strategy="backward")
+        .with_columns(
+            pl.when(valid)
+            .then(pl.col(_RF))
+            .when(pl.col(date) <= pl.col(_RF_LAST))
+            .then(pl.col(_RF_FILL))
+            .alias(_RF)
+        )
+        .drop(_RF_FILL, _RF_LAST)
+    )
+
+
+def _periods_per_year_of(dates: pl.Series) -> float | None:
+    """How many periods a year the distinct dates of ``dates`` hold (about 252 for daily
+    data), or None with fewer than three dates."""
+    days = dates.drop_nulls().unique().sort()
+    if days.len() < 3:
+        return None
+    span = days[-1] - days[0]
+    span_days = span.total_seconds() / 86_400.0 if isinstance(span, dt.timedelta) else 0.0
+    if span_days <= 0:
+        return None
+    return (days.len() - 1) * 365.25 / span_days
+
+
+def _rate_limit(periods: float) -> float:
+    """The largest plausible per-period risk-free rate with ``periods`` periods a year."""
+    return min(_RATE_LIMIT_PER_YEAR / periods, _RATE_LIMIT)
+
+
+def _implausible_rate(
+    rate: float, periods: float, *, argument: str, where: str, fix: str | None = None
+) -> str:
+    """The message for a per-period risk-free ``rate`` above :func:`_rate_limit`: what the
+    number probably is, and ``fix`` (default: the conversion to write)."""
+    per_year = round(periods)
+    looks = "an annual yield in percent" if abs(rate) >= 1 else "an annual yield in decimals"
+    annual = rate / 100.0 if abs(rate) >= 1 else rate
+    if fix is None:
+        per_period = (1.0 + annual) ** (1.0 / per_year) - 1.0
+        fix = (
+            f"pass the per-period rate in decimals, e.g. (1 + {annual:g}) ** (1 / {per_year}) "
+            f"- 1 = {per_period:.3g}"
+        )
+    return (
+        f"{argument} is {rate:g} per period{where}, above {_rate_limit(periods):.3g}, the "
+        f"largest plausible rate for data with {per_year} periods a year (1% a day, at most "
+        f"5% a period); it "
+        f"looks like {looks}: {fix}"
+    )
+
+
+def _check_values(
+    panel: pl.DataFrame, *, date: str, ticker: str, rf_number: float | None
+) -> pl.DataFrame:
+    """The checks that need the values: ambiguous prices (``kind="auto"``) and a risk-free
+    rate too large to be per period. Returns the panel without its helper columns."""
+    for flag, column, what in ((_AMBIGUOUS, _VALUE, None), (_AMBIGUOUS_B, _BENCH, "benchmark")):
+        if flag in panel.columns and panel.get_column(flag).any():
+            row = panel.filter(pl.col(flag)).row(0, named=True)
+            name = "the benchmark" if what else f"ticker {row[ticker]!r}"
+            msg = (
+                f'kind="auto" cannot tell whether {name} holds prices or returns: its values '
+                f"move like prices, but it is {row[column]:g} on {row[date]!s} (a price is "
+                'positive); fix or drop that row, or pass kind="prices" or '
+                'kind="returns" (--kind in the command)'
+            )
+            raise ValueError(msg)
+    periods = _periods_per_year_of(panel.get_column(date))
+    if periods is not None:
+        limit = _rate_limit(periods)
+        if rf_number is not None and abs(rf_number) > limit:
+            msg = _implausible_rate(rf_number, periods, argument="`risk_free`", where="")
+            raise ValueError(msg)
+        if "rf" in panel.columns:
+            too_large = panel.filter(pl.col("rf").is_finite() & (pl.col("rf").abs() > limit))
+            if too_large.height:
+                row = too_large.row(0, named=True)
+                where = f" on {row[date]!s}"
+                msg = _implausible_rate(row["rf"], periods, argument="`risk_free`", where=where)
+                raise ValueError(msg)
+    return panel.select(c for c in panel.columns if not c.startswith("__pa"))
 
 
 def _prepare(
@@ -153,6 +293,7 @@ def _prepare(
     ticker: str,
     value: str | None,
     kind: str,
+    fill_risk_free: bool,
 ) -> tuple[pl.LazyFrame, float | None]:
     """The long panel ``date, ticker, ret, benchmark[, rf]`` and a scalar risk-free rate."""
     lf = _validate.polars_frame(frame, "frame").lazy()
@@ -261,6 +402,9 @@ def _prepare(
                 variable_name=ticker,
                 value_name=_VALUE,
             )
+            # Wide equals long: a ticker has no row before its first value or after its
+            # last one (not yet listed, or delisted), as in a long frame.
+            .filter(_within_values(date, ticker))
         )
 
     date_type = schema[date]
@@ -271,24 +415,35 @@ def _prepare(
             bench.with_columns(pl.col(date).cast(date_type)), on=date, how="left", validate="m:1"
         )
     if rf_frame is not None:
-        long = long.join(
-            rf_frame.with_columns(pl.col(date).cast(date_type)),
-            on=date,
-            how="left",
-            validate="m:1",
-        )
-    rf_out = [pl.col(_RF).alias("rf")] if (rf_column or rf_frame is not None) else []
-    panel = (
-        # Dates in order within each ticker is all the window functions need; a stable sort
-        # on the date alone is much cheaper than on (ticker, date). A row without a date has
-        # no place in time: left in, it would sort first and give its ticker a false return.
-        long.filter(pl.col(date).is_not_null())
-        .sort(date, maintain_order=True)
-        .with_columns(
-            ret=_to_returns(_VALUE, ticker, kind),
-            benchmark=_to_returns(_BENCH, ticker, kind),
-        )
-        .select(pl.col(date), pl.col(ticker), "ret", "benchmark", *rf_out)
+        rf_frame = rf_frame.with_columns(pl.col(date).cast(date_type))
+        long = long.join(rf_frame, on=date, how="left", validate="m:1")
+    # Dates in order within each ticker is all the window functions need; a stable sort on
+    # the date alone is much cheaper than on (ticker, date). A row without a date has no
+    # place in time: left in, it would sort first and give its ticker a false return.
+    long = long.filter(pl.col(date).is_not_null()).sort(date, maintain_order=True)
+    has_rf = rf_column is not None or rf_frame is not None
+    if has_rf and fill_risk_free:
+        quotes = rf_frame if rf_frame is not None else long.select(pl.col(date), pl.col(_RF))
+        long = _fill_risk_free(long, quotes, date)
+    flags: list[pl.Expr] = []
+    if kind == "auto":
+        for column, one_series, flag in ((_VALUE, False, _AMBIGUOUS), (_BENCH, True, _AMBIGUOUS_B)):
+            _, ambiguous = _auto_kind(column, ticker, one_series=one_series)
+            flags.append((ambiguous & (pl.col(column) <= 0.0)).alias(flag))
+    rf_out = [pl.col(_RF).alias("rf")] if has_rf else []
+    panel = long.with_columns(
+        _to_returns(_VALUE, ticker, kind).alias("ret"),
+        _to_returns(_BENCH, ticker, kind, one_series=True).alias("benchmark"),
+        *flags,
+    ).select(pl.col(date), pl.col(ticker), "ret", "benchmark", *rf_out, _VALUE, _BENCH, *flags)
+    schema_out = {c: t for c, t in panel.collect_schema().items() if not c.startswith("__pa")}
+    check = functools.partial(_check_values, date=date, ticker=ticker, rf_number=rf_number)
+    panel = panel.map_batches(
+        check,
+        schema=pl.Schema(schema_out),
+        predicate_pushdown=False,
+        projection_pushdown=False,
+        slice_pushdown=False,
     )
     return panel, rf_number
 
@@ -303,6 +458,7 @@ def returns_panel(
     ticker: str = ...,
     value: str | None = ...,
     kind: Kind = ...,
+    fill_risk_free: bool = ...,
 ) -> pl.DataFrame: ...
 
 
@@ -316,6 +472,7 @@ def returns_panel(
     ticker: str = ...,
     value: str | None = ...,
     kind: Kind = ...,
+    fill_risk_free: bool = ...,
 ) -> pl.LazyFrame: ...
 
 
@@ -328,6 +485,7 @@ def returns_panel(
     ticker: str = "ticker",
     value: str | None = None,
     kind: Kind = "auto",
+    fill_risk_free: bool = True,
 ) -> Frame:
     """The long frame of aligned returns a screen fits: ``date, ticker, ret, benchmark[, rf]``.
 
@@ -341,8 +499,9 @@ def returns_panel(
         The benchmark's prices or returns: a column of ``frame`` (in a wide frame it is not a
         ticker) or a separate frame of ``date`` and one numeric column, joined on the date.
     risk_free
-        Per-period risk-free rate (not converted): a number, a column of ``frame``, or a
-        frame of ``date`` and one numeric column. ``None`` leaves no ``rf`` column.
+        Per-period risk-free rate in decimals (not converted): a number, a column of
+        ``frame``, or a frame of ``date`` and one numeric column. ``None`` leaves no ``rf``
+        column.
     date
         Name of the Date or Datetime column, in ``frame`` and in the benchmark and
         risk-free frames.
@@ -352,9 +511,12 @@ def returns_panel(
         Long frames: the column of prices or returns; default the only numeric column
         besides the date, benchmark and risk-free columns.
     kind
-        ``"prices"``, ``"returns"`` or ``"auto"`` (default): values are returns when any of
-        them is zero or negative, prices otherwise; decided for the tickers and for the
-        benchmark separately, over all their rows.
+        ``"prices"``, ``"returns"`` or ``"auto"`` (default): decided for each ticker on its
+        own rows, and for the benchmark on its own (see Notes).
+    fill_risk_free
+        Fill a risk-free rate missing on a date (a bank holiday on which stocks trade) with
+        the last earlier quote (default). ``False`` leaves it missing, and the rows of that
+        date out of the fits.
 
     Returns
     -------
@@ -362,15 +524,44 @@ def returns_panel(
         The same kind as ``frame``: ``date, ticker, ret, benchmark`` and, with a risk-free
         column or frame, ``rf`` (Float64), sorted by ticker then date.
 
+    Raises
+    ------
+    ValueError
+        With ``kind="auto"``, for a ticker (or the benchmark) whose values move like prices
+        but include a zero or a negative value, naming it and the date; for a risk-free rate
+        too large to be per period (see Notes). A lazy frame raises when collected.
+
     Notes
     -----
     Prices become simple returns from each ticker's previous row, and the benchmark's prices
     are joined to every row *before* conversion, so a ticker's return and the benchmark's
     return always span the same dates, even across a gap in the ticker's rows. A null or NaN
-    price makes its return and the next one null. Dates missing from the benchmark or
-    risk-free frames are null after the join (a left join on the date). Rows with a null
-    date are left out.
+    price makes its return and the next one null. Dates missing from the benchmark frame are
+    null after the join (a left join on the date). Rows with a null date are left out.
 
+    **Wide frames.** A ticker has rows from its first non-null value to its last one: the
+    nulls before (not listed yet) and after (delisted) are no rows, as in a long frame that
+    leaves those dates out, so both forms give the same panel. Nulls in between stay rows
+    with a missing value.
+
+    **Prices or returns** (``kind="auto"``), per ticker, never for the whole frame: a ticker
+    whose values are all positive holds prices; one with a value at or below zero holds
+    returns, unless its values move like a level (the median absolute change from one row
+    to the next is under half the median absolute value, as prices always do and returns
+    never do): then it is prices with a zero or a negative value among them, which is
+    ambiguous, and raises ``ValueError`` naming the ticker, the value and its date. Pass
+    ``kind="prices"`` or ``kind="returns"`` to say what the values are.
+
+    **The risk-free rate is filled** over dates on which the frame has rows and the rate has
+    no quote (null or NaN): each takes the last earlier quote, up to the rate's last quote;
+    after it the rate stays missing, and rows without a rate are left out of the fits.
+    ``fill_risk_free=False`` turns the fill off.
+
+    **Units.** The rate must be per period in decimals. A rate whose absolute value exceeds
+    ``min(2.52 / P, 0.05)`` (1% a day for daily data, about 4.8% a week, 5% a month), where
+    ``P`` is the number of periods a year the frame's dates hold (``(dates - 1) * 365.25 /
+    days spanned``), raises ``ValueError`` saying what it probably is (an annual yield, in
+    percent when it is 1 or more) and the conversion to write.
     Examples
     --------
     >>> import polars as pl
@@ -406,6 +597,7 @@ def returns_panel(
         ticker=ticker,
         value=value,
         kind=kind,
+        fill_risk_free=_validate.flag(fill_risk_free, "fill_risk_free"),
     )
     if rf_number is not None:
         panel = panel.with_columns(rf=pl.lit(rf_number, dtype=pl.Float64))
@@ -516,6 +708,7 @@ def screen(
     ticker: str = ...,
     value: str | None = ...,
     kind: Kind = ...,
+    fill_risk_free: bool = ...,
 ) -> pl.DataFrame: ...
 
 
@@ -540,6 +733,7 @@ def screen(
     ticker: str = ...,
     value: str | None = ...,
     kind: Kind = ...,
+    fill_risk_free: bool = ...,
 ) -> pl.LazyFrame: ...
 
 
@@ -563,6 +757,7 @@ def screen(
     ticker: str = "ticker",
     value: str | None = None,
     kind: Kind = "auto",
+    fill_risk_free: bool = True,
 ) -> Frame:
     """Screen a market: each ticker's alpha, beta, fit quality and momentum as of a date.
 
@@ -575,8 +770,9 @@ def screen(
         The benchmark's prices or returns: a column of ``frame`` or a frame of ``date`` and
         one numeric column.
     risk_free
-        Per-period risk-free rate: a number, a column of ``frame`` or a frame of ``date``
-        and one numeric column. With it, alpha is Jensen's alpha. ``None`` means zero.
+        Per-period risk-free rate in decimals: a number, a column of ``frame`` or a frame of
+        ``date`` and one numeric column. With it, alpha is Jensen's alpha. ``None`` means
+        zero. A rate too large to be per period raises (see :func:`returns_panel`).
     as_of
         The screening date (a ``datetime.date`` or ISO string): the latest date on or before
         it on which the benchmark has a return and, for a risk-free column or frame, the
@@ -604,8 +800,9 @@ def screen(
         Sort largest first (default).
     top
         Keep the first ``top`` rows after sorting; ``None`` keeps all.
-    date, ticker, value, kind
-        Column names and the prices-or-returns choice, as in :func:`returns_panel`.
+    date, ticker, value, kind, fill_risk_free
+        Column names, the prices-or-returns choice (per ticker) and the fill of a risk-free
+        rate missing on a trading date (on by default), as in :func:`returns_panel`.
 
     Returns
     -------
@@ -631,11 +828,18 @@ def screen(
     screened tickers *before* the filters, so a z-score says where a name stands in the whole
     universe; then the filters apply, then the sort and ``top``.
 
-    With an eager ``frame``, a frame without rows, a benchmark without a value on any of the
-    frame's dates, two rows of one ticker on one date, or no usable as-of date raise
-    ``ValueError``. A lazy ``frame`` stays lazy: nothing is read until you collect, and these
-    cases give an empty screen instead. A value, benchmark or risk-free column that is not
-    numeric raises ``TypeError`` naming it, eager or lazy.
+    A wide frame's leading and trailing nulls in a ticker's column are no rows (a delisted
+    ticker has no row on the as-of date and is not screened), so wide and long frames give
+    the same screen. A risk-free rate missing on a trading date takes the last earlier quote
+    unless ``fill_risk_free=False``.
+
+    A frame without rows, a benchmark without a value on any of the frame's dates, two rows
+    of one ticker on one date, no usable as-of date, an ambiguous ticker for
+    ``kind="auto"`` and a risk-free rate too large to be per period raise ``ValueError``. A
+    lazy ``frame`` stays lazy: nothing is read until you collect, and collecting runs the
+    eager screen on the collected frame, so it raises the same errors (benchmark and
+    risk-free LazyFrames are collected then too). A value, benchmark or risk-free column
+    that is not numeric raises ``TypeError`` naming it at once, eager or lazy.
 
     Examples
     --------
@@ -657,9 +861,9 @@ def screen(
     │ ---        ┆ ---    ┆ ---       ┆ ---   ┆ ---            ┆ ---        │
     │ date       ┆ str    ┆ f64       ┆ f64   ┆ f64            ┆ u32        │
     ╞════════════╪════════╪═══════════╪═══════╪════════════════╪════════════╡
-    │ 2017-03-29 ┆ BBY    ┆ 0.53      ┆ 0.931 ┆ 58.678         ┆ 2          │
-    │ 2017-03-29 ┆ AAPL   ┆ 0.194     ┆ 0.841 ┆ 45.532         ┆ 5          │
-    │ 2017-03-29 ┆ PFE    ┆ 0.106     ┆ 0.801 ┆ 15.862         ┆ 9          │
+    │ 2017-03-29 ┆ BBY    ┆ 0.46      ┆ 0.936 ┆ 58.678         ┆ 2          │
+    │ 2017-03-29 ┆ AAPL   ┆ 0.216     ┆ 0.845 ┆ 45.532         ┆ 5          │
+    │ 2017-03-29 ┆ MRK    ┆ 0.095     ┆ 0.993 ┆ 20.545         ┆ 9          │
     └────────────┴────────┴───────────┴───────┴────────────────┴────────────┘
     """
     window, min_periods = _window_and_min_periods(window, min_periods)
@@ -682,6 +886,7 @@ def screen(
         ticker=ticker,
         value=value,
         kind=kind,
+        fill_risk_free=_validate.flag(fill_risk_free, "fill_risk_free"),
     )
     has_rf_column = "rf" in panel.collect_schema()
     date_type = panel.collect_schema()[date]
@@ -718,10 +923,6 @@ def screen(
     )
     if isinstance(frame, pl.DataFrame):
         trimmed = _check_duplicates(trimmed.collect(), date=date, ticker=ticker).lazy()
-    else:
-        # Lazy: nothing may be read here, so an ambiguous panel gives the documented empty
-        # screen instead of the eager error.
-        trimmed = trimmed.filter(~_repeated_date(date, ticker).any())
     rate: float | str | None = "rf" if has_rf_column else rf_number
     fits = (
         trimmed.with_columns(
@@ -761,12 +962,80 @@ def screen(
             cross_sectional_zscore(m).alias(f"{m}_z"),
         )
     )
+    out = _select(ranked, conditions, sort_by, descending, rows, ticker)
+    if isinstance(frame, pl.DataFrame):
+        return out.collect()
+    # Lazy: the eager screen, run on the collected frame when the query is collected, so
+    # that it raises the eager screen's errors; the plan above gives the schema unread.
+
+    def run(collected: pl.DataFrame) -> pl.DataFrame:
+        bench = benchmark.collect() if isinstance(benchmark, pl.LazyFrame) else benchmark
+        rf = risk_free.collect() if isinstance(risk_free, pl.LazyFrame) else risk_free
+        return screen(
+            collected,
+            benchmark=bench,
+            risk_free=rf,
+            as_of=as_of,
+            window=window,
+            min_periods=min_periods,
+            periods_per_year=periods_per_year,
+            weighted_alpha_window=weighted_alpha_window,
+            min_alpha=min_alpha,
+            beta_between=beta_between,
+            filters=filters,
+            sort_by=sort_by,
+            descending=descending,
+            top=top,
+            date=date,
+            ticker=ticker,
+            value=value,
+            kind=kind,
+            fill_risk_free=fill_risk_free,
+        )
+
+    return frame.map_batches(
+        run,
+        schema=out.collect_schema(),
+        predicate_pushdown=False,
+        projection_pushdown=False,
+        slice_pushdown=False,
+    )
+
+
+def _select(
+    ranked: Frame,
+    conditions: list[pl.Expr],
+    sort_by: str,
+    descending: bool,
+    rows: int | None,
+    ticker: str,
+) -> pl.LazyFrame:
+    """The filters, the sort (ties by ticker) and the top rows of a ranked screen."""
+    out = ranked.lazy()
     if conditions:
-        ranked = ranked.filter(conditions)
-    out = ranked.sort([sort_by, ticker], descending=[descending, False], nulls_last=True)
-    if rows is not None:
-        out = out.head(rows)
-    return out.collect() if isinstance(frame, pl.DataFrame) else out
+        out = out.filter(conditions)
+    out = out.sort([sort_by, ticker], descending=[descending, False], nulls_last=True)
+    return out.head(rows) if rows is not None else out
+
+
+def _selection(
+    screened: pl.DataFrame,
+    *,
+    min_alpha: float | None = None,
+    beta_between: tuple[float, float] | None = None,
+    filters: pl.Expr | Sequence[pl.Expr] | None = None,
+    sort_by: str = "alpha_ann",
+    descending: bool = True,
+    top: int | None = None,
+    ticker: str = "ticker",
+) -> pl.DataFrame:
+    """The rows of an unfiltered screen that :func:`screen` with these selection arguments
+    gives (ranks and z-scores are taken before the filters, so they are the same)."""
+    conditions = _filters(min_alpha, beta_between, filters)
+    _validate.sort_column(sort_by, keys=("date", "ticker", ticker), columns=SCREEN_COLUMNS)
+    rows = _validate.top(top)
+    _validate.flag(descending, "descending")
+    return _select(screened, conditions, sort_by, descending, rows, ticker).collect()
 
 
 def fit_history(
@@ -784,12 +1053,13 @@ def fit_history(
     ticker: str = "ticker",
     value: str | None = None,
     kind: Kind = "auto",
+    fill_risk_free: bool = True,
 ) -> pl.DataFrame:
     """Rolling alpha and beta over time for chosen tickers: what a screen saw on every date.
 
     Parameters
     ----------
-    frame, benchmark, risk_free, date, ticker, value, kind
+    frame, benchmark, risk_free, date, ticker, value, kind, fill_risk_free
         As in :func:`screen`.
     tickers
         The tickers to follow; ``None`` for all.
@@ -844,6 +1114,7 @@ def fit_history(
         ticker=ticker,
         value=value,
         kind=kind,
+        fill_risk_free=_validate.flag(fill_risk_free, "fill_risk_free"),
     )
     schema = panel.collect_schema()
     if names is not None:
