@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import math
+import os
 import re
 from collections.abc import Iterable, Sequence
 from numbers import Integral, Real
@@ -646,3 +647,35 @@ def pandas_series(value: object, argument: str) -> Any:
         msg = f"`{argument}` must be a pandas Series or a column name, got {type(value).__name__}"
         raise TypeError(msg)
     return pandas_numeric(value, f"`{argument}`")
+
+
+#: The files a chart is written to: its format follows the extension.
+CHART_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+
+def chart_path(value: object, argument: str = "path") -> tuple[str, str] | None:
+    """Accept a chart's file (a str or path-like ending in .png, .svg or .pdf), or None.
+
+    Returns the path and the matplotlib format its extension names.
+    """
+    if value is None:
+        return None
+    try:
+        path = os.fspath(value)  # type: ignore[call-overload]
+    except TypeError:
+        msg = f"`{argument}` must be a file path such as 'screen.png', got {type(value).__name__}"
+        raise TypeError(msg) from None
+    if not isinstance(path, str):
+        msg = f"`{argument}` must be a text path such as 'screen.png', got bytes {path!r}"
+        raise TypeError(msg)
+    suffix = os.path.splitext(path)[1]
+    fmt = CHART_FORMATS.get(suffix.lower())
+    if fmt is None:
+        accepted = ", ".join(CHART_FORMATS)
+        found = f"{suffix!r}" if suffix else "no extension"
+        msg = (
+            f"`{argument}` must end in {accepted} (the format follows the extension), "
+            f"got {path!r} with {found}"
+        )
+        raise ValueError(msg)
+    return path, fmt

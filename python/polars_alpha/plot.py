@@ -7,6 +7,18 @@ figure, as ``polars-alpha screen --plot`` does.
 
 matplotlib is imported only when a chart is drawn; the figures are rendered with its Agg
 backend (no display, no global pyplot state), so they work on servers and in threads.
+
+The charts are built to read right on real screens, where one name can sit far from the rest:
+
+- an axis spans the bulk of the values, and a name far beyond them (past Tukey's far fence,
+  three interquartile ranges beyond the quartiles, when showing it would take over a third of
+  the axis) is drawn at the edge as a triangle pointing its way, its label giving its true
+  value;
+- the colour scale is diverging, centred on zero and spans the 90th percentile of the
+  absolute values, so equal moves up and down get equally strong colours and one outlier does
+  not wash out the rest (the colour bar's arrows mark values beyond it);
+- labels are placed one by one, top of the screen first, where they overlap no label placed
+  before and no point.
 """
 
 from __future__ import annotations
@@ -14,8 +26,10 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from polars_alpha import _validate
@@ -23,6 +37,7 @@ from polars_alpha import _validate
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.transforms import Bbox
 
 __all__ = ["alpha_beta_scatter", "rolling_chart", "screen_report"]
 
@@ -42,15 +57,206 @@ def _figure(figsize: tuple[float, float], dpi: int) -> Figure:
     return fig
 
 
-def _save(fig: Figure, path: str | Path | None) -> None:
-    if path is not None:
-        fig.savefig(Path(path), format="png")
+def _save(fig: Figure, target: tuple[str, str] | None) -> None:
+    """Write the figure to ``target``'s path in its format (checked by ``chart_path``)."""
+    if target is not None:
+        path, fmt = target
+        fig.savefig(Path(path), format=fmt)
+
+
+# ---------------------------------------------------------------------------------------------
+# Robust scales
+
+#: Tukey's far fence: a value this many interquartile ranges beyond a quartile is far out.
+_FENCE = 3.0
+#: The diverging colour scale spans this quantile of the absolute values.
+_COLOR_QUANTILE = 0.9
+#: Label at most this far from the point, in points, and try these distances in turn.
+_LABEL_RADII = (4.0, 8.0, 13.0, 19.0, 26.0)
+_LABEL_DIRECTIONS = ((1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1))
+#: A label's alignment, so that it lies away from its point in the direction tried.
+_HA: dict[int, Literal["left", "center", "right"]] = {1: "left", -1: "right", 0: "center"}
+_VA: dict[int, Literal["bottom", "center", "top"]] = {1: "bottom", -1: "top", 0: "center"}
+
+
+def _robust_span(values: npt.NDArray[np.float64]) -> tuple[float, float]:
+    """The span an axis shows: every value but the far outliers that would squeeze the rest.
+
+    A side is cut only when its values beyond the far fence would take over a third of the
+    axis; fewer than four values are all shown.
+    """
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return 0.0, 1.0
+    low, high = float(values.min()), float(values.max())
+    if values.size < 4:
+        return low, high
+    q1, q3 = (float(q) for q in np.quantile(values, [0.25, 0.75]))
+    iqr = q3 - q1
+    inner = values[(values >= q1 - _FENCE * iqr) & (values <= q3 + _FENCE * iqr)]
+    if iqr <= 0.0 or inner.size == 0:
+        return low, high
+    inner_low, inner_high = float(inner.min()), float(inner.max())
+    width = max(inner_high - inner_low, 1e-12)
+    cut_low = inner_low - low > 0.5 * width
+    cut_high = high - inner_high > 0.5 * width
+    return (inner_low if cut_low else low), (inner_high if cut_high else high)
+
+
+def _limits(span: tuple[float, float]) -> tuple[float, float, float]:
+    """Axis limits around ``span`` with a margin, and the margin (where clipped points go)."""
+    low, high = span
+    width = high - low
+    margin = 0.08 * width if width > 0 else max(abs(low) * 0.1, 0.05)
+    return low - margin, high + margin, margin
+
+
+def _color_norm(values: npt.NDArray[np.float64]) -> tuple[Any, str]:
+    """A norm centred on zero that spans the 90th percentile of the absolute values.
+
+    Returns the norm and the colour bar's ``extend`` (arrows where values go beyond it).
+    """
+    colors_module = importlib.import_module("matplotlib.colors")
+    finite = values[np.isfinite(values)]
+    magnitude = np.abs(finite)
+    half = float(np.quantile(magnitude, _COLOR_QUANTILE)) if finite.size else 1.0
+    if not half > 0.0:
+        half = float(magnitude.max()) if finite.size and magnitude.max() > 0 else 1.0
+    above = finite.size > 0 and float(finite.max()) > half
+    below = finite.size > 0 and float(finite.min()) < -half
+    extend = {(True, True): "both", (True, False): "max", (False, True): "min"}.get(
+        (above, below), "neither"
+    )
+    return colors_module.CenteredNorm(vcenter=0.0, halfrange=half), extend
+
+
+# ---------------------------------------------------------------------------------------------
+# Labels
+
+
+class _Label(NamedTuple):
+    text: str
+    x: float
+    y: float
+
+
+def _overlap(a: Bbox, b: Bbox) -> float:
+    """The area two boxes share (zero when they only touch)."""
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return width * height if width > 0 and height > 0 else 0.0
+
+
+def _covers(box: Bbox, centre: npt.NDArray[np.float64], radius: float) -> float:
+    """How far a box reaches into a round marker, squared (zero when it stays clear)."""
+    nearest_x = min(max(float(centre[0]), box.x0), box.x1)
+    nearest_y = min(max(float(centre[1]), box.y0), box.y1)
+    depth = radius - float(np.hypot(nearest_x - centre[0], nearest_y - centre[1]))
+    return depth * depth if depth > 0 else 0.0
+
+
+def _outside(box: Bbox, frame: Bbox) -> float:
+    """The area of ``box`` outside ``frame``."""
+    return box.width * box.height - _overlap(box, frame)
+
+
+def _place_labels(
+    ax: Axes, labels: Sequence[_Label], points: npt.NDArray[np.float64], marker_size: float
+) -> None:
+    """Label each point where the label overlaps no label placed before it and no point.
+
+    Deterministic: the labels are placed in order (the top of the screen first); each takes
+    the first free spot among eight directions at growing distances, a thin line back to
+    the point when it is not beside it, else the spot that overlaps least. It runs on the
+    figure's final layout, so call it once every axes and colour bar is on the figure.
+    """
+    fig = ax.get_figure(root=True)
+    assert fig is not None
+    fig.draw_without_rendering()  # the constrained layout fixes the axes' place
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    frame = ax.get_window_extent(renderer)
+    radius = fig.dpi / 72.0 * (marker_size**0.5) / 2.0 + 1.0  # a marker's radius in pixels
+    centres = ax.transData.transform(points) if len(points) else np.empty((0, 2))
+    placed: list[Bbox] = []
+    for label in labels:
+        note = ax.annotate(
+            label.text,
+            (label.x, label.y),
+            xytext=(0.0, 0.0),
+            textcoords="offset points",
+            fontsize=8,
+            zorder=4,
+        )
+        best: tuple[float, float, float, Any, Any, Bbox] | None = None
+        for distance in _LABEL_RADII:
+            for dx, dy in _LABEL_DIRECTIONS:
+                scale = distance / float(np.hypot(dx, dy))
+                ha, va = _HA[dx], _VA[dy]
+                note.set_position((dx * scale, dy * scale))
+                note.set_horizontalalignment(ha)
+                note.set_verticalalignment(va)
+                box = note.get_window_extent(renderer)  # the text's box: no leader line yet
+                cost = sum(_overlap(box, other) for other in placed)
+                cost += sum(_covers(box, centre, radius) for centre in centres)
+                cost += 10.0 * _outside(box, frame)
+                if best is None or cost < best[0]:
+                    best = (cost, dx * scale, dy * scale, ha, va, box)
+                if cost == 0.0:
+                    break
+            if best is not None and best[0] == 0.0:
+                break
+        assert best is not None
+        _, ox, oy, ha, va, box = best
+        note.remove()
+        leader: dict[str, Any] | None = None
+        if float(np.hypot(ox, oy)) > _LABEL_RADII[1]:  # a thin line back to the point
+            corner = (
+                {"left": 0.0, "right": 1.0, "center": 0.5}[ha],
+                {"bottom": 0.0, "top": 1.0, "center": 0.5}[va],
+            )
+            leader = {
+                "arrowstyle": "-",
+                "color": "0.45",
+                "linewidth": 0.6,
+                "relpos": corner,
+                "shrinkA": 1.0,
+                "shrinkB": (marker_size**0.5) / 2.0,
+            }
+        ax.annotate(
+            label.text,
+            (label.x, label.y),
+            xytext=(ox, oy),
+            textcoords="offset points",
+            ha=ha,
+            va=va,
+            fontsize=8,
+            zorder=4,
+            arrowprops=leader,
+        )
+        placed.append(box)
 
 
 def _percent(ax: Axes, axis: str = "y") -> None:
     ticker = importlib.import_module("matplotlib.ticker")
     target = ax.yaxis if axis == "y" else ax.xaxis
     target.set_major_formatter(ticker.PercentFormatter(xmax=1.0, decimals=0))
+
+
+class _Scatter(NamedTuple):
+    """What :func:`_draw_scatter` drew, for the colour bar and the labels placed last."""
+
+    mappable: Any
+    extend: str
+    labels: list[_Label]
+    points: npt.NDArray[np.float64]
+
+
+#: A point's marker area, in points squared.
+_MARKER_SIZE = 60.0
+
+
+def _value_text(value: float, percent: bool) -> str:
+    return f"{value:+.0%}" if percent else f"{value:.3g}"
 
 
 def _draw_scatter(
@@ -62,45 +268,70 @@ def _draw_scatter(
     color: str | None,
     label: str | None,
     max_labels: int,
-) -> Any:
-    colors_module = importlib.import_module("matplotlib.colors")
+) -> _Scatter:
     rows = screened.filter(pl.col(alpha).is_not_null() & pl.col(beta).is_not_null())
-    x = rows.get_column(beta).to_numpy()
-    y = rows.get_column(alpha).to_numpy()
+    x = rows.get_column(beta).cast(pl.Float64).to_numpy()
+    y = rows.get_column(alpha).cast(pl.Float64).to_numpy()
+    percent = alpha == "alpha_ann"
+    x_low, x_high, x_margin = _limits(_robust_span(x))
+    y_low, y_high, y_margin = _limits(_robust_span(y))
+    # A point beyond the limits is drawn just inside the edge, as a triangle pointing out.
+    right, left = x > x_high, x < x_low
+    above, below = y > y_high, y < y_low
+    shown_x = np.where(right, x_high - 0.4 * x_margin, np.where(left, x_low + 0.4 * x_margin, x))
+    shown_y = np.where(above, y_high - 0.4 * y_margin, np.where(below, y_low + 0.4 * y_margin, y))
+    markers = np.select([above, below, right, left], ["^", "v", ">", "<"], default="o")
     ax.axhline(0.0, color="0.6", linewidth=0.8, zorder=1)
     ax.axvline(1.0, color="0.6", linewidth=0.8, linestyle="--", zorder=1)
+    style: dict[str, Any] = {"s": _MARKER_SIZE, "edgecolors": "0.2", "linewidths": 0.6}
     mappable = None
-    if color is not None and rows.get_column(color).drop_nulls().len() > 0:
+    extend = "neither"
+    colored = color is not None and rows.get_column(color).drop_nulls().len() > 0
+    c = np.full(len(x), np.nan)
+    if colored:
+        assert color is not None
         c = rows.get_column(color).cast(pl.Float64).fill_null(float("nan")).to_numpy()
-        finite = c[~(c != c)]
-        low, high = float(finite.min()), float(finite.max())
-        norm: Any
-        if low < 0.0 < high:  # red below zero, green above
-            norm, cmap = colors_module.TwoSlopeNorm(vcenter=0.0, vmin=low, vmax=high), "RdYlGn"
-        else:  # one sign: a plain sequential scale
-            norm = colors_module.Normalize(vmin=low, vmax=high if high > low else low + 1.0)
-            cmap = "viridis"
-        mappable = ax.scatter(
-            x, y, c=c, cmap=cmap, norm=norm, s=60, edgecolors="0.2", linewidths=0.6, zorder=2
-        )
+        norm, extend = _color_norm(c)
+        style.update(cmap="RdYlGn", norm=norm)
     else:
-        ax.scatter(x, y, s=60, color="tab:blue", edgecolors="0.2", linewidths=0.6, zorder=2)
+        style.update(color="tab:blue")
+    for marker in ("o", "^", "v", ">", "<"):
+        chosen = markers == marker
+        if marker != "o" and not chosen.any():
+            continue
+        extra = {"c": c[chosen]} if colored else {}
+        drawn = ax.scatter(
+            shown_x[chosen], shown_y[chosen], marker=marker, zorder=3, **style, **extra
+        )
+        if marker == "o":
+            mappable = drawn
+    ax.set_xlim(x_low, x_high)
+    ax.set_ylim(y_low, y_high)
+    labels: list[_Label] = []
     if label is not None:
-        for name, xi, yi in zip(rows.get_column(label).head(max_labels), x, y, strict=False):
-            ax.annotate(
-                str(name),
-                (xi, yi),
-                xytext=(4, 4),
-                textcoords="offset points",
-                fontsize=8,
-                zorder=3,
-            )
-    ax.set_xlabel("beta")
-    ax.set_ylabel("alpha, annualized" if alpha == "alpha_ann" else alpha)
-    if alpha == "alpha_ann":
+        names = rows.get_column(label).head(max_labels).to_list()
+        for i, name in enumerate(names):
+            beyond = []
+            if right[i] or left[i]:
+                beyond.append(f"{beta} {x[i]:.2f}")
+            if above[i] or below[i]:
+                beyond.append(f"{'alpha' if percent else alpha} {_value_text(y[i], percent)}")
+            text = str(name) + (f": {', '.join(beyond)}" if beyond else "")
+            labels.append(_Label(text, float(shown_x[i]), float(shown_y[i])))
+    ax.set_xlabel("beta" if beta == "beta" else beta)
+    ax.set_ylabel("alpha, annualized" if percent else alpha)
+    if percent:
         _percent(ax)
     ax.grid(True, alpha=0.3)
-    return mappable
+    points = np.column_stack([shown_x, shown_y]) if len(x) else np.empty((0, 2))
+    return _Scatter(mappable if colored else None, extend, labels, points)
+
+
+def _color_bar(fig: Figure, ax: Axes, drawn: _Scatter, color: str | None) -> None:
+    """The colour bar beside the scatter, with arrows where values go beyond the scale."""
+    if drawn.mappable is not None and color is not None:
+        bar = fig.colorbar(drawn.mappable, ax=ax, extend=drawn.extend)
+        bar.set_label("weighted alpha (%)" if color == "weighted_alpha" else color)
 
 
 def alpha_beta_scatter(
@@ -128,18 +359,21 @@ def alpha_beta_scatter(
     beta
         The x column.
     color
-        The column that colours the points: red below zero and green above, on a scale
-        centred at zero, when the values have both signs; otherwise the viridis scale.
-        ``None`` for one colour.
+        The column that colours the points: red below zero, green above, on a scale centred
+        at zero that spans the 90th percentile of the absolute values (the colour bar's arrows
+        mark values beyond it). ``None`` for one colour.
     label
-        The column that labels the points; ``None`` for no labels.
+        The column that labels the points; ``None`` for no labels. A label is placed beside
+        its point where it overlaps no other label and no point (with a thin line back to
+        the point when it has to move away).
     max_labels
         Label at most this many points: the first rows, which are the top of a sorted screen.
     title
         The chart's title; default "Alpha against beta (as of <date>)" when the frame has a
         ``date`` column.
     path
-        Write the chart to this PNG file as well.
+        Write the chart to this file as well, as PNG, SVG or PDF: the format follows the
+        extension (``.png``, ``.svg``, ``.pdf``); any other extension is an error.
     figsize, dpi
         The figure's size in inches and resolution: the PNG is ``figsize * dpi`` pixels.
 
@@ -154,6 +388,13 @@ def alpha_beta_scatter(
     solid line alpha 0 (no return beyond what beta explains). The "high alpha, moderate beta"
     names sit top centre. Rows with a null alpha or beta are not drawn.
 
+    Each axis spans the bulk of the names. A name beyond Tukey's far fence (three
+    interquartile ranges past the quartiles), when showing it would take more than a third
+    of the axis, is drawn at the edge as a triangle pointing its way, and its label gives its
+    true value ("AMD: alpha +354%"). Clipping keeps the axis linear, so distances between
+    the other names still read as differences in alpha; a symmetric-log axis would show the
+    outlier in place but bend the scale where most names sit.
+
     Examples
     --------
     >>> import polars_alpha as pa
@@ -166,16 +407,16 @@ def alpha_beta_scatter(
     """
     columns = [c for c in (alpha, beta, color, label) if c is not None]
     _validate.frame_with_columns(screened, columns, "the screen")
+    target = _validate.chart_path(path)
     fig = _figure(figsize, dpi)
     ax = fig.add_subplot()
-    mappable = _draw_scatter(
+    drawn = _draw_scatter(
         ax, screened, alpha=alpha, beta=beta, color=color, label=label, max_labels=max_labels
     )
-    if mappable is not None and color is not None:
-        bar = fig.colorbar(mappable, ax=ax)
-        bar.set_label("weighted alpha (%)" if color == "weighted_alpha" else color)
+    _color_bar(fig, ax, drawn, color)
     ax.set_title(title if title is not None else _default_title(screened))
-    _save(fig, path)
+    _place_labels(ax, drawn.labels, drawn.points, _MARKER_SIZE)
+    _save(fig, target)
     return fig
 
 
@@ -183,6 +424,40 @@ def _default_title(screened: pl.DataFrame) -> str:
     if "date" in screened.columns and screened.height:
         return f"Alpha against beta, as of {screened.get_column('date').max()!s}"
     return "Alpha against beta"
+
+
+def _clip_lines(ax: Axes, series: Sequence[tuple[str, npt.NDArray[np.float64]]], fmt: Any) -> None:
+    """Robust y limits for lines: a ticker whose peak (or trough) is far beyond the others'
+    is cut at the edge, and a note in the corner gives how far it goes."""
+    kept = [(name, v[np.isfinite(v)]) for name, v in series]
+    kept = [(name, v) for name, v in kept if v.size]
+    if not kept:
+        return
+    troughs = np.array([float(v.min()) for _, v in kept])
+    peaks = np.array([float(v.max()) for _, v in kept])
+    low, high = _robust_span(troughs)[0], _robust_span(peaks)[1]
+    if low <= troughs.min() and high >= peaks.max():
+        return  # nothing is cut: matplotlib's own limits
+    notes = []
+    above = [f"{name} (to {fmt(v.max())})" for name, v in kept if v.max() > high]
+    below = [f"{name} (to {fmt(v.min())})" for name, v in kept if v.min() < low]
+    if above:
+        notes.append("above the axis: " + ", ".join(above))
+    if below:
+        notes.append("below the axis: " + ", ".join(below))
+    lower, upper, _ = _limits((low, high))
+    ax.set_ylim(lower, upper)
+    ax.text(
+        0.99,
+        0.97,
+        "\n".join(notes),
+        transform=ax.transAxes,
+        ha="right",
+        va="top",
+        fontsize=8,
+        zorder=5,
+        bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "0.7", "alpha": 0.9},
+    )
 
 
 def _draw_rolling(
@@ -198,14 +473,22 @@ def _draw_rolling(
     beta_ax, alpha_ax = axes
     beta_ax.axhline(1.0, color="0.6", linewidth=0.8, linestyle="--")
     alpha_ax.axhline(0.0, color="0.6", linewidth=0.8)
+    betas, alphas = [], []
     for name in tickers:
         rows = fits.filter(pl.col(ticker) == name).sort(date)
         dates = rows.get_column(date).to_numpy()
-        beta_ax.plot(dates, rows.get_column(beta).to_numpy(), linewidth=1.2, label=str(name))
-        alpha_ax.plot(dates, rows.get_column(alpha).to_numpy(), linewidth=1.2, label=str(name))
+        b = rows.get_column(beta).cast(pl.Float64).to_numpy()
+        a = rows.get_column(alpha).cast(pl.Float64).to_numpy()
+        beta_ax.plot(dates, b, linewidth=1.2, label=str(name))
+        alpha_ax.plot(dates, a, linewidth=1.2, label=str(name))
+        betas.append((str(name), b))
+        alphas.append((str(name), a))
+    percent = alpha == "alpha_ann"
+    _clip_lines(beta_ax, betas, lambda v: f"{v:.2f}")
+    _clip_lines(alpha_ax, alphas, lambda v: _value_text(v, percent))
     beta_ax.set_ylabel("beta")
-    alpha_ax.set_ylabel("alpha, annualized" if alpha == "alpha_ann" else alpha)
-    if alpha == "alpha_ann":
+    alpha_ax.set_ylabel("alpha, annualized" if percent else alpha)
+    if percent:
         _percent(alpha_ax)
     beta_ax.legend(loc="upper left", fontsize=8, ncols=min(len(tickers), 5))
     for ax in axes:
@@ -213,14 +496,32 @@ def _draw_rolling(
     beta_ax.tick_params(labelbottom=False)
 
 
-def _tickers(fits: pl.DataFrame, tickers: Sequence[str] | None, ticker: str) -> list[str]:
+def _preview(names: Sequence[Any], limit: int = 8) -> str:
+    shown = ", ".join(str(n) for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _tickers(
+    fits: pl.DataFrame, tickers: Sequence[str] | None, ticker: str, *, default: str | None = None
+) -> list[str]:
+    """The tickers to draw, each checked to have fits; ``default`` says where they came from
+    when the caller chose them."""
     names = _validate.ticker_list(tickers)
     if names is None:
         return [str(t) for t in fits.get_column(ticker).unique(maintain_order=True).head(8)]
-    present = set(fits.get_column(ticker).unique().to_list())
+    held = fits.get_column(ticker).unique(maintain_order=True).to_list()
+    present = set(held)
     absent = [t for t in names if t not in present]
     if absent:
-        msg = f"no rolling fits for ticker {absent[0]!r}"
+        which = f"ticker {absent[0]!r}"
+        if len(absent) > 1:
+            which += f" (nor {_preview([repr(t) for t in absent[1:]])})"
+        source = f" {default}" if default else ""
+        holds = f"the fits hold {_preview(held)}" if held else "the fits are empty"
+        msg = (
+            f"no rolling fits for {which}{source}; {holds}: pass tickers=[...] naming "
+            f"tickers the fits hold, or make the fits with fit_history(..., tickers={names!r})"
+        )
         raise ValueError(msg)
     return names
 
@@ -252,7 +553,8 @@ def rolling_chart(
     title
         The chart's title; default "Rolling beta and alpha".
     path
-        Write the chart to this PNG file as well.
+        Write the chart to this file as well, as PNG, SVG or PDF: the format follows the
+        extension (``.png``, ``.svg``, ``.pdf``); any other extension is an error.
     figsize, dpi
         The figure's size in inches and resolution.
 
@@ -267,6 +569,10 @@ def rolling_chart(
     the line only if the frame holds a null there; :func:`~polars_alpha.screen.fit_history`
     leaves such dates out, so the line bridges them.
 
+    With four tickers or more, one whose peak (or trough) lies beyond the far fence of the
+    others' peaks runs off the panel, and a note in its corner names it and how far it goes
+    ("above the axis: AMD (to +513%)"), so it does not flatten the other lines.
+
     Examples
     --------
     >>> import polars_alpha as pa
@@ -280,6 +586,7 @@ def rolling_chart(
     """
     _validate.frame_with_columns(fits, [date, ticker, alpha, beta], "the fits")
     names = _tickers(fits, tickers, ticker)
+    target = _validate.chart_path(path)
     fig = _figure(figsize, dpi)
     beta_ax = fig.add_subplot(2, 1, 1)
     alpha_ax = fig.add_subplot(2, 1, 2, sharex=beta_ax)
@@ -287,7 +594,7 @@ def rolling_chart(
         (beta_ax, alpha_ax), fits, names, date=date, ticker=ticker, alpha=alpha, beta=beta
     )
     beta_ax.set_title(title if title is not None else "Rolling beta and alpha")
-    _save(fig, path)
+    _save(fig, target)
     return fig
 
 
@@ -311,7 +618,8 @@ def screen_report(
     tickers
         The tickers of the rolling panels; default the first 5 rows of the screen.
     path
-        Write the figure to this PNG file as well.
+        Write the figure to this file as well, as PNG, SVG or PDF: the format follows the
+        extension (``.png``, ``.svg``, ``.pdf``); any other extension is an error.
     figsize, dpi
         The figure's size in inches and resolution.
 
@@ -323,6 +631,9 @@ def screen_report(
     Notes
     -----
     The scatter shows the whole screen; the rolling panels show how the top names got there.
+    Both keep far outliers at the edge as :func:`alpha_beta_scatter` and
+    :func:`rolling_chart` describe. The fits must hold every ticker drawn: compute them with
+    ``fit_history(..., tickers=...)`` for the same names, or pass ``tickers=``.
 
     Examples
     --------
@@ -340,13 +651,16 @@ def screen_report(
         screened, ["ticker", "alpha_ann", "beta", "weighted_alpha"], "the screen"
     )
     _validate.frame_with_columns(fits, ["date", "ticker", "alpha_ann", "beta"], "the fits")
+    target = _validate.chart_path(path)
+    default = None
     if tickers is None:
         tickers = [str(t) for t in screened.get_column("ticker").head(5)]
-    names = _tickers(fits, tickers, "ticker")
+        default = "among the screen's first 5, which screen_report draws by default"
+    names = _tickers(fits, tickers, "ticker", default=default)
     fig = _figure(figsize, dpi)
     grid = fig.add_gridspec(2, 2, width_ratios=(1.0, 1.2))
     scatter_ax = fig.add_subplot(grid[:, 0])
-    mappable = _draw_scatter(
+    drawn = _draw_scatter(
         scatter_ax,
         screened,
         alpha="alpha_ann",
@@ -355,8 +669,7 @@ def screen_report(
         label="ticker",
         max_labels=40,
     )
-    if mappable is not None:
-        fig.colorbar(mappable, ax=scatter_ax).set_label("weighted alpha (%)")
+    _color_bar(fig, scatter_ax, drawn, "weighted_alpha")
     scatter_ax.set_title(_default_title(screened))
     beta_ax = fig.add_subplot(grid[0, 1])
     alpha_ax = fig.add_subplot(grid[1, 1], sharex=beta_ax)
@@ -370,5 +683,6 @@ def screen_report(
         beta="beta",
     )
     beta_ax.set_title("Rolling beta and alpha of the top names")
-    _save(fig, path)
+    _place_labels(scatter_ax, drawn.labels, drawn.points, _MARKER_SIZE)
+    _save(fig, target)
     return fig
