@@ -19,9 +19,9 @@ from polars_alpha.cli.inputs import InputOptions, read_inputs
 from polars_alpha.cli.render import (
     FORMATS,
     Progress,
+    check_plot,
     draw_charts,
     output_format,
-    require_matplotlib,
     write,
 )
 from polars_alpha.screen import SCREEN_COLUMNS, screen
@@ -190,7 +190,11 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         help="table (default), csv, parquet or json; default from --output's suffix",
     )
     out.add_argument("--output", "-o", metavar="PATH", help="write here instead of stdout")
-    out.add_argument("--plot", metavar="PATH.png", help="also draw the charts to this PNG")
+    out.add_argument(
+        "--plot",
+        metavar="PATH.png",
+        help="also draw the charts to this file: .png, .svg or .pdf (from the extension)",
+    )
     screen_command.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -232,7 +236,7 @@ def _run_screen(args: argparse.Namespace, progress: Progress) -> None:
         raise CliError(msg)
     fmt = output_format(args.format, args.output)
     if args.plot is not None:
-        require_matplotlib()
+        check_plot(args.plot)
     inputs = read_inputs(_input_options(args), progress)
     progress.update(f"screening {inputs.frame.get_column('ticker').n_unique()} tickers")
     # The arguments screen() shares with fit_history(), so the charts show the screen's fits.

@@ -11,6 +11,7 @@ from typing import IO, Any
 
 import polars as pl
 
+from polars_alpha import _validate
 from polars_alpha.cli.errors import CliError
 from polars_alpha.screen import fit_history
 
@@ -18,6 +19,7 @@ __all__ = [
     "FORMATS",
     "TABLE_COLUMNS",
     "Progress",
+    "check_plot",
     "draw_charts",
     "output_format",
     "require_matplotlib",
@@ -142,6 +144,23 @@ def require_matplotlib() -> None:
         raise CliError(msg) from None
 
 
+def check_plot(path: str) -> None:
+    """Fail before the work when ``--plot`` cannot be drawn: a file ending in .png, .svg or
+    .pdf (the format follows the extension), and matplotlib installed."""
+    try:
+        _validate.chart_path(path, "--plot")
+    except ValueError:
+        suffix = Path(path).suffix
+        found = f"the extension {suffix!r}" if suffix else "no extension"
+        accepted = ", ".join(_validate.CHART_FORMATS)
+        msg = (
+            f"--plot {path!r} has {found}: the charts are written as PNG, SVG or PDF, "
+            f"so end the file name in {accepted}"
+        )
+        raise CliError(msg) from None
+    require_matplotlib()
+
+
 def draw_charts(
     path: str,
     frame: pl.DataFrame,
@@ -149,7 +168,8 @@ def draw_charts(
     date: Any,
     fit_options: Mapping[str, Any],
 ) -> None:
-    """The screen report's charts for the first five tickers of ``result``, to a PNG.
+    """The screen report's charts for the first five tickers of ``result``, to ``path``
+    (PNG, SVG or PDF, from its extension; see :func:`check_plot`).
 
     ``fit_options`` are the screen's keyword arguments that :func:`fit_history` shares
     (benchmark, risk-free rate, window, ...), so the charts show the fits the screen made.
