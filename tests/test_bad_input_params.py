@@ -1450,9 +1450,10 @@ CLI_ERRORS: dict[str, tuple[list[str], tuple[str, ...]]] = {
     "one_row": (["one_row.csv"], ("the benchmark has values on 1 of the frame's dates",)),
     "duplicate_date": (["duplicate.csv"], ("ticker 'CCC' has more than one row on",)),
     "nan_prices": (["nan.csv"], ("no ticker has a fit on the as-of date",)),
+    # Issue 23: the window error says how many rows there are.
     "window_longer_than_series": (
         ["long.csv", "--window", "100"],
-        ("no ticker has a fit on the as-of date: too few usable rows",),
+        ("--window 100 is longer than the data: the longest history has 40 rows",),
     ),
     "flat_benchmark": (
         ["long.csv", "--benchmark", "flat_bench.csv"],

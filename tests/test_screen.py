@@ -507,5 +507,5 @@ def test_implausible_risk_free_rates_raise(sample: SP500Sample) -> None:
     out = pa.screen(monthly, benchmark=sample.index, risk_free=0.03, window=36, periods_per_year=12)
     assert out.height == 20
     annual = monthly.with_columns(rf=pl.lit(0.06))
-    with pytest.raises(ValueError, match="0.06 per period on 1990-01-31.*12 periods a year"):
+    with pytest.raises(ValueError, match=r"0\.06 per period on 1990-01-31.*12 periods a year"):
         pa.screen(annual, benchmark=sample.index, risk_free="rf", value="close", window=36)

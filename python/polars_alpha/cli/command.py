@@ -24,7 +24,7 @@ from polars_alpha.cli.render import (
     output_format,
     write,
 )
-from polars_alpha.screen import SCREEN_COLUMNS, screen
+from polars_alpha.screen import SCREEN_COLUMNS, _selection, default_min_periods, screen
 
 __all__ = ["PROG", "build_parser", "main"]
 
@@ -58,17 +58,27 @@ input files (CSV, CSV.gz or Parquet; several files are combined):
   wide         a date column and one column per ticker
   one ticker   a date column and open/high/low/close/adj close/volume columns; the file
                name is the ticker (AAPL.csv -> AAPL) and adj close (else close) the price
-  Values are prices unless some are zero or negative (returns); force with --kind.
-  Dates are ISO (2024-01-31) or YYYYMMDD integers; the date column is the first one
-  named date, datetime, timestamp, time or day, else the first column.
+  A wide file's empty cells before a ticker's first value or after its last are no rows
+  (a delisted ticker is not screened on a later date). Empty cells and "." (as in FRED's
+  files) are missing values.
+  Each ticker's values are prices if all are positive, returns if some are zero or
+  negative and they do not move like prices; prices with a zero or negative value are an
+  error naming the ticker and the date. Force with --kind.
+  Dates are ISO (2024-01-31) or YYYYMMDD integers, or as --date-format says (%m/%d/%Y);
+  the date column is the first one named date, datetime, timestamp, time or day, else
+  the first column.
 
 benchmark and risk-free:
   --benchmark is a column of the input files (it is not screened) or a file of a date
   and one value column. --risk-free is a column, a file, or a number: a per-period rate
   in decimals (0.0001 is 1 bp a day) unless --annual-risk-free converts annual yields
-  with (1 + y) ** (1 / periods_per_year) - 1. Rows without a risk-free rate are left
-  out of the fits, and the default as-of date is the last one with both a benchmark
-  return and a risk-free rate.
+  with (1 + y) ** (1 / periods_per_year) - 1; --percent-risk-free reads percents (FRED's
+  DTB3: 5.03 for 5.03%). A per-period rate above 1% a day (scaled to the data's own
+  frequency, at most 5% a period) or an annual yield above 1 is an error that names the
+  flag that fixes it. A date on which stocks trade and the rate has no quote takes the
+  last earlier quote (--no-fill-risk-free leaves it out); after the last quote, rows
+  have no rate and are left out of the fits, and the default as-of date is the last one
+  with both a benchmark return and a risk-free rate.
 
 filters (repeatable; all must hold): a SQL condition on the output columns, as Polars'
   pl.sql_expr reads it, where comparisons may be chained as in '0.8<=beta<=1.2', e.g.
@@ -79,7 +89,9 @@ filters (repeatable; all must hold): a SQL condition on the output columns, as P
 output columns: date, ticker, alpha (per period), alpha_ann ((1 + alpha)^P - 1), beta, r2,
   resid_std (per period), alpha_t, n (rows in the fit), weighted_alpha (%), and for alpha,
   beta, r2, resid_std, alpha_t and weighted_alpha a _rank (1 = largest) and a _z column.
-  The table shows a selection; csv, json and parquet hold them all.
+  The table shows a selection; csv, json and parquet hold them all. With --output the
+  format follows the file's extension (.csv, .json, .parquet, or .txt for the table).
+  Tickers left out (too little history, no row on the as-of date) are listed on stderr.
 
 Errors are one line on stderr and exit with status 2."""
 
@@ -125,11 +137,26 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         help="the risk-free values are annual yields (decimals), converted to per-period",
     )
     data.add_argument(
+        "--percent-risk-free",
+        action="store_true",
+        help="the risk-free values are in percent (5.03 for 5.03%%, as FRED's yields)",
+    )
+    data.add_argument(
+        "--no-fill-risk-free",
+        action="store_true",
+        help="leave a risk-free rate missing on a trading date out (default: the last quote)",
+    )
+    data.add_argument(
         "--no-risk-free",
         action="store_true",
         help="no risk-free rate (the bundled sample's stops in 2017)",
     )
     data.add_argument("--date-column", metavar="COL", help="the date column (default: detect)")
+    data.add_argument(
+        "--date-format",
+        metavar="FMT",
+        help="how the dates are written, e.g. %%m/%%d/%%Y (default: ISO or YYYYMMDD)",
+    )
     data.add_argument(
         "--ticker-column", metavar="COL", help="the ticker column of long files (ticker/symbol)"
     )
@@ -140,7 +167,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         "--kind",
         choices=("auto", "prices", "returns"),
         default="auto",
-        help="prices or returns (default: auto, returns when any value is <= 0)",
+        help="prices or returns (default: auto, per ticker; see below)",
     )
     fit = screen_command.add_argument_group("fit")
     fit.add_argument(
@@ -187,9 +214,15 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     out.add_argument(
         "--format",
         choices=FORMATS,
-        help="table (default), csv, parquet or json; default from --output's suffix",
+        help="table (default), csv, parquet or json; with --output, its extension decides",
     )
-    out.add_argument("--output", "-o", metavar="PATH", help="write here instead of stdout")
+    out.add_argument(
+        "--output",
+        "-o",
+        metavar="PATH",
+        help="write here instead of stdout; the format follows the extension: .csv, .parquet, "
+        ".json, or .txt for the table",
+    )
     out.add_argument(
         "--plot",
         metavar="PATH.png",
@@ -215,8 +248,10 @@ def _input_options(args: argparse.Namespace) -> InputOptions:
         benchmark=args.benchmark,
         risk_free=args.risk_free,
         annual_risk_free=args.annual_risk_free,
+        percent_risk_free=args.percent_risk_free,
         no_risk_free=args.no_risk_free,
         date_column=args.date_column,
+        date_format=args.date_format,
         ticker_column=args.ticker_column,
         value_column=args.value_column,
         periods_per_year=args.periods_per_year,
@@ -248,11 +283,16 @@ def _run_screen(args: argparse.Namespace, progress: Progress) -> None:
         "periods_per_year": args.periods_per_year,
         "kind": args.kind,
         "value": "value",
+        "fill_risk_free": not args.no_fill_risk_free,
     }
-    result = screen(
-        inputs.frame,
-        **fit_options,
-        as_of=as_of,
+    everyone = screen(inputs.frame, **fit_options, as_of=as_of)
+    if everyone.height == 0:
+        _check_window(args, inputs.frame, as_of)
+        raise CliError(_no_fit(args, inputs.frame, as_of))
+    # Ranks and z-scores are taken before the filters, so selecting from the whole screen
+    # gives what screen() with the filters gives.
+    result = _selection(
+        everyone,
         min_alpha=args.min_alpha,
         beta_between=tuple(args.beta_between) if args.beta_between else None,
         filters=filters,
@@ -261,17 +301,14 @@ def _run_screen(args: argparse.Namespace, progress: Progress) -> None:
         top=args.top or None,
     )
     if result.height == 0:
-        everyone = screen(inputs.frame, **fit_options, as_of=as_of)
-        if everyone.height == 0:
-            msg = "no ticker has a fit on the as-of date: too few usable rows in the window"
-        else:
-            msg = (
-                f"no ticker passes the filters ({everyone.height} screened as of "
-                f"{everyone.get_column('date')[0]!s}); loosen --filter, --min-alpha or "
-                "--beta-between"
-            )
+        msg = (
+            f"no ticker passes the filters ({everyone.height} screened as of "
+            f"{everyone.get_column('date')[0]!s}); loosen --filter, --min-alpha or "
+            "--beta-between"
+        )
         raise CliError(msg)
     date = result.get_column("date")[0]
+    _note_left_out(args, progress, inputs.frame, everyone, date)
     if as_of is not None and date is not None and str(date)[:10] != as_of.isoformat():
         progress.clear()
         sys.stderr.write(
@@ -293,6 +330,80 @@ def _run_screen(args: argparse.Namespace, progress: Progress) -> None:
         draw_charts(args.plot, inputs.frame, result, date, fit_options)
     progress.clear()
     write(result, fmt, header, args.output)
+
+
+def _rows_per_ticker(frame: pl.DataFrame, as_of: dt.date | None) -> pl.DataFrame:
+    """``ticker, rows, first, last``: each ticker's rows with a value, up to ``as_of``."""
+    rows = frame.filter(pl.col("value").is_not_null())
+    if as_of is not None:
+        rows = rows.filter(pl.col("date").cast(pl.Date) <= as_of)
+    return rows.group_by("ticker").agg(
+        rows=pl.len(), first=pl.col("date").min(), last=pl.col("date").max()
+    )
+
+
+def _check_window(args: argparse.Namespace, frame: pl.DataFrame, as_of: dt.date | None) -> None:
+    """A window longer than every ticker's history fails with the number of rows there are."""
+    if args.window < 2:
+        return  # screen() says what a window must be
+    counts = _rows_per_ticker(frame, as_of)
+    most = int(counts.select(pl.col("rows").max()).item() or 0)
+    if args.window <= most:
+        return
+    where = f" up to {as_of}" if as_of is not None else ""
+    first = counts.get_column("first").min()
+    last = counts.get_column("last").max()
+    span = f" ({first!s} to {last!s})" if most else ""
+    msg = (
+        f"--window {args.window} is longer than the data: the longest history{where} has "
+        f"{most} rows{span}; use --window {max(2, most - 1)} or less"
+    )
+    raise CliError(msg)
+
+
+def _no_fit(args: argparse.Namespace, frame: pl.DataFrame, as_of: dt.date | None) -> str:
+    """Why no ticker has a fit: what a fit needs, and the rows there are."""
+    least = args.min_periods or default_min_periods(args.window)
+    counts = _rows_per_ticker(frame, as_of)
+    most = int(counts.select(pl.col("rows").max()).item() or 0)
+    where = f" up to {as_of}" if as_of is not None else ""
+    return (
+        f"no ticker has a fit on the as-of date: a fit needs {least} usable rows "
+        f"(--min-periods) of the last {args.window} (--window) and a benchmark that moves, "
+        f"and the longest history{where} has {most} rows"
+    )
+
+
+def _note_left_out(
+    args: argparse.Namespace,
+    progress: Progress,
+    frame: pl.DataFrame,
+    everyone: pl.DataFrame,
+    date: object,
+) -> None:
+    """List on stderr the tickers the screen left out, and why."""
+    screened = everyone.get_column("ticker").unique().implode()
+    tickers = frame.select(pl.col("ticker").unique()).filter(~pl.col("ticker").is_in(screened))
+    if tickers.height == 0:
+        return
+    on_date = frame.filter(pl.col("date") == date, pl.col("value").is_not_null())
+    present = on_date.get_column("ticker").unique().implode()
+    left = tickers.with_columns(present=pl.col("ticker").is_in(present)).sort("ticker")
+    least = args.min_periods or default_min_periods(args.window)
+    short = left.filter(pl.col("present")).get_column("ticker").to_list()
+    absent = left.filter(~pl.col("present")).get_column("ticker").to_list()
+    progress.clear()
+    if short:
+        sys.stderr.write(
+            f"{args.prog}: note: {len(short)} ticker(s) left out, too little history for a fit "
+            f"on {date!s} (fewer than {least} usable rows of the last {args.window}): "
+            f"{', '.join(map(str, short))}\n"
+        )
+    if absent:
+        sys.stderr.write(
+            f"{args.prog}: note: {len(absent)} ticker(s) left out, no price or return on "
+            f"{date!s}: {', '.join(map(str, absent))}\n"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

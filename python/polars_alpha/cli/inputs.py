@@ -15,6 +15,7 @@ import polars as pl
 from polars_alpha.cli.errors import CliError, first_line
 from polars_alpha.cli.render import Progress
 from polars_alpha.datasets import load_sp500_sample
+from polars_alpha.screen import _implausible_rate, _periods_per_year_of, _rate_limit
 
 __all__ = ["InputOptions", "ScreenInputs", "read_inputs"]
 
@@ -36,6 +37,8 @@ class InputOptions:
     ticker_column: str | None
     value_column: str | None
     periods_per_year: float
+    percent_risk_free: bool = False
+    date_format: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,11 @@ def _stem(path: Path) -> str:
     return path.stem
 
 
-def _read_table(path: Path) -> pl.DataFrame:
+#: Cells read as missing, besides empty ones: FRED's files mark a missing value with ".".
+NULL_VALUES = (".",)
+
+
+def _read_table(path: Path, *, parse_dates: bool = True) -> pl.DataFrame:
     if not path.exists():
         msg = f"no such file: {path}"
         raise CliError(msg)
@@ -81,7 +88,11 @@ def _read_table(path: Path) -> pl.DataFrame:
             return pl.read_parquet(path)
         separator = "\t" if ".tsv" in lowered else ","
         return pl.read_csv(
-            path, try_parse_dates=True, separator=separator, infer_schema_length=10_000
+            path,
+            try_parse_dates=parse_dates,
+            separator=separator,
+            infer_schema_length=10_000,
+            null_values=list(NULL_VALUES),
         )
     except (pl.exceptions.PolarsError, OSError, ValueError) as error:
         msg = f"cannot read {path}: {first_line(error)}"
@@ -109,9 +120,22 @@ def _find_column(
     return None
 
 
-def _parse_dates(frame: pl.DataFrame, column: str, source: str) -> pl.DataFrame:
-    """The date column as Date (or Datetime when it has times), renamed to ``date``."""
-    series = frame.get_column(column)
+def _with_format(series: pl.Series, fmt: str) -> pl.Series:
+    """Text or integer dates read with a strftime format (Datetime when it has times)."""
+    text = series.cast(pl.String)
+    has_time = any(f"%{c}" in fmt for c in "HIMSfTRcsz")
+    try:
+        if has_time:
+            return text.str.to_datetime(fmt, strict=False)
+        return text.str.to_date(fmt, strict=False)
+    except pl.exceptions.PolarsError as error:
+        msg = f"--date-format {fmt!r} is not a date format: {first_line(error)}"
+        raise CliError(msg) from None
+
+
+def _default_dates(series: pl.Series) -> pl.Series:
+    """Dates as the command reads them without --date-format: Date as it is, a Datetime of
+    midnights as Date, YYYYMMDD integers, ISO text (null where a value does not parse)."""
     dtype = series.dtype
     if dtype == pl.Date:
         parsed = series
@@ -127,6 +151,30 @@ def _parse_dates(frame: pl.DataFrame, column: str, source: str) -> pl.DataFrame:
             if as_datetime.null_count() == series.null_count():
                 parsed = as_datetime
     else:
+        parsed = pl.Series(series.name, [None] * series.len(), dtype=pl.Date)
+    return parsed
+
+
+def _parse_dates(
+    frame: pl.DataFrame, column: str, source: str, date_format: str | None = None
+) -> pl.DataFrame:
+    """The date column as Date (or Datetime when it has times), renamed to ``date``.
+
+    ``date_format`` (``--date-format``) reads text or integer dates with that format.
+    """
+    series = frame.get_column(column)
+    dtype = series.dtype
+    if date_format is not None and (dtype == pl.String or dtype.is_integer()):
+        parsed = _with_format(series, date_format)
+        if parsed.null_count() > series.null_count():
+            # A file written in ISO dates (a benchmark file beside prices written otherwise)
+            # is read as without the format, when every one of its dates parses so.
+            default = _default_dates(series)
+            if default.null_count() == series.null_count():
+                parsed = default
+    elif dtype in (pl.Date, pl.String) or isinstance(dtype, pl.Datetime) or dtype.is_integer():
+        parsed = _default_dates(series)
+    else:
         msg = (
             f"{source}: column {column!r} holds {dtype}, not dates; "
             "name the date column with --date-column"
@@ -135,9 +183,14 @@ def _parse_dates(frame: pl.DataFrame, column: str, source: str) -> pl.DataFrame:
     bad = series.is_not_null() & parsed.is_null()
     if bad.any():
         row = int(bad.arg_true()[0])
+        fix = (
+            f" with --date-format {date_format!r}"
+            if date_format is not None
+            else "; use ISO dates such as 2024-01-31"
+        )
         msg = (
             f"{source}: cannot parse date {series[row]!r} in column {column!r} (data row "
-            f"{row + 1}); use ISO dates such as 2024-01-31"
+            f"{row + 1}){fix}"
         )
         raise CliError(msg)
     return frame.with_columns(parsed.alias(column)).rename({column: "date"})
@@ -154,11 +207,23 @@ def _date_column(frame: pl.DataFrame, options: InputOptions, source: str) -> str
 
 
 def _not_numeric(frame: pl.DataFrame) -> str:
-    """Which columns besides the date are not numbers, e.g. " ('close' is str)"."""
+    """Which columns besides the date are not numbers, e.g. " ('close' is String: 'n/a' in
+    data row 3)"."""
     schema = frame.schema
-    others = [f"{c!r} is {t}" for c, t in schema.items() if c != "date" and not t.is_numeric()]
-    if any(t == pl.String for c, t in schema.items() if c != "date"):
-        others.append("a column without values is read as text")
+    others = []
+    for c, t in schema.items():
+        if c == "date" or t.is_numeric():
+            continue
+        values = frame.get_column(c)
+        if t == pl.String and values.null_count() == values.len():
+            others.append(f"{c!r} has no values: a column without values is read as text")
+        elif t == pl.String:
+            number = values.str.strip_chars().cast(pl.Float64, strict=False)
+            bad = values.is_not_null() & number.is_null()
+            row = int(bad.arg_true()[0]) if bad.any() else 0
+            others.append(f"{c!r} is String: {values[row]!r} in data row {row + 1} is no number")
+        else:
+            others.append(f"{c!r} is {t}")
     return f" ({'; '.join(others)})" if others else ""
 
 
@@ -206,12 +271,12 @@ def _add_file(
     risk_free_column: str | None,
 ) -> None:
     source = str(path)
-    frame = _read_table(path)
+    frame = _read_table(path, parse_dates=options.date_format is None)
     inputs.columns_seen.extend(c for c in frame.columns if c not in inputs.columns_seen)
     if frame.height == 0:
         msg = f"{source} has no data rows (only a header)"
         raise CliError(msg)
-    frame = _parse_dates(frame, _date_column(frame, options, source), source)
+    frame = _parse_dates(frame, _date_column(frame, options, source), source, options.date_format)
     for column, parts, what in (
         (benchmark_column, inputs.benchmark_parts, "benchmark"),
         (risk_free_column, inputs.risk_free_parts, "risk_free"),
@@ -294,8 +359,12 @@ def _add_file(
                     "(a long file needs a ticker or symbol column; see --ticker-column)"
                 )
                 raise CliError(msg)
-            long = frame.with_columns(pl.col(values).cast(pl.Float64)).unpivot(
-                index="date", variable_name="ticker", value_name="value"
+            long = (
+                frame.with_columns(pl.col(values).cast(pl.Float64))
+                .unpivot(index="date", variable_name="ticker", value_name="value")
+                # A ticker has no row before its first value or after its last (not listed
+                # yet, delisted), as in a long file.
+                .filter(_within_values())
             )
     inputs.parts.append(long)
 
@@ -303,8 +372,9 @@ def _add_file(
 def _series_option(value: str, what: str, options: InputOptions) -> pl.DataFrame:
     """A benchmark or risk-free file given by path."""
     path = Path(value)
-    frame = _read_table(path)
-    frame = _parse_dates(frame, _date_column(frame, options, str(path)), str(path))
+    frame = _read_table(path, parse_dates=options.date_format is None)
+    column = _date_column(frame, options, str(path))
+    frame = _parse_dates(frame, column, str(path), options.date_format)
     return _one_series(frame, what, str(path))
 
 
@@ -372,8 +442,8 @@ def read_inputs(options: InputOptions, progress: Progress) -> ScreenInputs:
                 "date", keep="first", maintain_order=True
             )
             risk_free_name = risk_free_column
-            if options.annual_risk_free:
-                risk_free = risk_free.with_columns(_annual_to_period(pl.col("risk_free"), options))
+            label = f"the risk-free column {risk_free_column!r}"
+            risk_free = _to_per_period(risk_free, options, label)
         else:
             risk_free, risk_free_name = _risk_free_option(options.risk_free, options)
     if not inputs.parts:
@@ -381,7 +451,12 @@ def read_inputs(options: InputOptions, progress: Progress) -> ScreenInputs:
         raise CliError(msg)
     name = benchmark_column or _stem(Path(options.benchmark))
     return _aligned(
-        pl.concat(inputs.parts, how="vertical_relaxed"), benchmark, risk_free, name, risk_free_name
+        pl.concat(inputs.parts, how="vertical_relaxed"),
+        benchmark,
+        risk_free,
+        name,
+        risk_free_name,
+        options,
     )
 
 
@@ -407,7 +482,7 @@ def _sample_inputs(options: InputOptions, progress: Progress) -> ScreenInputs:
     if options.no_risk_free:
         risk_free = None
     stocks = sample.stocks.rename({"close": "value"})
-    return _aligned(stocks, benchmark, risk_free, benchmark_name, risk_free_name)
+    return _aligned(stocks, benchmark, risk_free, benchmark_name, risk_free_name, options)
 
 
 def _aligned(
@@ -416,8 +491,12 @@ def _aligned(
     risk_free: pl.DataFrame | float | None,
     benchmark_name: str,
     risk_free_name: str,
+    options: InputOptions,
 ) -> ScreenInputs:
-    """The inputs with one date type across the frames (see :func:`_common_dates`)."""
+    """The inputs with one date type across the frames (see :func:`_common_dates`), after
+    the check that the risk-free rate is per period."""
+    if risk_free is not None:
+        _check_per_period(risk_free, stocks.get_column("date"), options)
     rf_frames = [risk_free] if isinstance(risk_free, pl.DataFrame) else []
     stocks, benchmark, *rf_frames = _common_dates([stocks, benchmark, *rf_frames])
     return ScreenInputs(
@@ -429,6 +508,14 @@ def _aligned(
     )
 
 
+def _within_values() -> pl.Expr:
+    """True on a ticker's rows from its first non-null value to its last one."""
+    has_value = pl.col("value").is_not_null()
+    first = pl.col("date").filter(has_value).min().over("ticker")
+    last = pl.col("date").filter(has_value).max().over("ticker")
+    return pl.col("date").is_between(first, last).fill_null(False)
+
+
 def _number(text: str) -> float | None:
     try:
         value = float(text)
@@ -437,18 +524,87 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _annual_to_period(expr: pl.Expr, options: InputOptions) -> pl.Expr:
+def _to_per_period(
+    rates: pl.DataFrame | float, options: InputOptions, label: str
+) -> pl.DataFrame | float:
+    """Risk-free values as per-period decimals: divided by 100 with ``--percent-risk-free``,
+    converted from annual yields with ``--annual-risk-free``, which must not exceed 1."""
+    scale = 0.01 if options.percent_risk_free else 1.0
     periods = float(options.periods_per_year)
-    return ((1.0 + expr).pow(1.0 / periods) - 1.0).alias("risk_free")
+    if isinstance(rates, float):
+        rate = rates * scale
+        if options.annual_risk_free:
+            _check_annual(rate, "", options, label)
+            rate = (1.0 + rate) ** (1.0 / periods) - 1.0
+        return rate
+    column = pl.col("risk_free")
+    frame = rates.with_columns(column * scale)
+    if options.annual_risk_free:
+        large = frame.filter(column.is_finite() & (column.abs() > 1.0))
+        if large.height:
+            row = large.row(0, named=True)
+            _check_annual(row["risk_free"], f" on {row['date']!s}", options, label)
+        frame = frame.with_columns(((1.0 + column).pow(1.0 / periods) - 1.0).alias("risk_free"))
+    return frame
+
+
+def _check_annual(rate: float, where: str, options: InputOptions, label: str) -> None:
+    """An annual yield above 1 (100%) is a percent typed as a decimal."""
+    if abs(rate) <= 1.0:
+        return
+    if options.percent_risk_free:
+        fix = "even read as percents they are above 100% a year; check the file's units"
+    elif label == "--risk-free":
+        fix = f"pass --risk-free {rate / 100:g} (or add --percent-risk-free)"
+    else:
+        fix = "add --percent-risk-free to read them as percents"
+    msg = (
+        f"{label} is an annual yield of {rate:g}{where} (--annual-risk-free), above 1 "
+        f"(100% a year): it looks like a percent ({rate:g}%); {fix}"
+    )
+    raise CliError(msg)
+
+
+def _check_per_period(
+    risk_free: pl.DataFrame | float, dates: pl.Series, options: InputOptions
+) -> None:
+    """A per-period rate above what the data's frequency makes plausible is an error that
+    says which flag fixes it."""
+    periods = _periods_per_year_of(dates)
+    if periods is None:
+        return
+    limit = _rate_limit(periods)
+    if isinstance(risk_free, float):
+        rate, where, label = risk_free, "", "--risk-free"
+    else:
+        column = pl.col("risk_free")
+        large = risk_free.filter(column.is_finite() & (column.abs() > limit))
+        if large.height == 0:
+            return
+        row = large.row(0, named=True)
+        rate, where, label = row["risk_free"], f" on {row['date']!s}", "the risk-free rate"
+    if abs(rate) <= limit:
+        return
+    if options.annual_risk_free:
+        fix = "check --periods-per-year, the periods a year of the data"
+    elif abs(rate) >= 1 and label == "--risk-free":
+        fix = f"pass --risk-free {rate / 100:g} --annual-risk-free"
+    elif abs(rate) >= 1:
+        fix = "add --annual-risk-free --percent-risk-free"
+    elif label == "--risk-free":
+        fix = f"pass --risk-free {rate:g} --annual-risk-free"
+    else:
+        fix = "add --annual-risk-free"
+    raise CliError(_implausible_rate(rate, periods, argument=label, where=where, fix=fix))
 
 
 def _risk_free_option(text: str, options: InputOptions) -> tuple[pl.DataFrame | float, str]:
     """--risk-free as a number or a file (columns are handled with the input files)."""
     number = _number(text)
     if number is not None:
-        if options.annual_risk_free:
-            number = (1.0 + number) ** (1.0 / options.periods_per_year) - 1.0
-        return number, f"{number:g} per period"
+        rate = _to_per_period(number, options, "--risk-free")
+        assert isinstance(rate, float)
+        return rate, f"{rate:g} per period"
     if not _looks_like_file(text):
         msg = (
             f"unknown column {text!r} (--risk-free): with no input file the bundled sample is "
@@ -456,6 +612,6 @@ def _risk_free_option(text: str, options: InputOptions) -> tuple[pl.DataFrame | 
         )
         raise CliError(msg)
     frame = _series_option(text, "risk_free", options)
-    if options.annual_risk_free:
-        frame = frame.with_columns(_annual_to_period(pl.col("risk_free"), options))
-    return frame, _stem(Path(text))
+    per_period = _to_per_period(frame, options, f"the risk-free file {Path(text).name}")
+    assert isinstance(per_period, pl.DataFrame)
+    return per_period, _stem(Path(text))

@@ -44,7 +44,14 @@ FORMATS = ("table", "csv", "parquet", "json")
 #: Decimals of each float column in the table; the others get 3.
 _DECIMALS = {"alpha_t": 2, "resid_std": 4, "weighted_alpha": 1, "alpha_z": 2}
 
-_SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
+#: The format each ``--output`` extension names (the table is text: ``.txt``).
+_SUFFIX_FORMATS = {
+    ".csv": "csv",
+    ".json": "json",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".txt": "table",
+}
 
 
 class Progress:
@@ -81,12 +88,27 @@ class Progress:
 
 
 def output_format(fmt: str | None, output: str | None) -> str:
-    """``--format`` when given, else the one ``--output``'s suffix names, else ``table``."""
-    if fmt is not None:
-        return fmt
-    if output is not None:
-        return _SUFFIX_FORMATS.get(Path(output).suffix.lower(), "table")
-    return "table"
+    """The format ``--output``'s extension names, else ``--format``, else ``table``.
+
+    An extension that names no format (``.xlsx``) is an error, and so is one that
+    contradicts ``--format``; a path without an extension takes ``--format``.
+    """
+    if output is None:
+        return fmt or "table"
+    suffix = Path(output).suffix.lower()
+    named = _SUFFIX_FORMATS.get(suffix)
+    accepted = ", ".join(_SUFFIX_FORMATS)
+    if named is None and (suffix or fmt is None):
+        found = f"the extension {suffix!r}" if suffix else "no extension"
+        msg = (
+            f"--output {output!r} has {found}: the format follows the extension, one of "
+            f"{accepted} (.txt for the table)"
+        )
+        raise CliError(msg)
+    if named is not None and fmt is not None and fmt != named:
+        msg = f"--format {fmt} does not match --output {output!r}, which names {named}"
+        raise CliError(msg)
+    return named or fmt or "table"
 
 
 def table(result: pl.DataFrame, header: str) -> str:
