@@ -22,8 +22,10 @@ FUZZ_SECONDS ?= 60
 WHEEL_DIR ?= dist
 WHEEL_ENV ?= $(TARGET_ROOT)/wheel-env
 LOWEST_ENV ?= $(TARGET_ROOT)/lowest-polars-env
-# The oldest Polars that pyproject.toml claims; `test-lowest-polars` runs the suite on it.
+# The oldest Polars and NumPy that pyproject.toml claims; `test-lowest-polars` runs the suite
+# on them.
 LOWEST_POLARS = $(shell sed -n 's/.*"polars>=\([0-9.]*\)".*/\1/p' pyproject.toml)
+LOWEST_NUMPY = $(shell sed -n 's/.*"numpy>=\([0-9.]*\)".*/\1/p' pyproject.toml)
 
 .PHONY: help install test test-rust test-plugin test-python lint format docs bench example \
 	wheel test-wheel test-lowest-polars fuzz fuzz-explore
@@ -68,16 +70,20 @@ example:  ## screen the bundled sample, then run the README's quickstart
 	$(PYTHON) -m polars_alpha screen
 	$(PYTHON) examples/quickstart.py
 
-wheel:  ## build the release wheel into dist/
+wheel:  ## build the release wheel into dist/, check its contents and tag, print its size
 	$(PYTHON) -m pip install --quiet "maturin>=1.5,<2"
 	rm -rf $(WHEEL_DIR)
 	$(PYTHON) -m maturin build --release --out $(WHEEL_DIR)
-	@ls -l $(WHEEL_DIR)/*.whl
+	$(PYTHON) scripts/check_wheel.py $(WHEEL_DIR)/*.whl
 
 # The suite runs from a copy of the tests outside the source tree, so that nothing imports
-# python/polars_alpha; the doctests run on the installed modules.
+# python/polars_alpha; the doctests run on the installed modules. The README's and the docs'
+# examples come along (they run against the installed package too); the checks of what only a
+# clone has (the README's links, the mkdocs build) skip there.
+SUITE_FILES = tests benches examples docs README.md CHANGELOG.md mkdocs.yml
 define run-installed-suite
-	rm -rf $(1)/suite && mkdir -p $(1)/suite && cp -r tests benches README.md examples $(1)/suite/
+	$(1)/bin/python -c "import numpy, polars; print('polars', polars.__version__, 'numpy', numpy.__version__)"
+	rm -rf $(1)/suite && mkdir -p $(1)/suite && cp -r $(SUITE_FILES) $(1)/suite/
 	cd $(1)/suite && $(1)/bin/python -m pytest -q -p no:cacheprovider --benchmark-disable \
 		--rootdir=. -c /dev/null tests benches
 	cd $(1)/suite && $(1)/bin/python -m pytest -q -p no:cacheprovider -c /dev/null \
@@ -91,11 +97,10 @@ test-wheel: wheel  ## install the wheel in a fresh venv (only its declared extra
 	cd /tmp && $(WHEEL_ENV)/bin/polars-alpha --version
 	cd /tmp && $(WHEEL_ENV)/bin/polars-alpha screen --top 5
 
-test-lowest-polars: wheel  ## the suite against the oldest Polars pyproject.toml allows
+test-lowest-polars: wheel  ## the suite against the oldest Polars and NumPy pyproject.toml allows
 	rm -rf $(LOWEST_ENV) && $(PYTHON) -m venv $(LOWEST_ENV)
 	$(LOWEST_ENV)/bin/python -m pip install --quiet "$$(ls $(WHEEL_DIR)/*.whl)[test,plot]" \
-		"polars==$(LOWEST_POLARS)"
-	$(LOWEST_ENV)/bin/python -c "import polars; print('polars', polars.__version__)"
+		"polars==$(LOWEST_POLARS)" "numpy==$(LOWEST_NUMPY)"
 	$(call run-installed-suite,$(LOWEST_ENV))
 
 fuzz:  ## replay the fuzz corpus, then fuzz every kernel from a fixed seed (reproducible)
