@@ -9,6 +9,7 @@ pub mod ewm_ols;
 pub mod factor_ols;
 pub mod moments;
 pub mod pair_lanes;
+pub mod rates;
 pub mod ratios;
 pub mod rolling_ols;
 pub mod simple_fit;
@@ -54,6 +55,11 @@ pub enum KernelError {
     InvalidPeriodsPerYear(String),
     /// A ratio name the kernels do not know.
     UnknownStatistic(String),
+    /// A per-period risk-free rate beyond [`rates::MAX_PER_PERIOD_RATE`], at `row`.
+    ImplausibleRate {
+        row: usize,
+        value: f64,
+    },
     /// A value whose log return is undefined: a return at or below -100%, or a price at or
     /// below zero, in the input named `argument`.
     UndefinedLog {
@@ -133,6 +139,14 @@ impl fmt::Display for KernelError {
                 f,
                 "`{argument}` holds a non-positive price ({value}); the log return is \
                  undefined. Use positive prices, or null for a missing one"
+            ),
+            KernelError::ImplausibleRate { row, value } => write!(
+                f,
+                "`risk_free` holds a per-period rate of {value} (row {row}), above the {}% a \
+                 period that any real rate stays below: a percent (4.5 for 4.5%) is 0.045 as a \
+                 rate, and an annual yield y is a per-period rate only once converted, e.g. \
+                 (1 + y) ** (1 / 252) - 1 for daily returns",
+                rates::MAX_PER_PERIOD_RATE * 100.0
             ),
             KernelError::InvalidCap(got) => write!(
                 f,

@@ -156,8 +156,8 @@ pub enum SeriesKind {
     Returns,
 }
 
-/// The log returns of `values` into `out`: `ln(1 + r)` of returns, or [`log_returns`] of
-/// prices. A value whose log is undefined (a return at or below -100%, a price at or below
+/// The log returns of `values` into `out`: `ln(1 + r)` of returns, or
+/// [`bridged_log_returns`] of prices. A value whose log is undefined (a return at or below -100%, a price at or below
 /// zero) is an error naming `argument`, never a silent gap.
 pub fn log_returns_of(
     values: &[f64],
@@ -194,9 +194,36 @@ pub fn log_returns_of(
                     value,
                 });
             }
-            log_returns(values, out)
+            bridged_log_returns(values, out)
         }
     }
+}
+
+/// Log returns of a price series that bridge missing prices: a known price's log return is
+/// taken from the last known price before it, and a missing price's row has a log return of
+/// zero, so the move across a gap lands on the first known price after it and no window loses
+/// a year to one missing day. Rows up to the first known price have none (NaN).
+pub fn bridged_log_returns(prices: &[f64], out: &mut [f64]) -> Result<(), KernelError> {
+    if out.len() != prices.len() {
+        return Err(KernelError::LengthMismatch {
+            expected: prices.len(),
+            got: out.len(),
+            what: "the output buffer",
+        });
+    }
+    let mut last: Option<f64> = None;
+    for (o, &p) in out.iter_mut().zip(prices) {
+        let known = p.is_finite() && p > 0.0;
+        *o = match (last, known) {
+            (Some(q), true) => log_price_ratio(q, p),
+            (Some(_), false) => 0.0,
+            (None, _) => f64::NAN,
+        };
+        if known {
+            last = Some(p);
+        }
+    }
+    Ok(())
 }
 
 /// `ln(p1 / p0)` for positive finite prices, to full relative precision: `ln_1p` of the
@@ -454,6 +481,27 @@ pub struct ScoredSeries<'a> {
     pub argument: &'static str,
 }
 
+impl ScoredSeries<'_> {
+    /// A price series has no score where its own price is missing (the log returns bridge
+    /// the gap for the rows after it); a return series' missing rows already have none.
+    fn clear_missing(&self, out: &mut [f64]) {
+        if self.kind == SeriesKind::Prices {
+            for (o, p) in out.iter_mut().zip(self.values) {
+                if !p.is_finite() {
+                    *o = f64::NAN;
+                }
+            }
+        }
+    }
+
+    fn last_or_missing(&self, value: f64) -> f64 {
+        match (self.kind, self.values.last()) {
+            (SeriesKind::Prices, Some(p)) if !p.is_finite() => f64::NAN,
+            _ => value,
+        }
+    }
+}
+
 impl WeightedAlpha {
     /// The rolling weighted alpha of `series` (prices or returns, in time order) into `out`,
     /// less the benchmark's on the same rows when one is given.
@@ -466,10 +514,12 @@ impl WeightedAlpha {
         let mut logs = vec![0.0; series.values.len()];
         log_returns_of(series.values, series.kind, series.argument, &mut logs)?;
         self.run(&logs, out)?;
+        series.clear_missing(out);
         if let Some(bench) = benchmark {
             log_returns_of(bench.values, bench.kind, bench.argument, &mut logs)?;
             let mut bench_out = vec![0.0; logs.len()];
             self.run(&logs, &mut bench_out)?;
+            bench.clear_missing(&mut bench_out);
             for (o, b) in out.iter_mut().zip(&bench_out) {
                 *o -= b;
             }
@@ -486,10 +536,10 @@ impl WeightedAlpha {
     ) -> Result<f64, KernelError> {
         let mut logs = vec![0.0; series.values.len()];
         log_returns_of(series.values, series.kind, series.argument, &mut logs)?;
-        let mut value = self.last(&logs);
+        let mut value = series.last_or_missing(self.last(&logs));
         if let Some(bench) = benchmark {
             log_returns_of(bench.values, bench.kind, bench.argument, &mut logs)?;
-            value -= self.last(&logs);
+            value -= bench.last_or_missing(self.last(&logs));
         }
         Ok(value)
     }
@@ -858,8 +908,11 @@ mod tests {
         assert_eq!(out[3], 0.0);
         let prices = [10.0, 11.0, f64::NAN, 12.0];
         log_returns_of(&prices, SeriesKind::Prices, "price", &mut out).unwrap();
-        assert!(out[0].is_nan() && out[2].is_nan() && out[3].is_nan());
+        assert!(out[0].is_nan());
         assert!((out[1] - (11.0f64 / 10.0).ln()).abs() < 1e-16);
+        // The missing price bridges: no move on its row, the move lands on the next price.
+        assert_eq!(out[2], 0.0);
+        assert!((out[3] - (12.0f64 / 11.0).ln()).abs() < 1e-16);
         let err = log_returns_of(&[0.1, -1.0], SeriesKind::Returns, "returns", &mut out[..2]);
         assert!(err
             .unwrap_err()
@@ -912,5 +965,63 @@ mod tests {
             .score_last(series(&prices), Some(series(&bench)))
             .unwrap();
         assert!((last - relative[79]).abs() <= 1e-12 * relative[79].abs().max(1.0));
+    }
+
+    #[test]
+    fn bridged_log_returns_carry_a_gap_to_the_next_known_price() {
+        let prices = [f64::NAN, 100.0, 110.0, f64::NAN, f64::NAN, 121.0, 121.0];
+        let mut out = [0.0; 7];
+        bridged_log_returns(&prices, &mut out).unwrap();
+        assert!(out[0].is_nan() && out[1].is_nan());
+        assert_eq!(out[2], log_price_ratio(100.0, 110.0));
+        assert_eq!((out[3], out[4]), (0.0, 0.0));
+        assert_eq!(out[5], log_price_ratio(110.0, 121.0));
+        assert_eq!(out[6], 0.0);
+    }
+
+    #[test]
+    fn one_missing_price_voids_only_its_own_row() {
+        // No decay: the score is the percent change over the window, gap or not.
+        let spec = WeightedAlphaSpec::new(
+            5,
+            AlphaWeights::Exponential {
+                half_life: f64::INFINITY,
+            },
+            None,
+        )
+        .unwrap();
+        let kernel = WeightedAlpha::new(&spec);
+        let mut prices: Vec<f64> = (0..20).map(|i| 100.0 * 1.01f64.powi(i)).collect();
+        prices[9] = f64::NAN;
+        let series = ScoredSeries {
+            values: &prices,
+            kind: SeriesKind::Prices,
+            argument: "price",
+        };
+        let mut out = vec![0.0; 20];
+        kernel.score(series, None, &mut out).unwrap();
+        for t in 0..20 {
+            if t < 5 || t == 9 {
+                assert!(out[t].is_nan(), "row {t}");
+                continue;
+            }
+            // The last known price at or before t - 5 (the one before the gap for t = 14).
+            let base = if t == 14 { prices[8] } else { prices[t - 5] };
+            let want = 100.0 * (prices[t] / base - 1.0);
+            assert!(
+                (out[t] - want).abs() < 1e-9,
+                "row {t}: {} vs {want}",
+                out[t]
+            );
+        }
+        let last = kernel.score_last(series, None).unwrap();
+        assert!((last - out[19]).abs() < 1e-12);
+        prices[19] = f64::NAN;
+        let series = ScoredSeries {
+            values: &prices,
+            kind: SeriesKind::Prices,
+            argument: "price",
+        };
+        assert!(kernel.score_last(series, None).unwrap().is_nan());
     }
 }

@@ -143,6 +143,47 @@ impl DateWindow {
     }
 }
 
+/// The share of a full date window's rows that a fit needs when `min_periods` is not given.
+pub const DEFAULT_DATE_WINDOW_SHARE: f64 = 0.8;
+
+/// How many rows a date window holds at the data's own frequency: the median, over every row
+/// whose window the data covers in full, of the rows in that window. A window is covered in
+/// full when its lower bound is at or after the first time of its series (the series has data
+/// for the whole duration). Each series is its times, sorted ascending, and their lower
+/// bounds. `None` when no window is covered in full.
+pub fn typical_date_window_rows(series: &[(&[i64], &[i64])]) -> Option<usize> {
+    let mut counts: Vec<usize> = Vec::new();
+    for (time, lower) in series {
+        let Some(&first_time) = time.first() else {
+            continue;
+        };
+        let mut start = 0usize;
+        for (t, &bound) in lower.iter().enumerate().take(time.len()) {
+            while start < t && time[start] <= bound {
+                start += 1;
+            }
+            if bound >= first_time {
+                counts.push(t + 1 - start);
+            }
+        }
+    }
+    if counts.is_empty() {
+        return None;
+    }
+    let middle = counts.len() / 2;
+    Some(*counts.select_nth_unstable(middle).1)
+}
+
+/// The default `min_periods` of a date window: [`DEFAULT_DATE_WINDOW_SHARE`] of
+/// [`typical_date_window_rows`], rounded up, and at least 2. When no window is covered in
+/// full, no window can be full, and none gets a fit: `usize::MAX`.
+pub fn default_date_min_periods(series: &[(&[i64], &[i64])]) -> usize {
+    match typical_date_window_rows(series) {
+        Some(rows) => ((rows as f64 * DEFAULT_DATE_WINDOW_SHARE).ceil() as usize).max(2),
+        None => usize::MAX,
+    }
+}
+
 impl WindowBounds for DateWindow {
     #[inline]
     fn start(&self, t: usize) -> usize {
@@ -226,5 +267,35 @@ mod tests {
             WindowSpec::new(Window::Rows(5), 1),
             Err(KernelError::MinPeriodsTooSmall(1))
         );
+    }
+
+    #[test]
+    fn typical_rows_are_the_median_full_window() {
+        // Business days (no weekends) over six weeks, a 7-day window: five rows when full.
+        let time: Vec<i64> = (0..42).filter(|d| d % 7 < 5).collect();
+        let lower: Vec<i64> = time.iter().map(|t| t - 7).collect();
+        assert_eq!(typical_date_window_rows(&[(&time, &lower)]), Some(5));
+        // 80% of 5 is 4.
+        assert_eq!(default_date_min_periods(&[(&time, &lower)]), 4);
+        // A second series with a gap does not move the median of the first's many windows.
+        let sparse: Vec<i64> = vec![0, 1, 2, 20, 21];
+        let sparse_lower: Vec<i64> = sparse.iter().map(|t| t - 7).collect();
+        assert_eq!(
+            typical_date_window_rows(&[(&time, &lower), (&sparse, &sparse_lower)]),
+            Some(5)
+        );
+    }
+
+    #[test]
+    fn data_shorter_than_the_window_has_no_full_window() {
+        let time: Vec<i64> = (0..10).collect();
+        let lower: Vec<i64> = time.iter().map(|t| t - 365).collect();
+        assert_eq!(typical_date_window_rows(&[(&time, &lower)]), None);
+        assert_eq!(default_date_min_periods(&[(&time, &lower)]), usize::MAX);
+        assert_eq!(typical_date_window_rows(&[]), None);
+        // Two rows a full window: the default is never below 2.
+        let time = [0i64, 1, 2, 3, 4];
+        let lower: Vec<i64> = time.iter().map(|t| t - 2).collect();
+        assert_eq!(default_date_min_periods(&[(&time, &lower)]), 2);
     }
 }
