@@ -43,8 +43,15 @@ def main() -> None:
         .with_columns(
             # A day without a Treasury quote is left out of the fit, so a year holds fewer
             # than 252 usable rows: accept a fit from 200 of them.
+            # The joins above do not keep row order: order_by says what the time order is.
             fit=pa.rolling_alpha_beta(
-                "ret", "market", window=252, min_periods=200, risk_free="rf", by="ticker"
+                "ret",
+                "market",
+                window=252,
+                min_periods=200,
+                risk_free="rf",
+                by="ticker",
+                order_by="date",
             )
         )
         .filter(pl.col("date") == last_rf_date)

@@ -6,7 +6,7 @@ scales). This module runs the rest of the matrix of issue #7 against every publi
 - the expressions: empty frames, one row, a window longer than the series, inputs of different
   lengths, a market constant in only some windows; string, categorical, integer and null keys
   (``by=`` and ``.over``, or ``group_by`` for the one-value-per-group forms); duplicate,
-  unsorted, null and non-temporal ``time=`` values; bad ``window``, ``min_periods``,
+  unsorted, null and non-temporal ``order_by=`` values; bad ``window``, ``min_periods``,
   ``half_life``, ``decay``, option strings and a risk-free column with nulls;
 - the helpers on fitted statistics (annualization, adjusted betas, cross-sectional scores):
   their parameters and the dtype list of ``test_bad_input.py``;
@@ -447,7 +447,9 @@ def _case_null_keys(spec: Spec) -> dict[str, Run]:
 def _case_time_by_key(spec: Spec) -> dict[str, Run]:
     # Consecutive days within each ticker: a 3-day window is a 3-row window.
     return {
-        "main": lambda: _column(FRAME, _call(spec, window="3d", time="d", by="key", min_periods=2)),
+        "main": lambda: _column(
+            FRAME, _call(spec, window="3d", order_by="d", by="key", min_periods=2)
+        ),
         "rows": lambda: _column(FRAME, _call(spec, window=3, by="key", min_periods=2)),
     }
 
@@ -466,10 +468,37 @@ def _case_duplicate_dates(spec: Spec) -> dict[str, Run]:
     # A date window ends at its row: rows later on the same date are not in it. With a
     # one-day window that is an expanding fit within each date.
     return {
-        "main": lambda: _column(DUPLICATE_DATES, _call(spec, window="1d", time="d")),
+        "main": lambda: _column(
+            DUPLICATE_DATES, _call(spec, window="1d", order_by="d", min_periods=2)
+        ),
         "expanding within each date": lambda: _column(
             DUPLICATE_DATES, _call(spec, window=None, min_periods=2).over("d")
         ),
+    }
+
+
+def _case_unsorted_time(spec: Spec) -> dict[str, Run]:
+    # order_by takes each key's rows in date order: the same as sorting the frame first and
+    # putting the results back in its row order.
+    def sorted_first() -> list[Any]:
+        expr = _call(spec, window="3d", order_by="d", by="key", min_periods=2)
+        frame = UNSORTED.with_row_index("row").sort("key", "d")
+        out = frame.select("row", expr.alias("out")).sort("row")
+        return out.get_column("out").cast(pl.Float64).to_list()
+
+    return {
+        "main": lambda: _column(
+            UNSORTED, _call(spec, window="3d", order_by="d", by="key", min_periods=2)
+        ),
+        "sorted first": sorted_first,
+    }
+
+
+def _case_order_by_rows(spec: Spec) -> dict[str, Run]:
+    # With a row window, order_by only orders: FRAME is already in date order within a key.
+    return {
+        "main": lambda: _column(FRAME, _call(spec, window=3, order_by="d", by="key")),
+        "frame order": lambda: _column(FRAME, _call(spec, window=3, by="key")),
     }
 
 
@@ -539,10 +568,10 @@ CASES: dict[str, Case] = {
     "keys_shorter_than_frame": lambda s: _rows(s, by=pl.Series(["A", "B", "A"])),
     "time_by_key": _case_time_by_key,
     "time_duplicate_dates": _case_duplicate_dates,
-    "time_unsorted_within_key": lambda s: _rows(s, frame=UNSORTED, window="3d", time="d", by="key"),
-    "time_null": lambda s: _rows(s, frame=NULL_TIME, window="3d", time="d", by="key"),
-    "time_not_temporal": lambda s: _rows(s, frame=TEXT_TIME, window="3d", time="d", by="key"),
-    "time_with_row_window": lambda s: _rows(s, window=3, time="d"),
+    "time_unsorted_within_key": _case_unsorted_time,
+    "time_null": lambda s: _rows(s, frame=NULL_TIME, window="3d", order_by="d", by="key"),
+    "time_not_temporal": lambda s: _rows(s, frame=TEXT_TIME, window="3d", order_by="d", by="key"),
+    "order_by_with_row_window": _case_order_by_rows,
     "duration_without_time": lambda s: _rows(s, window="3d"),
     # Parameters
     "window_0": lambda s: _rows(s, window=0),
@@ -623,19 +652,14 @@ def expected_outcomes(name: str) -> dict[str, Outcome]:
     if spec.time:
         out["time_by_key"] = Same(("main", "rows"), (0, 1))
         out["time_duplicate_dates"] = Same(("main", "expanding within each date"), (0, 3, 6))
-        out["time_unsorted_within_key"] = Raises(
-            "ComputeError",
-            ("`time` must be sorted ascending within each ticker", "sort the frame by"),
-        )
-        out["time_null"] = Raises("ComputeError", ("`time` has 1 null values", "drop or fill"))
+        out["time_unsorted_within_key"] = Same(("main", "sorted first"))
+        out["time_null"] = Raises("ComputeError", ("`order_by` has 1 null values", "drop or fill"))
         out["time_not_temporal"] = Raises(
-            "ComputeError", ("`time` must be a Date or Datetime column", "`.str.to_date()`")
+            "ComputeError", ("`order_by` must be a Date or Datetime column", "`.str.to_date()`")
         )
-        out["time_with_row_window"] = Raises(
-            "ValueError", ("`time=` is used only with a duration window", "Drop `time=`")
-        )
+        out["order_by_with_row_window"] = Same(("main", "frame order"))
         out["duration_without_time"] = Raises(
-            "ValueError", ("is a date window and needs `time=`", 'time="date"')
+            "ValueError", ("is a date window and needs `order_by=`", 'order_by="date"')
         )
     # Parameters
     if kind in WINDOWED:

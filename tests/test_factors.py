@@ -326,7 +326,7 @@ def test_date_window_matches_brute_force(duration: str, start: Any) -> None:
     factors = ["mkt_rf", "smb"]
     out = df.select(
         pa.rolling_factor_regression(
-            "ret", factors, window=duration, time="date", by="ticker", min_periods=5
+            "ret", factors, window=duration, order_by="date", by="ticker", min_periods=5
         ).alias("f")
     ).unnest("f")
     want = brute_force_dates(df, start, factors, 5)
@@ -341,20 +341,43 @@ def test_capm_date_window_matches_brute_force_and_spans_gaps() -> None:
     df = gappy_panel(10)
     out = df.with_columns(
         pa.rolling_alpha_beta(
-            "ret", "mkt_rf", window="1y", time="date", by="ticker", risk_free="rf"
+            "ret", "mkt_rf", window="1y", order_by="date", by="ticker", risk_free="rf"
         ).alias("f")
     ).unnest("f")
+    # The default min_periods, per ticker: 80% (rounded up) of the median row count of the
+    # ticker's windows that its dates cover in full (lower bound at or after its first date).
+    windows: list[tuple[str, int, list[int]]] = []
+    min_periods: dict[str, int] = {}
     for ticker_rows in out.partition_by("ticker"):
+        ticker = ticker_rows["ticker"][0]
         dates = ticker_rows["date"].to_list()
-        y = (ticker_rows["ret"] - ticker_rows["rf"]).to_numpy()
-        x = (ticker_rows["mkt_rf"] - ticker_rows["rf"]).to_numpy()
-        for i in range(0, len(dates), 7):
+        full_counts: list[int] = []
+        for i in range(len(dates)):
             lo = pl.Series([dates[i]]).dt.offset_by("-1y").item()
             keep = [j for j in range(i + 1) if dates[j] > lo]
-            want = ols_fields(y[keep], x[keep, None], 2)
-            assert ticker_rows["n"][i] == len(keep)
-            assert_close(ticker_rows["beta"][i], want["beta_x0"], 1e-9, f"{dates[i]}")
-            assert_close(ticker_rows["alpha_se"][i], want["alpha_se"], 1e-9, f"{dates[i]}")
+            if lo >= dates[0]:
+                full_counts.append(len(keep))
+            if i % 7 == 0:
+                windows.append((ticker, i, keep))
+        typical = sorted(full_counts)[len(full_counts) // 2]
+        min_periods[ticker] = max(2, math.ceil(0.8 * typical))
+    # About 80% of a year of daily rows; AAA's suspension lowers its median.
+    assert all(150 <= m <= 220 for m in min_periods.values()), min_periods
+    checked_null = checked_fit = 0
+    for ticker, i, keep in windows:
+        rows = out.filter(pl.col("ticker") == ticker)
+        y = (rows["ret"] - rows["rf"]).to_numpy()
+        x = (rows["mkt_rf"] - rows["rf"]).to_numpy()
+        assert rows["n"][i] == len(keep)
+        if len(keep) < min_periods[ticker]:
+            assert rows["beta"][i] is None
+            checked_null += 1
+            continue
+        want = ols_fields(y[keep], x[keep, None], 2)
+        assert_close(rows["beta"][i], want["beta_x0"], 1e-9, f"{ticker} row {i}")
+        assert_close(rows["alpha_se"][i], want["alpha_se"], 1e-9, f"{ticker} row {i}")
+        checked_fit += 1
+    assert checked_null > 0 and checked_fit > 0
     # A calendar year across AAA's six-week suspension holds fewer rows than a row window.
     aaa = out.filter(pl.col("ticker") == "AAA", pl.col("date") == dt.date(2016, 3, 1))
     assert aaa["n"].item() < 250
@@ -362,7 +385,7 @@ def test_capm_date_window_matches_brute_force_and_spans_gaps() -> None:
 
 def test_date_window_single_field_functions_and_over() -> None:
     df = gappy_panel(11)
-    kw: dict[str, Any] = {"window": "6mo", "time": "date"}
+    kw: dict[str, Any] = {"window": "6mo", "order_by": "date"}
     by = df.select(
         pa.rolling_beta("ret", "mkt_rf", by="ticker", **kw).alias("beta"),
         pa.rolling_alpha("ret", "mkt_rf", by="ticker", **kw).alias("alpha"),
@@ -383,9 +406,11 @@ def test_datetime_time_column_with_time_zone() -> None:
         pl.col("date").cast(pl.Datetime("us")).dt.replace_time_zone("America/New_York").alias("ts")
     )
     a = df.select(
-        pa.rolling_beta("ret", "mkt_rf", window="30d", time="date", by="ticker").alias("b")
+        pa.rolling_beta("ret", "mkt_rf", window="30d", order_by="date", by="ticker").alias("b")
     )
-    b = df.select(pa.rolling_beta("ret", "mkt_rf", window="30d", time="ts", by="ticker").alias("b"))
+    b = df.select(
+        pa.rolling_beta("ret", "mkt_rf", window="30d", order_by="ts", by="ticker").alias("b")
+    )
     assert_frame_equal(a, b)
 
 
@@ -448,7 +473,7 @@ def contract_exprs() -> dict[str, pl.Expr]:
     return {
         "rows": pa.rolling_factor_regression("ret", list(FACTORS), window=30, by="ticker"),
         "dates": pa.rolling_factor_regression(
-            "ret", ["mkt_rf", "smb"], window="2mo", time="date", by="ticker"
+            "ret", ["mkt_rf", "smb"], window="2mo", order_by="date", by="ticker"
         ),
         "expanding": pa.rolling_factor_regression("ret", ["hml"], window=None, by="ticker"),
     }
@@ -513,22 +538,17 @@ def test_mixed_dtypes_are_read_as_floats() -> None:
         (
             lambda: pa.rolling_factor_regression("ret", ["smb"], window="1y"),
             ValueError,
-            "needs `time=`",
+            "needs `order_by=`",
         ),
         (
-            lambda: pa.rolling_alpha_beta("ret", "mkt_rf", window="1 year", time="date"),
+            lambda: pa.rolling_alpha_beta("ret", "mkt_rf", window="1 year", order_by="date"),
             ValueError,
             "not a duration",
         ),
         (
-            lambda: pa.rolling_alpha_beta("ret", "mkt_rf", window="0d", time="date"),
+            lambda: pa.rolling_alpha_beta("ret", "mkt_rf", window="0d", order_by="date"),
             ValueError,
             "positive duration",
-        ),
-        (
-            lambda: pa.rolling_beta("ret", "mkt_rf", window=20, time="date"),
-            ValueError,
-            "only with a duration window",
         ),
         (
             lambda: pa.rolling_factor_regression("ret", ["smb"], window=1),
@@ -546,8 +566,8 @@ def test_bad_arguments_raise_at_call_time(call: Any, error: type[Exception], mat
     ("expr", "match"),
     [
         (
-            lambda: pa.rolling_alpha_beta("ret", "mkt_rf", window="1y", time="day_number"),
-            "`time` must be a Date or Datetime",
+            lambda: pa.rolling_alpha_beta("ret", "mkt_rf", window="1y", order_by="day_number"),
+            "`order_by` must be a Date or Datetime",
         ),
         (
             lambda: pa.rolling_factor_regression("ret", ["smb", "label"]),
@@ -566,26 +586,24 @@ def test_bad_columns_raise_at_schema_time(expr: Any, match: str) -> None:
         df.select(expr())
 
 
-def test_unsorted_time_within_a_ticker_raises() -> None:
+def test_a_ticker_out_of_date_order_is_taken_in_date_order() -> None:
     df = gappy_panel(20)
-    shuffled = pl.concat(
+    reversed_aaa = pl.concat(
         [df.filter(pl.col("ticker") == "AAA").reverse(), df.filter(pl.col("ticker") == "BBB")]
     )
-    with pytest.raises(
-        pl.exceptions.ComputeError, match="must be sorted ascending within each ticker"
-    ):
-        shuffled.select(
-            pa.rolling_alpha_beta("ret", "mkt_rf", window="1mo", time="date", by="ticker")
-        )
+    kw: dict[str, Any] = {"window": "1mo", "order_by": "date", "by": "ticker"}
+    got = reversed_aaa.select("ticker", "date", pa.rolling_alpha_beta("ret", "mkt_rf", **kw))
+    want = df.select("ticker", "date", pa.rolling_alpha_beta("ret", "mkt_rf", **kw))
+    assert_frame_equal(got.sort("ticker", "date"), want.sort("ticker", "date"))
     # Sorted by date across tickers but interleaved is fine: each ticker's rows are in order.
     interleaved = df.sort("date")
     a = interleaved.select(
-        pa.rolling_beta("ret", "mkt_rf", window="1mo", time="date", by="ticker").alias("b"),
+        pa.rolling_beta("ret", "mkt_rf", window="1mo", order_by="date", by="ticker").alias("b"),
         "ticker",
         "date",
     ).sort("ticker", "date")
     b = df.select(
-        pa.rolling_beta("ret", "mkt_rf", window="1mo", time="date", by="ticker").alias("b"),
+        pa.rolling_beta("ret", "mkt_rf", window="1mo", order_by="date", by="ticker").alias("b"),
         "ticker",
         "date",
     )
@@ -596,8 +614,8 @@ def test_null_time_raises() -> None:
     df = gappy_panel(21).with_columns(
         pl.when(pl.int_range(pl.len()) == 5).then(None).otherwise(pl.col("date")).alias("date")
     )
-    with pytest.raises(pl.exceptions.ComputeError, match="`time` has 1 null values"):
-        df.select(pa.rolling_beta("ret", "mkt_rf", window="1mo", time="date"))
+    with pytest.raises(pl.exceptions.ComputeError, match="`order_by` has 1 null values"):
+        df.select(pa.rolling_beta("ret", "mkt_rf", window="1mo", order_by="date"))
 
 
 # --- property test ------------------------------------------------------------------------

@@ -48,11 +48,26 @@ def as_array(values: Any) -> np.ndarray:
 
 
 def log_returns_of_prices(prices: Any) -> np.ndarray:
-    """``l_t = ln(p_t / p_{t-1})``; NaN at row 0 and next to a missing price."""
+    """``l_t = ln(p_t / p_s)`` with ``s`` the last row before ``t`` with a known price; 0 on
+    a missing price's row after the first known one (the gap's move lands on the next known
+    price); NaN up to and at the first known price."""
     p = as_array(prices)
     out = np.full(p.shape, math.nan)
-    with np.errstate(invalid="ignore"):
-        out[1:] = np.log(p[1:] / p[:-1])
+    last = math.nan
+    for t, price in enumerate(p):
+        known = bool(np.isfinite(price))
+        if np.isfinite(last):
+            out[t] = math.log(price / last) if known else 0.0
+        if known:
+            last = price
+    return out
+
+
+def price_scores(prices: Any, weights: np.ndarray, cap: float | None = None) -> np.ndarray:
+    """The score at every row of a price series: :func:`brute_force` of its log returns,
+    NaN where the row's own price is missing."""
+    out = brute_force(log_returns_of_prices(prices), weights, cap)
+    out[~np.isfinite(as_array(prices))] = math.nan
     return out
 
 
@@ -121,7 +136,7 @@ def wa(prices: Any, **kw: Any) -> pl.Series:
 def test_matches_brute_force_every_row(window: int) -> None:
     prices = random_walk(window, 600)
     got = wa(prices, window=window)
-    expected = brute_force(log_returns_of_prices(prices), exponential_weights(window))
+    expected = price_scores(prices, exponential_weights(window))
     assert np.isnan(expected[:window]).all() and np.isfinite(expected[window:]).all()
     assert_scores_match(got, expected, context=f"N={window}")
 
@@ -131,7 +146,7 @@ def test_matches_brute_force_every_row(window: int) -> None:
 def test_explicit_half_life_matches_brute_force(window: int, half_life: float) -> None:
     prices = random_walk(7, 600, vol=0.03)
     got = wa(prices, window=window, half_life=half_life)
-    expected = brute_force(log_returns_of_prices(prices), exponential_weights(window, half_life))
+    expected = price_scores(prices, exponential_weights(window, half_life))
     assert_scores_match(got, expected, context=f"N={window} h={half_life}")
 
 
@@ -165,7 +180,7 @@ def test_linear_weights_match_brute_force(window: int) -> None:
     got = wa(prices, window=window, weights="linear")
     w = linear_weights(window)
     assert w[0] == 1.0 and w[-1] == pytest.approx(0.5, rel=1e-15)
-    expected = brute_force(log_returns_of_prices(prices), w)
+    expected = price_scores(prices, w)
     assert_scores_match(got, expected, context=f"linear N={window}")
 
 
@@ -213,28 +228,31 @@ def test_two_paths_to_the_same_one_year_gain() -> None:
 
 @pytest.mark.parametrize("missing", [None, math.nan])
 @pytest.mark.parametrize("window", [2, 5, 30])
-def test_missing_price_nulls_exactly_the_windows_that_need_it(
-    missing: float | None, window: int
-) -> None:
+def test_a_missing_price_nulls_only_its_own_row(missing: float | None, window: int) -> None:
     prices: list[float | None] = list(random_walk(3, 200))
     holes = [60, 61, 130]  # two adjacent, one alone
     for i in holes:
         prices[i] = missing
     got = wa(prices, window=window)
-    expected = brute_force(log_returns_of_prices(prices), exponential_weights(window))
-    # a missing price p_i removes l_i and l_{i+1}: rows t in [i, i + N] are null
-    null_rows = set(range(window))
-    for i in holes:
-        null_rows |= set(range(i, i + window + 1))
+    expected = price_scores(prices, exponential_weights(window))
+    # The gap's move lands on the next known price: only the first N rows and the missing
+    # prices' own rows are null, not the year after each hole.
+    null_rows = set(range(window)) | set(holes)
     assert set(np.flatnonzero(np.isnan(expected)).tolist()) == null_rows
     assert set(np.flatnonzero(got.is_null().to_numpy()).tolist()) == null_rows
     assert_scores_match(got, expected, context=f"holes N={window}")
+    # Without decay the score across a hole is the plain change from the last known price.
+    plain = wa(prices, window=window, half_life=math.inf).to_list()
+    t = 130 + 1
+    base = prices[t - window] if t - window != 130 else prices[129]
+    assert base is not None and prices[t] is not None
+    assert plain[t] == pytest.approx(100.0 * (prices[t] / base - 1.0), rel=1e-12)
 
 
 def test_leading_and_trailing_nulls() -> None:
     prices: list[float | None] = [None, None, *random_walk(4, 50).tolist(), None]
     got = wa(prices, window=5)
-    expected = brute_force(log_returns_of_prices(prices), exponential_weights(5))
+    expected = price_scores(prices, exponential_weights(5))
     # first full window: prices at rows 2..7, so row 7; the trailing null row is null
     assert got.is_null().to_list() == [True] * 7 + [False] * 45 + [True]
     assert_scores_match(got, expected)
@@ -259,11 +277,10 @@ def test_cap_clips_each_log_return(weights: str, cap: float) -> None:
     prices[300] = None
     window = 40
     w = exponential_weights(window) if weights == "exponential" else linear_weights(window)
-    logs = log_returns_of_prices(prices)
     got = wa(prices, window=window, weights=weights, cap=cap)
-    assert_scores_match(got, brute_force(logs, w, cap=cap), context=f"cap={cap}")
+    assert_scores_match(got, price_scores(prices, w, cap=cap), context=f"cap={cap}")
     if cap < 0.05:  # the cap binds: the scores differ from the uncapped ones
-        uncapped = brute_force(logs, w)
+        uncapped = price_scores(prices, w)
         ok = np.isfinite(uncapped)
         assert np.abs(got.to_numpy()[ok] - uncapped[ok]).max() > 1.0
 
@@ -297,9 +314,13 @@ def test_benchmark_subtracts_its_weighted_alpha(returns: bool) -> None:
     assert_series_equal(
         out.get_column("rel"), out.get_column("diff"), check_exact=True, check_names=False
     )
-    # null where either side is null
-    assert out.get_column("rel")[260] is None  # index window holds its hole
-    assert out.get_column("rel")[120] is None  # stock window holds its hole
+    rel = out.get_column("rel")
+    if returns:  # a missing return nulls the windows that hold it, on either side
+        assert rel[260] is None  # index window holds its hole
+        assert rel[120] is None  # stock window holds its hole
+    else:  # a missing price nulls only its own row, on either side
+        assert rel[100] is None and rel[250] is None
+        assert rel[120] is not None and rel[260] is not None
 
 
 @pytest.mark.parametrize("weights", ["exponential", "linear"])
@@ -394,9 +415,7 @@ def test_by_matches_brute_force_per_ticker() -> None:
     out = df.with_columns(wa=pa.weighted_alpha("close", window=30, by="ticker"))
     for ticker in ("A", "B", "C"):
         sub = out.filter(pl.col("ticker") == ticker)
-        expected = brute_force(
-            log_returns_of_prices(sub.get_column("close")), exponential_weights(30)
-        )
+        expected = price_scores(sub.get_column("close"), exponential_weights(30))
         assert_scores_match(sub.get_column("wa"), expected, context=ticker)
 
 
@@ -482,7 +501,7 @@ def test_last_weighted_alpha_in_select_is_a_scalar() -> None:
     prices = random_walk(9, 300)
     out = pl.DataFrame({"p": prices}).select(pa.last_weighted_alpha("p", window=252))
     assert out.shape == (1, 1)
-    expected = brute_force(log_returns_of_prices(prices), exponential_weights(252))[-1]
+    expected = price_scores(prices, exponential_weights(252))[-1]
     assert out.item() == pytest.approx(expected, rel=RTOL)
 
 
@@ -514,9 +533,7 @@ def test_resampled_prices_match_brute_force(every: str, window: int, min_rows: i
     for ticker in ("X", "Y"):
         sub = out.filter(pl.col("ticker") == ticker).sort("date")
         assert sub.height >= min_rows
-        expected = brute_force(
-            log_returns_of_prices(sub.get_column("close")), exponential_weights(window)
-        )
+        expected = price_scores(sub.get_column("close"), exponential_weights(window))
         assert np.isfinite(expected).sum() == sub.height - window
         assert_scores_match(sub.get_column("wa"), expected, context=f"{every} {ticker}")
         # the last weekly/monthly close is the last daily close of the period
@@ -533,16 +550,15 @@ def test_real_prices_match_brute_force(real_prices: pl.DataFrame) -> None:
     for ticker in ("AAPL", "JPM", "XOM"):
         sub = out.filter(pl.col("ticker") == ticker)
         assert sub.height > 700
-        logs = log_returns_of_prices(sub.get_column("close"))
-        bench_logs = log_returns_of_prices(sub.get_column("index"))
+        close, index = sub.get_column("close"), sub.get_column("index")
         w = exponential_weights(252)
-        assert_scores_match(sub.get_column("wa"), brute_force(logs, w), context=ticker)
+        assert_scores_match(sub.get_column("wa"), price_scores(close, w), context=ticker)
         assert_scores_match(
-            sub.get_column("wa_q"), brute_force(logs, linear_weights(63)), context=ticker
+            sub.get_column("wa_q"), price_scores(close, linear_weights(63)), context=ticker
         )
         assert_scores_match(
             sub.get_column("rel"),
-            brute_force(logs, w) - brute_force(bench_logs, w),
+            price_scores(close, w) - price_scores(index, w),
             rtol=1e-9,
             atol=1e-9,
             context=f"{ticker} relative",
@@ -559,9 +575,7 @@ def test_numeric_prices_are_cast(dtype: pl.DataType) -> None:
     prices = [10, 11, 13, 12, 15, 17, 16, 20]
     df = pl.DataFrame({"p": prices}, schema={"p": dtype})
     got = df.select(pa.weighted_alpha("p", window=3)).to_series()
-    expected = brute_force(
-        log_returns_of_prices([float(p) for p in prices]), exponential_weights(3)
-    )
+    expected = price_scores([float(p) for p in prices], exponential_weights(3))
     assert_scores_match(got, expected, rtol=1e-12)
 
 

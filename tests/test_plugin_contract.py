@@ -1,7 +1,7 @@
 """The contract between the Python functions and the compiled plugin.
 
 Every plugin call passes its columns positionally (the value inputs, then the risk-free
-column, then for a date window the time and the time minus the duration, then the ``by``
+column, then the ``order_by`` column and for a date window its lower bound, then the ``by``
 key) and describes them in the keyword argument ``inputs``; the other keyword arguments are
 each function's parameters, all of them always sent: the Rust side rejects unknown and
 missing keys. These tests record what each public function registers and hold it to the
@@ -76,9 +76,20 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[Call]:
 
 
 def inputs(
-    values: list[str], *, risk_free: bool = False, time: bool = False, by: bool = False
+    values: list[str],
+    *,
+    risk_free: bool = False,
+    order_by: bool = False,
+    date_window: bool = False,
+    by: bool = False,
 ) -> dict[str, Any]:
-    return {"values": values, "risk_free": risk_free, "time": time, "by": by}
+    return {
+        "values": values,
+        "risk_free": risk_free,
+        "order_by": order_by,
+        "date_window": date_window,
+        "by": by,
+    }
 
 
 CAPM = ["asset", "market"]
@@ -93,11 +104,11 @@ CASES: dict[str, tuple[Callable[[], pl.Expr], str, dict[str, Any], dict[str, Any
     ),
     "rolling_alpha_beta, every input": (
         lambda: pa.rolling_alpha_beta(
-            "r", "m", window="1y", time="d", risk_free="rf", by="k", fields=["beta"]
+            "r", "m", window="1y", order_by="d", risk_free="rf", by="k", fields=["beta"]
         ),
         "rolling_alpha_beta",
-        inputs(CAPM, risk_free=True, time=True, by=True),
-        {"window": None, "min_periods": 2, "risk_free": None, "fields": ["beta"]},
+        inputs(CAPM, risk_free=True, order_by=True, date_window=True, by=True),
+        {"window": None, "min_periods": None, "risk_free": None, "fields": ["beta"]},
     ),
     "rolling_alpha_beta, scalar rate, expanding": (
         lambda: pa.rolling_alpha_beta("r", "m", window=None, min_periods=5, risk_free=1e-4),
@@ -162,12 +173,12 @@ CASES: dict[str, tuple[Callable[[], pl.Expr], str, dict[str, Any], dict[str, Any
         },
     ),
     "rolling_information_ratio": (
-        lambda: pa.rolling_information_ratio("r", "b", window="6mo", time="d", by="k"),
+        lambda: pa.rolling_information_ratio("r", "b", window="6mo", order_by="d", by="k"),
         "rolling_ratio",
-        inputs(["asset", "benchmark"], time=True, by=True),
+        inputs(["asset", "benchmark"], order_by=True, date_window=True, by=True),
         {
             "window": None,
-            "min_periods": 2,
+            "min_periods": None,
             "risk_free": None,
             "statistic": "information",
             "periods_per_year": 252.0,
@@ -257,8 +268,13 @@ def test_each_call_sends_exactly_its_keys(calls: list[Call], case: str) -> None:
     assert {k: v for k, v in call.kwargs.items() if k != "inputs"} == parameters
     assert call.returns_scalar == (function_name in SCALAR)
     assert call.is_elementwise == (function_name == "numeric_input")
-    # One positional argument per described input: a date window is two columns.
-    count = len(described["values"]) + described["risk_free"] + 2 * described["time"]
+    # One positional argument per described input: a date window adds the lower bound.
+    count = (
+        len(described["values"])
+        + described["risk_free"]
+        + described["order_by"]
+        + described["date_window"]
+    )
     assert len(call.args) == count + described["by"]
 
 
@@ -267,9 +283,9 @@ def test_every_plugin_function_is_covered() -> None:
 
 
 def test_positional_order(calls: list[Call]) -> None:
-    # values, risk-free column, time and time - duration, by
+    # values, risk-free column, order_by and order_by - duration, by
     pa.rolling_factor_regression(
-        "r", ["f1", "f2"], window="3mo", time="day", risk_free="rf", by="key"
+        "r", ["f1", "f2"], window="3mo", order_by="day", risk_free="rf", by="key"
     )
     args = calls[0].args
     names = [a.meta.output_name() for a in args]

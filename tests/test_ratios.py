@@ -151,7 +151,8 @@ def test_treynor_in_a_monthly_report() -> None:
 @pytest.mark.parametrize("kind", list(ORACLES))
 def test_date_window_matches_brute_force(kind: str) -> None:
     df = returns_frame(5)
-    out = df.with_columns(rolling_expr(kind, window="30d", time="date", by="ticker").alias("v"))
+    expr = rolling_expr(kind, window="30d", order_by="date", by="ticker", min_periods=2)
+    out = df.with_columns(expr.alias("v"))
     for part in out.partition_by("ticker", maintain_order=True):
         y, x = oracle_inputs(kind, part)
         dates = part["date"].to_list()
@@ -205,7 +206,11 @@ def test_contracts(kind: str, engine: Any) -> None:
             "periods_per_year",
         ),
         (lambda: pa.rolling_information_ratio("r", "m", window=0), ValueError, "at least 2"),
-        (lambda: pa.rolling_correlation("r", "m", window="soon", time="d"), ValueError, "duration"),
+        (
+            lambda: pa.rolling_correlation("r", "m", window="soon", order_by="d"),
+            ValueError,
+            "duration",
+        ),
         (lambda: pa.treynor_ratio("r", "m", min_periods=2.5), TypeError, "min_periods"),  # type: ignore[arg-type]
     ],
 )

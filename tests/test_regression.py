@@ -916,7 +916,8 @@ def test_narrow_numeric_inputs_are_cast(dtype: pl.DataType) -> None:
     else:  # integer returns, e.g. in basis points
         lo = 0 if dtype.is_unsigned_integer() else -100
         ret, mkt = rng.integers(lo, 100, n), rng.integers(lo, 100, n)
-    rf = np.full(n, 1e-4 if dtype == pl.Float32 else 1)
+    # Integer rates in basis points would read as 100% a period; a zero rate still casts.
+    rf = np.full(n, 1e-4 if dtype == pl.Float32 else 0)
     df = pl.DataFrame({"ret": ret, "mkt": mkt, "rf": rf}).with_columns(pl.all().cast(dtype))
     wide = df.with_columns(pl.all().cast(pl.Float64))
     kw: dict[str, Any] = {"window": 15, "risk_free": "rf"}
@@ -1035,7 +1036,7 @@ def test_non_integer_window_is_a_type_error(window: object) -> None:
 
 def test_string_window_must_be_a_duration() -> None:
     with pytest.raises(ValueError, match="`window` '20' is not a duration"):
-        pa.rolling_alpha_beta("ret", "mkt", window="20", time="date")
+        pa.rolling_alpha_beta("ret", "mkt", window="20", order_by="date")
 
 
 @pytest.mark.parametrize("min_periods", [2.0, False])

@@ -77,8 +77,8 @@ PER_ROW: dict[str, Callable[[str | None], pl.Expr]] = {
     "rolling_alpha_beta": lambda by: pa.rolling_alpha_beta(
         "ret", "mkt", window=63, min_periods=40, risk_free="rf", by=by
     ),
-    "rolling_alpha_beta(time=)": lambda by: pa.rolling_alpha_beta(
-        "ret", "mkt", window="90d", time="day", min_periods=40, by=by
+    "rolling_alpha_beta(order_by=)": lambda by: pa.rolling_alpha_beta(
+        "ret", "mkt", window="90d", order_by="day", min_periods=40, by=by
     ),
     "rolling_beta": lambda by: pa.rolling_beta("ret", "mkt", window=21, by=by),
     "rolling_alpha": lambda by: pa.rolling_alpha("ret", "mkt", window=None, risk_free=1e-4, by=by),

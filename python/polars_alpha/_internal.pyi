@@ -12,3 +12,6 @@ def factor_fields(factor_names: list[str]) -> list[str]:
     """The fields of a multi-factor fit on factors named ``factor_names``, in struct order:
     alpha, beta_<f>..., r2, adj_r2, resid_std, alpha_se, beta_<f>_se..., alpha_t,
     beta_<f>_t..., n."""
+
+#: The largest per-period risk-free rate the fits accept (a fraction, 0.05 is 5% a period).
+MAX_PER_PERIOD_RATE: float

@@ -6,8 +6,9 @@ and describes to the Rust side in the ``inputs`` keyword argument:
 1. the value inputs, in order, each under the argument name errors give it
    (``inputs["values"]``, e.g. ``["asset", "market"]``);
 2. the risk-free column, if any (``inputs["risk_free"]``);
-3. for a date window, the time column and the time minus the duration
-   (``inputs["time"]``); Polars does the calendar arithmetic, the kernel only compares;
+3. the ``order_by`` column, if any (``inputs["order_by"]``): each key's rows are taken in its
+   order; for a date window it is the time, and the time minus the duration follows it
+   (``inputs["date_window"]``): Polars does the calendar arithmetic, the kernel only compares;
 4. the ``by`` key, if any (``inputs["by"]``).
 
 The other keyword arguments are each function's parameters, every key always sent (None
@@ -42,8 +43,10 @@ class PluginInputs:
     values: tuple[tuple[str, IntoExprColumn], ...]
     #: The per-period risk-free column; a scalar rate is a keyword argument instead.
     risk_free: IntoExprColumn | None = None
-    #: A date window: the time column and the duration (a Polars duration string).
-    date_window: tuple[IntoExprColumn, str] | None = None
+    #: The column whose order is each key's time order.
+    order_by: IntoExprColumn | None = None
+    #: A date window on ``order_by``: the duration (a Polars duration string).
+    duration: str | None = None
     #: The key column of ``by=``.
     by: IntoExprColumn | None = None
 
@@ -52,20 +55,25 @@ class PluginInputs:
             _validate.column(value, argument)
         if self.risk_free is not None:
             _validate.column(self.risk_free, "risk_free")
-        if self.date_window is not None:
-            _validate.column(self.date_window[0], "time")
+        if self.order_by is not None:
+            _validate.column(self.order_by, "order_by")
+        if self.duration is not None and self.order_by is None:
+            msg = "a date window needs `order_by=`, the date column it is measured on"
+            raise ValueError(msg)
         if self.by is not None:
             _validate.column(self.by, "by")
 
     def args(self) -> list[pl.Expr]:
-        """The positional arguments: values, [risk-free], [time, time - duration], [by]."""
+        """The positional arguments: values, [risk-free], [order_by[, order_by - duration]],
+        [by]."""
         args = [_validate.as_expr(value) for _, value in self.values]
         if self.risk_free is not None:
             args.append(_validate.as_expr(self.risk_free))
-        if self.date_window is not None:
-            time, duration = self.date_window
-            time_expr = _validate.as_expr(time)
-            args += [time_expr, time_expr.dt.offset_by(f"-{duration}")]
+        if self.order_by is not None:
+            order = _validate.as_expr(self.order_by)
+            args.append(order)
+            if self.duration is not None:
+                args.append(order.dt.offset_by(f"-{self.duration}"))
         if self.by is not None:
             args.append(_validate.as_expr(self.by))
         return args
@@ -75,7 +83,8 @@ class PluginInputs:
         return {
             "values": [argument for argument, _ in self.values],
             "risk_free": self.risk_free is not None,
-            "time": self.date_window is not None,
+            "order_by": self.order_by is not None,
+            "date_window": self.duration is not None,
             "by": self.by is not None,
         }
 
@@ -113,21 +122,23 @@ def rolling_call(
     min_periods: object,
     risk_free: object,
     by: object,
-    time: object = None,
+    order_by: object = None,
     **parameters: Any,
 ) -> pl.Expr:
     """A regression or ratio over trailing windows: a row window, an expanding window
-    (``window=None``) or a date window (a duration with ``time=``).
+    (``window=None``) or a date window (a duration on ``order_by``).
 
     Sends ``window`` (the row count; None for expanding and date windows), ``min_periods``
-    and ``risk_free`` (a scalar per-period rate, or None), then ``parameters``.
+    (None only for a date window's default) and ``risk_free`` (a scalar per-period rate, or
+    None), then ``parameters``.
     """
-    rows, least, duration = _validate.window_kind(window, min_periods, time)
+    rows, least, duration = _validate.window_kind(window, min_periods, order_by)
     rate, rate_column = _validate.risk_free(risk_free)
     inputs = PluginInputs(
         tuple(values),
         risk_free=rate_column,
-        date_window=None if duration is None else (_validate.column(time, "time"), duration),
+        order_by=None if order_by is None else _validate.column(order_by, "order_by"),
+        duration=duration,
         by=None if by is None else _validate.column(by, "by"),
     )
     kwargs = {"window": rows, "min_periods": least, "risk_free": rate, **parameters}

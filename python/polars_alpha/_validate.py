@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from polars_alpha._internal import FIT_FIELDS
+from polars_alpha._internal import FIT_FIELDS, MAX_PER_PERIOD_RATE
 from polars_alpha._typing import IntoExprColumn
 
 # ---------------------------------------------------------------------------------------------
@@ -105,7 +105,7 @@ def risk_free(value: object) -> tuple[float | None, IntoExprColumn | None]:
         if not math.isfinite(rate):
             msg = f"`risk_free` must be a finite per-period rate, got {rate}"
             raise ValueError(msg)
-        return rate, None
+        return per_period_rate(rate), None
     return None, column(value, "risk_free")
 
 
@@ -296,32 +296,41 @@ def duration(value: str) -> str:
 
 
 def window_kind(
-    window: object, min_periods: object, time: object
-) -> tuple[int | None, int, str | None]:
-    """Split `window` into a row count, an expanding fit (None) or a duration (with `time`).
+    window: object, min_periods: object, order_by: object
+) -> tuple[int | None, int | None, str | None]:
+    """Split `window` into a row count, an expanding fit (None) or a duration (on `order_by`).
 
     Returns the row window (None for expanding and date windows), the validated
-    `min_periods` and the duration (None unless a date window).
+    `min_periods` (None for a date window left to its default, which the plugin computes
+    from the data) and the duration (None unless a date window).
     """
     if isinstance(window, str):
         window = duration(window)
-        if time is None:
+        if order_by is None:
             msg = (
-                f"`window={window!r}` is a date window and needs `time=`, the date column "
-                'the duration is measured on (for example time="date")'
+                f"`window={window!r}` is a date window and needs `order_by=`, the date column "
+                'the duration is measured on (for example order_by="date")'
             )
             raise ValueError(msg)
-        return None, expanding_min_periods(min_periods), window
-    if time is not None:
-        msg = (
-            '`time=` is used only with a duration window such as window="1y"; '
-            f"got window={window!r}. Drop `time=` for a window counted in rows"
-        )
-        raise ValueError(msg)
+        least = None if min_periods is None else expanding_min_periods(min_periods)
+        return None, least, window
     if window is None:
         return None, expanding_min_periods(min_periods), None
-    rows, min_periods = window_and_min_periods(window, min_periods)
-    return rows, min_periods, None
+    rows, least = window_and_min_periods(window, min_periods)
+    return rows, least, None
+
+
+def per_period_rate(rate: float, argument: str = "risk_free") -> float:
+    """Refuse a per-period rate no real rate comes near (a percent, an annual yield)."""
+    if abs(rate) > MAX_PER_PERIOD_RATE:
+        msg = (
+            f"`{argument}` is a per-period rate of {rate}, above the "
+            f"{MAX_PER_PERIOD_RATE:.0%} a period that any real rate stays below: a percent "
+            "(4.5 for 4.5%) is 0.045 as a rate, and an annual yield y is a per-period rate "
+            "only once converted, e.g. (1 + y) ** (1 / 252) - 1 for daily returns"
+        )
+        raise ValueError(msg)
+    return rate
 
 
 def rows_only(window: object, *, why: str) -> None:
@@ -679,3 +688,52 @@ def chart_path(value: object, argument: str = "path") -> tuple[str, str] | None:
         )
         raise ValueError(msg)
     return path, fmt
+
+
+# ---------------------------------------------------------------------------------------------
+# Risk-free units
+
+#: The largest plausible per-period risk-free rate is this over the periods per year (1% a
+#: day for daily data, about 4.8% a week), and never above MAX_PER_PERIOD_RATE, the bound
+#: the expressions apply to any rate (5% a period).
+RATE_LIMIT_PER_YEAR = 2.52
+
+
+def periods_per_year_of(dates: pl.Series) -> float | None:
+    """How many periods a year the distinct dates of ``dates`` hold (about 252 for daily
+    data), or None with fewer than three dates."""
+    days = dates.drop_nulls().unique().sort()
+    if days.len() < 3:
+        return None
+    span = days[-1] - days[0]
+    span_days = span.total_seconds() / 86_400.0 if isinstance(span, dt.timedelta) else 0.0
+    if span_days <= 0:
+        return None
+    return (days.len() - 1) * 365.25 / span_days
+
+
+def rate_limit(periods: float) -> float:
+    """The largest plausible per-period risk-free rate with ``periods`` periods a year."""
+    return min(RATE_LIMIT_PER_YEAR / periods, MAX_PER_PERIOD_RATE)
+
+
+def implausible_rate_message(
+    rate: float, periods: float, *, argument: str, where: str, fix: str | None = None
+) -> str:
+    """The message for a per-period risk-free ``rate`` above :func:`rate_limit`: what the
+    number probably is, and ``fix`` (default: the conversion to write)."""
+    per_year = round(periods)
+    looks = "an annual yield in percent" if abs(rate) >= 1 else "an annual yield in decimals"
+    annual = rate / 100.0 if abs(rate) >= 1 else rate
+    if fix is None:
+        per_period = (1.0 + annual) ** (1.0 / per_year) - 1.0
+        fix = (
+            f"pass the per-period rate in decimals, e.g. (1 + {annual:g}) ** (1 / {per_year}) "
+            f"- 1 = {per_period:.3g}"
+        )
+    return (
+        f"{argument} is {rate:g} per period{where}, above {rate_limit(periods):.3g}, the "
+        f"largest plausible rate for data with {per_year} periods a year (1% a day, at most "
+        f"5% a period); it "
+        f"looks like {looks}: {fix}"
+    )

@@ -21,7 +21,7 @@ def rolling_factor_regression(
     min_periods: int | None = None,
     risk_free: float | IntoExprColumn | None = None,
     by: IntoExprColumn | None = None,
-    time: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
 ) -> pl.Expr:
     """Rolling multi-factor regression: alpha and one beta per factor.
 
@@ -38,19 +38,28 @@ def rolling_factor_regression(
         market's *excess* return (``mkt - rf``) as a factor, as Fama and French publish it.
     window
         Number of trailing rows in each fit (at least 2); ``None`` for an expanding fit; or a
-        Polars duration such as ``"1y"`` with ``time=`` for a calendar window
+        Polars duration such as ``"1y"`` on ``order_by`` for a calendar window
         ``(date_t - duration, date_t]``.
     min_periods
-        Fewest usable rows a window needs (2 to ``window``). Defaults to ``window``, or 2 for
-        an expanding or a date window. A fit also needs more rows than factors.
+        Fewest usable rows a window needs (2 to ``window``). Defaults to ``window``, or 2 for an
+        expanding window, and for a date window 80% (rounded up) of the rows a full window holds at
+        the data's frequency: the median row count of the windows the data covers in full. A date
+        window the data never covers in full gets no fit by default. A fit also needs more rows than
+        factors.
     risk_free
         Per-period risk-free rate subtracted from ``asset`` (not from the factors): a number,
         a column name or an expression. ``None`` means zero.
     by
         A key column (the ticker): each key's rows form their own series, computed in
         parallel. Equals ``.over(by)``.
-    time
-        The Date or Datetime column of a duration ``window``, sorted within each key.
+    order_by
+        The column that orders each key's rows in time (usually the date), as in
+        ``.over(by, order_by=...)``: rows are taken in its order and the results go back to
+        the input rows, so the frame's own order does not matter. Without it the frame's
+        order is the time order, which a join does not keep: pass ``order_by="date"`` after
+        a join. A duration ``window`` is measured on it (a Date or Datetime column, free of
+        nulls). Rows on the same date keep their frame order; a row's window ends at the
+        row itself.
 
     Returns
     -------
@@ -116,7 +125,7 @@ def rolling_factor_regression(
         min_periods=min_periods,
         risk_free=risk_free,
         by=by,
-        time=time,
+        order_by=order_by,
         factor_names=names,
     )
 

@@ -26,6 +26,7 @@ def _weighted_alpha_call(
     benchmark: IntoExprColumn | None,
     cap: float | None,
     returns: bool,
+    order_by: IntoExprColumn | None = None,
     returns_scalar: bool = False,
 ) -> pl.Expr:
     rows, _ = _validate.window_and_min_periods(window, None)
@@ -37,7 +38,11 @@ def _weighted_alpha_call(
     values: list[tuple[str, IntoExprColumn]] = [(argument, price)]
     if benchmark is not None:
         values.append(("benchmark", benchmark))
-    inputs = PluginInputs(tuple(values), by=None if by is None else _validate.column(by, "by"))
+    inputs = PluginInputs(
+        tuple(values),
+        order_by=None if order_by is None else _validate.column(order_by, "order_by"),
+        by=None if by is None else _validate.column(by, "by"),
+    )
     kwargs: dict[str, Any] = {
         "window": rows,
         "weights": weights,
@@ -55,6 +60,7 @@ def weighted_alpha(
     half_life: float | None = None,
     weights: WeightsKind = "exponential",
     by: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
     benchmark: IntoExprColumn | None = None,
     cap: float | None = None,
     returns: bool = False,
@@ -77,6 +83,10 @@ def weighted_alpha(
         ``"exponential"`` (default) or ``"linear"`` (``w_k = 1 - 0.5 k / (N - 1)``).
     by
         A key column (the ticker); equals ``.over(by)``, computed in parallel.
+    order_by
+        The column that orders each key's rows in time (usually the date), as in
+        ``.over(by, order_by=...)``; without it the frame's order is the time order. Pass
+        ``order_by="date"`` after a join, which does not keep row order.
     benchmark
         Prices (or returns) of a benchmark on the same rows; its weighted alpha is
         subtracted, giving momentum relative to the benchmark.
@@ -99,10 +109,13 @@ def weighted_alpha(
     ``w_k = 0.5 ** (k / half_life)``; without decay the score is exactly
     ``100 * (p_t / p_{t-N} - 1)``.
 
-    Null rule: a score needs all ``N`` log returns of its window, so a null or NaN price
-    makes the windows that need it null, and the first ``N`` rows of each series (prices;
-    ``N - 1`` with returns) are null. Non-positive prices, or returns at or below -100%,
-    raise an error: their log is undefined. Each row costs O(1) whatever ``N``.
+    Null rule: a missing (null or NaN) price does not void a year: the next known price's
+    log return is taken from the last known price, so the gap's move lands on the day after
+    it, and only the score on the missing price's own row is null. The first ``N`` rows of
+    each series (prices; ``N - 1`` with returns) are null. With ``returns=True`` a missing
+    return is a move nobody knows, so the windows that hold it are null. Non-positive
+    prices, or returns at or below -100%, raise an error: their log is undefined. Each row
+    costs O(1) whatever ``N``.
 
     Examples
     --------
@@ -134,6 +147,7 @@ def weighted_alpha(
         half_life=half_life,
         weights=weights,
         by=by,
+        order_by=order_by,
         benchmark=benchmark,
         cap=cap,
         returns=returns,

@@ -31,7 +31,7 @@ def rolling_treynor_ratio(
     risk_free: float | IntoExprColumn | None = None,
     periods_per_year: float = 252,
     by: IntoExprColumn | None = None,
-    time: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
 ) -> pl.Expr:
     """Rolling Treynor ratio: annualized excess return per unit of beta.
 
@@ -43,18 +43,26 @@ def rolling_treynor_ratio(
         Simple per-period returns of the market, for the beta.
     window
         Trailing rows (at least 2), ``None`` for an expanding window, or a duration such as
-        ``"1y"`` with ``time=``.
+        ``"1y"`` on ``order_by``.
     min_periods
-        Fewest usable rows (2 to ``window``); defaults to ``window``, or 2 for an expanding
-        or a date window.
+        Fewest usable rows (2 to ``window``); defaults to ``window``, or 2 for an expanding window,
+        and for a date window 80% (rounded up) of the rows a full window holds at the data's
+        frequency: the median row count of the windows the data covers in full. A date window the
+        data never covers in full gets no fit by default.
     risk_free
         Per-period risk-free rate subtracted from both returns: a number or a column.
     periods_per_year
         ``P``: 252 daily, 52 weekly, 12 monthly.
     by
         A key column (the ticker); equals ``.over(by)``.
-    time
-        The Date or Datetime column of a duration ``window``.
+    order_by
+        The column that orders each key's rows in time (usually the date), as in
+        ``.over(by, order_by=...)``: rows are taken in its order and the results go back to
+        the input rows, so the frame's own order does not matter. Without it the frame's
+        order is the time order, which a join does not keep: pass ``order_by="date"`` after
+        a join. A duration ``window`` is measured on it (a Date or Datetime column, free of
+        nulls). Rows on the same date keep their frame order; a row's window ends at the
+        row itself.
 
     Returns
     -------
@@ -102,7 +110,7 @@ def rolling_treynor_ratio(
         min_periods=min_periods,
         risk_free=risk_free,
         by=by,
-        time=time,
+        order_by=order_by,
         statistic="treynor",
         periods_per_year=_validate.periods_per_year(periods_per_year),
     )
@@ -182,7 +190,7 @@ def rolling_information_ratio(
     min_periods: int | None = None,
     periods_per_year: float = 252,
     by: IntoExprColumn | None = None,
-    time: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
 ) -> pl.Expr:
     """Rolling information ratio: annualized active return per unit of tracking error.
 
@@ -194,16 +202,24 @@ def rolling_information_ratio(
         Simple per-period returns of its benchmark.
     window
         Trailing rows (at least 2), ``None`` for an expanding window, or a duration such as
-        ``"1y"`` with ``time=``.
+        ``"1y"`` on ``order_by``.
     min_periods
-        Fewest usable rows (2 to ``window``); defaults to ``window``, or 2 for an expanding
-        or a date window.
+        Fewest usable rows (2 to ``window``); defaults to ``window``, or 2 for an expanding window,
+        and for a date window 80% (rounded up) of the rows a full window holds at the data's
+        frequency: the median row count of the windows the data covers in full. A date window the
+        data never covers in full gets no fit by default.
     periods_per_year
         ``P``: 252 daily, 52 weekly, 12 monthly.
     by
         A key column (the ticker); equals ``.over(by)``.
-    time
-        The Date or Datetime column of a duration ``window``.
+    order_by
+        The column that orders each key's rows in time (usually the date), as in
+        ``.over(by, order_by=...)``: rows are taken in its order and the results go back to
+        the input rows, so the frame's own order does not matter. Without it the frame's
+        order is the time order, which a join does not keep: pass ``order_by="date"`` after
+        a join. A duration ``window`` is measured on it (a Date or Datetime column, free of
+        nulls). Rows on the same date keep their frame order; a row's window ends at the
+        row itself.
 
     Returns
     -------
@@ -249,7 +265,7 @@ def rolling_information_ratio(
         min_periods=min_periods,
         risk_free=None,
         by=by,
-        time=time,
+        order_by=order_by,
         statistic="information",
         periods_per_year=_validate.periods_per_year(periods_per_year),
     )
@@ -323,7 +339,7 @@ def rolling_correlation(
     min_periods: int | None = None,
     risk_free: float | IntoExprColumn | None = None,
     by: IntoExprColumn | None = None,
-    time: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
 ) -> pl.Expr:
     """Rolling Pearson correlation of an asset's returns with the market's.
 
@@ -335,17 +351,25 @@ def rolling_correlation(
         Simple per-period returns of the market.
     window
         Trailing rows (at least 2), ``None`` for an expanding window, or a duration such as
-        ``"1y"`` with ``time=``.
+        ``"1y"`` on ``order_by``.
     min_periods
-        Fewest usable rows (2 to ``window``); defaults to ``window``, or 2 for an expanding
-        or a date window.
+        Fewest usable rows (2 to ``window``); defaults to ``window``, or 2 for an expanding window,
+        and for a date window 80% (rounded up) of the rows a full window holds at the data's
+        frequency: the median row count of the windows the data covers in full. A date window the
+        data never covers in full gets no fit by default.
     risk_free
         Per-period risk-free rate subtracted from both returns (as in the CAPM fit, whose
         ``r2`` is this correlation squared). A constant rate changes nothing.
     by
         A key column (the ticker); equals ``.over(by)``.
-    time
-        The Date or Datetime column of a duration ``window``.
+    order_by
+        The column that orders each key's rows in time (usually the date), as in
+        ``.over(by, order_by=...)``: rows are taken in its order and the results go back to
+        the input rows, so the frame's own order does not matter. Without it the frame's
+        order is the time order, which a join does not keep: pass ``order_by="date"`` after
+        a join. A duration ``window`` is measured on it (a Date or Datetime column, free of
+        nulls). Rows on the same date keep their frame order; a row's window ends at the
+        row itself.
 
     Returns
     -------
@@ -390,7 +414,7 @@ def rolling_correlation(
         min_periods=min_periods,
         risk_free=risk_free,
         by=by,
-        time=time,
+        order_by=order_by,
         statistic="correlation",
         periods_per_year=1.0,
     )

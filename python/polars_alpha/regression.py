@@ -38,7 +38,7 @@ def rolling_alpha_beta(
     min_periods: int | None = None,
     risk_free: float | IntoExprColumn | None = None,
     by: IntoExprColumn | None = None,
-    time: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
     fields: Sequence[str] | None = None,
 ) -> pl.Expr:
     """Rolling CAPM regression of an asset's returns on the market's returns.
@@ -55,12 +55,14 @@ def rolling_alpha_beta(
     window
         Number of trailing rows in each fit (at least 2). 252 is one year of daily data.
         ``None`` fits every row so far (an expanding fit, exact at every row). A Polars
-        duration string (``"1y"``, ``"6mo"``, ``"63d"``) with ``time=`` fits the rows whose
+        duration string (``"1y"``, ``"6mo"``, ``"63d"``) on ``order_by`` fits the rows whose
         date lies in ``(date_t - duration, date_t]``: a true calendar window across gaps.
     min_periods
         Fewest usable rows a window needs to produce a result (2 to ``window``).
-        Defaults to ``window``, as in Polars' ``rolling_*`` functions, or 2 for an
-        expanding or a date window.
+        Defaults to ``window``, as in Polars' ``rolling_*`` functions, or 2 for an expanding window,
+        and for a date window 80% (rounded up) of the rows a full window holds at the data's
+        frequency: the median row count of the windows the data covers in full. A date window the
+        data never covers in full gets no fit by default.
     risk_free
         Per-period risk-free rate, subtracted from both returns: a number, a column name or
         an expression. With it, ``alpha`` is Jensen's alpha. ``None`` means zero.
@@ -69,11 +71,14 @@ def rolling_alpha_beta(
         order, computed in parallel; rows of a key need not be contiguous. The result equals
         ``.over(by)`` without ``by``, and is faster on many keys. Rows with a null key form
         one series of their own, as under ``.over``.
-    time
-        The Date or Datetime column a duration ``window`` is measured on; only with a
-        duration window. It must be sorted ascending within each key and free of nulls.
-        Repeated dates are allowed; a row's window ends at the row itself, so the rows after
-        it on the same date are not in it.
+    order_by
+        The column that orders each key's rows in time (usually the date), as in
+        ``.over(by, order_by=...)``: rows are taken in its order and the results go back to
+        the input rows, so the frame's own order does not matter. Without it the frame's
+        order is the time order, which a join does not keep: pass ``order_by="date"`` after
+        a join. A duration ``window`` is measured on it (a Date or Datetime column, free of
+        nulls). Rows on the same date keep their frame order; a row's window ends at the
+        row itself.
     fields
         The struct fields to compute and return, e.g. ``["alpha", "beta"]``, in struct
         order; ``None`` for all. Fields left out are not computed, so fewer is faster.
@@ -135,7 +140,7 @@ def rolling_alpha_beta(
         min_periods=min_periods,
         risk_free=risk_free,
         by=by,
-        time=time,
+        order_by=order_by,
         fields=_validate.fit_fields(fields),
     )
 
@@ -148,7 +153,7 @@ def rolling_beta(
     min_periods: int | None = None,
     risk_free: float | IntoExprColumn | None = None,
     by: IntoExprColumn | None = None,
-    time: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
 ) -> pl.Expr:
     """Rolling CAPM beta: the ``beta`` field of :func:`rolling_alpha_beta` as Float64.
 
@@ -162,16 +167,24 @@ def rolling_beta(
         Simple per-period returns of the market.
     window
         Number of trailing rows in each fit (at least 2), ``None`` for an expanding fit, or
-        a duration such as ``"1y"`` with ``time=``.
+        a duration such as ``"1y"`` on ``order_by``.
     min_periods
-        Fewest usable rows a window needs (2 to ``window``); defaults to ``window``, or 2
-        for an expanding or a date window.
+        Fewest usable rows a window needs (2 to ``window``); defaults to ``window``, or 2 for an
+        expanding window, and for a date window 80% (rounded up) of the rows a full window holds at
+        the data's frequency: the median row count of the windows the data covers in full. A date
+        window the data never covers in full gets no fit by default.
     risk_free
         Per-period risk-free rate: a number, a column name or an expression.
     by
         A key column (the ticker); equals ``.over(by)``.
-    time
-        The Date or Datetime column of a duration ``window``.
+    order_by
+        The column that orders each key's rows in time (usually the date), as in
+        ``.over(by, order_by=...)``: rows are taken in its order and the results go back to
+        the input rows, so the frame's own order does not matter. Without it the frame's
+        order is the time order, which a join does not keep: pass ``order_by="date"`` after
+        a join. A duration ``window`` is measured on it (a Date or Datetime column, free of
+        nulls). Rows on the same date keep their frame order; a row's window ends at the
+        row itself.
 
     Returns
     -------
@@ -217,7 +230,7 @@ def rolling_beta(
         min_periods=min_periods,
         risk_free=risk_free,
         by=by,
-        time=time,
+        order_by=order_by,
     )
 
 
@@ -229,7 +242,7 @@ def rolling_alpha(
     min_periods: int | None = None,
     risk_free: float | IntoExprColumn | None = None,
     by: IntoExprColumn | None = None,
-    time: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
 ) -> pl.Expr:
     """Rolling CAPM alpha per period: the ``alpha`` field of :func:`rolling_alpha_beta`.
 
@@ -243,16 +256,24 @@ def rolling_alpha(
         Simple per-period returns of the market.
     window
         Number of trailing rows in each fit (at least 2), ``None`` for an expanding fit, or
-        a duration such as ``"1y"`` with ``time=``.
+        a duration such as ``"1y"`` on ``order_by``.
     min_periods
-        Fewest usable rows a window needs (2 to ``window``); defaults to ``window``, or 2
-        for an expanding or a date window.
+        Fewest usable rows a window needs (2 to ``window``); defaults to ``window``, or 2 for an
+        expanding window, and for a date window 80% (rounded up) of the rows a full window holds at
+        the data's frequency: the median row count of the windows the data covers in full. A date
+        window the data never covers in full gets no fit by default.
     risk_free
         Per-period risk-free rate: a number, a column name or an expression.
     by
         A key column (the ticker); equals ``.over(by)``.
-    time
-        The Date or Datetime column of a duration ``window``.
+    order_by
+        The column that orders each key's rows in time (usually the date), as in
+        ``.over(by, order_by=...)``: rows are taken in its order and the results go back to
+        the input rows, so the frame's own order does not matter. Without it the frame's
+        order is the time order, which a join does not keep: pass ``order_by="date"`` after
+        a join. A duration ``window`` is measured on it (a Date or Datetime column, free of
+        nulls). Rows on the same date keep their frame order; a row's window ends at the
+        row itself.
 
     Returns
     -------
@@ -288,7 +309,7 @@ def rolling_alpha(
         min_periods=min_periods,
         risk_free=risk_free,
         by=by,
-        time=time,
+        order_by=order_by,
     )
 
 
@@ -301,6 +322,7 @@ def ewm_alpha_beta(
     min_periods: int | None = None,
     risk_free: float | IntoExprColumn | None = None,
     by: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
     zero_mean: bool = False,
     fields: Sequence[str] | None = None,
 ) -> pl.Expr:
@@ -328,15 +350,19 @@ def ewm_alpha_beta(
         Per-period risk-free rate: a number, a column name or an expression.
     by
         A key column (the ticker); equals ``.over(by)``, computed in parallel.
+    order_by
+        The column that orders each key's rows in time (usually the date), as in
+        ``.over(by, order_by=...)``; without it the frame's order is the time order. Pass
+        ``order_by="date"`` after a join, which does not keep row order.
     zero_mean
         Fit the line through the origin (no intercept), RiskMetrics' own convention: then
         ``alpha`` is 0 and ``alpha_se``/``alpha_t`` are null, ``r2`` is the uncentered R²
         and the residual variance divides by ``n - 1``, as statsmodels ``WLS`` without a
         constant.
-
     fields
         The struct fields to compute and return, e.g. ``["alpha", "beta"]``, in struct
         order; ``None`` for all. Fields left out are not computed, so fewer is faster.
+
     Returns
     -------
     pl.Expr
@@ -391,6 +417,7 @@ def ewm_alpha_beta(
         min_periods=min_periods,
         risk_free=risk_free,
         by=by,
+        order_by=order_by,
         half_life=_validate.half_life(half_life, allow_infinite=False),
         zero_mean=_validate.flag(zero_mean, "zero_mean"),
         fields=_validate.fit_fields(fields),
@@ -405,6 +432,7 @@ def riskmetrics_alpha_beta(
     min_periods: int | None = None,
     risk_free: float | IntoExprColumn | None = None,
     by: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
     zero_mean: bool = False,
 ) -> pl.Expr:
     """RiskMetrics-style EW regression: decay factor λ (0.94 daily) over all history.
@@ -427,6 +455,10 @@ def riskmetrics_alpha_beta(
         Per-period risk-free rate: a number, a column name or an expression.
     by
         A key column (the ticker); equals ``.over(by)``.
+    order_by
+        The column that orders each key's rows in time (usually the date), as in
+        ``.over(by, order_by=...)``; without it the frame's order is the time order. Pass
+        ``order_by="date"`` after a join, which does not keep row order.
     zero_mean
         Fit through the origin, as RiskMetrics does.
 
@@ -469,6 +501,7 @@ def riskmetrics_alpha_beta(
         min_periods=min_periods,
         risk_free=risk_free,
         by=by,
+        order_by=order_by,
         zero_mean=zero_mean,
     )
 

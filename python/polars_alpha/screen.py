@@ -63,12 +63,6 @@ _AMBIGUOUS_B = "__pa_ambiguous_benchmark"
 _RF_FILL = "__pa_rf_fill"
 _RF_LAST = "__pa_rf_last"
 
-#: The largest plausible per-period risk-free rate is this over the periods per year (1% a
-#: day for daily data, about 4.8% a week), and never above _RATE_LIMIT, the bound the
-#: expressions apply to any rate (5% a period).
-_RATE_LIMIT_PER_YEAR = 2.52
-_RATE_LIMIT = 0.05
-
 
 def default_min_periods(window: int) -> int:
     """The screen's default ``min_periods``: 80% of the window, rounded up (202 of 252).
@@ -212,46 +206,6 @@ def _fill_risk_free(long: pl.LazyFrame, quotes: pl.LazyFrame, date: str) -> pl.L
     )
 
 
-def _periods_per_year_of(dates: pl.Series) -> float | None:
-    """How many periods a year the distinct dates of ``dates`` hold (about 252 for daily
-    data), or None with fewer than three dates."""
-    days = dates.drop_nulls().unique().sort()
-    if days.len() < 3:
-        return None
-    span = days[-1] - days[0]
-    span_days = span.total_seconds() / 86_400.0 if isinstance(span, dt.timedelta) else 0.0
-    if span_days <= 0:
-        return None
-    return (days.len() - 1) * 365.25 / span_days
-
-
-def _rate_limit(periods: float) -> float:
-    """The largest plausible per-period risk-free rate with ``periods`` periods a year."""
-    return min(_RATE_LIMIT_PER_YEAR / periods, _RATE_LIMIT)
-
-
-def _implausible_rate(
-    rate: float, periods: float, *, argument: str, where: str, fix: str | None = None
-) -> str:
-    """The message for a per-period risk-free ``rate`` above :func:`_rate_limit`: what the
-    number probably is, and ``fix`` (default: the conversion to write)."""
-    per_year = round(periods)
-    looks = "an annual yield in percent" if abs(rate) >= 1 else "an annual yield in decimals"
-    annual = rate / 100.0 if abs(rate) >= 1 else rate
-    if fix is None:
-        per_period = (1.0 + annual) ** (1.0 / per_year) - 1.0
-        fix = (
-            f"pass the per-period rate in decimals, e.g. (1 + {annual:g}) ** (1 / {per_year}) "
-            f"- 1 = {per_period:.3g}"
-        )
-    return (
-        f"{argument} is {rate:g} per period{where}, above {_rate_limit(periods):.3g}, the "
-        f"largest plausible rate for data with {per_year} periods a year (1% a day, at most "
-        f"5% a period); it "
-        f"looks like {looks}: {fix}"
-    )
-
-
 def _check_values(
     panel: pl.DataFrame, *, date: str, ticker: str, rf_number: float | None
 ) -> pl.DataFrame:
@@ -268,18 +222,22 @@ def _check_values(
                 'kind="returns" (--kind in the command)'
             )
             raise ValueError(msg)
-    periods = _periods_per_year_of(panel.get_column(date))
+    periods = _validate.periods_per_year_of(panel.get_column(date))
     if periods is not None:
-        limit = _rate_limit(periods)
+        limit = _validate.rate_limit(periods)
         if rf_number is not None and abs(rf_number) > limit:
-            msg = _implausible_rate(rf_number, periods, argument="`risk_free`", where="")
+            msg = _validate.implausible_rate_message(
+                rf_number, periods, argument="`risk_free`", where=""
+            )
             raise ValueError(msg)
         if "rf" in panel.columns:
             too_large = panel.filter(pl.col("rf").is_finite() & (pl.col("rf").abs() > limit))
             if too_large.height:
                 row = too_large.row(0, named=True)
                 where = f" on {row[date]!s}"
-                msg = _implausible_rate(row["rf"], periods, argument="`risk_free`", where=where)
+                msg = _validate.implausible_rate_message(
+                    row["rf"], periods, argument="`risk_free`", where=where
+                )
                 raise ValueError(msg)
     return panel.select(c for c in panel.columns if not c.startswith("__pa"))
 
@@ -1018,7 +976,7 @@ def _select(
     return out.head(rows) if rows is not None else out
 
 
-def _selection(
+def selection(
     screened: pl.DataFrame,
     *,
     min_alpha: float | None = None,

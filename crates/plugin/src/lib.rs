@@ -30,5 +30,10 @@ fn _internal(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // The single-index regression struct's fields, for Python's validation and tests.
     m.add("FIT_FIELDS", pyo3::types::PyTuple::new(m.py(), FIT_FIELDS)?)?;
     m.add_function(wrap_pyfunction!(factor_fields, m)?)?;
+    // The bound on a per-period risk-free rate, which Python checks on numbers before a call.
+    m.add(
+        "MAX_PER_PERIOD_RATE",
+        polars_alpha_kernels::rates::MAX_PER_PERIOD_RATE,
+    )?;
     Ok(())
 }

@@ -24,7 +24,7 @@ from polars_alpha.cli.render import (
     output_format,
     write,
 )
-from polars_alpha.screen import SCREEN_COLUMNS, _selection, default_min_periods, screen
+from polars_alpha.screen import SCREEN_COLUMNS, default_min_periods, screen, selection
 
 __all__ = ["PROG", "build_parser", "main"]
 
@@ -291,7 +291,7 @@ def _run_screen(args: argparse.Namespace, progress: Progress) -> None:
         raise CliError(_no_fit(args, inputs.frame, as_of))
     # Ranks and z-scores are taken before the filters, so selecting from the whole screen
     # gives what screen() with the filters gives.
-    result = _selection(
+    result = selection(
         everyone,
         min_alpha=args.min_alpha,
         beta_between=tuple(args.beta_between) if args.beta_between else None,

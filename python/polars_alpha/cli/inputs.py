@@ -12,10 +12,10 @@ from pathlib import Path
 
 import polars as pl
 
+from polars_alpha import _validate
 from polars_alpha.cli.errors import CliError, first_line
 from polars_alpha.cli.render import Progress
 from polars_alpha.datasets import load_sp500_sample
-from polars_alpha.screen import _implausible_rate, _periods_per_year_of, _rate_limit
 
 __all__ = ["InputOptions", "ScreenInputs", "read_inputs"]
 
@@ -570,10 +570,10 @@ def _check_per_period(
 ) -> None:
     """A per-period rate above what the data's frequency makes plausible is an error that
     says which flag fixes it."""
-    periods = _periods_per_year_of(dates)
+    periods = _validate.periods_per_year_of(dates)
     if periods is None:
         return
-    limit = _rate_limit(periods)
+    limit = _validate.rate_limit(periods)
     if isinstance(risk_free, float):
         rate, where, label = risk_free, "", "--risk-free"
     else:
@@ -595,7 +595,9 @@ def _check_per_period(
         fix = f"pass --risk-free {rate:g} --annual-risk-free"
     else:
         fix = "add --annual-risk-free"
-    raise CliError(_implausible_rate(rate, periods, argument=label, where=where, fix=fix))
+    raise CliError(
+        _validate.implausible_rate_message(rate, periods, argument=label, where=where, fix=fix)
+    )
 
 
 def _risk_free_option(text: str, options: InputOptions) -> tuple[pl.DataFrame | float, str]:

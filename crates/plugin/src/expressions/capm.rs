@@ -10,6 +10,7 @@ use polars_alpha_kernels::ewm_ols::{rolling_ewm_ols, EwmSpec};
 use polars_alpha_kernels::moments::PairMoments;
 use polars_alpha_kernels::rolling_ols::{fit_from_moments, rolling_simple_ols};
 use polars_alpha_kernels::simple_fit::{SimpleFitColumns, FIT_FIELDS};
+use polars_alpha_kernels::window::{Window, WindowSpec};
 use polars_alpha_kernels::KernelError;
 use pyo3_polars::derive::{polars_expr, CallerContext};
 use serde::Deserialize;
@@ -31,7 +32,9 @@ pub struct RollingAlphaBetaKwargs {
     /// Rows in the window; `None` for an expanding or a date window.
     #[serde(deserialize_with = "required")]
     pub window: Option<usize>,
-    pub min_periods: usize,
+    /// `None` only for a date window, whose default comes from the data.
+    #[serde(deserialize_with = "required")]
+    pub min_periods: Option<usize>,
     /// A per-period risk-free rate given as a number.
     #[serde(deserialize_with = "required")]
     pub risk_free: Option<f64>,
@@ -47,7 +50,8 @@ pub struct RollingFieldKwargs {
     pub inputs: InputLayout,
     #[serde(deserialize_with = "required")]
     pub window: Option<usize>,
-    pub min_periods: usize,
+    #[serde(deserialize_with = "required")]
+    pub min_periods: Option<usize>,
     #[serde(deserialize_with = "required")]
     pub risk_free: Option<f64>,
 }
@@ -176,7 +180,7 @@ pub(crate) fn excess_pair<'a>(
 struct RollingCall<'a> {
     layout: &'a InputLayout,
     window: Option<usize>,
-    min_periods: usize,
+    min_periods: Option<usize>,
     risk_free: Option<f64>,
     wanted: [bool; FLOAT_FIELDS],
     want_n: bool,
@@ -200,12 +204,12 @@ where
     K: Fn(&[f64], &[f64], &SegmentWindow, &mut SimpleFitColumns<'_>) -> Result<(), KernelError>
         + Sync,
 {
-    let spec = window_spec(call.window, call.min_periods, call.layout)?;
     let mut columns = Vec::new();
     let [y, x] = excess_pair(inputs, call.layout, call.risk_free, &mut columns)?;
     let len = y.len();
     let panel = call.layout.panel(inputs, threads)?;
     let times = call.layout.times(inputs, &panel)?;
+    let spec = window_spec(call.window, call.min_periods, call.layout)?;
     let (x, y) = (panel.gather(&x), panel.gather(&y));
 
     // Zeroed, not NaN-filled: both kernels write every row.
@@ -251,7 +255,12 @@ where
                     beta_t,
                     n: n_part.map(OutputPart::zeroed),
                 };
-                let window = SegmentWindow::for_segment(spec, times.as_ref(), range.clone())?;
+                let window = SegmentWindow::for_segment(
+                    spec,
+                    call.min_periods,
+                    times.as_ref(),
+                    range.clone(),
+                )?;
                 kernel(&x[range.clone()], &y[range.clone()], &window, &mut columns)?;
                 for (mask, values) in masks.iter().zip(columns.floats()) {
                     if let (Some(mask), Some(values)) = (mask, values) {
@@ -327,11 +336,15 @@ fn ewm_alpha_beta(
     guarded(|| {
         let threads = Threads::of(&context);
         polars_ensure!(
-            !kwargs.inputs.time,
+            !kwargs.inputs.date_window,
             InvalidOperation: "exponentially weighted fits take a row `window`, not a date window"
         );
+        let window = match kwargs.window {
+            Some(len) => Window::Rows(len),
+            None => Window::Expanding,
+        };
         let spec = EwmSpec::new(
-            window_spec(kwargs.window, kwargs.min_periods, &kwargs.inputs)?,
+            WindowSpec::new(window, kwargs.min_periods).map_err(kernel_err)?,
             kwargs.half_life,
             kwargs.zero_mean,
         )
@@ -340,7 +353,7 @@ fn ewm_alpha_beta(
         let call = RollingCall {
             layout: &kwargs.inputs,
             window: kwargs.window,
-            min_periods: kwargs.min_periods,
+            min_periods: Some(kwargs.min_periods),
             risk_free: kwargs.risk_free,
             wanted,
             want_n,
@@ -403,7 +416,7 @@ fn alpha_beta(inputs: &[Series], kwargs: AlphaBetaKwargs) -> PolarsResult<Series
             InvalidOperation: "alpha_beta takes no `by`; use group_by(key).agg(alpha_beta(...))"
         );
         polars_ensure!(
-            !kwargs.inputs.time,
+            !kwargs.inputs.date_window && !kwargs.inputs.order_by,
             InvalidOperation: "alpha_beta takes no date window; use group_by_dynamic for periods"
         );
         let (wanted, want_n) = wanted(kwargs.fields.as_deref())?;

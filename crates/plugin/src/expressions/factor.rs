@@ -24,7 +24,9 @@ pub struct RollingFactorKwargs {
     /// Rows in the window; `None` for an expanding or a date window.
     #[serde(deserialize_with = "required")]
     pub window: Option<usize>,
-    pub min_periods: usize,
+    /// `None` only for a date window, whose default comes from the data.
+    #[serde(deserialize_with = "required")]
+    pub min_periods: Option<usize>,
     #[serde(deserialize_with = "required")]
     pub risk_free: Option<f64>,
 }
@@ -115,13 +117,13 @@ fn rolling_factor_regression(
         let layout = &kwargs.inputs;
         let names = field_names(&kwargs.factor_names, layout)?;
         layout.check_inputs(inputs)?;
-        let spec = window_spec(kwargs.window, kwargs.min_periods, layout)?;
         let mut columns = Vec::new();
         let (y, factors) =
             layout.excess_returns(inputs, &mut columns, kwargs.risk_free.unwrap_or(0.0), false)?;
         let len = y.len();
         let panel = layout.panel(inputs, Threads::of(&context))?;
         let times = layout.times(inputs, &panel)?;
+        let spec = window_spec(kwargs.window, kwargs.min_periods, layout)?;
         let y = panel.gather(&y);
         let factors: Vec<_> = factors.iter().map(|f| panel.gather(f)).collect();
 
@@ -152,7 +154,12 @@ fn rolling_factor_regression(
                             .collect(),
                         n: n_part.zeroed(),
                     };
-                    let window = SegmentWindow::for_segment(spec, times.as_ref(), range.clone())?;
+                    let window = SegmentWindow::for_segment(
+                        spec,
+                        kwargs.min_periods,
+                        times.as_ref(),
+                        range.clone(),
+                    )?;
                     let views: Vec<&[f64]> = factors.iter().map(|f| &f[range.clone()]).collect();
                     rolling_factor_ols(&views, &y[range], &window, &mut out)
                 })
@@ -172,7 +179,7 @@ fn factor_regression(inputs: &[Series], kwargs: FactorRegressionKwargs) -> Polar
     guarded(|| {
         let layout = &kwargs.inputs;
         polars_ensure!(
-            !layout.by && !layout.time,
+            !layout.by && !layout.date_window && !layout.order_by,
             InvalidOperation: "factor_regression takes no `by` or date window; use \
                                group_by(key).agg(factor_regression(...)) or group_by_dynamic"
         );

@@ -3,18 +3,22 @@
 //! inputs into what the kernels take.
 //!
 //! The inputs come in this order: the value inputs (`asset, market` or the factors, `price`
-//! and `benchmark`, ...), then the risk-free column if any, then for a date window the time
-//! column and each row's lower bound `time - duration`, then the `by` key if any.
+//! and `benchmark`, ...), then the risk-free column if any, then the `order_by` column if any
+//! (for a date window, each row's lower bound `order_by - duration` follows it), then the
+//! `by` key if any.
 
 use std::borrow::Cow;
 
 use polars::prelude::*;
-use polars_alpha_kernels::window::{DateWindow, WindowBounds, WindowSpec};
+use polars_alpha_kernels::window::{
+    default_date_min_periods, DateWindow, Window, WindowBounds, WindowSpec,
+};
 use polars_alpha_kernels::KernelError;
 use serde::Deserialize;
 
-use super::common::{check_numeric, to_float, values_with_nan};
+use super::common::{check_numeric, kernel_err, to_float, values_with_nan};
 use crate::panel::{Panel, Threads};
+use polars_alpha_kernels::rates::first_implausible_rate;
 
 /// The excess returns of the asset and of each regressor, borrowed when nothing is subtracted.
 pub type ExcessReturns<'a> = (Cow<'a, [f64]>, Vec<Cow<'a, [f64]>>);
@@ -27,8 +31,10 @@ pub struct InputLayout {
     pub values: Vec<String>,
     /// A risk-free rate column follows the values.
     pub risk_free: bool,
-    /// A date window: the time column and each row's lower bound follow.
-    pub time: bool,
+    /// An `order_by` column follows: each key's rows are taken in its order.
+    pub order_by: bool,
+    /// A date window on the `order_by` column: each row's lower bound follows it.
+    pub date_window: bool,
     /// A key column comes last.
     pub by: bool,
 }
@@ -37,7 +43,8 @@ impl InputLayout {
     pub fn input_count(&self) -> usize {
         self.values.len()
             + usize::from(self.risk_free)
-            + 2 * usize::from(self.time)
+            + usize::from(self.order_by)
+            + usize::from(self.date_window)
             + usize::from(self.by)
     }
 
@@ -45,8 +52,8 @@ impl InputLayout {
         self.risk_free.then_some(self.values.len())
     }
 
-    fn time_index(&self) -> Option<usize> {
-        self.time
+    fn order_index(&self) -> Option<usize> {
+        self.order_by
             .then(|| self.values.len() + usize::from(self.risk_free))
     }
 
@@ -60,8 +67,11 @@ impl InputLayout {
         if self.risk_free {
             names.push("risk_free");
         }
-        if self.time {
-            names.extend(["time", "time"]);
+        if self.order_by {
+            names.push("order_by");
+        }
+        if self.date_window {
+            names.push("order_by");
         }
         if self.by {
             names.push("by");
@@ -73,22 +83,35 @@ impl InputLayout {
     pub fn check_fields(&self, fields: &[Field]) -> PolarsResult<()> {
         let names = self.names();
         polars_ensure!(
-            !self.values.is_empty() && fields.len() == names.len(),
+            !self.values.is_empty()
+                && fields.len() == names.len()
+                && (self.order_by || !self.date_window),
             ComputeError: "expected {} inputs ({}), got {}", names.len(), names.join(", "), fields.len()
         );
-        let time_index = self.time_index();
+        let order_index = self.order_index();
         for (i, (field, name)) in fields.iter().zip(&names).enumerate() {
             if Some(i) == self.by_index() {
                 continue;
             }
-            if time_index.is_some_and(|t| i == t || i == t + 1) {
-                polars_ensure!(
-                    matches!(field.dtype(), DataType::Date | DataType::Datetime(_, _)),
-                    InvalidOperation:
-                    "`time` must be a Date or Datetime column for a date window, got {} in \
-                     column '{}'; parse it with `.str.to_date()` or use an integer `window`",
-                    field.dtype(), field.name()
-                );
+            if order_index.is_some_and(|o| i == o || i == o + 1) {
+                let dtype = field.dtype();
+                if self.date_window {
+                    polars_ensure!(
+                        matches!(dtype, DataType::Date | DataType::Datetime(_, _)),
+                        InvalidOperation:
+                        "`order_by` must be a Date or Datetime column for a date window, got {} \
+                         in column '{}'; parse it with `.str.to_date()` or use an integer `window`",
+                        dtype, field.name()
+                    );
+                } else {
+                    polars_ensure!(
+                        dtype.is_temporal() || dtype.is_primitive_numeric(),
+                        InvalidOperation:
+                        "`order_by` must be a date, time or number column, got {} in column \
+                         '{}'; order by the date column",
+                        dtype, field.name()
+                    );
+                }
                 continue;
             }
             check_numeric(field, name)?;
@@ -140,6 +163,14 @@ impl InputLayout {
                 }
             }
         };
+        let implausible = match &rate {
+            Rate::None => None,
+            Rate::Scalar(r) => first_implausible_rate(std::slice::from_ref(r)),
+            Rate::Column(rates) => first_implausible_rate(rates),
+        };
+        if let Some((row, value)) = implausible {
+            return Err(kernel_err(KernelError::ImplausibleRate { row, value }));
+        }
         let y = rate.subtract_from(values_with_nan(&columns[0]));
         let regressors = columns[1..self.values.len()]
             .iter()
@@ -155,40 +186,82 @@ impl InputLayout {
         Ok((y, regressors))
     }
 
-    /// The panel of the `by` key, or one segment without it; its jobs run on `threads`.
+    /// The panel of the `by` key (one segment without it), each segment's rows in
+    /// `order_by` order when that is given; its jobs run on `threads`.
     pub fn panel(&self, inputs: &[Series], threads: Threads) -> PolarsResult<Panel> {
         let len = inputs[0].len();
-        let Some(i) = self.by_index() else {
-            return Ok(Panel::single(len, threads));
+        let panel = match self.by_index() {
+            None => Panel::single(len, threads),
+            Some(i) => {
+                let key = &inputs[i];
+                polars_ensure!(
+                    key.len() == len,
+                    ShapeMismatch: "`by` has {} rows but `{}` has {len}; all inputs must have the same length",
+                    key.len(), self.values[0]
+                );
+                Panel::from_key(key, threads)?
+            }
         };
-        let key = &inputs[i];
-        polars_ensure!(
-            key.len() == len,
-            ShapeMismatch: "`by` has {} rows but `{}` has {len}; all inputs must have the same length",
-            key.len(), self.values[0]
-        );
-        Panel::from_key(key, threads)
+        match self.order_index() {
+            None => Ok(panel),
+            Some(i) => Ok(panel.ordered_by(&self.order_keys(&inputs[i], len)?)),
+        }
     }
 
-    /// The time column and its lower bounds as integers of the same unit, in segment order.
+    /// The `order_by` column as integers in the same order: temporal and integer columns by
+    /// their physical value, floats by a map that keeps their order.
+    fn order_keys(&self, order: &Series, len: usize) -> PolarsResult<Vec<i64>> {
+        polars_ensure!(
+            order.len() == len,
+            ShapeMismatch: "`order_by` has {} rows but `{}` has {len}; all inputs must have the same length",
+            order.len(), self.values[0]
+        );
+        polars_ensure!(
+            order.null_count() == 0,
+            InvalidOperation: "`order_by` has {} null values; drop or fill those rows first",
+            order.null_count()
+        );
+        let physical = order.to_physical_repr();
+        if physical.dtype().is_float() {
+            let floats = physical.cast(&DataType::Float64)?;
+            let floats = floats.f64()?;
+            polars_ensure!(
+                !floats.is_nan().any(),
+                InvalidOperation: "`order_by` has NaN values; drop or fill those rows first"
+            );
+            // IEEE-754 bits ordered as integers: flip the magnitude bits of negatives.
+            return Ok(floats
+                .into_no_null_iter()
+                .map(|v| {
+                    let bits = (v + 0.0).to_bits() as i64;
+                    bits ^ (((bits >> 63) as u64) >> 1) as i64
+                })
+                .collect());
+        }
+        let ints = physical.cast(&DataType::Int64)?;
+        Ok(ints.i64()?.rechunk().into_no_null_iter().collect())
+    }
+
+    /// For a date window, the `order_by` times and their lower bounds as integers of the
+    /// same unit, in segment order.
     pub fn times(
         &self,
         inputs: &[Series],
         panel: &Panel,
     ) -> PolarsResult<Option<(Vec<i64>, Vec<i64>)>> {
-        let Some(i) = self.time_index() else {
+        let Some(i) = self.order_index().filter(|_| self.date_window) else {
             return Ok(None);
         };
         let len = inputs[0].len();
         let read = |s: &Series| -> PolarsResult<Vec<i64>> {
             polars_ensure!(
                 s.len() == len,
-                ShapeMismatch: "`time` has {} rows but `{}` has {len}; all inputs must have the same length",
+                ShapeMismatch: "`order_by` has {} rows but `{}` has {len}; all inputs must have the same length",
                 s.len(), self.values[0]
             );
             polars_ensure!(
                 s.null_count() == 0,
-                InvalidOperation: "`time` has {} null values; drop or fill those rows before a date window",
+                InvalidOperation: "`order_by` has {} null values; drop or fill those rows before a date window",
                 s.null_count()
             );
             let ints = s.to_physical_repr().cast(&DataType::Int64)?;
@@ -222,19 +295,27 @@ impl Rate<'_> {
     }
 }
 
-/// The row window of a rolling call: `window` rows, or expanding (`None`, and always for a
-/// date window, whose rows [`SegmentWindow`] bounds by date).
+/// The window of a rolling call: `window` rows, or expanding (`None`, and always for a date
+/// window, whose rows [`SegmentWindow`] bounds by date). `min_periods` is required but for a
+/// date window, whose default [`SegmentWindow::for_segment`] takes from each series' dates.
 pub fn window_spec(
     window: Option<usize>,
-    min_periods: usize,
+    min_periods: Option<usize>,
     layout: &InputLayout,
 ) -> PolarsResult<WindowSpec> {
-    use polars_alpha_kernels::window::Window;
     let window = match window {
-        Some(len) if !layout.time => Window::Rows(len),
+        Some(len) if !layout.date_window => Window::Rows(len),
         _ => Window::Expanding,
     };
-    WindowSpec::new(window, min_periods).map_err(super::common::kernel_err)
+    let min_periods = match min_periods {
+        Some(m) => m,
+        // Replaced segment by segment; only its validity matters here.
+        None if layout.date_window => 2,
+        None => polars_bail!(
+            ComputeError: "`min_periods` is needed for a window counted in rows"
+        ),
+    };
+    WindowSpec::new(window, min_periods).map_err(kernel_err)
 }
 
 /// The window of one ticker segment: rows (or expanding), or dates.
@@ -244,19 +325,23 @@ pub enum SegmentWindow {
 }
 
 impl SegmentWindow {
-    /// The window of `range`, from the spec or from the segment's times.
+    /// The window of `range`, from the spec or from the segment's times. A date window
+    /// without `min_periods` needs [`default_date_min_periods`] of the segment's own dates,
+    /// so that a key's result is the same with `by=` as under `.over()`.
     pub fn for_segment(
         spec: WindowSpec,
+        min_periods: Option<usize>,
         times: Option<&(Vec<i64>, Vec<i64>)>,
         range: std::ops::Range<usize>,
     ) -> Result<Self, KernelError> {
         match times {
             None => Ok(Self::Rows(spec)),
-            Some((time, lower)) => Ok(Self::Dates(DateWindow::new(
-                &time[range.clone()],
-                &lower[range],
-                spec.min_periods,
-            )?)),
+            Some((time, lower)) => {
+                let (time, lower) = (&time[range.clone()], &lower[range]);
+                let min_periods =
+                    min_periods.unwrap_or_else(|| default_date_min_periods(&[(time, lower)]));
+                Ok(Self::Dates(DateWindow::new(time, lower, min_periods)?))
+            }
         }
     }
 }

@@ -19,7 +19,8 @@ use crate::panel::{finite_or_null, OutputColumn, Panel, Threads};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WeightedAlphaKwargs {
-    /// The inputs: `price` (or `returns`), then `benchmark` if given, then `by` if given.
+    /// The inputs: `price` (or `returns`), then `benchmark` if given, then `order_by` and
+    /// `by` if given.
     pub inputs: InputLayout,
     pub window: usize,
     /// `"exponential"` or `"linear"`.
@@ -69,7 +70,7 @@ impl WeightedAlphaKwargs {
 
     fn check(&self) -> PolarsResult<()> {
         polars_ensure!(
-            !self.inputs.risk_free && !self.inputs.time && (1..=2).contains(&self.inputs.values.len()),
+            !self.inputs.risk_free && !self.inputs.date_window && (1..=2).contains(&self.inputs.values.len()),
             ComputeError: "weighted alpha takes a price (or returns) and an optional benchmark, got {:?}",
             self.inputs
         );

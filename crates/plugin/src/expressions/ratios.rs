@@ -19,7 +19,9 @@ pub struct RollingRatioKwargs {
     /// Rows in the window; `None` for an expanding or a date window.
     #[serde(deserialize_with = "required")]
     pub window: Option<usize>,
-    pub min_periods: usize,
+    /// `None` only for a date window, whose default comes from the data.
+    #[serde(deserialize_with = "required")]
+    pub min_periods: Option<usize>,
     #[serde(deserialize_with = "required")]
     pub risk_free: Option<f64>,
     /// `"treynor"`, `"information"` or `"correlation"`.
@@ -60,19 +62,24 @@ fn rolling_ratio(
         let stat =
             PairStatistic::new(&kwargs.statistic, kwargs.periods_per_year).map_err(kernel_err)?;
         let layout = &kwargs.inputs;
-        let spec = window_spec(kwargs.window, kwargs.min_periods, layout)?;
         let mut columns = Vec::new();
         let [y, x] = excess_pair(inputs, layout, kwargs.risk_free, &mut columns)?;
         let len = y.len();
         let panel = layout.panel(inputs, Threads::of(&context))?;
         let times = layout.times(inputs, &panel)?;
+        let spec = window_spec(kwargs.window, kwargs.min_periods, layout)?;
         let (x, y) = (panel.gather(&x), panel.gather(&y));
         let mut out = vec![f64::NAN; len];
         let jobs: Vec<_> = panel.segments().iter().zip(panel.split(&mut out)).collect();
         panel
             .threads()
             .try_for_each(jobs, |(range, part)| {
-                let window = SegmentWindow::for_segment(spec, times.as_ref(), range.clone())?;
+                let window = SegmentWindow::for_segment(
+                    spec,
+                    kwargs.min_periods,
+                    times.as_ref(),
+                    range.clone(),
+                )?;
                 rolling_pair_statistic(&x[range.clone()], &y[range.clone()], &window, stat, part)
             })
             .map_err(kernel_err)?;
@@ -85,7 +92,7 @@ fn rolling_ratio(
 fn ratio(inputs: &[Series], kwargs: RatioKwargs) -> PolarsResult<Series> {
     guarded(|| {
         polars_ensure!(
-            !kwargs.inputs.by && !kwargs.inputs.time,
+            !kwargs.inputs.by && !kwargs.inputs.date_window && !kwargs.inputs.order_by,
             InvalidOperation: "a whole-sample ratio takes no `by` or date window; use \
                                group_by(key).agg(...) or group_by_dynamic"
         );

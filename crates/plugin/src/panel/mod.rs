@@ -81,6 +81,39 @@ impl Panel {
         })
     }
 
+    /// The same segments with each one's rows taken in the order of `keys` (one per original
+    /// row, as `.over(order_by=)` takes them); rows with equal keys keep their frame order.
+    /// When every segment is already in order, nothing moves.
+    pub fn ordered_by(mut self, keys: &[i64]) -> Self {
+        let in_order = |rows: &[IdxSize]| {
+            rows.windows(2)
+                .all(|w| keys[w[0] as usize] <= keys[w[1] as usize])
+        };
+        let sorted = match &self.order {
+            None => self
+                .segments
+                .iter()
+                .all(|seg| keys[seg.clone()].windows(2).all(|w| w[0] <= w[1])),
+            Some(order) => self
+                .segments
+                .iter()
+                .all(|seg| in_order(&order[seg.clone()])),
+        };
+        if sorted {
+            return self;
+        }
+        let mut order = self
+            .order
+            .take()
+            .unwrap_or_else(|| (0..keys.len() as IdxSize).collect());
+        let parts = self.split(&mut order);
+        // A stable sort: ties keep the frame order the segments hold.
+        self.threads
+            .map(parts, |rows| rows.sort_by_key(|&row| keys[row as usize]));
+        self.order = Some(order);
+        self
+    }
+
     /// The driver that runs this panel's jobs.
     pub fn threads(&self) -> Threads {
         self.threads
@@ -306,5 +339,24 @@ mod tests {
             slice.fill(k + 1);
         }
         assert_eq!(buf, vec![1, 1, 2, 2, 2]);
+    }
+
+    #[test]
+    fn ordered_by_sorts_each_segment_and_keeps_ties_in_frame_order() {
+        let key = Series::new("k".into(), &["a", "b", "a", "b", "a", "b"]);
+        let keys = [30i64, 2, 10, 1, 10, 3];
+        for threads in [Threads::Pool, Threads::Caller] {
+            let p = Panel::from_key(&key, threads).unwrap().ordered_by(&keys);
+            let rows: Vec<usize> = (0..6).collect();
+            let g = p.gather(&rows);
+            // a: rows 0, 2, 4 by keys 30, 10, 10 -> 2, 4, 0; b: rows 1, 3, 5 by 2, 1, 3 -> 3, 1, 5.
+            assert_eq!(g.as_ref(), &[2, 4, 0, 3, 1, 5]);
+            assert_eq!(p.scatter(g.into_owned()), rows);
+        }
+        // Already in order: nothing moves.
+        let p = Panel::single(4, Threads::Caller).ordered_by(&[1, 2, 2, 5]);
+        assert!(p.keeps_row_order());
+        let p = Panel::single(3, Threads::Caller).ordered_by(&[3, 1, 2]);
+        assert_eq!(p.gather(&[0, 1, 2]).as_ref(), &[1, 2, 0]);
     }
 }
