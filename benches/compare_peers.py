@@ -669,7 +669,6 @@ def child_run(
     env = dict(os.environ)
     if threads is not None:
         env["POLARS_MAX_THREADS"] = str(threads)
-        env["RAYON_NUM_THREADS"] = str(threads)
     print(f"  subprocess: {' '.join(command[2:])} threads={threads}", file=sys.stderr, flush=True)
     proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     for line in proc.stdout.splitlines():
@@ -844,7 +843,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--threads-compare",
         action="store_true",
-        help="rerun with POLARS_MAX_THREADS=RAYON_NUM_THREADS=1 and =2 in subprocesses",
+        help="rerun with POLARS_MAX_THREADS=1 and =2 in subprocesses",
     )
     parser.add_argument(
         "--threads-contenders",
@@ -953,7 +952,7 @@ def main(argv: list[str] | None = None) -> int:
         extra += found
     if args.threads_compare:
         table, found = threads_compare(args, args.threads_contenders.split(","))
-        print("\n### Threads (POLARS_MAX_THREADS = RAYON_NUM_THREADS)\n\n" + table)
+        print("\n### Threads (POLARS_MAX_THREADS)\n\n" + table)
         extra += found
     if args.memory_isolated:
         table, found = memory_isolated(args, ["ours_full", "ours_ba"])

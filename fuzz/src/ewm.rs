@@ -8,12 +8,12 @@
 //! to all-zero weights after a long run of missing rows, which the kernel avoids by design.
 
 use crate::bytes::Bytes;
+use crate::reference::{compare, fit, Expected, Fields, Got, History, Model, Obs};
+use crate::rolling::decode_pair;
 use polars_alpha_kernels::ewm_ols::{ewm_fit, rolling_ewm_ols, EwmSpec};
 use polars_alpha_kernels::rolling_ols::{SimpleFit, SimpleFitColumns};
 use polars_alpha_kernels::window::{Window, WindowSpec};
 use polars_alpha_kernels::KernelError;
-use crate::reference::{compare, fit, Expected, Fields, Got, History, Model, Obs};
-use crate::rolling::decode_pair;
 
 pub const MAX_ROWS: usize = 64;
 

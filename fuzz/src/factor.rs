@@ -6,10 +6,12 @@
 #![allow(clippy::needless_range_loop)]
 
 use crate::bytes::{Bytes, KernelBounds, WindowCase};
-use polars_alpha_kernels::factor_ols::{factor_ols, rolling_factor_ols, FactorFitColumns, FactorLayout};
+use crate::reference::{compare, fit, Expected, Fields, Got, History, Model, Obs, MAX_K};
+use polars_alpha_kernels::factor_ols::{
+    factor_ols, rolling_factor_ols, FactorFitColumns, FactorLayout,
+};
 use polars_alpha_kernels::window::WindowBounds;
 use polars_alpha_kernels::KernelError;
-use crate::reference::{compare, fit, Expected, Fields, Got, History, Model, Obs, MAX_K};
 
 pub const MAX_ROWS: usize = 64;
 

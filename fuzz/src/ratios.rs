@@ -3,13 +3,13 @@
 //! on each window's usable rows, and `PairStatistic::new`'s argument checks.
 
 use crate::bytes::{Bytes, KernelBounds, WindowCase};
-use polars_alpha_kernels::ratios::{pair_statistic, rolling_pair_statistic, PairStatistic};
-use polars_alpha_kernels::window::WindowBounds;
-use polars_alpha_kernels::KernelError;
 use crate::reference::{
     column_scales, constancy, d_sqrt, Constancy, Expect, History, DELTA, HUGE, MAX_K,
 };
 use crate::rolling::{decode_pair, Pair};
+use polars_alpha_kernels::ratios::{pair_statistic, rolling_pair_statistic, PairStatistic};
+use polars_alpha_kernels::window::WindowBounds;
+use polars_alpha_kernels::KernelError;
 
 pub const MAX_ROWS: usize = 80;
 

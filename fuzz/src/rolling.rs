@@ -7,13 +7,13 @@
 //! the lane starts; and a request for some of the fields writes exactly those.
 
 use crate::bytes::{Bytes, KernelBounds, WindowCase};
+use crate::reference::{compare, fit, simple_history, simple_rows, Expected, Fields, Got, Model};
 use polars_alpha_kernels::rolling_ols::{
     fit_from_moments, for_each_window_rebuilding_at, rolling_simple_ols_reporting_lanes,
     SimpleFitColumns,
 };
 use polars_alpha_kernels::window::WindowBounds;
 use polars_alpha_kernels::KernelError;
-use crate::reference::{compare, fit, simple_history, simple_rows, Expected, Fields, Got, Model};
 
 /// Long enough for a window to slide more than one 64-row block.
 pub const MAX_ROWS: usize = 80;

@@ -3,11 +3,11 @@
 //! prices or from log returns directly, against the definition evaluated afresh at every row.
 
 use crate::bytes::Bytes;
+use crate::reference::{Expect, DELTA, HUGE};
 use polars_alpha_kernels::weighted_alpha::{
     log_returns, weighted_alpha, weighted_alpha_last, AlphaWeights, WeightedAlphaSpec,
 };
 use polars_alpha_kernels::KernelError;
-use crate::reference::{Expect, DELTA, HUGE};
 
 pub const MAX_ROWS: usize = 64;
 

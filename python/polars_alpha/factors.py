@@ -54,12 +54,7 @@ def rolling_factor_regression(
         parallel. Equals ``.over(by)``.
     order_by
         The column that orders each key's rows in time (usually the date), as in
-        ``.over(by, order_by=...)``: rows are taken in its order and the results go back to
-        the input rows, so the frame's own order does not matter. Without it the frame's
-        order is the time order, which a join does not keep: pass ``order_by="date"`` after
-        a join. A duration ``window`` is measured on it (a Date or Datetime column, free of
-        nulls). Rows on the same date keep their frame order; a row's window ends at the
-        row itself.
+        :func:`~polars_alpha.rolling_alpha_beta`; a duration ``window`` is measured on it.
 
     Returns
     -------

@@ -85,8 +85,7 @@ def weighted_alpha(
         A key column (the ticker); equals ``.over(by)``, computed in parallel.
     order_by
         The column that orders each key's rows in time (usually the date), as in
-        ``.over(by, order_by=...)``; without it the frame's order is the time order. Pass
-        ``order_by="date"`` after a join, which does not keep row order.
+        :func:`~polars_alpha.rolling_alpha_beta`.
     benchmark
         Prices (or returns) of a benchmark on the same rows; its weighted alpha is
         subtracted, giving momentum relative to the benchmark.

@@ -57,12 +57,7 @@ def rolling_treynor_ratio(
         A key column (the ticker); equals ``.over(by)``.
     order_by
         The column that orders each key's rows in time (usually the date), as in
-        ``.over(by, order_by=...)``: rows are taken in its order and the results go back to
-        the input rows, so the frame's own order does not matter. Without it the frame's
-        order is the time order, which a join does not keep: pass ``order_by="date"`` after
-        a join. A duration ``window`` is measured on it (a Date or Datetime column, free of
-        nulls). Rows on the same date keep their frame order; a row's window ends at the
-        row itself.
+        :func:`~polars_alpha.rolling_alpha_beta`; a duration ``window`` is measured on it.
 
     Returns
     -------
@@ -214,12 +209,7 @@ def rolling_information_ratio(
         A key column (the ticker); equals ``.over(by)``.
     order_by
         The column that orders each key's rows in time (usually the date), as in
-        ``.over(by, order_by=...)``: rows are taken in its order and the results go back to
-        the input rows, so the frame's own order does not matter. Without it the frame's
-        order is the time order, which a join does not keep: pass ``order_by="date"`` after
-        a join. A duration ``window`` is measured on it (a Date or Datetime column, free of
-        nulls). Rows on the same date keep their frame order; a row's window ends at the
-        row itself.
+        :func:`~polars_alpha.rolling_alpha_beta`; a duration ``window`` is measured on it.
 
     Returns
     -------
@@ -364,12 +354,7 @@ def rolling_correlation(
         A key column (the ticker); equals ``.over(by)``.
     order_by
         The column that orders each key's rows in time (usually the date), as in
-        ``.over(by, order_by=...)``: rows are taken in its order and the results go back to
-        the input rows, so the frame's own order does not matter. Without it the frame's
-        order is the time order, which a join does not keep: pass ``order_by="date"`` after
-        a join. A duration ``window`` is measured on it (a Date or Datetime column, free of
-        nulls). Rows on the same date keep their frame order; a row's window ends at the
-        row itself.
+        :func:`~polars_alpha.rolling_alpha_beta`; a duration ``window`` is measured on it.
 
     Returns
     -------

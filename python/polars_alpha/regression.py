@@ -179,12 +179,7 @@ def rolling_beta(
         A key column (the ticker); equals ``.over(by)``.
     order_by
         The column that orders each key's rows in time (usually the date), as in
-        ``.over(by, order_by=...)``: rows are taken in its order and the results go back to
-        the input rows, so the frame's own order does not matter. Without it the frame's
-        order is the time order, which a join does not keep: pass ``order_by="date"`` after
-        a join. A duration ``window`` is measured on it (a Date or Datetime column, free of
-        nulls). Rows on the same date keep their frame order; a row's window ends at the
-        row itself.
+        :func:`rolling_alpha_beta`; a duration ``window`` is measured on it.
 
     Returns
     -------
@@ -268,12 +263,7 @@ def rolling_alpha(
         A key column (the ticker); equals ``.over(by)``.
     order_by
         The column that orders each key's rows in time (usually the date), as in
-        ``.over(by, order_by=...)``: rows are taken in its order and the results go back to
-        the input rows, so the frame's own order does not matter. Without it the frame's
-        order is the time order, which a join does not keep: pass ``order_by="date"`` after
-        a join. A duration ``window`` is measured on it (a Date or Datetime column, free of
-        nulls). Rows on the same date keep their frame order; a row's window ends at the
-        row itself.
+        :func:`rolling_alpha_beta`; a duration ``window`` is measured on it.
 
     Returns
     -------
@@ -352,8 +342,7 @@ def ewm_alpha_beta(
         A key column (the ticker); equals ``.over(by)``, computed in parallel.
     order_by
         The column that orders each key's rows in time (usually the date), as in
-        ``.over(by, order_by=...)``; without it the frame's order is the time order. Pass
-        ``order_by="date"`` after a join, which does not keep row order.
+        :func:`rolling_alpha_beta`; a duration ``window`` is measured on it.
     zero_mean
         Fit the line through the origin (no intercept), RiskMetrics' own convention: then
         ``alpha`` is 0 and ``alpha_se``/``alpha_t`` are null, ``r2`` is the uncentered R²
@@ -457,8 +446,7 @@ def riskmetrics_alpha_beta(
         A key column (the ticker); equals ``.over(by)``.
     order_by
         The column that orders each key's rows in time (usually the date), as in
-        ``.over(by, order_by=...)``; without it the frame's order is the time order. Pass
-        ``order_by="date"`` after a join, which does not keep row order.
+        :func:`rolling_alpha_beta`; a duration ``window`` is measured on it.
     zero_mean
         Fit through the origin, as RiskMetrics does.
 
