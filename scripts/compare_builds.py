@@ -15,6 +15,7 @@ of every result has the same nulls and the same float bits; it exits 1 on any di
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +30,10 @@ from workload import make_workload
 import polars_alpha as pa
 
 WINDOW = 252
+# Earlier builds name the date-window column `time=`; later ones `order_by=`.
+DATE_COLUMN = (
+    "order_by" if "order_by" in inspect.signature(pa.rolling_alpha_beta).parameters else "time"
+)
 
 
 def _expressions(df: pl.DataFrame) -> dict[str, Callable[[], pl.DataFrame]]:
@@ -63,7 +68,7 @@ def _expressions(df: pl.DataFrame) -> dict[str, Callable[[], pl.DataFrame]]:
         ),
         "date_window": lambda: dated.select(
             pa.rolling_alpha_beta(
-                "ret", "mkt", window="1y", time="date", min_periods=200, by="ticker"
+                "ret", "mkt", window="1y", min_periods=200, by="ticker", **{DATE_COLUMN: "date"}
             ).struct.unnest()
         ),
         "ewm": lambda: df.select(
