@@ -342,7 +342,7 @@ def ewm_alpha_beta(
         A key column (the ticker); equals ``.over(by)``, computed in parallel.
     order_by
         The column that orders each key's rows in time (usually the date), as in
-        :func:`rolling_alpha_beta`; a duration ``window`` is measured on it.
+        :func:`rolling_alpha_beta`.
     zero_mean
         Fit the line through the origin (no intercept), RiskMetrics' own convention: then
         ``alpha`` is 0 and ``alpha_se``/``alpha_t`` are null, ``r2`` is the uncentered R²
@@ -446,7 +446,7 @@ def riskmetrics_alpha_beta(
         A key column (the ticker); equals ``.over(by)``.
     order_by
         The column that orders each key's rows in time (usually the date), as in
-        :func:`rolling_alpha_beta`; a duration ``window`` is measured on it.
+        :func:`rolling_alpha_beta`.
     zero_mean
         Fit through the origin, as RiskMetrics does.
 

@@ -286,8 +286,8 @@ struct WindowWalk {
     /// one is 0 that column is exactly constant, so its centered moments are exactly 0 and
     /// whatever the updates left there (the residue of a departed value too small to square,
     /// say) is rounding to discard.
-    /// Not kept up to date while `slide_block` runs (per-row counting would slow it by a
-    /// tenth, and it only sees plain rows, see [`plain`]); recounted when the walk resumes.
+    /// Not kept up to date while `slide_block` runs (it only sees plain rows, see [`plain`],
+    /// and counting there would cost every row); recounted when the walk resumes.
     moved_x: usize,
     moved_y: usize,
     counts_stale: bool,

@@ -209,8 +209,8 @@ fn contiguous_runs(key: &Series, threads: Threads) -> PolarsResult<Option<Vec<Ra
 /// Where a run of equal keys starts, for a String key without nulls (ticker symbols, the
 /// usual key); `None` for other keys. Compares the 16-byte string views: equal views are
 /// equal strings, views that differ in length or prefix are different strings, and only
-/// long strings with the same prefix need their bytes compared. Polars' general comparison
-/// costs several times more, and this pass is on every `by=` call.
+/// long strings with the same prefix need their bytes compared. This pass is on every `by=`
+/// call, so it avoids Polars' general comparison.
 fn string_run_starts(key: &Series, threads: Threads) -> PolarsResult<Option<Vec<IdxSize>>> {
     let (DataType::String, 0) = (key.dtype(), key.null_count()) else {
         return Ok(None);

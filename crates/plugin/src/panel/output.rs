@@ -22,10 +22,9 @@ pub fn output_buffer<T: Copy + Default + Send + Sync>(len: usize, threads: Threa
 
 /// An output column of `len` values whose parts are zero-filled by the parallel jobs that
 /// compute them, just before their kernel writes them: the column is not written twice over
-/// memory (a separate parallel zero-fill, tried first, took a tenth of a full rolling fit's
-/// time), and it is
-/// allocated plainly so that it can reuse the pages of the last call's freed columns (a
-/// zeroed allocation is fresh memory, which the operating system clears page by page).
+/// memory, and it is allocated plainly so that it can reuse the pages of the last call's
+/// freed columns (a zeroed allocation is fresh memory, which the operating system clears
+/// page by page).
 ///
 /// Where the memory is fresh after all, it is marked for transparent huge pages (Linux)
 /// before the first write: one page fault per 2 MiB instead of one per 4 KiB.

@@ -34,8 +34,8 @@ fn finite_bits_of_group(group: &[f64]) -> u8 {
 }
 
 /// The validity of `values` (set where finite), or `None` when every value is finite.
-/// Built a byte at a time from fixed groups of eight, which vectorizes: pushing bits one by
-/// one cost a tenth of the whole rolling fit.
+/// Built a byte at a time from fixed groups of eight, which vectorizes, rather than bit by
+/// bit.
 fn finite_mask(values: &[f64]) -> Option<Bitmap> {
     let (groups, tail) = values.as_chunks::<8>();
     let mut bytes: Vec<u8> = Vec::with_capacity(values.len().div_ceil(8));
@@ -60,7 +60,7 @@ fn finite_mask(values: &[f64]) -> Option<Bitmap> {
 
 /// The validity of an output column (set where the value is finite), built part by part by
 /// the parallel jobs that write the values, while those are in cache: a separate pass over a
-/// finished column reads it back from memory, a tenth of a beta-and-alpha fit.
+/// finished column would read it back from memory.
 ///
 /// Parts may start and end inside a byte of the bitmap; those bytes are shared with the
 /// neighbouring parts and have their bits or-ed in, the others are stored whole.
