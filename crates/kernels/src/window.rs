@@ -150,23 +150,26 @@ pub const DEFAULT_DATE_WINDOW_SHARE: f64 = 0.8;
 /// whose window the data covers in full, of the rows in that window. A window is covered in
 /// full when its lower bound is at or after the first time of its series (the series has data
 /// for the whole duration). Each series is its times, sorted ascending, and their lower
-/// bounds. `None` when no window is covered in full.
+/// bounds; a series that is not a valid date window counts no rows. `None` when no window is
+/// covered in full.
 pub fn typical_date_window_rows(series: &[(&[i64], &[i64])]) -> Option<usize> {
     let mut counts: Vec<usize> = Vec::new();
-    for (time, lower) in series {
-        let Some(&first_time) = time.first() else {
-            continue;
-        };
-        let mut start = 0usize;
-        for (t, &bound) in lower.iter().enumerate().take(time.len()) {
-            while start < t && time[start] <= bound {
-                start += 1;
-            }
-            if bound >= first_time {
-                counts.push(t + 1 - start);
-            }
+    for &(time, lower) in series {
+        if let Ok(window) = DateWindow::new(time, lower, 2) {
+            counts.extend(window.full_window_rows(time, lower));
         }
     }
+    median(counts)
+}
+
+/// The default `min_periods` of a date window: [`DEFAULT_DATE_WINDOW_SHARE`] of
+/// [`typical_date_window_rows`], rounded up, and at least 2. When no window is covered in
+/// full, no window can be full, and none gets a fit: `usize::MAX`.
+pub fn default_date_min_periods(series: &[(&[i64], &[i64])]) -> usize {
+    min_periods_of_typical(typical_date_window_rows(series))
+}
+
+fn median(mut counts: Vec<usize>) -> Option<usize> {
     if counts.is_empty() {
         return None;
     }
@@ -174,13 +177,36 @@ pub fn typical_date_window_rows(series: &[(&[i64], &[i64])]) -> Option<usize> {
     Some(*counts.select_nth_unstable(middle).1)
 }
 
-/// The default `min_periods` of a date window: [`DEFAULT_DATE_WINDOW_SHARE`] of
-/// [`typical_date_window_rows`], rounded up, and at least 2. When no window is covered in
-/// full, no window can be full, and none gets a fit: `usize::MAX`.
-pub fn default_date_min_periods(series: &[(&[i64], &[i64])]) -> usize {
-    match typical_date_window_rows(series) {
+fn min_periods_of_typical(rows: Option<usize>) -> usize {
+    match rows {
         Some(rows) => ((rows as f64 * DEFAULT_DATE_WINDOW_SHARE).ceil() as usize).max(2),
         None => usize::MAX,
+    }
+}
+
+impl DateWindow {
+    /// [`DateWindow::new`] with [`default_date_min_periods`] of this one series, from the
+    /// window starts it finds anyway.
+    pub fn with_default_min_periods(time: &[i64], lower: &[i64]) -> Result<Self, KernelError> {
+        let mut window = Self::new(time, lower, 2)?;
+        window.min_periods =
+            min_periods_of_typical(median(window.full_window_rows(time, lower).collect()));
+        Ok(window)
+    }
+
+    /// The rows of each window that the series covers in full (see
+    /// [`typical_date_window_rows`]).
+    fn full_window_rows<'a>(
+        &'a self,
+        time: &'a [i64],
+        lower: &'a [i64],
+    ) -> impl Iterator<Item = usize> + 'a {
+        let first = time.first().copied().unwrap_or(i64::MAX);
+        lower
+            .iter()
+            .enumerate()
+            .filter(move |&(_, &bound)| bound >= first)
+            .map(move |(t, _)| t + 1 - self.starts[t])
     }
 }
 
@@ -297,5 +323,20 @@ mod tests {
         let time = [0i64, 1, 2, 3, 4];
         let lower: Vec<i64> = time.iter().map(|t| t - 2).collect();
         assert_eq!(default_date_min_periods(&[(&time, &lower)]), 2);
+    }
+
+    #[test]
+    fn a_window_with_the_default_has_the_default_of_its_series() {
+        let time: Vec<i64> = (0..60).filter(|d| d % 7 < 5).collect();
+        let lower: Vec<i64> = time.iter().map(|t| t - 14).collect();
+        let window = DateWindow::with_default_min_periods(&time, &lower).unwrap();
+        assert_eq!(
+            window.min_periods(),
+            default_date_min_periods(&[(&time, &lower)])
+        );
+        assert_eq!(
+            window,
+            DateWindow::new(&time, &lower, window.min_periods()).unwrap()
+        );
     }
 }

@@ -10,7 +10,6 @@ use polars_alpha_kernels::ewm_ols::{rolling_ewm_ols, EwmSpec};
 use polars_alpha_kernels::moments::PairMoments;
 use polars_alpha_kernels::rolling_ols::{fit_from_moments, rolling_simple_ols};
 use polars_alpha_kernels::simple_fit::{SimpleFitColumns, FIT_FIELDS};
-use polars_alpha_kernels::window::{Window, WindowSpec};
 use polars_alpha_kernels::KernelError;
 use pyo3_polars::derive::{polars_expr, CallerContext};
 use serde::Deserialize;
@@ -207,8 +206,7 @@ where
     let mut columns = Vec::new();
     let [y, x] = excess_pair(inputs, call.layout, call.risk_free, &mut columns)?;
     let len = y.len();
-    let panel = call.layout.panel(inputs, threads)?;
-    let times = call.layout.times(inputs, &panel)?;
+    let (panel, times) = call.layout.panel_and_times(inputs, threads)?;
     let spec = window_spec(call.window, call.min_periods, call.layout)?;
     let (x, y) = (panel.gather(&x), panel.gather(&y));
 
@@ -283,16 +281,17 @@ where
 
 /// The computed fields as a struct named after the first input; fields not requested are
 /// absent.
-fn into_struct(inputs: &[Series], result: RollingResult, threads: Threads) -> PolarsResult<Series> {
+fn into_struct(
+    inputs: &[Series],
+    len: usize,
+    result: RollingResult,
+    threads: Threads,
+) -> PolarsResult<Series> {
     let named: Vec<(&str, Vec<f64>, Option<FiniteMask>)> = FIT_FIELDS
         .iter()
         .zip(result.floats)
         .filter_map(|(field, values)| values.map(|(v, mask)| (*field, v, mask)))
         .collect();
-    let len = result
-        .n
-        .as_ref()
-        .map_or_else(|| named.first().map_or(0, |(_, v, _)| v.len()), Vec::len);
     // A validity pass for the fields the jobs could not mark, side by side.
     let mut columns: Vec<Series> = threads.map(named, |(field, values, mask)| {
         finite_or_null_marked(field, values, mask)
@@ -323,7 +322,7 @@ fn rolling_alpha_beta(
         let result = run_rolling(inputs, call, threads, |x, y, window, out| {
             rolling_simple_ols(x, y, window, out)
         })?;
-        into_struct(inputs, result, threads)
+        into_struct(inputs, inputs[0].len(), result, threads)
     })
 }
 
@@ -339,12 +338,8 @@ fn ewm_alpha_beta(
             !kwargs.inputs.date_window,
             InvalidOperation: "exponentially weighted fits take a row `window`, not a date window"
         );
-        let window = match kwargs.window {
-            Some(len) => Window::Rows(len),
-            None => Window::Expanding,
-        };
         let spec = EwmSpec::new(
-            WindowSpec::new(window, kwargs.min_periods).map_err(kernel_err)?,
+            window_spec(kwargs.window, Some(kwargs.min_periods), &kwargs.inputs)?,
             kwargs.half_life,
             kwargs.zero_mean,
         )
@@ -361,7 +356,7 @@ fn ewm_alpha_beta(
         let result = run_rolling(inputs, call, threads, |x, y, _, out| {
             rolling_ewm_ols(x, y, &spec, out)
         })?;
-        into_struct(inputs, result, threads)
+        into_struct(inputs, inputs[0].len(), result, threads)
     })
 }
 
@@ -433,6 +428,6 @@ fn alpha_beta(inputs: &[Series], kwargs: AlphaBetaKwargs) -> PolarsResult<Series
                 .collect(),
             n: want_n.then(|| vec![u32::try_from(fit.n).unwrap_or(u32::MAX)]),
         };
-        into_struct(inputs, result, Threads::Caller)
+        into_struct(inputs, 1, result, Threads::Caller)
     })
 }

@@ -121,8 +121,7 @@ fn rolling_factor_regression(
         let (y, factors) =
             layout.excess_returns(inputs, &mut columns, kwargs.risk_free.unwrap_or(0.0), false)?;
         let len = y.len();
-        let panel = layout.panel(inputs, Threads::of(&context))?;
-        let times = layout.times(inputs, &panel)?;
+        let (panel, times) = layout.panel_and_times(inputs, Threads::of(&context))?;
         let spec = window_spec(kwargs.window, kwargs.min_periods, layout)?;
         let y = panel.gather(&y);
         let factors: Vec<_> = factors.iter().map(|f| panel.gather(f)).collect();

@@ -10,9 +10,7 @@
 use std::borrow::Cow;
 
 use polars::prelude::*;
-use polars_alpha_kernels::window::{
-    default_date_min_periods, DateWindow, Window, WindowBounds, WindowSpec,
-};
+use polars_alpha_kernels::window::{DateWindow, Window, WindowBounds, WindowSpec};
 use polars_alpha_kernels::KernelError;
 use serde::Deserialize;
 
@@ -22,6 +20,9 @@ use polars_alpha_kernels::rates::first_implausible_rate;
 
 /// The excess returns of the asset and of each regressor, borrowed when nothing is subtracted.
 pub type ExcessReturns<'a> = (Cow<'a, [f64]>, Vec<Cow<'a, [f64]>>);
+
+/// A date window's times and each row's lower bound, in segment order.
+pub type WindowTimes = (Vec<i64>, Vec<i64>);
 
 /// Which inputs an expression was given.
 #[derive(Debug, Clone, Deserialize)]
@@ -189,6 +190,16 @@ impl InputLayout {
     /// The panel of the `by` key (one segment without it), each segment's rows in
     /// `order_by` order when that is given; its jobs run on `threads`.
     pub fn panel(&self, inputs: &[Series], threads: Threads) -> PolarsResult<Panel> {
+        Ok(self.panel_and_times(inputs, threads)?.0)
+    }
+
+    /// [`Self::panel`], and for a date window the `order_by` times and their lower bounds as
+    /// integers of the same unit, in segment order: the order column is read once for both.
+    pub fn panel_and_times(
+        &self,
+        inputs: &[Series],
+        threads: Threads,
+    ) -> PolarsResult<(Panel, Option<WindowTimes>)> {
         let len = inputs[0].len();
         let panel = match self.by_index() {
             None => Panel::single(len, threads),
@@ -202,10 +213,20 @@ impl InputLayout {
                 Panel::from_key(key, threads)?
             }
         };
-        match self.order_index() {
-            None => Ok(panel),
-            Some(i) => Ok(panel.ordered_by(&self.order_keys(&inputs[i], len)?)),
+        let Some(i) = self.order_index() else {
+            return Ok((panel, None));
+        };
+        let keys = self.order_keys(&inputs[i], len)?;
+        let panel = panel.ordered_by(&keys);
+        if !self.date_window {
+            return Ok((panel, None));
         }
+        let lower = self.order_keys(&inputs[i + 1], len)?;
+        let times = (
+            panel.gather(&keys).into_owned(),
+            panel.gather(&lower).into_owned(),
+        );
+        Ok((panel, Some(times)))
     }
 
     /// The `order_by` column as integers in the same order: temporal and integer columns by
@@ -240,39 +261,6 @@ impl InputLayout {
         }
         let ints = physical.cast(&DataType::Int64)?;
         Ok(ints.i64()?.rechunk().into_no_null_iter().collect())
-    }
-
-    /// For a date window, the `order_by` times and their lower bounds as integers of the
-    /// same unit, in segment order.
-    pub fn times(
-        &self,
-        inputs: &[Series],
-        panel: &Panel,
-    ) -> PolarsResult<Option<(Vec<i64>, Vec<i64>)>> {
-        let Some(i) = self.order_index().filter(|_| self.date_window) else {
-            return Ok(None);
-        };
-        let len = inputs[0].len();
-        let read = |s: &Series| -> PolarsResult<Vec<i64>> {
-            polars_ensure!(
-                s.len() == len,
-                ShapeMismatch: "`order_by` has {} rows but `{}` has {len}; all inputs must have the same length",
-                s.len(), self.values[0]
-            );
-            polars_ensure!(
-                s.null_count() == 0,
-                InvalidOperation: "`order_by` has {} null values; drop or fill those rows before a date window",
-                s.null_count()
-            );
-            let ints = s.to_physical_repr().cast(&DataType::Int64)?;
-            let ints = ints.i64()?.rechunk();
-            Ok(ints.into_no_null_iter().collect())
-        };
-        let (time, lower) = (read(&inputs[i])?, read(&inputs[i + 1])?);
-        Ok(Some((
-            panel.gather(&time).into_owned(),
-            panel.gather(&lower).into_owned(),
-        )))
     }
 }
 
@@ -326,21 +314,22 @@ pub enum SegmentWindow {
 
 impl SegmentWindow {
     /// The window of `range`, from the spec or from the segment's times. A date window
-    /// without `min_periods` needs [`default_date_min_periods`] of the segment's own dates,
+    /// without `min_periods` takes the default of the segment's own dates,
     /// so that a key's result is the same with `by=` as under `.over()`.
     pub fn for_segment(
         spec: WindowSpec,
         min_periods: Option<usize>,
-        times: Option<&(Vec<i64>, Vec<i64>)>,
+        times: Option<&WindowTimes>,
         range: std::ops::Range<usize>,
     ) -> Result<Self, KernelError> {
         match times {
             None => Ok(Self::Rows(spec)),
             Some((time, lower)) => {
                 let (time, lower) = (&time[range.clone()], &lower[range]);
-                let min_periods =
-                    min_periods.unwrap_or_else(|| default_date_min_periods(&[(time, lower)]));
-                Ok(Self::Dates(DateWindow::new(time, lower, min_periods)?))
+                Ok(Self::Dates(match min_periods {
+                    Some(m) => DateWindow::new(time, lower, m)?,
+                    None => DateWindow::with_default_min_periods(time, lower)?,
+                }))
             }
         }
     }
