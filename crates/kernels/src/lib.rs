@@ -11,6 +11,7 @@ pub mod moments;
 pub mod pair_lanes;
 pub mod rates;
 pub mod ratios;
+pub mod residual_momentum;
 pub mod rolling_ols;
 pub mod simple_fit;
 #[cfg(test)]
@@ -51,6 +52,11 @@ pub enum KernelError {
     InvalidDuration,
     /// A multi-factor regression without factors.
     NoFactors,
+    /// A signal span `window - skip` of fewer than 2 rows (residual momentum).
+    InvalidSkip {
+        window: usize,
+        skip: usize,
+    },
     /// A number of periods per year that is not positive and finite; the value as written.
     InvalidPeriodsPerYear(String),
     /// A ratio name the kernels do not know.
@@ -114,6 +120,11 @@ impl fmt::Display for KernelError {
                 "a date window needs a positive duration such as \"1y\", \"6mo\" or \"63d\""
             ),
             KernelError::NoFactors => write!(f, "factors must name at least one column"),
+            KernelError::InvalidSkip { window, skip } => write!(
+                f,
+                "`skip` ({skip}) must leave at least 2 rows of `window` ({window}); \
+                 use skip <= window - 2, e.g. window=252, skip=21"
+            ),
             KernelError::InvalidPeriodsPerYear(got) => write!(
                 f,
                 "periods_per_year must be positive and finite (252 daily, 52 weekly, 12 monthly), got {got}"
