@@ -219,10 +219,10 @@ pub fn residual_momentum(
     let mut m = SpanMoments::default();
     let mut peak = 0.0f64;
     let mut removals = 0usize;
-    for t in 0..len {
+    for (t, slot) in out.iter_mut().enumerate() {
         // The span of row t is lo ..= hi with hi = t - skip and lo = t + 1 - window.
         let Some(hi) = t.checked_sub(skip) else {
-            out[t] = f64::NAN;
+            *slot = f64::NAN;
             continue;
         };
         let mut shrank = false;
@@ -245,7 +245,7 @@ pub fn residual_momentum(
         } else {
             peak = peak.max(m.m2);
         }
-        out[t] = m.signal(spec.min_periods);
+        *slot = m.signal(spec.min_periods);
     }
     Ok(())
 }
@@ -257,6 +257,7 @@ mod tests {
 
     /// Least squares of `y` on `[1, f_1 .. f_k]` over the usable rows, by normal equations
     /// solved with Gaussian elimination: an independent route to the endpoint residual.
+    #[allow(clippy::needless_range_loop)]
     fn direct_residual(factors: &[&[f64]], y: &[f64], rows: std::ops::Range<usize>) -> f64 {
         let k = factors.len();
         let end = rows.end - 1;
