@@ -31,6 +31,7 @@ from polars_alpha.regression import (
     rolling_beta,
 )
 from polars_alpha.screen import returns_panel, screen
+from polars_alpha.updates import history_needed
 
 __all__ = [
     "RISKMETRICS_HALF_LIFE",
@@ -45,6 +46,7 @@ __all__ = [
     "datasets",
     "ewm_alpha_beta",
     "factor_regression",
+    "history_needed",
     "information_ratio",
     "last_weighted_alpha",
     "returns_panel",

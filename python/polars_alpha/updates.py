@@ -1,0 +1,186 @@
+"""Daily updates: the trailing history a row window needs, so new rows are computed without
+recomputing the past."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+import polars as pl
+
+from polars_alpha import _engines, _validate
+from polars_alpha._calls import PluginCall, plugin_calls
+
+__all__ = ["history_needed"]
+
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
+
+# Fits over the trailing `window` rows: a row's result reads that row and the `window - 1`
+# before it.
+_ROW_WINDOWS = frozenset(
+    {
+        "rolling_alpha_beta",
+        "rolling_beta",
+        "rolling_alpha",
+        "rolling_ratio",
+        "rolling_factor_regression",
+        "ewm_alpha_beta",
+    }
+)
+# Weighted alpha: `window` log returns, so from prices `window + 1` rows, and a missing price's
+# move is taken from the last known price before it.
+_WEIGHTED_ALPHA = frozenset({"weighted_alpha_rolling", "last_weighted_alpha"})
+# One value from every row of the group.
+_WHOLE_SAMPLE = frozenset({"alpha_beta", "ratio", "factor_regression"})
+_ELEMENTWISE = frozenset({"numeric_input"})
+
+
+def _need(call: PluginCall) -> tuple[int, list[pl.Expr]]:
+    """Rows of history the call needs before the first new row, and the price inputs whose
+    last known value before that must be kept too (weighted alpha's bridged returns)."""
+    window = call.kwargs.get("window")
+    if call.symbol in _ELEMENTWISE:
+        return 0, []
+    if call.symbol in _WHOLE_SAMPLE:
+        msg = (
+            f"{call.symbol} fits every row of a key, so no trailing history gives the same "
+            "result: recompute it on the full history"
+        )
+        raise ValueError(msg)
+    if call.symbol in _ROW_WINDOWS or call.symbol in _WEIGHTED_ALPHA:
+        if call.date_window():
+            msg = (
+                f"{call.symbol} has a date window, whose default min_periods is measured on "
+                "the key's whole history: recompute it on the full history, or use a row "
+                "window"
+            )
+            raise ValueError(msg)
+        if window is None:
+            kind = "exponentially weighted" if call.symbol == "ewm_alpha_beta" else "expanding"
+            msg = (
+                f"{call.symbol} with window=None is an {kind} fit over all of a key's rows: "
+                "a trailing halo cannot reproduce it (it would need the fit's carried "
+                "sums); recompute it on the full history, or give it a row window"
+            )
+            raise ValueError(msg)
+        if call.symbol in _WEIGHTED_ALPHA and not call.kwargs.get("returns"):
+            return int(window), call.value_inputs()
+        return int(window) - 1, []
+    msg = f"history_needed does not know how much history {call.symbol} needs"
+    raise ValueError(msg)
+
+
+def history_needed(
+    frame: FrameT,
+    *,
+    window: int | pl.Expr | Sequence[pl.Expr],
+    partition_by: str = "ticker",
+    order_by: str = "date",
+) -> FrameT:
+    """The trailing rows of each key that new rows' rolling results need.
+
+    Appending new rows to these (instead of to the whole history) and computing gives the new
+    rows the same results as a full recompute.
+
+    Parameters
+    ----------
+    frame
+        The history, a DataFrame or LazyFrame, every key's rows up to the last computed one.
+    window
+        Either the expressions to be computed (one or a list; each call of this package in
+        them says what it needs), or a row window's length ``w`` for expressions of your own
+        (``w - 1`` rows are kept).
+    partition_by
+        The key column (the ticker).
+    order_by
+        The column ordering each key's rows (the date): the latest rows are kept.
+
+    Returns
+    -------
+    pl.DataFrame or pl.LazyFrame
+        The rows kept, sorted by ``(partition_by, order_by)``, same columns as ``frame``.
+
+    Notes
+    -----
+    A row window of ``w`` rows needs the ``w - 1`` rows before the first new row (the
+    rolling regressions and ratios, and ``ewm_alpha_beta`` with a row window). Weighted
+    alpha on prices needs ``w`` rows (``w`` log returns take ``w + 1`` prices) and, when the
+    first of them is missing, back to the last known price, since a missing price's move is
+    taken from the last known one; on returns (``returns=True``) ``w - 1``. A key with fewer
+    rows keeps them all.
+
+    Raises ``ValueError`` for what no halo reproduces: an expanding fit or an exponentially
+    weighted one over all history (``window=None``: they would need the fit's carried sums,
+    not rows), a date window (its default ``min_periods`` is measured on the key's whole
+    history), and the whole-sample fits. Polars expressions of your own are not read: pass
+    the longest row window they use as an integer.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> history = pl.DataFrame(
+    ...     {"ticker": ["A"] * 5 + ["B"] * 2, "date": [1, 2, 3, 4, 5, 1, 2], "r": range(7)}
+    ... )
+    >>> beta = pa.rolling_beta("r", "r", window=3, by="ticker", order_by="date")
+    >>> pa.history_needed(history, window=beta)
+    shape: (4, 3)
+    ┌────────┬──────┬─────┐
+    │ ticker ┆ date ┆ r   │
+    │ ---    ┆ ---  ┆ --- │
+    │ str    ┆ i64  ┆ i64 │
+    ╞════════╪══════╪═════╡
+    │ A      ┆ 4    ┆ 3   │
+    │ A      ┆ 5    ┆ 4   │
+    │ B      ┆ 1    ┆ 5   │
+    │ B      ┆ 2    ┆ 6   │
+    └────────┴──────┴─────┘
+    """
+    if not isinstance(frame, (pl.DataFrame, pl.LazyFrame)):
+        _validate.polars_frame(frame, "frame")
+    partition_by = _engines.key_column(partition_by, "partition_by")
+    order_by = _engines.key_column(order_by, "order_by")
+    schema = frame.collect_schema() if isinstance(frame, pl.LazyFrame) else frame.schema
+    _engines.require_columns(
+        schema.names(), [("partition_by", partition_by), ("order_by", order_by)], "`frame`"
+    )
+    need, prices = _needed_rows(window)
+
+    columns = schema.names()
+    rows = frame.lazy().sort(partition_by, order_by, maintain_order=True)
+    index = pl.int_range(pl.len()).over(partition_by)
+    start = (pl.len() - need).over(partition_by)
+    rows = rows.with_columns(_row=index, _start=start)
+    first = pl.col("_start")
+    for k, price in enumerate(prices):
+        # The last row at or before a row where the price is known (null when none is).
+        known = price.cast(pl.Float64)
+        known = known.is_not_null() & known.is_not_nan()
+        last = f"_known{k}"
+        rows = rows.with_columns(
+            pl.when(known).then(pl.col("_row")).forward_fill().over(partition_by).alias(last)
+        )
+        at_start = pl.col(last).filter(pl.col("_row") == pl.col("_start")).first()
+        # No known price at the halo's first row: keep the key's rows from its last known
+        # price before it, or all of them when there is none.
+        first = pl.min_horizontal(first, at_start.over(partition_by).fill_null(0))
+    out = rows.filter(pl.col("_row") >= first).select(columns)
+    return out if isinstance(frame, pl.LazyFrame) else out.collect()
+
+
+def _needed_rows(window: object) -> tuple[int, list[pl.Expr]]:
+    if isinstance(window, bool) or not isinstance(window, (int, pl.Expr, Sequence)):
+        msg = (
+            "`window` must be a row window's length (an int) or the expressions to compute, "
+            f"got {type(window).__name__}"
+        )
+        raise TypeError(msg)
+    if isinstance(window, int):
+        return _validate.positive_int(window, "window") - 1, []
+    exprs = _validate.expressions(window, "window")
+    need, prices = 0, []
+    for call in plugin_calls(exprs):
+        rows, inputs = _need(call)
+        need = max(need, rows)
+        prices.extend(inputs)
+    return need, prices
