@@ -109,6 +109,40 @@ def risk_free(value: object) -> tuple[float | None, IntoExprColumn | None]:
     return None, column(value, "risk_free")
 
 
+def required_return(value: object) -> tuple[float | None, IntoExprColumn | None]:
+    """Split Sortino's `required_return` into a per-period number or a column."""
+    if isinstance(value, bool) or value is None:
+        msg = (
+            "`required_return` must be a per-period number (0.0 by default), a column name or "
+            f"an expression, got {value!r}"
+        )
+        raise TypeError(msg)
+    if isinstance(value, Real):
+        rate = float(value)
+        if not math.isfinite(rate):
+            msg = f"`required_return` must be a finite per-period return, got {rate}"
+            raise ValueError(msg)
+        return per_period_rate(rate, "required_return"), None
+    return None, column(value, "required_return")
+
+
+def downside_threshold(value: object) -> float | None:
+    """Validate downside beta's `threshold`: "mean" (None) or a finite number."""
+    if value == "mean" and isinstance(value, str):
+        return None
+    if not _is_number(value):
+        msg = (
+            '`threshold` must be "mean" (the market\'s mean in the window) or a number, '
+            f"got {value!r}"
+        )
+        raise TypeError(msg)
+    level = float(value)
+    if not math.isfinite(level):
+        msg = f"`threshold` must be a finite number, got {level}"
+        raise ValueError(msg)
+    return level
+
+
 def winsorize(value: object) -> float | None:
     """Validate a winsorizing tail fraction in [0, 0.5), or None."""
     if value is None:
