@@ -9,3 +9,4 @@ pub mod inputs;
 pub mod momentum;
 pub mod numeric;
 pub mod ratios;
+pub mod signals;
