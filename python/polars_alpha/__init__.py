@@ -30,6 +30,7 @@ from polars_alpha.regression import (
     rolling_alpha_beta,
     rolling_beta,
 )
+from polars_alpha.report import StrategyReport, strategy_report
 from polars_alpha.screen import returns_panel, screen
 from polars_alpha.strategy import (
     annual_return,
@@ -49,6 +50,7 @@ from polars_alpha.updates import history_needed
 
 __all__ = [
     "RISKMETRICS_HALF_LIFE",
+    "StrategyReport",
     "__version__",
     "alpha_beta",
     "annual_return",
@@ -81,6 +83,7 @@ __all__ = [
     "screen",
     "sharpe_ratio",
     "sortino_ratio",
+    "strategy_report",
     "tracking_error",
     "treynor_ratio",
     "up_capture",

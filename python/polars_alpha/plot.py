@@ -39,7 +39,9 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.transforms import Bbox
 
-__all__ = ["alpha_beta_scatter", "rolling_chart", "screen_report"]
+    from polars_alpha.report import StrategyReport
+
+__all__ = ["alpha_beta_scatter", "rolling_chart", "screen_report", "strategy_chart"]
 
 _INSTALL = 'pip install "polars-alpha[plot]"'
 
@@ -686,3 +688,156 @@ def screen_report(
     _place_labels(scatter_ax, drawn.labels, drawn.points, _MARKER_SIZE)
     _save(fig, target)
     return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Strategy report
+
+
+def strategy_chart(
+    report: StrategyReport,
+    strategy: str | None = None,
+    *,
+    path: str | Path | None = None,
+    title: str | None = None,
+    figsize: tuple[float, float] | None = None,
+    dpi: int = 100,
+    month_table: bool = True,
+) -> Figure:
+    """One strategy's charts: growth against the benchmark with the drawdown below it,
+    rolling one-year beta and alpha, and the monthly returns as a year x month table.
+
+    Parameters
+    ----------
+    report
+        A :func:`~polars_alpha.strategy_report`.
+    strategy
+        The strategy to draw; default the summary's first.
+    path
+        Write the figure to this file as well, as PNG, SVG or PDF: the format follows the
+        extension (``.png``, ``.svg``, ``.pdf``); any other extension is an error.
+    title
+        The figure's title; default the strategy's name and the benchmark.
+    figsize, dpi
+        The figure's size in inches (default 11 wide, taller with more years) and
+        resolution.
+    month_table
+        Draw the year x month table of monthly returns below the lines (default); the HTML
+        page leaves it out and shows it as a table.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, as ``polars-alpha report --plot`` writes it.
+
+    Notes
+    -----
+    The growth panel compounds the strategy's and the benchmark's returns on the report's
+    rows (``prod(1 + r) - 1``); the drawdown is the fall from the running peak of the
+    strategy's growth. The rolling fits are :meth:`~polars_alpha.report.StrategyReport.
+    rolling_fits` (one year of rows, alpha annualized). The table's cells are the report's
+    monthly returns, coloured on a diverging scale centred on zero, with each year's
+    compounded return in the last column.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> from polars_alpha.plot import strategy_chart
+    >>> sample = pa.datasets.load_sp500_sample()
+    >>> stocks = sample.stocks.filter(pl.col("ticker") == "AAPL", pl.col("date").dt.year() >= 2018)
+    >>> report = pa.strategy_report(stocks, benchmark=sample.index)
+    >>> len(strategy_chart(report).axes)  # growth, drawdown, beta, alpha, monthly table
+    5
+    >>> len(strategy_chart(report, month_table=False).axes)
+    4
+    """
+    name = report.choose(strategy)
+    target = _validate.chart_path(path)
+    date, ticker = report.date, report.ticker
+    rows = report.returns.filter(pl.col(ticker) == name).sort(date)
+    growth = rows.select(
+        pl.col(date),
+        ((1.0 + pl.col("ret")).cum_prod() - 1.0).alias("strategy"),
+        ((1.0 + pl.col("benchmark")).cum_prod() - 1.0).alias("benchmark"),
+    ).with_columns(
+        ((1.0 + pl.col("strategy")) / (1.0 + pl.col("strategy")).cum_max().clip(1.0) - 1.0).alias(
+            "drawdown"
+        )
+    )
+    fits = report.rolling_fits().filter(pl.col(ticker) == name).sort(date)
+    table = report.monthly_table(name)
+    years = table.height if month_table else 0
+    size = figsize or (11.0, 8.5 + 0.25 * years)
+    fig = _figure(size, dpi)
+    heights = (3.0, 1.2, 1.4, 1.4, *((max(1.6, 0.3 * max(years, 4)),) if month_table else ()))
+    grid = fig.add_gridspec(len(heights), 1, height_ratios=heights)
+    growth_ax = fig.add_subplot(grid[0])
+    drawdown_ax = fig.add_subplot(grid[1], sharex=growth_ax)
+    beta_ax = fig.add_subplot(grid[2], sharex=growth_ax)
+    alpha_ax = fig.add_subplot(grid[3], sharex=growth_ax)
+
+    dates = growth.get_column(date).to_numpy()
+    growth_ax.plot(dates, growth.get_column("strategy").to_numpy(), linewidth=1.3, label=name)
+    growth_ax.plot(
+        dates,
+        growth.get_column("benchmark").to_numpy(),
+        linewidth=1.1,
+        color="0.45",
+        label="benchmark",
+    )
+    growth_ax.axhline(0.0, color="0.6", linewidth=0.8)
+    growth_ax.set_ylabel("cumulative return")
+    _percent(growth_ax)
+    growth_ax.legend(loc="upper left", fontsize=9)
+    growth_ax.set_title(title or f"{name} against the benchmark")
+    drawdown = growth.get_column("drawdown").to_numpy()
+    drawdown_ax.fill_between(dates, drawdown, 0.0, color="tab:red", alpha=0.45, linewidth=0)
+    drawdown_ax.set_ylabel("drawdown")
+    _percent(drawdown_ax)
+
+    fit_dates = fits.get_column(date).to_numpy()
+    beta_ax.plot(fit_dates, fits.get_column("beta").to_numpy(), linewidth=1.2)
+    beta_ax.axhline(1.0, color="0.6", linewidth=0.8, linestyle="--")
+    beta_ax.set_ylabel("beta, 1 year")
+    alpha_ax.plot(fit_dates, fits.get_column("alpha_ann").to_numpy(), linewidth=1.2)
+    alpha_ax.axhline(0.0, color="0.6", linewidth=0.8)
+    alpha_ax.set_ylabel("alpha, 1 year\n(annualized)")
+    _percent(alpha_ax)
+    _clip_lines(beta_ax, [(name, fits.get_column("beta").to_numpy())], lambda v: f"{v:.2f}")
+    _clip_lines(
+        alpha_ax,
+        [(name, fits.get_column("alpha_ann").to_numpy())],
+        lambda v: _value_text(v, True),
+    )
+    for ax in (growth_ax, drawdown_ax, beta_ax):
+        ax.tick_params(labelbottom=False)
+    for ax in (growth_ax, drawdown_ax, beta_ax, alpha_ax):
+        ax.grid(True, alpha=0.3)
+
+    if month_table:
+        _draw_month_table(fig.add_subplot(grid[4]), table)
+    _save(fig, target)
+    return fig
+
+
+def _draw_month_table(ax: Axes, table: pl.DataFrame) -> None:
+    """Monthly returns as coloured cells, one row per year, the year's return last."""
+    colors = importlib.import_module("matplotlib.colors")
+    columns = [c for c in table.columns if c != "year"]
+    values = table.select(pl.col(columns).cast(pl.Float64)).to_numpy()
+    finite = values[np.isfinite(values)]
+    span = float(np.quantile(np.abs(finite), _COLOR_QUANTILE)) if finite.size else 0.0
+    span = span if span > 0 else 0.01
+    norm = colors.TwoSlopeNorm(vmin=-span, vcenter=0.0, vmax=span)
+    ax.imshow(np.ma.masked_invalid(values), cmap="RdYlGn", norm=norm, aspect="auto")
+    small = 7 if table.height > 15 else 8
+    for (i, j), value in np.ndenumerate(values):
+        if np.isfinite(value):
+            ax.text(j, i, f"{value:.1%}", ha="center", va="center", fontsize=small)
+    ax.set_xticks(range(len(columns)), columns)
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(table.height), [str(y) for y in table.get_column("year")])
+    ax.tick_params(length=0, labelsize=small + 1)
+    ax.axvline(11.5, color="white", linewidth=3)
+    ax.set_title("Monthly returns", fontsize=10, pad=18)

@@ -24,6 +24,7 @@ from polars_alpha.cli.render import (
     output_format,
     write,
 )
+from polars_alpha.cli.report import add_report_parser, run_report
 from polars_alpha.screen import SCREEN_COLUMNS, default_min_periods, screen, selection
 
 __all__ = ["PROG", "build_parser", "main"]
@@ -108,7 +109,10 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     """The command's arguments; ``prog`` is how the command was called, for messages."""
     parser = _Parser(
         prog=prog,
-        description="Alpha and beta for whole markets. Run `screen --help` for the screen.",
+        description=(
+            "Alpha and beta for whole markets. Run `screen --help` for the screen, "
+            "`report --help` for the strategy report."
+        ),
     )
     parser.add_argument(
         "--version",
@@ -229,6 +233,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         help="also draw the charts to this file: .png, .svg or .pdf (from the extension)",
     )
     screen_command.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
+    add_report_parser(commands)
     return parser
 
 
@@ -440,11 +445,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     args.prog = prog
     if args.command is None:
-        sys.stderr.write(f"{prog}: error: choose a command: screen (see {prog} --help)\n")
+        sys.stderr.write(f"{prog}: error: choose a command: screen or report (see {prog} --help)\n")
         return EXIT_ERROR
     progress = Progress()
     try:
-        _run_screen(args, progress)
+        if args.command == "report":
+            run_report(args, progress)
+        else:
+            _run_screen(args, progress)
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): stop quietly.
         devnull = os.open(os.devnull, os.O_WRONLY)
