@@ -12,6 +12,7 @@ pub mod pair_lanes;
 pub mod rates;
 pub mod ratios;
 pub mod residual_momentum;
+pub mod robust_cov;
 pub mod rolling_ols;
 pub mod simple_fit;
 #[cfg(test)]

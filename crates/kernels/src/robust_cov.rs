@@ -1,0 +1,1224 @@
+//! Robust standard errors of OLS coefficients: White's heteroskedasticity-consistent HC0 and
+//! HC1, and Newey-West's HAC with Bartlett weights, over rolling windows and whole samples.
+//!
+//! The covariance is the sandwich `B⁻¹ S B⁻¹` of statsmodels
+//! `OLS(y, X).fit(cov_type=..., cov_kwds={"maxlags": L, "use_correction": False})` on the
+//! window's usable rows: `B = X'X`, and with `h_t = e_t z_t` (residual times regressors)
+//! `S = Σ_t h_t h_t' + Σ_{l=1..L} w_l Σ_t (h_t h_{t-l}' + h_{t-l} h_t')`, `w_l = 1 - l/(L+1)`,
+//! where the lags run over the usable rows in order (rows with a missing value are dropped
+//! before the lags are formed). HC0 is `L = 0`; HC1 scales HC0 by `n / (n - k)`.
+//!
+//! **Sliding form.** With `w_t = (1, x_t - o, y_t - o_y)` about an origin `o` and
+//! `z_t = (1, x_t - o)` its first `k` entries, the residual is `e_t = g · w_t` for
+//! `g = (-c, -beta, 1)`, so `S` is a contraction of
+//! `V = Σ_t Σ_l ω_l q_t q_{t-l}'` with `q_t = w_t ⊗ z_t` and `ω_0 = 1/2`, `ω_l = w_l`:
+//! `S_ij = Σ_ab g_a g_b (V + V')_{(a,i),(b,j)}`. `V` does not depend on the coefficients,
+//! so it is updated as rows enter (`V += q_t (Σ_l ω_l q_{t-l})'`) and leave
+//! (`V -= (Σ_l ω_l q_{s+l}) q_s'`): `O(L k + k⁴)` per row for `k` regressors. The result is
+//! moved to a basis centered on the window's means, where `B` is block-diagonal.
+//!
+//! **Numerics.** The origin is the window's mean at the last rebuild, so `w_t` is small and
+//! centered-ish. The sums are rebuilt from the rows at least once per window length of
+//! removals, and when a sum of squares `Σ q²` falls below [`CANCELLATION_RATIO`] of its
+//! peak since the last rebuild (an outlier left). Each window's result is checked against
+//! a bound on the rounding of the contraction (from those peaks); a window whose `S` is
+//! too small next to that bound (a near-perfect fit, where the residuals are tiny beside
+//! the data) is recomputed directly from its rows in `O(window · L · k²)`.
+//!
+//! The coefficients come from the ordinary fit ([`crate::rolling_ols`],
+//! [`crate::factor_ols`]); where that fit is NaN, so are the robust standard errors. They
+//! are NaN too when `n <= k` (no residual degrees of freedom), as the ordinary ones are.
+
+// The contractions index several matrices at once, as the formulas are written.
+#![allow(clippy::needless_range_loop)]
+
+use super::moments::clamp_non_negative;
+use super::rolling_ols::{rolling_simple_ols, SimpleFitColumns};
+use super::tolerances::CANCELLATION_RATIO;
+use super::window::WindowBounds;
+use super::KernelError;
+
+/// A window whose robust `S` is below this fraction of the bound on its rounding is
+/// recomputed from its rows: the bound (a sum of magnitudes, by Cauchy-Schwarz) is far above
+/// the actual rounding, so at this ratio the sliding result still keeps about nine digits in
+/// the worst case and thirteen in practice.
+pub const DIRECT_BELOW: f64 = 1e-3;
+
+/// The covariance estimators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CovType {
+    Hc0,
+    Hc1,
+    Hac,
+}
+
+/// A robust covariance: the estimator and, for HAC, the number of lags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RobustSpec {
+    pub cov_type: CovType,
+    pub maxlags: usize,
+}
+
+impl RobustSpec {
+    /// The accepted `cov_type` names, `"nonrobust"` first.
+    pub const NAMES: [&'static str; 4] = ["nonrobust", "HC0", "HC1", "HAC"];
+
+    /// The spec of `cov_type` (`None` for `"nonrobust"`), or a message naming the argument
+    /// at fault. `maxlags` is required by HAC and refused by the others.
+    pub fn parse(cov_type: &str, maxlags: Option<usize>) -> Result<Option<Self>, String> {
+        let kind = match cov_type {
+            "nonrobust" => None,
+            "HC0" => Some(CovType::Hc0),
+            "HC1" => Some(CovType::Hc1),
+            "HAC" => Some(CovType::Hac),
+            other => {
+                return Err(format!(
+                    "cov_type must be one of {}, got {other:?}",
+                    Self::NAMES.map(|n| format!("{n:?}")).join(", ")
+                ))
+            }
+        };
+        match (kind, maxlags) {
+            (Some(CovType::Hac), Some(maxlags)) => Ok(Some(Self {
+                cov_type: CovType::Hac,
+                maxlags,
+            })),
+            (Some(CovType::Hac), None) => {
+                Err("cov_type=\"HAC\" needs maxlags, a number of lags >= 0".into())
+            }
+            (_, Some(_)) => Err(format!(
+                "maxlags applies only to cov_type=\"HAC\", got cov_type={cov_type:?}"
+            )),
+            (kind, None) => Ok(kind.map(|cov_type| Self {
+                cov_type,
+                maxlags: 0,
+            })),
+        }
+    }
+
+    /// Lags in the meat: `maxlags` for HAC, none for HC0 and HC1.
+    pub fn lags(&self) -> usize {
+        match self.cov_type {
+            CovType::Hac => self.maxlags,
+            _ => 0,
+        }
+    }
+
+    /// `ω_0 = 1/2` (the lag-0 term appears once in `V + V'`), `ω_l = 1 - l / (L + 1)`.
+    fn half_weights(&self) -> Vec<f64> {
+        let lags = self.lags();
+        (0..=lags)
+            .map(|l| {
+                if l == 0 {
+                    0.5
+                } else {
+                    1.0 - l as f64 / (lags + 1) as f64
+                }
+            })
+            .collect()
+    }
+
+    /// The small-sample factor: `n / (n - k)` for HC1, 1 otherwise.
+    fn scale(&self, n: usize, k: usize) -> f64 {
+        match self.cov_type {
+            CovType::Hc1 => n as f64 / (n - k) as f64,
+            _ => 1.0,
+        }
+    }
+}
+
+/// The regression's columns, in time order: the factors (one for CAPM) and `y`.
+#[derive(Debug, Clone, Copy)]
+pub struct Regression<'a> {
+    pub factors: &'a [&'a [f64]],
+    pub y: &'a [f64],
+}
+
+impl Regression<'_> {
+    fn len(&self) -> usize {
+        self.y.len()
+    }
+
+    /// True when every value of row `t` is finite (the row takes part in a fit).
+    #[inline]
+    fn usable(&self, t: usize) -> bool {
+        self.y[t].is_finite() && self.factors.iter().all(|f| f[t].is_finite())
+    }
+
+    /// `(x_1 .. x_p, y)` of row `t`.
+    #[inline]
+    fn values(&self, t: usize, out: &mut [f64]) {
+        let p = self.factors.len();
+        for (j, f) in self.factors.iter().enumerate() {
+            out[j] = f[t];
+        }
+        out[p] = self.y[t];
+    }
+}
+
+/// The ordinary fit's coefficients per row: NaN where there is no fit.
+#[derive(Debug, Clone, Copy)]
+pub struct Coefficients<'a> {
+    pub alpha: &'a [f64],
+    pub betas: &'a [&'a [f64]],
+}
+
+/// Output buffers of the robust fields; a `None` field is not written.
+#[derive(Debug, Default)]
+pub struct RobustColumns<'a> {
+    pub alpha_se: Option<&'a mut [f64]>,
+    pub beta_se: Vec<Option<&'a mut [f64]>>,
+    pub alpha_t: Option<&'a mut [f64]>,
+    pub beta_t: Vec<Option<&'a mut [f64]>>,
+}
+
+/// Variances of one window's coefficients: the intercept, then each slope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RobustVariances {
+    pub alpha: f64,
+    pub betas: Vec<f64>,
+}
+
+impl RobustColumns<'_> {
+    fn write(&mut self, t: usize, coef: &Coefficients<'_>, var: Option<&RobustVariances>) {
+        let p = coef.betas.len();
+        let se = |v: Option<f64>| v.map_or(f64::NAN, |v| clamp_non_negative(v).sqrt());
+        let ratio = |c: f64, s: f64| if s > 0.0 { c / s } else { f64::NAN };
+        let a_se = se(var.map(|v| v.alpha));
+        if let Some(b) = &mut self.alpha_se {
+            b[t] = a_se;
+        }
+        if let Some(b) = &mut self.alpha_t {
+            b[t] = ratio(coef.alpha[t], a_se);
+        }
+        for j in 0..p {
+            let b_se = se(var.map(|v| v.betas[j]));
+            if let Some(Some(b)) = self.beta_se.get_mut(j) {
+                b[t] = b_se;
+            }
+            if let Some(Some(b)) = self.beta_t.get_mut(j) {
+                b[t] = ratio(coef.betas[j][t], b_se);
+            }
+        }
+    }
+}
+
+/// From the centered meat `s` (`k x k`, regressors `(1, x - mean)`), the factors' centered
+/// co-moments `c` (`p x p`), the row count and the factors' means in the data's units: the
+/// variances of alpha and the betas. `None` when `c` is not positive definite.
+fn sandwich(
+    n: usize,
+    s: &[f64],
+    c: &[f64],
+    means: &[f64],
+    spec: &RobustSpec,
+) -> Option<RobustVariances> {
+    let p = means.len();
+    let k = p + 1;
+    let chol = cholesky(c, p)?;
+    let nf = n as f64;
+    // C⁻¹ times the slope block's columns of S, and C⁻¹ S_x0.
+    let mut cinv_s = vec![0.0; p * k];
+    for col in 0..k {
+        let rhs: Vec<f64> = (0..p).map(|i| s[(i + 1) * k + col]).collect();
+        let sol = chol_solve(&chol, p, &rhs);
+        for i in 0..p {
+            cinv_s[i * k + col] = sol[i];
+        }
+    }
+    // Var(beta) = C⁻¹ S_xx C⁻¹: solve again on the rows of C⁻¹ S_xx.
+    let mut var_beta = vec![0.0; p * p];
+    for i in 0..p {
+        let rhs: Vec<f64> = (0..p).map(|j| cinv_s[i * k + j + 1]).collect();
+        let sol = chol_solve(&chol, p, &rhs);
+        for j in 0..p {
+            var_beta[i * p + j] = sol[j];
+        }
+    }
+    // Cov(intercept at the means, beta) = C⁻¹ S_x0 / n; Var(that intercept) = S_00 / n².
+    let cov_cb: Vec<f64> = (0..p).map(|i| cinv_s[i * k] / nf).collect();
+    let var_c = s[0] / (nf * nf);
+    // alpha = intercept at the means - beta · means.
+    let mut var_alpha = var_c;
+    for i in 0..p {
+        var_alpha -= 2.0 * means[i] * cov_cb[i];
+        for j in 0..p {
+            var_alpha += means[i] * var_beta[i * p + j] * means[j];
+        }
+    }
+    let scale = spec.scale(n, k);
+    Some(RobustVariances {
+        alpha: var_alpha * scale,
+        betas: (0..p).map(|i| var_beta[i * p + i] * scale).collect(),
+    })
+}
+
+/// Lower Cholesky factor of the `p x p` matrix `a`, or `None` when a pivot is not positive.
+fn cholesky(a: &[f64], p: usize) -> Option<Vec<f64>> {
+    let mut l = vec![0.0; p * p];
+    for i in 0..p {
+        for j in 0..=i {
+            let mut sum = a[i * p + j];
+            for m in 0..j {
+                sum -= l[i * p + m] * l[j * p + m];
+            }
+            if i == j {
+                if sum.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) || !sum.is_finite() {
+                    return None;
+                }
+                l[i * p + i] = sum.sqrt();
+            } else {
+                l[i * p + j] = sum / l[j * p + j];
+            }
+        }
+    }
+    Some(l)
+}
+
+fn chol_solve(l: &[f64], p: usize, b: &[f64]) -> Vec<f64> {
+    let mut y = b.to_vec();
+    for i in 0..p {
+        for m in 0..i {
+            y[i] -= l[i * p + m] * y[m];
+        }
+        y[i] /= l[i * p + i];
+    }
+    for i in (0..p).rev() {
+        for m in i + 1..p {
+            y[i] -= l[m * p + i] * y[m];
+        }
+        y[i] /= l[i * p + i];
+    }
+    y
+}
+
+/// Robust variances of one window computed directly from its usable rows `rows` (indices
+/// in time order), with the slopes `betas`: two-pass means about a row of the window, the
+/// residuals, then the meat's lagged sums. `O(n L k²)`.
+fn direct(
+    reg: &Regression<'_>,
+    rows: &[usize],
+    betas: &[f64],
+    spec: &RobustSpec,
+) -> Option<RobustVariances> {
+    let p = reg.factors.len();
+    let k = p + 1;
+    let n = rows.len();
+    if n <= k {
+        return None;
+    }
+    let nf = n as f64;
+    let mut vals = vec![0.0; p + 1];
+    // Origin: the last row, so the differences are exact; then the means of the differences.
+    reg.values(*rows.last()?, &mut vals);
+    let origin = vals.clone();
+    let mut mean = vec![0.0; p + 1];
+    for &t in rows {
+        reg.values(t, &mut vals);
+        for j in 0..=p {
+            mean[j] += vals[j] - origin[j];
+        }
+    }
+    mean.iter_mut().for_each(|m| *m /= nf);
+    // One correction pass folds the mean's rounding back in.
+    let mut fix = vec![0.0; p + 1];
+    for &t in rows {
+        reg.values(t, &mut vals);
+        for j in 0..=p {
+            fix[j] += (vals[j] - origin[j]) - mean[j];
+        }
+    }
+    for j in 0..=p {
+        mean[j] += fix[j] / nf;
+    }
+    // The centered co-moments of the factors and with y; the slopes are solved from them
+    // afresh: a residual at a high-leverage row moves with the slope's last digits, which
+    // a sliding fit after an outlier may not carry.
+    let mut u = vec![0.0; n * (p + 1)];
+    let mut c = vec![0.0; p * p];
+    let mut cy = vec![0.0; p];
+    for (r, &t) in rows.iter().enumerate() {
+        reg.values(t, &mut vals);
+        let ur = &mut u[r * (p + 1)..(r + 1) * (p + 1)];
+        for j in 0..=p {
+            ur[j] = (vals[j] - origin[j]) - mean[j];
+        }
+        for i in 0..p {
+            cy[i] += ur[i] * ur[p];
+            for j in 0..p {
+                c[i * p + j] += ur[i] * ur[j];
+            }
+        }
+    }
+    let chol = cholesky(&c, p)?;
+    let solved = chol_solve(&chol, p, &cy);
+    let betas: Vec<f64> = if solved.iter().all(|v| v.is_finite()) {
+        solved
+    } else {
+        betas.to_vec()
+    };
+    // h_t = e_t (1, x_t - mean).
+    let mut h = vec![0.0; n * k];
+    for r in 0..n {
+        let ur = &u[r * (p + 1)..(r + 1) * (p + 1)];
+        let mut e = ur[p];
+        for j in 0..p {
+            e -= betas[j] * ur[j];
+        }
+        h[r * k] = e;
+        for j in 0..p {
+            h[r * k + 1 + j] = e * ur[j];
+        }
+    }
+    let weights = spec.half_weights();
+    let mut s = vec![0.0; k * k];
+    for (l, &w) in weights.iter().enumerate() {
+        if l >= n {
+            break;
+        }
+        // ω_l Σ_t h_t h_{t-l}', added with its transpose (ω_0 = 1/2 gives the lag-0 term).
+        for r in l..n {
+            for i in 0..k {
+                let hi = h[r * k + i] * w;
+                for j in 0..k {
+                    s[i * k + j] += hi * h[(r - l) * k + j];
+                }
+            }
+        }
+    }
+    let s_sym: Vec<f64> = (0..k * k)
+        .map(|ij| s[ij] + s[(ij % k) * k + ij / k])
+        .collect();
+    let means: Vec<f64> = (0..p).map(|j| origin[j] + mean[j]).collect();
+    sandwich(n, &s_sym, &c, &means, spec)
+}
+
+/// Robust variances of one fit over every usable row (the whole-sample form).
+pub fn whole_sample(
+    reg: &Regression<'_>,
+    betas: &[f64],
+    spec: &RobustSpec,
+) -> Option<RobustVariances> {
+    let rows: Vec<usize> = (0..reg.len()).filter(|&t| reg.usable(t)).collect();
+    if betas.iter().any(|b| !b.is_finite()) {
+        return None;
+    }
+    direct(reg, &rows, betas, spec)
+}
+
+/// The lagged cross-moment sums of a sliding window (see the module docs).
+struct Sliding {
+    p: usize,
+    d: usize,
+    k: usize,
+    dk: usize,
+    weights: Vec<f64>,
+    /// `Σ ω_l` over the lags: how many times a row's magnitude enters `V`.
+    weight_sum: f64,
+    origin: Vec<f64>,
+    /// `Σ w w'` (`d x d`): the count, the sums and the co-moments about the origin.
+    g: Vec<f64>,
+    /// `Σ_t Σ_l ω_l q_t q_{t-l}'` (`dk x dk`).
+    v: Vec<f64>,
+    /// `Σ q²` per entry of `q`, and its peak since the last rebuild.
+    sq: Vec<f64>,
+    peak: Vec<f64>,
+    /// `q` of each usable row of the series, by its position among the usable rows; valid
+    /// for the rows of the window (computed on entry or at the last rebuild).
+    qs: Vec<f64>,
+    w: Vec<f64>,
+    r: Vec<f64>,
+}
+
+impl Sliding {
+    fn new(p: usize, spec: &RobustSpec, usable_rows: usize) -> Self {
+        let (d, k) = (p + 2, p + 1);
+        let weights = spec.half_weights();
+        let weight_sum = weights.iter().sum();
+        Self {
+            p,
+            d,
+            k,
+            dk: d * k,
+            weights,
+            weight_sum,
+            origin: vec![0.0; p + 1],
+            g: vec![0.0; d * d],
+            v: vec![0.0; d * k * d * k],
+            sq: vec![0.0; d * k],
+            peak: vec![0.0; d * k],
+            qs: vec![0.0; usable_rows * d * k],
+            w: vec![0.0; d],
+            r: vec![0.0; d * k],
+        }
+    }
+
+    fn clear(&mut self) {
+        self.g.fill(0.0);
+        self.v.fill(0.0);
+        self.sq.fill(0.0);
+        self.peak.fill(0.0);
+    }
+
+    /// Computes `w` and `q` of row `t`, stored at usable position `pos`.
+    fn load(&mut self, reg: &Regression<'_>, t: usize, pos: usize) {
+        let (p, k, dk) = (self.p, self.k, self.dk);
+        self.w[0] = 1.0;
+        for j in 0..p {
+            self.w[1 + j] = reg.factors[j][t] - self.origin[j];
+        }
+        self.w[p + 1] = reg.y[t] - self.origin[p];
+        let q = &mut self.qs[pos * dk..(pos + 1) * dk];
+        for a in 0..self.d {
+            for i in 0..k {
+                q[a * k + i] = self.w[a] * self.w[i];
+            }
+        }
+    }
+
+    /// Adds `w w'` and `q²` of the loaded row with `sign`.
+    fn add_own(&mut self, pos: usize, sign: f64) {
+        let (d, dk) = (self.d, self.dk);
+        for a in 0..d {
+            let wa = sign * self.w[a];
+            for b in 0..d {
+                self.g[a * d + b] += wa * self.w[b];
+            }
+        }
+        let q = &self.qs[pos * dk..(pos + 1) * dk];
+        for (s, &qi) in self.sq.iter_mut().zip(q) {
+            *s += sign * qi * qi;
+        }
+    }
+
+    /// Row at usable position `pos` = `hi` enters a window holding positions `lo..hi`.
+    fn enter(&mut self, reg: &Regression<'_>, t: usize, pos: usize, lo: usize) {
+        let dk = self.dk;
+        self.load(reg, t, pos);
+        self.add_own(pos, 1.0);
+        self.r.fill(0.0);
+        for (l, &wl) in self.weights.iter().enumerate() {
+            if l > pos - lo {
+                break;
+            }
+            let q = &self.qs[(pos - l) * dk..(pos - l + 1) * dk];
+            for (r, &qi) in self.r.iter_mut().zip(q) {
+                *r += wl * qi;
+            }
+        }
+        let q = &self.qs[pos * dk..(pos + 1) * dk];
+        for i in 0..dk {
+            let qi = q[i];
+            let row = &mut self.v[i * dk..(i + 1) * dk];
+            for (vij, &rj) in row.iter_mut().zip(&self.r) {
+                *vij += qi * rj;
+            }
+        }
+        for (pk, &s) in self.peak.iter_mut().zip(&self.sq) {
+            *pk = pk.max(s);
+        }
+    }
+
+    /// Row at usable position `lo` leaves a window holding positions `lo..hi`.
+    fn leave(&mut self, reg: &Regression<'_>, t: usize, lo: usize, hi: usize) {
+        let dk = self.dk;
+        // Reloads `w` (and `q`, unchanged since the origin was set) of the leaving row.
+        self.load(reg, t, lo);
+        self.add_own(lo, -1.0);
+        self.r.fill(0.0);
+        for (l, &wl) in self.weights.iter().enumerate() {
+            if lo + l >= hi {
+                break;
+            }
+            let q = &self.qs[(lo + l) * dk..(lo + l + 1) * dk];
+            for (r, &qi) in self.r.iter_mut().zip(q) {
+                *r += wl * qi;
+            }
+        }
+        let q = &self.qs[lo * dk..(lo + 1) * dk];
+        for i in 0..dk {
+            let ri = self.r[i];
+            let row = &mut self.v[i * dk..(i + 1) * dk];
+            for (vij, &qj) in row.iter_mut().zip(q) {
+                *vij -= ri * qj;
+            }
+        }
+    }
+
+    /// True when a sum of squares collapsed below its peak, or a sum overflowed.
+    fn collapsed(&self) -> bool {
+        self.sq
+            .iter()
+            .zip(&self.peak)
+            .any(|(&s, &pk)| s < CANCELLATION_RATIO * pk || !s.is_finite())
+    }
+
+    /// Sums the window's rows `rows` (usable positions `lo..`) afresh, about their mean.
+    fn rebuild(&mut self, reg: &Regression<'_>, rows: &[usize], lo: usize) {
+        self.clear();
+        let n = rows.len();
+        self.origin.fill(0.0);
+        if n == 0 {
+            return;
+        }
+        // The mean about the last row (exact differences), as the new origin.
+        let mut vals = vec![0.0; self.p + 1];
+        reg.values(rows[n - 1], &mut vals);
+        let last = vals.clone();
+        let mut mean = vec![0.0; self.p + 1];
+        for &t in rows {
+            reg.values(t, &mut vals);
+            for j in 0..=self.p {
+                mean[j] += vals[j] - last[j];
+            }
+        }
+        for j in 0..=self.p {
+            self.origin[j] = last[j] + mean[j] / n as f64;
+        }
+        for (i, &t) in rows.iter().enumerate() {
+            self.enter(reg, t, lo + i, lo);
+        }
+        // The peaks start at the rebuilt sums.
+        self.peak.copy_from_slice(&self.sq);
+    }
+
+    /// The window's robust variances with the slopes `betas`, or `Err(())` when the sliding
+    /// sums cannot be trusted for this window and it must be computed directly.
+    #[allow(clippy::result_unit_err)]
+    fn variances(&self, betas: &[f64], spec: &RobustSpec) -> Result<Option<RobustVariances>, ()> {
+        let (p, d, k, dk) = (self.p, self.d, self.k, self.dk);
+        let n = self.g[0];
+        if n.partial_cmp(&(k as f64)) != Some(std::cmp::Ordering::Greater) {
+            return Ok(None);
+        }
+        // Means of the shifted values; g = (-c, -beta, 1) gives e_t = g · w_t.
+        let m: Vec<f64> = (1..d).map(|a| self.g[a] / n).collect();
+        // Centered co-moments of the factors, and the slopes solved from them: a residual
+        // at a high-leverage row moves with a slope's last digits, so the residuals must
+        // come from slopes consistent with these sums to rounding.
+        let mut cm = vec![0.0; p * p];
+        let mut cy = vec![0.0; p];
+        for i in 0..p {
+            cy[i] = self.g[(1 + i) * d + p + 1] - n * m[i] * m[p];
+            for j in 0..p {
+                cm[i * p + j] = self.g[(1 + i) * d + 1 + j] - n * m[i] * m[j];
+            }
+        }
+        let Some(chol) = cholesky(&cm, p) else {
+            return Ok(None);
+        };
+        let solved = chol_solve(&chol, p, &cy);
+        let betas = if solved.iter().all(|b| b.is_finite()) {
+            solved.as_slice()
+        } else {
+            betas
+        };
+        let mut g = vec![0.0; d];
+        let mut c = m[p];
+        for j in 0..p {
+            c -= betas[j] * m[j];
+            g[1 + j] = -betas[j];
+        }
+        g[0] = -c;
+        g[d - 1] = 1.0;
+        // u[i][(b, j)] = Σ_a g_a V[(a, i), (b, j)], then s1[i][j] = Σ_b g_b u[i][(b, j)].
+        let mut s1 = vec![0.0; k * k];
+        let mut u = vec![0.0; dk];
+        for i in 0..k {
+            u.fill(0.0);
+            for a in 0..d {
+                let ga = g[a];
+                let row = &self.v[(a * k + i) * dk..(a * k + i + 1) * dk];
+                for (uj, &vj) in u.iter_mut().zip(row) {
+                    *uj += ga * vj;
+                }
+            }
+            for j in 0..k {
+                s1[i * k + j] = (0..d).map(|b| g[b] * u[b * k + j]).sum();
+            }
+        }
+        // S' = s1 + s1' in the shifted basis; A moves it to z - mean: ẑ_i = z_i - m_i z_0.
+        let sp: Vec<f64> = (0..k * k)
+            .map(|ij| s1[ij] + s1[(ij % k) * k + ij / k])
+            .collect();
+        let a_mat = |i: usize, j: usize| -> f64 {
+            if i == j {
+                1.0
+            } else if j == 0 {
+                -m[i - 1]
+            } else {
+                0.0
+            }
+        };
+        let mut s = vec![0.0; k * k];
+        for i in 0..k {
+            for j in 0..k {
+                let mut sum = 0.0;
+                let xs: &[usize] = if i == 0 { &[0] } else { &[0, i] };
+                let ys: &[usize] = if j == 0 { &[0] } else { &[0, j] };
+                for &x in xs {
+                    for &y in ys {
+                        sum += a_mat(i, x) * sp[x * k + y] * a_mat(j, y);
+                    }
+                }
+                s[i * k + j] = sum;
+            }
+        }
+        // The rounding bound per regressor: 2 Σω (Σ_j |A_ij| Σ_a |g_a| sqrt(peak_(a,j)))².
+        for i in 0..k {
+            let xs: &[usize] = if i == 0 { &[0] } else { &[0, i] };
+            let mut h = 0.0;
+            for &j in xs {
+                let aij = a_mat(i, j).abs();
+                for a in 0..d {
+                    h += aij * g[a].abs() * self.peak[a * k + j].sqrt();
+                }
+            }
+            let bound = 2.0 * self.weight_sum * h * h;
+            let trusted = s[i * k + i] >= DIRECT_BELOW * bound;
+            if !trusted || !bound.is_finite() {
+                return Err(());
+            }
+        }
+        let means: Vec<f64> = (0..p).map(|j| self.origin[j] + m[j]).collect();
+        Ok(sandwich(n as usize, &s, &cm, &means, spec))
+    }
+}
+
+/// Rolling robust standard errors and t-values of the fit whose coefficients are `coef`,
+/// written to `out` row by row.
+pub fn rolling_robust(
+    reg: &Regression<'_>,
+    bounds: &impl WindowBounds,
+    spec: &RobustSpec,
+    coef: &Coefficients<'_>,
+    out: &mut RobustColumns<'_>,
+) -> Result<(), KernelError> {
+    let len = reg.len();
+    let p = reg.factors.len();
+    if p == 0 {
+        return Err(KernelError::NoFactors);
+    }
+    for f in reg
+        .factors
+        .iter()
+        .copied()
+        .chain(coef.betas.iter().copied())
+    {
+        if f.len() != len {
+            return Err(KernelError::LengthMismatch {
+                expected: len,
+                got: f.len(),
+                what: "a factor or coefficient column",
+            });
+        }
+    }
+    let usable: Vec<usize> = (0..len).filter(|&t| reg.usable(t)).collect();
+    let mut sliding = Sliding::new(p, spec, usable.len());
+    // The window holds usable positions lo..hi.
+    let (mut lo, mut hi) = (0usize, 0usize);
+    let mut removals = 0usize;
+    // Rows in the window at the last rebuild.
+    let mut built = 0usize;
+    let mut betas = vec![0.0; p];
+    for t in 0..len {
+        let start = bounds.start(t);
+        let mut left = false;
+        while lo < hi && usable[lo] < start {
+            sliding.leave(reg, usable[lo], lo, hi);
+            lo += 1;
+            removals += 1;
+            left = true;
+        }
+        if lo == hi {
+            // An empty window has exactly zero sums, not the residue of the removals.
+            sliding.clear();
+            removals = 0;
+            built = 0;
+        }
+        // Every usable row before `t` has entered, so `usable[hi]` is `t` or later.
+        if hi < usable.len() && usable[hi] == t {
+            sliding.enter(reg, t, hi, lo);
+            hi += 1;
+        }
+        // Rebuilt once per window length of removals, when a sum collapsed, and whenever the
+        // window doubled since the last build, so the origin follows a filling window's mean.
+        let n = hi - lo;
+        if n > 0 && ((left && sliding.collapsed()) || removals >= n || n >= 2 * built) {
+            sliding.rebuild(reg, &usable[lo..hi], lo);
+            removals = 0;
+            built = n;
+        }
+        for j in 0..p {
+            betas[j] = coef.betas[j][t];
+        }
+        let var = if hi - lo <= p + 1
+            || betas.iter().any(|b| !b.is_finite())
+            || !coef.alpha[t].is_finite()
+        {
+            None
+        } else {
+            match sliding.variances(&betas, spec) {
+                Ok(v) => v,
+                Err(()) => direct(reg, &usable[lo..hi], &betas, spec),
+            }
+        };
+        out.write(t, coef, var.as_ref());
+    }
+    Ok(())
+}
+
+/// Replaces the standard errors and t-values of a rolling CAPM fit (already in `out`) by the
+/// robust ones of `spec`. Reads alpha and beta from `out`, computing them when absent.
+pub fn robust_simple_fit(
+    x: &[f64],
+    y: &[f64],
+    bounds: &impl WindowBounds,
+    spec: &RobustSpec,
+    out: &mut SimpleFitColumns<'_>,
+) -> Result<(), KernelError> {
+    let wants = out.alpha_se.is_some()
+        || out.beta_se.is_some()
+        || out.alpha_t.is_some()
+        || out.beta_t.is_some();
+    if !wants {
+        return Ok(());
+    }
+    let (alpha, beta) = match (out.alpha.as_deref(), out.beta.as_deref()) {
+        (Some(a), Some(b)) => (a.to_vec(), b.to_vec()),
+        _ => {
+            let (mut a, mut b) = (vec![0.0; y.len()], vec![0.0; y.len()]);
+            let mut cols = SimpleFitColumns {
+                alpha: Some(&mut a),
+                beta: Some(&mut b),
+                ..Default::default()
+            };
+            rolling_simple_ols(x, y, bounds, &mut cols)?;
+            (a, b)
+        }
+    };
+    let factors = [x];
+    let betas = [beta.as_slice()];
+    let reg = Regression {
+        factors: &factors,
+        y,
+    };
+    let coef = Coefficients {
+        alpha: &alpha,
+        betas: &betas,
+    };
+    let mut robust = RobustColumns {
+        alpha_se: out.alpha_se.as_deref_mut(),
+        beta_se: vec![out.beta_se.as_deref_mut()],
+        alpha_t: out.alpha_t.as_deref_mut(),
+        beta_t: vec![out.beta_t.as_deref_mut()],
+    };
+    rolling_robust(&reg, bounds, spec, &coef, &mut robust)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::factor_ols::{rolling_factor_ols, FactorFitColumns, FactorLayout};
+    use crate::test_support::lcg_series;
+    use crate::window::{DateWindow, Window, WindowSpec};
+
+    /// Solves `a x = b` (`m x m`, row-major) by Gaussian elimination with partial pivoting.
+    fn solve(a: &[f64], m: usize, b: &[f64]) -> Vec<f64> {
+        let mut a = a.to_vec();
+        let mut b = b.to_vec();
+        for col in 0..m {
+            let piv = (col..m)
+                .max_by(|&i, &j| a[i * m + col].abs().total_cmp(&a[j * m + col].abs()))
+                .unwrap();
+            for j in 0..m {
+                a.swap(col * m + j, piv * m + j);
+            }
+            b.swap(col, piv);
+            for i in col + 1..m {
+                let f = a[i * m + col] / a[col * m + col];
+                for j in col..m {
+                    a[i * m + j] -= f * a[col * m + j];
+                }
+                b[i] -= f * b[col];
+            }
+        }
+        let mut x = vec![0.0; m];
+        for i in (0..m).rev() {
+            let s: f64 = (i + 1..m).map(|j| a[i * m + j] * x[j]).sum();
+            x[i] = (b[i] - s) / a[i * m + i];
+        }
+        x
+    }
+
+    /// The textbook sandwich on the usable rows of `rows` (original basis, normal equations,
+    /// an explicit inverse): the standard errors of `(alpha, beta_1..p)`, as statsmodels
+    /// computes them. `shift` is subtracted from every factor first (exact for the data used)
+    /// and the intercept's variance moved back, for data at a level the normal equations
+    /// cannot take.
+    fn naive_se(
+        factors: &[Vec<f64>],
+        y: &[f64],
+        rows: &[usize],
+        lags: usize,
+        kind: CovType,
+        shift: f64,
+    ) -> Vec<f64> {
+        let p = factors.len();
+        let k = p + 1;
+        let rows: Vec<usize> = rows
+            .iter()
+            .copied()
+            .filter(|&t| y[t].is_finite() && factors.iter().all(|f| f[t].is_finite()))
+            .collect();
+        let n = rows.len();
+        let x: Vec<Vec<f64>> = rows
+            .iter()
+            .map(|&t| {
+                let mut r = vec![1.0];
+                r.extend(factors.iter().map(|f| f[t] - shift));
+                r
+            })
+            .collect();
+        let mut xtx = vec![0.0; k * k];
+        let mut xty = vec![0.0; k];
+        for (r, &t) in x.iter().zip(&rows) {
+            for i in 0..k {
+                xty[i] += r[i] * (y[t] - shift);
+                for j in 0..k {
+                    xtx[i * k + j] += r[i] * r[j];
+                }
+            }
+        }
+        let b = solve(&xtx, k, &xty);
+        let h: Vec<Vec<f64>> = x
+            .iter()
+            .zip(&rows)
+            .map(|(r, &t)| {
+                let e = (y[t] - shift) - (0..k).map(|i| r[i] * b[i]).sum::<f64>();
+                r.iter().map(|v| v * e).collect()
+            })
+            .collect();
+        let mut s = vec![0.0; k * k];
+        for l in 0..=lags.min(n.saturating_sub(1)) {
+            let w = 1.0 - l as f64 / (lags + 1) as f64;
+            for t in l..n {
+                for i in 0..k {
+                    for j in 0..k {
+                        let v = h[t][i] * h[t - l][j];
+                        if l == 0 {
+                            s[i * k + j] += v;
+                        } else {
+                            s[i * k + j] += w * (v + h[t - l][i] * h[t][j]);
+                        }
+                    }
+                }
+            }
+        }
+        // inv(X'X) column by column, then inv S inv.
+        let mut inv = vec![0.0; k * k];
+        for c in 0..k {
+            let mut e = vec![0.0; k];
+            e[c] = 1.0;
+            let col = solve(&xtx, k, &e);
+            for i in 0..k {
+                inv[i * k + c] = col[i];
+            }
+        }
+        let mul = |a: &[f64], b: &[f64]| -> Vec<f64> {
+            let mut o = vec![0.0; k * k];
+            for i in 0..k {
+                for j in 0..k {
+                    o[i * k + j] = (0..k).map(|m| a[i * k + m] * b[m * k + j]).sum();
+                }
+            }
+            o
+        };
+        let mut cov = mul(&mul(&inv, &s), &inv);
+        if kind == CovType::Hc1 {
+            cov.iter_mut().for_each(|v| *v *= n as f64 / (n - k) as f64);
+        }
+        // alpha = intercept' - shift Σ beta_j.
+        let mut var_a = cov[0];
+        for i in 1..k {
+            var_a -= 2.0 * shift * cov[i];
+            for j in 1..k {
+                var_a += shift * shift * cov[i * k + j];
+            }
+        }
+        let mut se = vec![var_a.sqrt()];
+        se.extend((1..k).map(|i| cov[i * k + i].sqrt()));
+        se
+    }
+
+    fn with_nulls(mut v: Vec<f64>, every: usize, phase: usize) -> Vec<f64> {
+        for t in (phase..v.len()).step_by(every) {
+            v[t] = f64::NAN;
+        }
+        v
+    }
+
+    /// Runs the rolling robust kernel on a factor fit and returns `[alpha_se, beta_se..]`.
+    fn rolling(
+        factors: &[Vec<f64>],
+        y: &[f64],
+        bounds: &impl WindowBounds,
+        spec: &RobustSpec,
+    ) -> Vec<Vec<f64>> {
+        let p = factors.len();
+        let len = y.len();
+        let layout = FactorLayout { k: p };
+        let mut floats = vec![vec![0.0; len]; layout.field_count()];
+        let mut n = vec![0u32; len];
+        let views: Vec<&[f64]> = factors.iter().map(|f| f.as_slice()).collect();
+        {
+            let mut out = FactorFitColumns {
+                floats: floats.iter_mut().map(|b| b.as_mut_slice()).collect(),
+                n: &mut n,
+            };
+            rolling_factor_ols(&views, y, bounds, &mut out).unwrap();
+        }
+        let alpha = floats[layout.alpha()].clone();
+        let betas: Vec<Vec<f64>> = (0..p).map(|j| floats[layout.beta(j)].clone()).collect();
+        let beta_views: Vec<&[f64]> = betas.iter().map(|b| b.as_slice()).collect();
+        let mut se = vec![vec![0.0; len]; p + 1];
+        let (a, rest) = se.split_at_mut(1);
+        let mut out = RobustColumns {
+            alpha_se: Some(&mut a[0]),
+            beta_se: rest.iter_mut().map(|b| Some(b.as_mut_slice())).collect(),
+            alpha_t: None,
+            beta_t: vec![],
+        };
+        let reg = Regression { factors: &views, y };
+        let coef = Coefficients {
+            alpha: &alpha,
+            betas: &beta_views,
+        };
+        rolling_robust(&reg, bounds, spec, &coef, &mut out).unwrap();
+        se
+    }
+
+    fn rel(a: f64, b: f64) -> f64 {
+        (a - b).abs() / b.abs().max(1e-300)
+    }
+
+    /// Checks every row against the naive sandwich on its window; returns the rows compared.
+    fn check(
+        factors: &[Vec<f64>],
+        y: &[f64],
+        bounds: &impl WindowBounds,
+        spec: &RobustSpec,
+        shift: f64,
+        tol: impl Fn(usize) -> f64,
+    ) -> usize {
+        let got = rolling(factors, y, bounds, spec);
+        let mut compared = 0;
+        for t in 0..y.len() {
+            let rows: Vec<usize> = (bounds.start(t)..=t).collect();
+            let usable = rows
+                .iter()
+                .filter(|&&r| y[r].is_finite() && factors.iter().all(|f| f[r].is_finite()))
+                .count();
+            if usable < bounds.min_periods() || usable <= factors.len() + 1 {
+                assert!(got[0][t].is_nan(), "row {t}: a fit with {usable} rows");
+                continue;
+            }
+            let want = naive_se(factors, y, &rows, spec.lags(), spec.cov_type, shift);
+            for (i, w) in want.iter().enumerate() {
+                assert!(
+                    rel(got[i][t], *w) < tol(t),
+                    "row {t} coef {i}: {} vs {w} ({spec:?})",
+                    got[i][t]
+                );
+            }
+            compared += 1;
+        }
+        compared
+    }
+
+    fn specs() -> Vec<RobustSpec> {
+        let mut v = vec![
+            RobustSpec::parse("HC0", None).unwrap().unwrap(),
+            RobustSpec::parse("HC1", None).unwrap().unwrap(),
+        ];
+        v.extend((0..=10).map(|l| RobustSpec::parse("HAC", Some(l)).unwrap().unwrap()));
+        v
+    }
+
+    fn capm_data(len: usize) -> (Vec<f64>, Vec<f64>) {
+        let x = with_nulls(lcg_series(1, len, 0.04), 17, 5);
+        let noise = lcg_series(2, len, 0.03);
+        let y = x
+            .iter()
+            .zip(&noise)
+            .enumerate()
+            .map(|(t, (a, e))| {
+                0.001 + 1.1 * a + e * (1.0 + 20.0 * a.abs()) + 0.3 * (t % 3) as f64 * e
+            })
+            .collect();
+        (x, with_nulls(y, 23, 11))
+    }
+
+    #[test]
+    fn rows_window_with_nulls_matches_the_sandwich_for_every_lag() {
+        let (x, y) = capm_data(400);
+        let spec_w = WindowSpec::new(Window::Rows(60), 30).unwrap();
+        for spec in specs() {
+            let n = check(std::slice::from_ref(&x), &y, &spec_w, &spec, 0.0, |_| 1e-9);
+            assert!(n > 300);
+        }
+    }
+
+    #[test]
+    fn expanding_and_date_windows_match() {
+        let (x, y) = capm_data(300);
+        let exp = WindowSpec::new(Window::Expanding, 5).unwrap();
+        // Times with gaps, a 40-unit window.
+        let time: Vec<i64> = (0..300).map(|t| t * 2 + (t % 7) / 3).collect();
+        let lower: Vec<i64> = time.iter().map(|t| t - 40).collect();
+        let date = DateWindow::new(&time, &lower, 8).unwrap();
+        for spec in specs() {
+            assert!(check(std::slice::from_ref(&x), &y, &exp, &spec, 0.0, |_| 1e-9) > 250);
+            assert!(check(std::slice::from_ref(&x), &y, &date, &spec, 0.0, |_| 1e-9) > 250);
+        }
+    }
+
+    #[test]
+    fn factor_fits_match() {
+        let len = 300;
+        let f: Vec<Vec<f64>> = (0..3)
+            .map(|j| {
+                with_nulls(
+                    lcg_series(10 + j, len, 0.02 + 0.01 * j as f64),
+                    29 + j as usize,
+                    3,
+                )
+            })
+            .collect();
+        let noise = lcg_series(20, len, 0.02);
+        let y: Vec<f64> = (0..len)
+            .map(|t| {
+                0.002 + 0.9 * f[0][t] + 0.4 * f[1][t] - 0.3 * f[2][t]
+                    + noise[t] * (1.0 + 30.0 * f[0][t].abs())
+            })
+            .collect();
+        let spec_w = WindowSpec::new(Window::Rows(50), 20).unwrap();
+        for spec in specs() {
+            assert!(check(&f, &y, &spec_w, &spec, 0.0, |_| 1e-9) > 200);
+        }
+    }
+
+    #[test]
+    fn a_level_of_1e6_keeps_its_digits() {
+        let (x, y) = crate::test_support::offset_pair(300);
+        let spec_w = WindowSpec::new(Window::Rows(50), 50).unwrap();
+        for spec in [
+            RobustSpec::parse("HC0", None).unwrap().unwrap(),
+            RobustSpec::parse("HAC", Some(5)).unwrap().unwrap(),
+        ] {
+            assert!(check(std::slice::from_ref(&x), &y, &spec_w, &spec, 1e6, |_| 1e-9) > 200);
+        }
+    }
+
+    #[test]
+    fn outliers_entering_and_leaving() {
+        let (mut x, mut y) = capm_data(400);
+        for (t, s) in [(100, 1e4), (101, -3e3), (250, 1e6)] {
+            x[t] = 0.05 * s;
+            y[t] = -0.02 * s;
+        }
+        y[180] = 1e5;
+        let spec_w = WindowSpec::new(Window::Rows(40), 25).unwrap();
+        // A window holding the 5e4 market return: that row's residual is a difference of
+        // terms near 2e4 and its leverage is 1, so the meat carries 1e-12 of 2e4 times 5e4;
+        // any float64 sandwich (statsmodels' too) keeps eight digits there, not nine.
+        let tol = |t: usize| if (250..290).contains(&t) { 1e-8 } else { 1e-9 };
+        for spec in specs() {
+            assert!(check(std::slice::from_ref(&x), &y, &spec_w, &spec, 0.0, tol) > 300);
+        }
+    }
+
+    #[test]
+    fn a_near_perfect_fit_is_computed_from_its_rows() {
+        let x = lcg_series(3, 200, 0.04);
+        let tiny = lcg_series(4, 200, 1e-9);
+        let y: Vec<f64> = x
+            .iter()
+            .zip(&tiny)
+            .map(|(a, e)| 0.01 + 1.3 * a + e)
+            .collect();
+        let spec_w = WindowSpec::new(Window::Rows(30), 30).unwrap();
+        let spec = RobustSpec::parse("HAC", Some(3)).unwrap().unwrap();
+        // The residuals carry nine digits fewer than the data: the comparison is to 1e-6.
+        assert!(check(&[x], &y, &spec_w, &spec, 0.0, |_| 1e-6) > 150);
+    }
+
+    #[test]
+    fn whole_sample_matches() {
+        let (x, y) = capm_data(500);
+        let spec_w = WindowSpec::new(Window::Expanding, 2).unwrap();
+        let spec = RobustSpec::parse("HAC", Some(4)).unwrap().unwrap();
+        let se = rolling(std::slice::from_ref(&x), &y, &spec_w, &spec);
+        let factors = [x.as_slice()];
+        let reg = Regression {
+            factors: &factors,
+            y: &y,
+        };
+        let mut all = vec![0.0; 1];
+        let mut n = vec![0u32];
+        let layout = FactorLayout { k: 1 };
+        let mut floats = vec![vec![0.0; 1]; layout.field_count()];
+        {
+            let mut out = FactorFitColumns {
+                floats: floats.iter_mut().map(|b| b.as_mut_slice()).collect(),
+                n: &mut n,
+            };
+            crate::factor_ols::factor_ols(&factors, &y, 2, &mut out).unwrap();
+        }
+        all[0] = floats[layout.beta(0)][0];
+        let var = whole_sample(&reg, &all, &spec).unwrap();
+        assert!(rel(var.alpha.sqrt(), se[0][499]) < 1e-11);
+        assert!(rel(var.betas[0].sqrt(), se[1][499]) < 1e-11);
+    }
+
+    #[test]
+    fn parse_rejects_what_it_must() {
+        assert_eq!(RobustSpec::parse("nonrobust", None), Ok(None));
+        assert!(RobustSpec::parse("hac", Some(1))
+            .unwrap_err()
+            .contains("\"HAC\""));
+        assert!(RobustSpec::parse("HAC", None)
+            .unwrap_err()
+            .contains("maxlags"));
+        assert!(RobustSpec::parse("HC0", Some(2))
+            .unwrap_err()
+            .contains("maxlags"));
+        assert!(RobustSpec::parse("nonrobust", Some(2)).is_err());
+    }
+
+    #[test]
+    fn simple_fit_binding_form_matches_the_factor_form() {
+        let (x, y) = capm_data(300);
+        let spec_w = WindowSpec::new(Window::Rows(60), 30).unwrap();
+        let spec = RobustSpec::parse("HAC", Some(5)).unwrap().unwrap();
+        let want = rolling(std::slice::from_ref(&x), &y, &spec_w, &spec);
+        let len = y.len();
+        let (mut a_se, mut b_se, mut a_t) = (vec![0.0; len], vec![0.0; len], vec![0.0; len]);
+        let mut out = SimpleFitColumns {
+            alpha_se: Some(&mut a_se),
+            beta_se: Some(&mut b_se),
+            alpha_t: Some(&mut a_t),
+            ..Default::default()
+        };
+        rolling_simple_ols(&x, &y, &spec_w, &mut out).unwrap();
+        robust_simple_fit(&x, &y, &spec_w, &spec, &mut out).unwrap();
+        for t in 0..len {
+            if want[0][t].is_nan() {
+                assert!(a_se[t].is_nan() && b_se[t].is_nan());
+            } else {
+                assert!(rel(a_se[t], want[0][t]) < 1e-12 && rel(b_se[t], want[1][t]) < 1e-12);
+                assert!(a_t[t].is_finite());
+            }
+        }
+    }
+}
