@@ -15,6 +15,7 @@ pub mod residual_momentum;
 pub mod robust_cov;
 pub mod rolling_ols;
 pub mod simple_fit;
+pub mod strategy;
 #[cfg(test)]
 mod test_support;
 pub mod tolerances;
