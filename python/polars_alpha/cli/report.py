@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -222,6 +223,7 @@ def run_report(args: argparse.Namespace, progress: Progress) -> None:
         name = report.choose(chosen)
     except ValueError as error:
         raise CliError(f"{error} (--strategy)") from None
+    _note_risk_free_end(args, progress, inputs, frame, report)
     source = "the bundled S&P 500 sample" if sample else ", ".join(Path(f).name for f in args.files)
     if args.plot is not None:
         progress.update("drawing the charts")
@@ -250,6 +252,28 @@ def run_report(args: argparse.Namespace, progress: Progress) -> None:
         sys.stdout.flush()
     else:
         Path(args.output).write_text(text, encoding="utf-8")
+
+
+def _note_risk_free_end(
+    args: argparse.Namespace,
+    progress: Progress,
+    inputs: ScreenInputs,
+    frame: pl.DataFrame,
+    report: StrategyReport,
+) -> None:
+    """Say so on stderr when the risk-free rate ends before the data, which ends the report."""
+    if not isinstance(inputs.risk_free, pl.DataFrame):
+        return
+    last_rate = inputs.risk_free.drop_nulls().get_column("date").max()
+    last_data = frame.get_column("date").max()
+    used = report.returns.get_column(report.date).max()
+    if not (isinstance(used, dt.date) and isinstance(last_data, dt.date)) or used >= last_data:
+        return
+    progress.clear()
+    sys.stderr.write(
+        f"{args.prog}: note: the risk-free rate ends on {last_rate!s}: the report ends on "
+        f"{used!s}, not on the data's last date {last_data!s} (--no-risk-free uses all)\n"
+    )
 
 
 def _header(report: StrategyReport, inputs: ScreenInputs, source: str) -> str:
