@@ -58,7 +58,9 @@ def expressions() -> list[pl.Expr]:
     history, expanding, weighted alpha on prices, a ratio, a whole-sample fit under .over()."""
     key = {"by": "ticker", "order_by": "date"}
     return [
-        pa.rolling_alpha_beta("ret", "market", window=40, risk_free="rf", **key).alias("capm"),
+        pa.rolling_alpha_beta(
+            "ret", "market", window=40, min_periods=30, risk_free="rf", **key
+        ).alias("capm"),
         pa.rolling_beta("ret", "market", window="60d", **key).alias("beta_60d"),
         pa.ewm_alpha_beta("ret", "market", window=None, half_life=20.0, **key).alias("ewm"),
         pa.rolling_alpha("ret", "market", window=None, **key).alias("expanding_alpha"),
