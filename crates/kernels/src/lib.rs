@@ -16,6 +16,7 @@ pub mod robust_cov;
 pub mod rolling_ols;
 pub mod simple_fit;
 pub mod strategy;
+pub mod thin_trading;
 #[cfg(test)]
 mod test_support;
 pub mod tolerances;

@@ -32,8 +32,9 @@
 // The contractions index several matrices at once, as the formulas are written.
 #![allow(clippy::needless_range_loop)]
 
+use super::factor_ols::{FactorFitColumns, FactorLayout};
 use super::moments::clamp_non_negative;
-use super::rolling_ols::{rolling_simple_ols, SimpleFitColumns};
+use super::rolling_ols::{rolling_simple_ols, SimpleFit, SimpleFitColumns};
 use super::tolerances::CANCELLATION_RATIO;
 use super::window::WindowBounds;
 use super::KernelError;
@@ -816,10 +817,120 @@ pub fn robust_simple_fit(
     rolling_robust(&reg, bounds, spec, &coef, &mut robust)
 }
 
+/// Replaces the standard errors and t-values of a rolling multi-factor fit (already in `out`)
+/// by the robust ones of `spec`.
+pub fn robust_factor_fit(
+    factors: &[&[f64]],
+    y: &[f64],
+    bounds: &impl WindowBounds,
+    spec: &RobustSpec,
+    out: &mut FactorFitColumns<'_>,
+) -> Result<(), KernelError> {
+    let layout = FactorLayout { k: factors.len() };
+    let alpha = out.floats[layout.alpha()].to_vec();
+    let betas: Vec<Vec<f64>> = (0..layout.k)
+        .map(|j| out.floats[layout.beta(j)].to_vec())
+        .collect();
+    let beta_views: Vec<&[f64]> = betas.iter().map(|b| b.as_slice()).collect();
+    let coef = Coefficients {
+        alpha: &alpha,
+        betas: &beta_views,
+    };
+    let reg = Regression { factors, y };
+    let mut robust = factor_columns(layout, &mut out.floats);
+    rolling_robust(&reg, bounds, spec, &coef, &mut robust)
+}
+
+/// The robust fields among a factor fit's columns.
+fn factor_columns<'a>(layout: FactorLayout, floats: &'a mut [&mut [f64]]) -> RobustColumns<'a> {
+    let k = layout.k;
+    let mut robust = RobustColumns {
+        alpha_se: None,
+        beta_se: (0..k).map(|_| None).collect(),
+        alpha_t: None,
+        beta_t: (0..k).map(|_| None).collect(),
+    };
+    for (i, column) in floats.iter_mut().enumerate() {
+        let column: &'a mut [f64] = &mut column[..];
+        if i == layout.alpha_se() {
+            robust.alpha_se = Some(column);
+        } else if i == layout.alpha_t() {
+            robust.alpha_t = Some(column);
+        } else if let Some(j) = (0..k).find(|&j| i == layout.beta_se(j)) {
+            robust.beta_se[j] = Some(column);
+        } else if let Some(j) = (0..k).find(|&j| i == layout.beta_t(j)) {
+            robust.beta_t[j] = Some(column);
+        }
+    }
+    robust
+}
+
+/// Replaces the standard errors and t-values of a whole-sample multi-factor fit (1-row
+/// buffers in `out`) by the robust ones of `spec`.
+pub fn robust_factor_whole(
+    factors: &[&[f64]],
+    y: &[f64],
+    spec: &RobustSpec,
+    out: &mut FactorFitColumns<'_>,
+) {
+    let layout = FactorLayout { k: factors.len() };
+    let alpha = [out.floats[layout.alpha()][0]];
+    let betas: Vec<[f64; 1]> = (0..layout.k)
+        .map(|j| [out.floats[layout.beta(j)][0]])
+        .collect();
+    let beta_values: Vec<f64> = betas.iter().map(|b| b[0]).collect();
+    let var = if alpha[0].is_finite() {
+        whole_sample(&Regression { factors, y }, &beta_values, spec)
+    } else {
+        None
+    };
+    let beta_views: Vec<&[f64]> = betas.iter().map(|b| b.as_slice()).collect();
+    let coef = Coefficients {
+        alpha: &alpha,
+        betas: &beta_views,
+    };
+    factor_columns(layout, &mut out.floats).write(0, &coef, var.as_ref());
+}
+
+/// Replaces the standard errors and t-values of a whole-sample CAPM fit by the robust ones.
+pub fn robust_simple_whole(x: &[f64], y: &[f64], spec: &RobustSpec, fit: &mut SimpleFit) {
+    let factors = [x];
+    let var = if fit.alpha.is_finite() && fit.beta.is_finite() {
+        whole_sample(
+            &Regression {
+                factors: &factors,
+                y,
+            },
+            &[fit.beta],
+            spec,
+        )
+    } else {
+        None
+    };
+    let (alpha, beta) = ([fit.alpha], [fit.beta]);
+    let betas = [beta.as_slice()];
+    let coef = Coefficients {
+        alpha: &alpha,
+        betas: &betas,
+    };
+    let (mut a_se, mut b_se, mut a_t, mut b_t) = ([0.0], [0.0], [0.0], [0.0]);
+    RobustColumns {
+        alpha_se: Some(&mut a_se),
+        beta_se: vec![Some(&mut b_se)],
+        alpha_t: Some(&mut a_t),
+        beta_t: vec![Some(&mut b_t)],
+    }
+    .write(0, &coef, var.as_ref());
+    fit.alpha_se = a_se[0];
+    fit.beta_se = b_se[0];
+    fit.alpha_t = a_t[0];
+    fit.beta_t = b_t[0];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::factor_ols::{rolling_factor_ols, FactorFitColumns, FactorLayout};
+    use crate::factor_ols::rolling_factor_ols;
     use crate::test_support::lcg_series;
     use crate::window::{DateWindow, Window, WindowSpec};
 
