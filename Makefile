@@ -35,7 +35,7 @@ help:  ## list the targets
 
 install:  ## build the extension (release) and install the package with its test, lint, docs, peer and plot tools
 	$(PYTHON) -m pip install --quiet "maturin>=1.5,<2"
-	$(PYTHON) -m pip install --quiet -e ".[test,lint,docs,bench,plot]"
+	$(PYTHON) -m pip install --quiet -e ".[test,lint,docs,bench,plot,dask,spark]"
 
 test: test-rust test-python  ## run the kernels' Rust unit tests and the Python suite (with doctests)
 
@@ -92,14 +92,14 @@ endef
 
 test-wheel: wheel  ## install the wheel in a fresh venv (only its declared extras) and run the suite and the command there
 	rm -rf $(WHEEL_ENV) && $(PYTHON) -m venv $(WHEEL_ENV)
-	$(WHEEL_ENV)/bin/python -m pip install --quiet "$$(ls $(WHEEL_DIR)/*.whl)[test,plot]"
+	$(WHEEL_ENV)/bin/python -m pip install --quiet "$$(ls $(WHEEL_DIR)/*.whl)[test,plot,dask,spark]"
 	$(call run-installed-suite,$(WHEEL_ENV))
 	cd /tmp && $(WHEEL_ENV)/bin/polars-alpha --version
 	cd /tmp && $(WHEEL_ENV)/bin/polars-alpha screen --top 5
 
 test-lowest-polars: wheel  ## the suite against the oldest Polars and NumPy pyproject.toml allows
 	rm -rf $(LOWEST_ENV) && $(PYTHON) -m venv $(LOWEST_ENV)
-	$(LOWEST_ENV)/bin/python -m pip install --quiet "$$(ls $(WHEEL_DIR)/*.whl)[test,plot]" \
+	$(LOWEST_ENV)/bin/python -m pip install --quiet "$$(ls $(WHEEL_DIR)/*.whl)[test,plot,dask,spark]" \
 		"polars==$(LOWEST_POLARS)" "numpy==$(LOWEST_NUMPY)"
 	$(call run-installed-suite,$(LOWEST_ENV))
 
