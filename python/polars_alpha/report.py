@@ -100,6 +100,9 @@ MONTHLY_COLUMNS: tuple[str, ...] = (
     "n",
 )
 
+_RUN = "__pa_run"
+_FIT = "__pa_fit"
+
 #: The month columns of :meth:`StrategyReport.monthly_table`.
 MONTHS: tuple[str, ...] = (
     "Jan",
@@ -407,23 +410,48 @@ def _measures(date: str, periods: float, has_rf: bool) -> list[pl.Expr]:
 
 
 def _monthly(returns: pl.DataFrame, date: str, ticker: str, periods: float) -> pl.DataFrame:
+    """One row per strategy and month: compounded returns and the CAPM fit on its rows.
+
+    ``returns`` is sorted by ticker then date, so each strategy-month is a run of rows. Its
+    fit is the last row of an expanding :func:`~polars_alpha.rolling_alpha_beta` keyed by
+    the run (``by=``): the fit on all of the month's rows, in one pass over the frame rather
+    than one call per month.
+    """
     ret, bench = pl.col("ret"), pl.col("benchmark")
-    rf = pl.col("rf") if "rf" in returns.columns else None
-    fit = alpha_beta(ret, bench, risk_free=rf)
-    return (
-        returns.with_columns(
-            pl.col(date).dt.truncate("1mo").cast(pl.Date).alias("month"),
+    rf = "rf" if "rf" in returns.columns else None
+    month = pl.col(date).dt.truncate("1mo").cast(pl.Date)
+    starts = (pl.col(ticker) != pl.col(ticker).shift(1)) | (month != month.shift(1))
+    runs = returns.with_columns(month.alias("month"), starts.fill_null(True).cum_sum().alias(_RUN))
+    fit = rolling_alpha_beta(ret, bench, window=None, min_periods=2, risk_free=rf, by=_RUN)
+    fits = (
+        runs.with_columns(fit.alias(_FIT))
+        .filter(pl.col(_RUN) != pl.col(_RUN).shift(-1).fill_null(-1))
+        .select(
+            _RUN,
+            pl.col(_FIT).struct.field("alpha").alias("alpha"),
+            pl.col(_FIT).struct.field("beta").alias("beta"),
         )
-        .group_by(ticker, "month", maintain_order=True)
+    )
+    return (
+        runs.group_by(_RUN, maintain_order=True)
         .agg(
+            pl.col(ticker).first(),
+            pl.col("month").first(),
             ((1.0 + ret).product() - 1.0).alias("return"),
             ((1.0 + bench).product() - 1.0).alias("benchmark_return"),
-            fit.struct.field("alpha").alias("alpha"),
-            annualize_alpha(fit.struct.field("alpha"), periods).alias("alpha_ann"),
-            fit.struct.field("beta").alias("beta"),
             pl.len().cast(pl.UInt32).alias("n"),
         )
-        .sort(ticker, "month", maintain_order=True)
+        .join(fits, on=_RUN, how="left", maintain_order="left")
+        .select(
+            ticker,
+            "month",
+            "return",
+            "benchmark_return",
+            "alpha",
+            annualize_alpha("alpha", periods).alias("alpha_ann"),
+            "beta",
+            "n",
+        )
     )
 
 
