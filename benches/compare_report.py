@@ -40,6 +40,14 @@ import polars as pl
 import polars_alpha as pa
 
 
+def _cell(value: object) -> float:
+    """A quantstats table cell as a number; NaN for one it shows as "-"."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def timed(run: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
     out = run()  # warm-up (imports, caches), checked below
     times = []
@@ -89,17 +97,21 @@ def main(argv: list[str] | None = None) -> int:
     def check(got: dict[str, tuple[float, float]], *, rounded: bool = False) -> str:
         """Sharpe and max drawdown against ours: relative difference, or for a table that
         shows two decimals, the difference from ours rounded."""
-        worst = 0.0
+        worst, blank = 0.0, 0
         for fund, (sharpe, drawdown) in got.items():
             pairs = ((sharpe, want[fund]["sharpe"]), (drawdown, want[fund]["max_drawdown"]))
             for value, ours in pairs:
-                if rounded:
+                if value != value:  # a cell the table shows as "-"
+                    blank += 1
+                elif rounded:
                     worst = max(worst, abs(value - ours))
                 else:
                     worst = max(worst, abs(value - ours) / max(abs(ours), 1e-12))
         if rounded:
             fine = worst <= 0.005 + 1e-9
-            return f"ok (to 2 decimals, diff {worst:.3f})" if fine else f"DIFFERS ({worst:.3f})"
+            shown = f"{blank} cells shown as '-'; " if blank else ""
+            verdict = "ok (to 2 decimals" if fine else "DIFFERS ("
+            return f"{verdict}{', ' if fine else ''}{shown}diff {worst:.3f})"
         return f"ok (rel diff {worst:.1e})" if worst < 1e-6 else f"DIFFERS (rel {worst:.1e})"
 
     try:
@@ -123,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
                 for fund, (r, b) in series.items():
                     table = qs.reports.metrics(r, benchmark=b, rf=0.0, mode=mode, display=False)
                     out[fund] = (
-                        float(table.loc["Sharpe", "Strategy"]),
-                        float(table.loc["Max Drawdown", "Strategy"]),
+                        _cell(table.loc["Sharpe", "Strategy"]),
+                        _cell(table.loc["Max Drawdown", "Strategy"]),
                     )
                 return out
 

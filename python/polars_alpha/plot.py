@@ -822,15 +822,24 @@ def strategy_chart(
 
 
 def _draw_month_table(ax: Axes, table: pl.DataFrame) -> None:
-    """Monthly returns as coloured cells, one row per year, the year's return last."""
+    """Monthly returns as coloured cells, one row per year, the year's return last. The
+    months and the years have a colour scale each (a year's return is larger), diverging
+    around zero and spanning the 90th percentile of the absolute values."""
     colors = importlib.import_module("matplotlib.colors")
+    colormaps = importlib.import_module("matplotlib").colormaps
     columns = [c for c in table.columns if c != "year"]
     values = table.select(pl.col(columns).cast(pl.Float64)).to_numpy()
-    finite = values[np.isfinite(values)]
-    span = float(np.quantile(np.abs(finite), _COLOR_QUANTILE)) if finite.size else 0.0
-    span = span if span > 0 else 0.01
-    norm = colors.TwoSlopeNorm(vmin=-span, vcenter=0.0, vmax=span)
-    ax.imshow(np.ma.masked_invalid(values), cmap="RdYlGn", norm=norm, aspect="auto")
+    rgba = np.ones((*values.shape, 4))
+    for part in (slice(0, len(columns) - 1), slice(len(columns) - 1, len(columns))):
+        block = values[:, part]
+        finite = block[np.isfinite(block)]
+        span = float(np.quantile(np.abs(finite), _COLOR_QUANTILE)) if finite.size else 0.0
+        span = span if span > 0 else 0.01
+        norm = colors.TwoSlopeNorm(vmin=-span, vcenter=0.0, vmax=span)
+        shaded = colormaps["RdYlGn"](norm(np.nan_to_num(block)))
+        shaded[~np.isfinite(block)] = (1.0, 1.0, 1.0, 1.0)
+        rgba[:, part] = shaded
+    ax.imshow(rgba, aspect="auto")
     small = 7 if table.height > 15 else 8
     for (i, j), value in np.ndenumerate(values):
         if np.isfinite(value):
@@ -839,5 +848,5 @@ def _draw_month_table(ax: Axes, table: pl.DataFrame) -> None:
     ax.xaxis.tick_top()
     ax.set_yticks(range(table.height), [str(y) for y in table.get_column("year")])
     ax.tick_params(length=0, labelsize=small + 1)
-    ax.axvline(11.5, color="white", linewidth=3)
+    ax.axvline(len(columns) - 1.5, color="white", linewidth=3)
     ax.set_title("Monthly returns", fontsize=10, pad=18)

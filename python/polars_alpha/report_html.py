@@ -174,16 +174,18 @@ def _shade(value: float, span: float) -> str:
     return f"#{red:02x}{green:02x}{blue:02x}"
 
 
+def _span(values: list[float | None]) -> float:
+    """The 90th percentile of the absolute values: the colour scale's end."""
+    finite = sorted(abs(v) for v in values if v is not None and math.isfinite(v))
+    return finite[int(0.9 * (len(finite) - 1))] if finite else 0.0
+
+
 def _month_table(table: pl.DataFrame) -> str:
+    """The year x month table, the months and the years each on their own colour scale."""
     columns = [c for c in table.columns if c != "year"]
-    finite = [
-        abs(v)
-        for c in columns
-        for v in table.get_column(c).to_list()
-        if v is not None and math.isfinite(v)
-    ]
-    finite.sort()
-    span = finite[int(0.9 * (len(finite) - 1))] if finite else 0.0
+    months = [v for c in columns[:-1] for v in table.get_column(c).to_list()]
+    spans = {c: _span(months) for c in columns[:-1]}
+    spans[columns[-1]] = _span(table.get_column(columns[-1]).to_list())
     head = '<th class="name">Year</th>' + "".join(f"<th>{_e(c)}</th>" for c in columns)
     rows = []
     for row in table.iter_rows(named=True):
@@ -193,7 +195,7 @@ def _month_table(table: pl.DataFrame) -> str:
             if value is None or not math.isfinite(value):
                 cells.append("<td></td>")
                 continue
-            style = f' style="background:{_shade(value, span)}"'
+            style = f' style="background:{_shade(value, spans[c])}"'
             cells.append(f'<td{style} data-value="{value!r}">{_e(format_value(value, "%"))}</td>')
         rows.append(f'<tr><td class="name">{_e(row["year"])}</td>{"".join(cells)}</tr>')
     return (
