@@ -771,3 +771,104 @@ def implausible_rate_message(
         f"5% a period); it "
         f"looks like {looks}: {fix}"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Signals and their evaluation
+
+
+def signal_windows(window: object, skip: object) -> tuple[int, int]:
+    """Validate a momentum window and its skipped newest rows: ``0 <= skip < window``."""
+    for value, argument in ((window, "window"), (skip, "skip")):
+        if not _is_integer(value):
+            msg = f"`{argument}` must be an integer number of rows, got {value!r}"
+            raise TypeError(msg)
+    rows, skipped = int(window), int(skip)  # type: ignore[call-overload]
+    if rows < 1:
+        msg = f"`window` must be at least 1 row, got {rows}; e.g. window=252 for one year"
+        raise ValueError(msg)
+    if not 0 <= skipped < rows:
+        msg = (
+            f"`skip` must be at least 0 and below `window` ({rows}), got {skipped}; "
+            "e.g. window=252, skip=21 for 12-1 momentum"
+        )
+        raise ValueError(msg)
+    return rows, skipped
+
+
+def horizon(value: object) -> int:
+    """Validate a forward-return horizon: a positive integer number of rows."""
+    if not _is_integer(value):
+        msg = f"`horizon` must be a positive integer number of rows, got {value!r}"
+        raise TypeError(msg)
+    if int(value) < 1:
+        msg = f"`horizon` must be at least 1 row, got {int(value)}"
+        raise ValueError(msg)
+    return int(value)
+
+
+def horizons(value: object) -> tuple[int, ...]:
+    """Validate the forward-return horizons of a signal report: distinct positive integers,
+    at least one; returned sorted."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        msg = f"`horizons` must be a sequence of positive integers, e.g. (1, 5, 21), got {value!r}"
+        raise TypeError(msg)
+    values = list(value)
+    if not values:
+        msg = "`horizons` is empty; give at least one horizon in rows, e.g. (1, 5, 21, 63)"
+        raise ValueError(msg)
+    for h in values:
+        if not _is_integer(h):
+            msg = f"`horizons` must hold integers, got {h!r}"
+            raise TypeError(msg)
+        if int(h) < 1:
+            msg = f"`horizons` must be positive numbers of rows, got {int(h)}"
+            raise ValueError(msg)
+    ints = sorted({int(h) for h in values})
+    if len(ints) != len(values):
+        msg = f"`horizons` names a horizon twice: {values!r}"
+        raise ValueError(msg)
+    return tuple(ints)
+
+
+def quantile_count(value: object) -> int:
+    """Validate the number of signal quantiles: an integer of at least 2."""
+    if not _is_integer(value):
+        msg = f"`quantiles` must be an integer (at least 2), got {value!r}"
+        raise TypeError(msg)
+    if int(value) < 2:
+        msg = f"`quantiles` must be at least 2 (top and bottom), got {int(value)}; e.g. 5"
+        raise ValueError(msg)
+    return int(value)
+
+
+def residual_momentum_windows(
+    fit_window: object,
+    fit_min_periods: object,
+    window: object,
+    skip: object,
+    min_periods: object,
+) -> tuple[int, int, int, int, int]:
+    """Validate residual momentum's windows: the fit's (as a rolling fit's), and a span of
+    ``window - skip >= 2`` residuals with ``2 <= min_periods <= window - skip``."""
+    fit_rows, fit_least = window_and_min_periods(fit_window, fit_min_periods)
+    rows, skipped = signal_windows(window, skip)
+    span = rows - skipped
+    if span < 2:
+        msg = (
+            f"`skip` ({skipped}) must leave at least 2 rows of `window` ({rows}) for the "
+            "residuals' standard deviation; use skip <= window - 2"
+        )
+        raise ValueError(msg)
+    if min_periods is None:
+        return fit_rows, fit_least, rows, skipped, span
+    if not _is_integer(min_periods):
+        msg = f"`min_periods` must be an integer or None, got {min_periods!r}"
+        raise TypeError(msg)
+    least = int(min_periods)
+    if not 2 <= least <= span:
+        msg = (
+            f"`min_periods` must be between 2 and window - skip ({span}) residuals, got {least}"
+        )
+        raise ValueError(msg)
+    return fit_rows, fit_least, rows, skipped, least
