@@ -1,0 +1,567 @@
+"""Does a signal predict? Information coefficients, quantile returns and turnover over a
+whole market, in one pass of Polars and NumPy.
+
+:func:`signal_report` takes a long frame of dates, tickers, a signal and prices and returns a
+:class:`SignalReport`, a few small frames: what alphalens' tear sheet computes, without the
+pandas MultiIndex.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from polars_alpha import _validate
+from polars_alpha._typing import IntoExprColumn
+
+__all__ = ["SignalReport", "newey_west_t", "signal_report"]
+
+
+@dataclass(frozen=True)
+class SignalReport:
+    """The frames of :func:`signal_report`. Horizons and lags are counted in rows (dates).
+
+    Attributes
+    ----------
+    ic
+        ``date, horizon, ic, n``: the information coefficient of each date and horizon and
+        the number of names with both a signal and a forward return (``ic`` null below 3 or
+        when either side is constant that date).
+    summary
+        ``horizon, dates, mean_ic, std_ic, icir, t_nw, positive_share``: per horizon, over the
+        dates with an IC: mean, standard deviation (``ddof=1``), their ratio, the Newey-West
+        t-value of the mean with ``horizon - 1`` lags, and the share of dates with ``ic > 0``.
+    quantile_returns_by_date
+        ``date, horizon, quantile, mean_return, n``: the mean forward return of each signal
+        quantile on each date (1 is the lowest signal).
+    quantile_returns
+        ``horizon, quantile, mean_return, std, dates``: the per-date means averaged over the
+        dates, their standard deviation and count.
+    spread
+        ``horizon, mean_spread, std_spread, t_nw, dates``: the top quantile's mean forward
+        return minus the bottom's, per date, averaged; its Newey-West t with ``horizon - 1``
+        lags.
+    rank_autocorrelation
+        ``date, lag, autocorrelation``: the correlation across names of the signal's rank
+        on a date and ``lag`` dates earlier (lag 1 and each horizon).
+    turnover
+        ``lag, mean_autocorrelation, dates``: its mean per lag. High autocorrelation is low
+        turnover.
+    """
+
+    ic: pl.DataFrame
+    summary: pl.DataFrame
+    quantile_returns_by_date: pl.DataFrame
+    quantile_returns: pl.DataFrame
+    spread: pl.DataFrame
+    rank_autocorrelation: pl.DataFrame
+    turnover: pl.DataFrame
+
+
+def newey_west_t(values: npt.ArrayLike, lags: int) -> float:
+    """The t-value of the mean of ``values`` with a Newey-West (Bartlett) standard error.
+
+    Parameters
+    ----------
+    values
+        A series in time order, without missing values.
+    lags
+        Autocovariances included, at least 0 (0 gives the heteroskedasticity-robust HC0
+        standard error).
+
+    Returns
+    -------
+    float
+        ``mean / se``; NaN with fewer than 2 values, a constant series or a zero standard
+        error.
+
+    Notes
+    -----
+    With ``u = x - mean(x)`` and ``T`` values,
+    ``S = sum(u^2) + 2 sum_{j=1..L} (1 - j / (L + 1)) sum_t u_t u_{t-j}`` and
+    ``se = sqrt(S) / T``: the HAC covariance of a regression on a constant, as statsmodels'
+    ``OLS(x, ones).fit(cov_type="HAC", cov_kwds={"maxlags": L})`` (no small-sample
+    correction).
+
+    Examples
+    --------
+    >>> import polars_alpha as pa
+    >>> round(pa.newey_west_t([0.1, 0.3, -0.1, 0.2, 0.25, 0.05], lags=1), 4)
+    2.6647
+    """
+    x = np.asarray(values, dtype=np.float64)
+    lags = int(lags)
+    t_count = x.size
+    # A constant series has no spread to scale by (its deviations are only rounding).
+    if t_count < 2 or x.max() == x.min():
+        return math.nan
+    u = x - x.mean()
+    s = float(u @ u)
+    for j in range(1, min(lags, t_count - 1) + 1):
+        s += 2.0 * (1.0 - j / (lags + 1)) * float(u[j:] @ u[:-j])
+    if not s > 0.0:
+        return math.nan
+    return float(x.mean() * t_count / math.sqrt(s))
+
+
+def signal_report(
+    frame: pl.DataFrame | pl.LazyFrame,
+    *,
+    signal: IntoExprColumn,
+    price: IntoExprColumn,
+    horizons: Sequence[int] = (1, 5, 21, 63),
+    quantiles: int = 5,
+    date: str = "date",
+    by: str = "ticker",
+    method: str = "spearman",
+) -> SignalReport:
+    """Test whether a signal predicts returns: its information coefficient (IC) per date and
+    horizon, the returns of its quantiles and its turnover.
+
+    Parameters
+    ----------
+    frame
+        A long frame with one row per ticker and date (a LazyFrame is collected).
+    signal
+        The signal column (or expression): higher should mean higher future returns.
+    price
+        The price column (or expression), from which forward returns are taken.
+    horizons
+        Forward-return horizons in rows of each ticker (``1, 5, 21, 63``: a day, a week, a
+        month and a quarter of daily data). Distinct positive integers.
+    quantiles
+        Signal quantiles formed on each date, at least 2.
+    date
+        The date column: the cross-section's key and the time order.
+    by
+        The ticker column.
+    method
+        The IC's correlation: ``"spearman"`` (ranks, default) or ``"pearson"``.
+
+    Returns
+    -------
+    SignalReport
+        The frames described there.
+
+    Notes
+    -----
+    The forward return of horizon ``h`` is :func:`~polars_alpha.forward_return`:
+    ``P[t + h] / P[t] - 1`` over the ticker's rows in date order, null past its last row or
+    over a missing price. The IC of a date is
+    :func:`~polars_alpha.information_coefficient` over the names with both values.
+
+    Quantiles are formed on each date from every name with a signal, as alphalens'
+    ``quantize_factor`` (``pandas.qcut``): the edges are the ``i / quantiles`` quantiles of
+    the date's signals with linear interpolation and a name's quantile is the first edge at
+    or above it. Ties in the signal share the lowest quantile their value reaches. A date
+    with fewer than 2 signals has no quantiles. The spread is the top quantile's mean return
+    minus the bottom's, per date; the dates where either is missing are left out.
+
+    Rank autocorrelation is alphalens' ``factor_rank_autocorrelation``: on each date the
+    signals are ranked (ties averaged); the Pearson correlation of those ranks with the same
+    names' ranks ``lag`` dates earlier (dates of the frame, not of the ticker), over the
+    names present on both.
+
+    Differences from alphalens, by design: alphalens drops a row whose forward return is
+    missing for any horizon before it forms quantiles, ranks or ICs, so what it reports for
+    one horizon depends on data the others need; here each horizon uses every row where its
+    own forward return exists, and quantiles and ranks use every signal of the date. alphalens
+    forward-fills missing prices; here a return over a missing price is missing. alphalens
+    raises when a date's quantile edges coincide (many ties); here the tied names share a
+    quantile. On a frame without missing values the numbers are alphalens' on the dates
+    where it has every horizon.
+
+    Newey-West t-values (:func:`newey_west_t`) use ``horizon - 1`` lags, because forward
+    returns of overlapping horizons make neighbouring dates' ICs and spreads correlated; a
+    plain t-value would overstate the evidence.
+
+    Two rows of a ticker on one date are an error (a signal is one value per name and date).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> m = pa.datasets.synthetic_signal(n_tickers=200, n_days=250, ic=0.1, seed=3)
+    >>> report = pa.signal_report(m.frame, signal="signal", price="close", horizons=(1, 5))
+    >>> report.summary.select("horizon", "dates", pl.col("mean_ic").round(2))
+    shape: (2, 3)
+    ┌─────────┬───────┬─────────┐
+    │ horizon ┆ dates ┆ mean_ic │
+    │ ---     ┆ ---   ┆ ---     │
+    │ i64     ┆ u32   ┆ f64     │
+    ╞═════════╪═══════╪═════════╡
+    │ 1       ┆ 249   ┆ 0.1     │
+    │ 5       ┆ 245   ┆ 0.05    │
+    └─────────┴───────┴─────────┘
+    """
+    hs = _validate.horizons(horizons)
+    q = _validate.quantile_count(quantiles)
+    method = _validate.choice(method, "method", ("spearman", "pearson"))
+    df = _prepare(frame, signal=signal, price=price, date=date, by=by)
+
+    # Each ticker's rows are contiguous and in date order: a forward return is a shift
+    # within the segment.
+    p = pl.col("_price")
+    same = pl.col("_seg")
+    df = df.with_columns(
+        [
+            pl.when(same.shift(-h) == same)
+            .then(p.shift(-h) / p - 1.0)
+            .otherwise(None)
+            .alias(f"_f{h}")
+            for h in hs
+        ]
+    )
+    # Every statistic is a cross-section: one row of a (dates x tickers) matrix.
+    panel = _Panel.of(df)
+    signal_matrix = panel.matrix(df["_signal"])
+    has_signal = ~np.isnan(signal_matrix)
+    ranks, lowest = _row_ranks(signal_matrix)
+    forwards = {h: panel.matrix(df[f"_f{h}"]) for h in hs}
+
+    ic = _ic_by_date(panel, signal_matrix, has_signal, ranks, forwards, method)
+    summary = _ic_summary(ic, hs)
+    by_date, quantile_summary, spread = _quantile_returns(panel, lowest, has_signal, forwards, q)
+    autocorrelation, turnover = _rank_autocorrelation(panel, ranks, sorted({1, *hs}))
+    names = {"_date": date}
+    return SignalReport(
+        ic=ic.rename(names),
+        summary=summary,
+        quantile_returns_by_date=by_date.rename(names),
+        quantile_returns=quantile_summary,
+        spread=spread,
+        rank_autocorrelation=autocorrelation.rename(names),
+        turnover=turnover,
+    )
+
+
+@dataclass(frozen=True)
+class _Panel:
+    """Where each row of the long frame (sorted by ticker, then date) sits in the
+    (dates x tickers) matrix."""
+
+    dates: pl.Series
+    day: npt.NDArray[np.intp] | None
+    name: npt.NDArray[np.intp] | None
+    names: int
+
+    @staticmethod
+    def of(df: pl.DataFrame) -> _Panel:
+        names = int(df["_seg"].max() or 0)
+        days = df["_date"]
+        dates = days.unique().sort()
+        # A balanced panel (every ticker on every date) is a reshape.
+        if df.height == dates.len() * names and days.head(dates.len()).equals(dates):
+            tiled = np.tile(dates.to_physical().to_numpy(), names)
+            if np.array_equal(days.to_physical().to_numpy(), tiled):
+                return _Panel(dates, None, None, names)
+        day = np.searchsorted(dates.to_physical().to_numpy(), days.to_physical().to_numpy())
+        return _Panel(dates, day, df["_seg"].to_numpy().astype(np.intp) - 1, names)
+
+    def matrix(self, values: pl.Series) -> npt.NDArray[np.float64]:
+        """A column of the long frame as a (dates x tickers) matrix, missing as NaN."""
+        flat = values.cast(pl.Float64).fill_null(np.nan).to_numpy()
+        if self.day is None or self.name is None:
+            return np.ascontiguousarray(flat.reshape(self.names, self.dates.len()).T)
+        out = np.full((self.dates.len(), self.names), np.nan)
+        out[self.day, self.name] = flat
+        return out
+
+
+#: Rows of a matrix ranked at once: a block stays in cache through the passes.
+_BLOCK = 64
+
+
+def _row_ranks(
+    matrix: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Each row's ranks among its non-NaN values, from 1: ties averaged (as
+    ``scipy.stats.rankdata``) and the ties' lowest rank; NaN stays NaN."""
+    average = np.empty_like(matrix)
+    lowest = np.empty_like(matrix)
+    width = matrix.shape[1]
+    position = np.arange(width)
+    for first in range(0, matrix.shape[0], _BLOCK):
+        block = matrix[first : first + _BLOCK]
+        order = np.argsort(block, axis=1)
+        ordered = np.take_along_axis(block, order, axis=1)
+        starts = np.ones(ordered.shape, dtype=bool)
+        starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+        ends = np.ones(ordered.shape, dtype=bool)
+        ends[:, :-1] = ordered[:, :-1] != ordered[:, 1:]
+        start = np.maximum.accumulate(np.where(starts, position, 0), axis=1)
+        end = np.minimum.accumulate(np.where(ends, position, width - 1)[:, ::-1], axis=1)[:, ::-1]
+        missing = np.isnan(ordered)
+        low = np.where(missing, np.nan, start + 1.0)
+        mid = np.where(missing, np.nan, (start + end) * 0.5 + 1.0)
+        np.put_along_axis(lowest[first : first + _BLOCK], order, low, axis=1)
+        np.put_along_axis(average[first : first + _BLOCK], order, mid, axis=1)
+    return average, lowest
+
+
+def _row_correlation(
+    a: npt.NDArray[np.float64], b: npt.NDArray[np.float64], both: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Pearson correlation of each row of ``a`` and ``b`` over the columns where ``both``
+    (NaN without a pair), with the sums of squared deviations of each side."""
+    n = both.sum(axis=1)
+    out = np.full(a.shape[0], np.nan)
+    saa_all = np.zeros(a.shape[0])
+    sbb_all = np.zeros(a.shape[0])
+    for first in range(0, a.shape[0], _BLOCK):
+        rows = slice(first, first + _BLOCK)
+        m = both[rows]
+        count = n[rows]
+        a0 = np.where(m, a[rows], 0.0)
+        b0 = np.where(m, b[rows], 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ma = a0.sum(axis=1) / count
+            mb = b0.sum(axis=1) / count
+            da = np.where(m, a0 - ma[:, None], 0.0)
+            db = np.where(m, b0 - mb[:, None], 0.0)
+            saa = np.einsum("ij,ij->i", da, da)
+            sbb = np.einsum("ij,ij->i", db, db)
+            out[rows] = np.einsum("ij,ij->i", da, db) / np.sqrt(saa * sbb)
+        saa_all[rows] = saa
+        sbb_all[rows] = sbb
+    return np.clip(out, -1.0, 1.0), saa_all, sbb_all
+
+
+def _ic_by_date(
+    panel: _Panel,
+    signal: npt.NDArray[np.float64],
+    has_signal: npt.NDArray[np.bool_],
+    ranks: npt.NDArray[np.float64],
+    forwards: dict[int, npt.NDArray[np.float64]],
+    method: str,
+) -> pl.DataFrame:
+    frames = []
+    for h, forward in forwards.items():
+        pair = has_signal & ~np.isnan(forward)
+        n = pair.sum(axis=1)
+        if method == "spearman":
+            # The signal's ranks among the pairs: its ranks on the dates where every name
+            # with a signal has a forward return, ranked again on the others.
+            a = ranks
+            redo = np.flatnonzero((n > 0) & (n < has_signal.sum(axis=1)))
+            if redo.size:
+                a = ranks.copy()
+                a[redo] = _row_ranks(np.where(pair[redo], signal[redo], np.nan))[0]
+            b = _row_ranks(np.where(pair, forward, np.nan))[0]
+            r, saa, sbb = _row_correlation(a, b, pair)
+            defined = (n >= 3) & (saa > 0) & (sbb > 0)
+        else:
+            r, _, _ = _row_correlation(signal, forward, pair)
+            with np.errstate(invalid="ignore"):
+                a_masked = np.where(pair, signal, np.nan)
+                b_masked = np.where(pair, forward, np.nan)
+                varies = np.zeros(len(n), dtype=bool)
+                rows = n > 0
+                varies[rows] = (
+                    np.nanmax(a_masked[rows], axis=1) > np.nanmin(a_masked[rows], axis=1)
+                ) & (np.nanmax(b_masked[rows], axis=1) > np.nanmin(b_masked[rows], axis=1))
+            defined = (n >= 3) & varies
+        frames.append(
+            pl.DataFrame(
+                {
+                    "_date": panel.dates,
+                    "horizon": pl.Series([h] * panel.dates.len(), dtype=pl.Int64),
+                    "ic": pl.Series(np.where(defined, r, np.nan)).fill_nan(None),
+                    "n": pl.Series(n, dtype=pl.UInt32),
+                }
+            )
+        )
+    return pl.concat(frames)
+
+
+def _prepare(
+    frame: pl.DataFrame | pl.LazyFrame,
+    *,
+    signal: IntoExprColumn,
+    price: IntoExprColumn,
+    date: str,
+    by: str,
+) -> pl.DataFrame:
+    """``_date, _key, _signal, _price, _seg`` sorted by key then date, ``_seg`` numbering
+    the tickers; a duplicate (ticker, date) is an error."""
+    frame = _validate.polars_frame(frame, "frame")
+    for value, argument in ((date, "date"), (by, "by")):
+        if not isinstance(value, str):
+            msg = f"`{argument}` must be a column name, got {type(value).__name__}"
+            raise TypeError(msg)
+    columns = frame.collect_schema().names()
+    for value, argument in ((date, "date"), (by, "by")):
+        if value not in columns:
+            msg = f"`{argument}`: the frame has no column {value!r}; its columns are: " + ", ".join(
+                columns
+            )
+            raise ValueError(msg)
+    for value, argument in ((signal, "signal"), (price, "price")):
+        _validate.column(value, argument)
+        if isinstance(value, str) and value not in columns:
+            msg = f"`{argument}`: the frame has no column {value!r}; its columns are: " + ", ".join(
+                columns
+            )
+            raise ValueError(msg)
+    lazy = frame.lazy().select(
+        pl.col(date).alias("_date"),
+        pl.col(by).alias("_key"),
+        _validate.as_expr(signal).cast(pl.Float64).fill_nan(None).alias("_signal"),
+        _validate.as_expr(price).cast(pl.Float64).fill_nan(None).alias("_price"),
+    )
+    df = lazy.collect()
+    if df["_date"].null_count() or df["_key"].null_count():
+        msg = f"`{date}` and `{by}` must have no nulls; drop or fill those rows first"
+        raise ValueError(msg)
+    key, day = pl.col("_key"), pl.col("_date")
+    # Sorted and without duplicates exactly when each row follows the one before.
+    ascending = (key > key.shift()) | ((key == key.shift()) & (day > day.shift()))
+    if not df.select(ascending.slice(1).all()).item():
+        df = df.sort("_key", "_date")
+        duplicated = (key == key.shift()) & (day == day.shift())
+        dup = df.filter(duplicated)
+        if dup.height:
+            msg = (
+                f"`{by}` {dup['_key'][0]!r} has two rows on `{date}` {dup['_date'][0]}: a signal "
+                f"needs one row per ticker and date; drop the duplicates, e.g. "
+                f"frame.unique(subset=[{by!r}, {date!r}])"
+            )
+            raise ValueError(msg)
+    return df.with_columns(_seg=(key != key.shift()).fill_null(True).cum_sum().cast(pl.Int32))
+
+
+def _ic_summary(ic: pl.DataFrame, hs: tuple[int, ...]) -> pl.DataFrame:
+    rows: list[dict[str, float | int]] = []
+    for h in hs:
+        values = ic.filter((pl.col("horizon") == h) & pl.col("ic").is_not_null())["ic"]
+        x = values.to_numpy()
+        mean = float(x.mean()) if x.size else math.nan
+        std = float(x.std(ddof=1)) if x.size > 1 else math.nan
+        rows.append(
+            {
+                "horizon": h,
+                "dates": x.size,
+                "mean_ic": mean,
+                "std_ic": std,
+                "icir": mean / std if std > 0 else math.nan,
+                "t_nw": newey_west_t(x, h - 1),
+                "positive_share": float((x > 0).mean()) if x.size else math.nan,
+            }
+        )
+    return _float_frame(rows, {"horizon": pl.Int64, "dates": pl.UInt32})
+
+
+def _quantile_returns(
+    panel: _Panel,
+    lowest: npt.NDArray[np.float64],
+    has_signal: npt.NDArray[np.bool_],
+    forwards: dict[int, npt.NDArray[np.float64]],
+    q: int,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    # pandas.qcut's edges by rank: with the date's n signals sorted, edge i lies at position
+    # i (n - 1) / q; a value whose lowest rank k (from 0) is above the floor of that position
+    # is above the edge, so its quantile is 1 + #{i : i (n - 1) / q < k} = ceil(k q / (n - 1)).
+    n = has_signal.sum(axis=1)[:, None]
+    with np.errstate(invalid="ignore"):
+        k = lowest - 1.0
+        above = np.ceil(k * q / np.maximum(n - 1, 1))
+        quantile = np.where(has_signal & (n >= 2), np.clip(above, 1, q), 0).astype(np.int64)
+    dates = panel.dates.len()
+    cell = np.arange(dates)[:, None] * q + quantile - 1
+    frames = []
+    for h, forward in forwards.items():
+        used = (quantile > 0) & ~np.isnan(forward)
+        index = cell[used]
+        count = np.bincount(index, minlength=dates * q)
+        total = np.bincount(index, weights=forward[used], minlength=dates * q)
+        present = count > 0
+        slots = np.flatnonzero(present)
+        frames.append(
+            pl.DataFrame(
+                {
+                    "_date": panel.dates.gather(slots // q),
+                    "horizon": pl.Series([h] * slots.size, dtype=pl.Int64),
+                    "quantile": pl.Series(slots % q + 1, dtype=pl.Int32),
+                    "mean_return": total[present] / count[present],
+                    "n": pl.Series(count[present], dtype=pl.UInt32),
+                }
+            )
+        )
+    by_date = pl.concat(frames).sort("horizon", "quantile", "_date")
+    summary = (
+        by_date.group_by("horizon", "quantile")
+        .agg(
+            pl.col("mean_return").mean(),
+            pl.col("mean_return").std().alias("std"),
+            pl.len().cast(pl.UInt32).alias("dates"),
+        )
+        .sort("horizon", "quantile")
+    )
+    rows: list[dict[str, float | int]] = []
+    for h in forwards:
+        one = by_date.filter(pl.col("horizon") == h, pl.col("quantile").is_in([1, q]))
+        wide = one.pivot(on="quantile", index="_date", values="mean_return").sort("_date")
+        if str(q) in wide.columns and "1" in wide.columns:
+            x = (wide[str(q)] - wide["1"]).drop_nulls().to_numpy()
+        else:
+            x = np.empty(0)
+        rows.append(
+            {
+                "horizon": h,
+                "mean_spread": float(x.mean()) if x.size else math.nan,
+                "std_spread": float(x.std(ddof=1)) if x.size > 1 else math.nan,
+                "t_nw": newey_west_t(x, h - 1),
+                "dates": x.size,
+            }
+        )
+    spread = _float_frame(rows, {"horizon": pl.Int64, "dates": pl.UInt32})
+    return by_date, summary, spread
+
+
+def _rank_autocorrelation(
+    panel: _Panel, ranks: npt.NDArray[np.float64], lags: list[int]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    present = ~np.isnan(ranks)
+    dates = panel.dates.len()
+    frames = []
+    rows: list[dict[str, float | int]] = []
+    for lag in lags:
+        values = np.full(dates, np.nan)
+        if lag < dates:
+            both = present[lag:] & present[:-lag]
+            r, saa, sbb = _row_correlation(ranks[lag:], ranks[:-lag], both)
+            n = both.sum(axis=1)
+            values[lag:] = np.where((n >= 2) & (saa > 0) & (sbb > 0), r, np.nan)
+        frames.append(
+            pl.DataFrame(
+                {
+                    "_date": panel.dates,
+                    "lag": pl.Series([lag] * dates, dtype=pl.Int64),
+                    "autocorrelation": pl.Series(values).fill_nan(None),
+                }
+            )
+        )
+        known = values[~np.isnan(values)]
+        rows.append(
+            {
+                "lag": lag,
+                "mean_autocorrelation": float(known.mean()) if known.size else math.nan,
+                "dates": known.size,
+            }
+        )
+    turnover = _float_frame(rows, {"lag": pl.Int64, "dates": pl.UInt32})
+    return pl.concat(frames), turnover
+
+
+def _float_frame(
+    rows: list[dict[str, float | int]], ints: dict[str, type[pl.DataType]]
+) -> pl.DataFrame:
+    """Rows of numbers as a frame: the ``ints`` columns with their dtypes, the others
+    Float64 with NaN as null."""
+    schema = {name: ints.get(name, pl.Float64) for name in rows[0]}
+    return pl.DataFrame(rows, schema=schema).with_columns(pl.col(pl.Float64).fill_nan(None))
