@@ -207,6 +207,25 @@ def test_what_no_halo_reproduces_raises_saying_why(expr: pl.Expr, words: str) ->
         pa.history_needed(_panel(8), window=expr)
 
 
+@pytest.mark.parametrize(
+    ("expr", "words"),
+    [
+        (pa.rolling_beta("ret", "mkt", window=5, by="date"), "by='date'"),
+        (pa.rolling_beta("ret", "mkt", window=5).over("date"), r"over\('date'\)"),
+    ],
+)
+def test_a_series_not_keyed_by_partition_by_raises(expr: pl.Expr, words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        pa.history_needed(_panel(10), window=expr)
+
+
+def test_over_the_key_is_read_like_by() -> None:
+    panel = _panel(11)
+    expr = pa.rolling_beta("ret", "mkt", window=6).over("ticker", order_by="date")
+    halo = pa.history_needed(panel, window=expr)
+    assert halo.group_by("ticker").len()["len"].to_list() == [5, 5, 5, 5]
+
+
 def test_bad_arguments_name_themselves() -> None:
     panel = _panel(9)
     with pytest.raises(ValueError, match="`partition_by`='symbol'"):

@@ -40,7 +40,7 @@ def _shown(node: Any) -> str:
     return repr(column) if isinstance(column, str) else json.dumps(node)[:80]
 
 
-def check_keyed(exprs: Sequence[pl.Expr], partition_by: str) -> None:
+def check_keyed(exprs: Sequence[pl.Expr], partition_by: str, *, require_key: bool = True) -> None:
     """Raise when an expression would mix rows of several ``partition_by`` values.
 
     Each partition holds whole series of ``partition_by`` (several of them), sorted by it and
@@ -49,6 +49,9 @@ def check_keyed(exprs: Sequence[pl.Expr], partition_by: str) -> None:
     must include it (an ``.over("date")`` needs all tickers of a date, which no partition
     holds). Polars expressions of the user's own that are not windowed by ``.over()`` are not
     checked: they see the partition's rows, several tickers after each other.
+
+    ``require_key=False`` lets a call without a key pass (one grouped by ``group_by().agg()``,
+    which the expression does not show); a key other than ``partition_by`` still raises.
     """
     key = column_node(partition_by)
     for keys in over_keys(exprs):
@@ -65,6 +68,8 @@ def check_keyed(exprs: Sequence[pl.Expr], partition_by: str) -> None:
         if call.symbol in _ELEMENTWISE or any(key in keys for keys in call.over):
             continue
         by = call.by()
+        if by is None and not require_key:
+            continue
         if by is None:
             msg = (
                 f"{call.symbol} has no by=: on a partition it would treat the rows of several "

@@ -180,11 +180,30 @@ def with_columns(
 
     Examples
     --------
+    >>> import os, sys
     >>> import polars as pl
     >>> import polars_alpha as pa
     >>> from polars_alpha import spark as pas
-    >>> beta = pa.rolling_beta("r", "m", window=3, by="ticker").alias("beta")
-    >>> out = pas.with_columns(sdf, beta)  # doctest: +SKIP
+    >>> from pyspark.sql import SparkSession
+    >>> _ = os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers: this Python
+    >>> spark = (
+    ...     SparkSession.builder.master("local[2]")
+    ...     .config("spark.executorEnv.POLARS_MAX_THREADS", "1")
+    ...     .getOrCreate()
+    ... )
+    >>> frame = pl.DataFrame(
+    ...     {
+    ...         "ticker": ["A", "B"] * 4,
+    ...         "date": [4, 4, 3, 3, 2, 2, 1, 1],
+    ...         "r": [0.0, 0.01, 0.02, -0.02, -0.01, 0.01, 0.01, 0.02],
+    ...         "m": [0.01, 0.02, 0.01, -0.01, -0.02, 0.0, 0.01, 0.01],
+    ...     }
+    ... )
+    >>> beta = pa.rolling_beta("r", "m", window=3, by="ticker").round(4).alias("beta")
+    >>> out = pas.with_columns(spark.createDataFrame(frame.to_arrow()), beta)
+    >>> pl.from_arrow(out.toArrow()).sort("ticker", "date")["beta"].to_list()
+    [None, None, 0.8333, 0.6667, None, None, 2.0, 0.8571]
+    >>> spark.stop()
     """
     pa_types = _module("pyspark.sql.pandas.types")
     dataframe = _module("pyspark.sql")

@@ -144,7 +144,7 @@ def history_needed(
     _engines.require_columns(
         schema.names(), [("partition_by", partition_by), ("order_by", order_by)], "`frame`"
     )
-    need, prices = _needed_rows(window)
+    need, prices = _needed_rows(window, partition_by)
 
     columns = schema.names()
     rows = frame.lazy().sort(partition_by, order_by, maintain_order=True)
@@ -168,7 +168,7 @@ def history_needed(
     return out if isinstance(frame, pl.LazyFrame) else out.collect()
 
 
-def _needed_rows(window: object) -> tuple[int, list[pl.Expr]]:
+def _needed_rows(window: object, partition_by: str) -> tuple[int, list[pl.Expr]]:
     if isinstance(window, bool) or not isinstance(window, (int, pl.Expr, Sequence)):
         msg = (
             "`window` must be a row window's length (an int) or the expressions to compute, "
@@ -178,6 +178,9 @@ def _needed_rows(window: object) -> tuple[int, list[pl.Expr]]:
     if isinstance(window, int):
         return _validate.positive_int(window, "window") - 1, []
     exprs = _validate.expressions(window, "window")
+    # The halo is taken per key: a series keyed otherwise would need another one. A call
+    # without a key may be grouped by group_by().agg(), which the expression does not show.
+    _engines.check_keyed(exprs, partition_by, require_key=False)
     need, prices = 0, []
     for call in plugin_calls(exprs):
         rows, inputs = _need(call)
