@@ -13,8 +13,10 @@ import datetime as dt
 import functools
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal, TypeAlias, overload
 
+import numpy as np
 import polars as pl
 
 from polars_alpha import _validate
@@ -62,6 +64,23 @@ _AMBIGUOUS = "__pa_ambiguous"
 _AMBIGUOUS_B = "__pa_ambiguous_benchmark"
 _RF_FILL = "__pa_rf_fill"
 _RF_LAST = "__pa_rf_last"
+# Latest usable dates tried before a screen builds its whole panel (see _screen_rows).
+_AS_OF_TRIES = 8
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """A panel's checked inputs, before any join."""
+
+    #: ``date, ticker, _VALUE`` and, where they are columns of the frame, ``_BENCH``, ``_RF``.
+    long: pl.LazyFrame
+    wide: bool
+    #: ``date, _BENCH`` of a separate benchmark frame, its dates of the frame's type.
+    bench: pl.LazyFrame | None
+    #: ``date, _RF`` of a separate risk-free frame.
+    rf_frame: pl.LazyFrame | None
+    has_rf: bool
+    rf_number: float | None
 
 
 def default_min_periods(window: int) -> int:
@@ -164,12 +183,18 @@ def _auto_kind(column: str, ticker: str, *, one_series: bool) -> tuple[pl.Expr, 
     """
     finite = pl.col(column).fill_nan(None)
     change = finite.diff() if not one_series else finite.diff().over(ticker)
-    not_positive = (finite <= 0.0).any()
-    level = (change.abs().median() < 0.5 * finite.abs().median()).fill_null(False)
-    is_returns, ambiguous = not_positive & ~level, not_positive & level
+    is_returns, ambiguous = _kind_tests(finite, change)
     if not one_series:
         is_returns, ambiguous = is_returns.over(ticker), ambiguous.over(ticker)
     return is_returns, ambiguous
+
+
+def _kind_tests(finite: pl.Expr, change: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """:func:`_auto_kind`'s aggregates over one series: its values (NaN as null) and the
+    change from each row to the next."""
+    not_positive = (finite <= 0.0).any()
+    level = (change.abs().median() < 0.5 * finite.abs().median()).fill_null(False)
+    return not_positive & ~level, not_positive & level
 
 
 def _within_values(date: str, ticker: str) -> pl.Expr:
@@ -242,7 +267,7 @@ def _check_values(
     return panel.select(c for c in panel.columns if not c.startswith("__pa"))
 
 
-def _prepare(
+def _inputs(
     frame: Frame,
     *,
     benchmark: str | Frame,
@@ -251,9 +276,9 @@ def _prepare(
     ticker: str,
     value: str | None,
     kind: str,
-    fill_risk_free: bool,
-) -> tuple[pl.LazyFrame, float | None]:
-    """The long panel ``date, ticker, ret, benchmark[, rf]`` and a scalar risk-free rate."""
+) -> _Inputs:
+    """The checked arguments of a panel: the frame's columns in long form, and the
+    benchmark and risk-free frames."""
     lf = _validate.polars_frame(frame, "frame").lazy()
     _validate.choice(kind, "kind", ("auto", "prices", "returns"))
     schema = lf.collect_schema()
@@ -366,44 +391,260 @@ def _prepare(
         )
 
     date_type = schema[date]
+    bench_frame: pl.LazyFrame | None = None
     if bench_column is None:
         assert isinstance(benchmark, (pl.DataFrame, pl.LazyFrame))
-        bench = _value_column(benchmark.lazy(), date, "benchmark", _BENCH)
-        long = long.join(
-            bench.with_columns(pl.col(date).cast(date_type)), on=date, how="left", validate="m:1"
-        )
+        bench_frame = _value_column(benchmark.lazy(), date, "benchmark", _BENCH)
+        bench_frame = bench_frame.with_columns(pl.col(date).cast(date_type))
     if rf_frame is not None:
         rf_frame = rf_frame.with_columns(pl.col(date).cast(date_type))
-        long = long.join(rf_frame, on=date, how="left", validate="m:1")
+    return _Inputs(
+        long=long,
+        wide=ticker not in schema,
+        bench=bench_frame,
+        rf_frame=rf_frame,
+        has_rf=rf_column is not None or rf_frame is not None,
+        rf_number=rf_number,
+    )
+
+
+def _panel(
+    inputs: _Inputs, *, date: str, ticker: str, kind: str, fill_risk_free: bool
+) -> pl.LazyFrame:
+    """The long panel ``date, ticker, ret, benchmark[, rf]`` of checked inputs."""
+    long = inputs.long
+    if inputs.bench is not None:
+        long = long.join(inputs.bench, on=date, how="left", validate="m:1")
+    if inputs.rf_frame is not None:
+        long = long.join(inputs.rf_frame, on=date, how="left", validate="m:1")
     # Dates in order within each ticker is all the window functions need; a stable sort on
     # the date alone is much cheaper than on (ticker, date). A row without a date has no
     # place in time: left in, it would sort first and give its ticker a false return.
     long = long.filter(pl.col(date).is_not_null()).sort(date, maintain_order=True)
-    has_rf = rf_column is not None or rf_frame is not None
-    if has_rf and fill_risk_free:
-        quotes = rf_frame if rf_frame is not None else long.select(pl.col(date), pl.col(_RF))
+    if inputs.has_rf and fill_risk_free:
+        quotes = inputs.rf_frame
+        if quotes is None:
+            quotes = long.select(pl.col(date), pl.col(_RF))
         long = _fill_risk_free(long, quotes, date)
     flags: list[pl.Expr] = []
     if kind == "auto":
         for column, one_series, flag in ((_VALUE, False, _AMBIGUOUS), (_BENCH, True, _AMBIGUOUS_B)):
             _, ambiguous = _auto_kind(column, ticker, one_series=one_series)
             flags.append((ambiguous & (pl.col(column) <= 0.0)).alias(flag))
-    rf_out = [pl.col(_RF).alias("rf")] if has_rf else []
+    rf_out = [pl.col(_RF).alias("rf")] if inputs.has_rf else []
     panel = long.with_columns(
         _to_returns(_VALUE, ticker, kind).alias("ret"),
         _to_returns(_BENCH, ticker, kind, one_series=True).alias("benchmark"),
         *flags,
     ).select(pl.col(date), pl.col(ticker), "ret", "benchmark", *rf_out, _VALUE, _BENCH, *flags)
     schema_out = {c: t for c, t in panel.collect_schema().items() if not c.startswith("__pa")}
-    check = functools.partial(_check_values, date=date, ticker=ticker, rf_number=rf_number)
-    panel = panel.map_batches(
+    check = functools.partial(_check_values, date=date, ticker=ticker, rf_number=inputs.rf_number)
+    return panel.map_batches(
         check,
         schema=pl.Schema(schema_out),
         predicate_pushdown=False,
         projection_pushdown=False,
         slice_pushdown=False,
     )
-    return panel, rf_number
+
+
+def _prepare(
+    frame: Frame,
+    *,
+    benchmark: str | Frame,
+    risk_free: float | str | Frame | None,
+    date: str,
+    ticker: str,
+    value: str | None,
+    kind: str,
+    fill_risk_free: bool,
+) -> tuple[pl.LazyFrame, float | None]:
+    """The long panel ``date, ticker, ret, benchmark[, rf]`` and a scalar risk-free rate."""
+    inputs = _inputs(
+        frame,
+        benchmark=benchmark,
+        risk_free=risk_free,
+        date=date,
+        ticker=ticker,
+        value=value,
+        kind=kind,
+    )
+    panel = _panel(inputs, date=date, ticker=ticker, kind=kind, fill_risk_free=fill_risk_free)
+    return panel, inputs.rf_number
+
+
+def _distinct_dates(dates: pl.Series) -> pl.Series:
+    """The distinct values of a column of dates, ascending (nulls left out)."""
+    if dates.dtype == pl.Date:
+        # Days are small integers: marking each in a table is cheaper than hashing them.
+        days = dates.drop_nulls().to_physical().to_numpy()
+        if days.size and int(days.max()) - int(days.min()) < 1 << 24:
+            low = int(days.min())
+            seen = np.zeros(int(days.max()) - low + 1, dtype=bool)
+            seen[days - low] = True
+            found = np.flatnonzero(seen).astype(np.int32) + low
+            return pl.Series(dates.name, found).cast(pl.Date)
+    return dates.drop_nulls().unique().sort()
+
+
+def _screen_rows(
+    inputs: _Inputs,
+    *,
+    date: str,
+    ticker: str,
+    kind: str,
+    fill_risk_free: bool,
+    as_of_limit: dt.date | dt.datetime | None,
+    keep: int,
+) -> tuple[pl.DataFrame, object] | None:
+    """The rows a screen fits and its as-of date, without the panel of the whole frame.
+
+    A screen fits each ticker's last ``keep`` rows up to the as-of date, and their returns
+    need one row more. When the frame's rows are in order (each ticker's rows together, its
+    dates ascending), the benchmark and any risk-free rate are separate frames and nothing
+    calls for an error, this computes the panel of those rows only, with the arithmetic of
+    :func:`_panel`. What reads every row is decided on the whole frame first: the prices or
+    returns of ``kind="auto"`` (the same aggregates), the risk-free checks' periods a year,
+    the errors, and the as-of date. Returns the panel's rows of the fits and the as-of date,
+    or ``None`` where this does not apply: the whole panel then gives the screen, or raises.
+    """
+    if inputs.wide or inputs.bench is None or (inputs.has_rf and inputs.rf_frame is None):
+        return None
+    rows = inputs.long.collect()
+    if rows.height == 0 or rows.get_column(ticker).null_count():
+        return None
+    if rows.get_column(date).null_count():
+        rows = rows.filter(pl.col(date).is_not_null())
+    marks = rows.select(
+        start=pl.col(ticker).ne_missing(pl.col(ticker).shift(1)),
+        ordered=pl.col(date) >= pl.col(date).shift(1),
+    )
+    start = marks.get_column("start")
+    if not (marks.get_column("ordered") | start).all():
+        return None
+    starts = start.arg_true()
+    if rows.get_column(ticker).gather(starts).n_unique() != starts.len():
+        return None  # a ticker's rows are not together
+    dates = rows.get_column(date)
+
+    # The benchmark and the risk-free rate are the same on every row of a date: their
+    # joins, fill and checks are made once a date.
+    days = _distinct_dates(dates)
+    daily = pl.DataFrame({date: days}).lazy().join(inputs.bench, on=date, how="left")
+    if inputs.rf_frame is not None:
+        daily = daily.join(inputs.rf_frame, on=date, how="left")
+    daily = daily.sort(date)
+    if inputs.rf_frame is not None and fill_risk_free:
+        daily = _fill_risk_free(daily, inputs.rf_frame, date)
+    per_day = daily.collect()
+    if per_day.height != days.len():
+        return None  # two benchmark or risk-free rows on one date: the join raises
+    periods = _validate.periods_per_year_of(days)
+    if periods is not None:
+        limit = _validate.rate_limit(periods)
+        if inputs.rf_number is not None and abs(inputs.rf_number) > limit:
+            return None
+        if (
+            inputs.has_rf
+            and per_day.select((pl.col(_RF).is_finite() & (pl.col(_RF).abs() > limit)).any()).item()
+        ):
+            return None
+
+    # Polars' shift within a ticker, as _panel's .over(ticker) gives it on the whole panel.
+    def from_prices(column: str) -> pl.Expr:
+        before = pl.when(~pl.col("start")).then(pl.col(column).shift(1))
+        return pl.col(column) / before - 1.0
+
+    ret = pl.col(_VALUE) if kind == "returns" else from_prices(_VALUE)
+    bench_kind = "returns" if kind == "returns" else "prices"
+    if kind == "auto":
+        finite = pl.col(_VALUE).fill_nan(None)
+        if rows.select((finite <= 0.0).any()).item():
+            names = rows.filter(finite <= 0.0).get_column(ticker).unique()
+            is_returns, ambiguous = _kind_tests(finite, finite.diff())
+            kinds = (
+                rows.filter(pl.col(ticker).is_in(names.implode()))
+                .group_by(ticker)
+                .agg(is_returns.alias("returns"), ambiguous.alias("ambiguous"))
+            )
+            if kinds.get_column("ambiguous").any():
+                return None
+            returning = kinds.filter("returns").get_column(ticker)
+            ret = (
+                pl.when(pl.col(ticker).is_in(returning.implode()))
+                .then(pl.col(_VALUE))
+                .otherwise(ret)
+            )
+        finite = pl.col(_BENCH).fill_nan(None)
+        if per_day.select((finite <= 0.0).any()).item():
+            # Each row's benchmark value, and its change from the ticker's previous row.
+            on_rows = per_day.get_column(_BENCH).gather(days.search_sorted(dates))
+            is_returns, ambiguous = _kind_tests(
+                finite, pl.when(~pl.col("start")).then(finite.diff())
+            )
+            bench_returns, bench_ambiguous = (
+                pl.DataFrame({_BENCH: on_rows, "start": start})
+                .select(is_returns.alias("returns"), ambiguous.alias("ambiguous"))
+                .row(0)
+            )
+            if bench_ambiguous:
+                return None
+            bench_kind = "returns" if bench_returns else "prices"
+
+    # The as-of date: the latest date on which a row has a benchmark return (and a rate).
+    usable = pl.col(_BENCH).is_not_null()
+    if bench_kind == "returns":
+        usable = usable & pl.col(_BENCH).is_finite()
+    if inputs.has_rf:
+        usable = usable & pl.col(_RF).is_not_null() & pl.col(_RF).is_finite()
+    if as_of_limit is not None:
+        usable = usable & (pl.col(date) <= pl.lit(as_of_limit, dtype=days.dtype))
+    candidates = per_day.filter(usable).sort(date, descending=True)
+    as_of: object = None
+    if bench_kind == "returns":
+        as_of = candidates.get_column(date)[0] if candidates.height else None
+    else:
+        # From prices, a row's return divides its benchmark price by that of its ticker's
+        # previous row: a date has a return when one of its rows has a finite one.
+        for day, level in candidates.head(_AS_OF_TRIES).select(date, _BENCH).iter_rows():
+            at = (dates == day).arg_true()
+            at = at.filter(~start.gather(at))
+            before = per_day.get_column(_BENCH).gather(days.search_sorted(dates.gather(at - 1)))
+            ratio = pl.lit(level, dtype=pl.Float64) / pl.col(_BENCH) - 1.0
+            found = pl.DataFrame({_BENCH: before}).select(
+                (ratio.is_not_null() & ratio.is_finite()).any()
+            )
+            if found.item():
+                as_of = day
+                break
+    if as_of is None:
+        return None
+
+    # Each ticker's last keep + 1 rows up to the as-of date: the first of keep + 1 only
+    # gives the next its return. A ticker's rows up to a date are the first of its rows.
+    first = starts.cast(pl.Int64).to_numpy()
+    before_as_of = (dates <= as_of).to_numpy()
+    ends = first + np.add.reduceat(before_as_of, first, dtype=np.int64)
+    lows = np.maximum(first, ends - keep - 1)
+    lengths = ends - lows
+    offsets = np.cumsum(lengths) - lengths
+    index = np.repeat(lows - offsets, lengths) + np.arange(offsets[-1] + lengths[-1])
+    heads = np.zeros(index.size, dtype=bool)
+    heads[offsets[lengths > 0]] = True
+    extra = heads & np.repeat(lengths > keep, lengths)
+    picked = rows[index].with_columns(pl.Series("start", heads), pl.Series("extra", extra))
+    picked = picked.hstack(per_day.drop(date)[days.search_sorted(picked.get_column(date))])
+    repeated = (
+        (pl.col(date) == pl.col(date).shift(1)) & ~pl.col("start") & ~pl.col("extra").shift(1)
+    )
+    if picked.select(repeated.any()).item():
+        return None  # two rows of a ticker on one date in its window: the screen raises
+    bench = pl.col(_BENCH) if bench_kind == "returns" else from_prices(_BENCH)
+    rf_out = [pl.col(_RF).alias("rf")] if inputs.has_rf else []
+    panel = picked.select(
+        pl.col(date), pl.col(ticker), ret.alias("ret"), bench.alias("benchmark"), *rf_out, "extra"
+    )
+    return panel.filter(~pl.col("extra")).drop("extra"), as_of
 
 
 @overload
@@ -645,6 +886,54 @@ def _check_duplicates(trimmed: pl.DataFrame, *, date: str, ticker: str) -> pl.Da
     return trimmed
 
 
+def _trim(
+    panel: pl.LazyFrame,
+    *,
+    frame: Frame,
+    benchmark: str | Frame,
+    as_of: object,
+    as_of_limit: dt.date | dt.datetime | None,
+    has_rf_column: bool,
+    date_type: pl.DataType,
+    date: str,
+    ticker: str,
+    keep: int,
+) -> pl.LazyFrame:
+    """The rows of a screen's fits from its whole panel: each ticker's last ``keep`` rows up
+    to the as-of date (eager: checked, with the as-of date found; lazy: a plan)."""
+    usable = pl.col("benchmark").is_not_null() & pl.col("benchmark").is_finite()
+    if has_rf_column:
+        usable = usable & pl.col("rf").is_not_null() & pl.col("rf").is_finite()
+    if as_of_limit is not None:
+        usable = usable & (pl.col(date) <= pl.lit(as_of_limit, dtype=date_type))
+    as_of_expr: pl.Expr = pl.col(date).filter(usable).max()
+
+    if isinstance(frame, pl.DataFrame):
+        collected = panel.collect()
+        _check_panel(collected, date=date, frame=frame, benchmark=benchmark)
+        as_of_date = collected.select(as_of_expr).item()
+        if as_of_date is None:
+            first = collected.filter(pl.col("benchmark").is_not_null()).get_column(date).min()
+            needs = "a benchmark return"
+            if has_rf_column:
+                needs += " and a risk-free rate"
+            where = f" on or before {as_of}" if as_of is not None else ""
+            msg = f"no date{where} has {needs} (the benchmark's returns start on {first!s})"
+            raise ValueError(msg)
+        panel = collected.lazy()
+        as_of_expr = pl.lit(as_of_date, dtype=date_type)
+
+    trimmed = (
+        panel.with_columns(as_of_expr.alias(_AS_OF))
+        .filter(pl.col(date) <= pl.col(_AS_OF))
+        # Each ticker's last `keep` rows (written without a subtraction: lengths are unsigned).
+        .filter(pl.int_range(pl.len()).over(ticker) + keep >= pl.len().over(ticker))
+    )
+    if isinstance(frame, pl.DataFrame):
+        trimmed = _check_duplicates(trimmed.collect(), date=date, ticker=ticker).lazy()
+    return trimmed
+
+
 @overload
 def screen(
     frame: pl.DataFrame,
@@ -777,7 +1066,11 @@ def screen(
     ``window`` rows up to the as-of date, and its weighted alpha is
     :func:`~polars_alpha.weighted_alpha` over one year of returns to that date. Only each
     ticker's last ``max(window, weighted_alpha_window)`` rows up to the as-of date are
-    computed: the rest cannot change the result.
+    computed: the rest cannot change the result. When the benchmark and the risk-free rate
+    are separate frames (or a number) and an eager frame's rows are in order (each ticker's
+    rows together, dates ascending, as :func:`~polars_alpha.datasets.synthetic_market`
+    gives them), only those rows are joined and turned into returns; other frames give the
+    same screen through the panel of all their rows.
 
     A ticker is in the screen when it has a row on the as-of date and a fit there (at least
     ``min_periods`` usable rows, a market that moved). Its weighted alpha is null when a
@@ -836,7 +1129,8 @@ def screen(
     _validate.flag(descending, "descending")
     as_of_day = _validate.as_of(as_of, "as_of")
 
-    panel, rf_number = _prepare(
+    fill = _validate.flag(fill_risk_free, "fill_risk_free")
+    inputs = _inputs(
         frame,
         benchmark=benchmark,
         risk_free=risk_free,
@@ -844,43 +1138,42 @@ def screen(
         ticker=ticker,
         value=value,
         kind=kind,
-        fill_risk_free=_validate.flag(fill_risk_free, "fill_risk_free"),
     )
+    rf_number = inputs.rf_number
+    panel = _panel(inputs, date=date, ticker=ticker, kind=kind, fill_risk_free=fill)
     has_rf_column = "rf" in panel.collect_schema()
     date_type = panel.collect_schema()[date]
     as_of_limit = _as_of_value(as_of_day, date_type)
-
-    usable = pl.col("benchmark").is_not_null() & pl.col("benchmark").is_finite()
-    if has_rf_column:
-        usable = usable & pl.col("rf").is_not_null() & pl.col("rf").is_finite()
-    if as_of_limit is not None:
-        usable = usable & (pl.col(date) <= pl.lit(as_of_limit, dtype=date_type))
-    as_of_expr: pl.Expr = pl.col(date).filter(usable).max()
-
-    if isinstance(frame, pl.DataFrame):
-        collected = panel.collect()
-        _check_panel(collected, date=date, frame=frame, benchmark=benchmark)
-        as_of_date = collected.select(as_of_expr).item()
-        if as_of_date is None:
-            first = collected.filter(pl.col("benchmark").is_not_null()).get_column(date).min()
-            needs = "a benchmark return"
-            if has_rf_column:
-                needs += " and a risk-free rate"
-            where = f" on or before {as_of}" if as_of is not None else ""
-            msg = f"no date{where} has {needs} (the benchmark's returns start on {first!s})"
-            raise ValueError(msg)
-        panel = collected.lazy()
-        as_of_expr = pl.lit(as_of_date, dtype=date_type)
-
     keep = max(window, wa_window)
-    trimmed = (
-        panel.with_columns(as_of_expr.alias(_AS_OF))
-        .filter(pl.col(date) <= pl.col(_AS_OF))
-        # Each ticker's last `keep` rows (written without a subtraction: lengths are unsigned).
-        .filter(pl.int_range(pl.len()).over(ticker) + keep >= pl.len().over(ticker))
-    )
+
+    # An eager frame in order: the panel of the rows the fits use, not of the whole frame.
+    found = None
     if isinstance(frame, pl.DataFrame):
-        trimmed = _check_duplicates(trimmed.collect(), date=date, ticker=ticker).lazy()
+        found = _screen_rows(
+            inputs,
+            date=date,
+            ticker=ticker,
+            kind=kind,
+            fill_risk_free=fill,
+            as_of_limit=as_of_limit,
+            keep=keep,
+        )
+    if found is not None:
+        fitted, as_of_date = found
+        trimmed = fitted.lazy().with_columns(pl.lit(as_of_date, dtype=date_type).alias(_AS_OF))
+    else:
+        trimmed = _trim(
+            panel,
+            frame=frame,
+            benchmark=benchmark,
+            as_of=as_of,
+            as_of_limit=as_of_limit,
+            has_rf_column=has_rf_column,
+            date_type=date_type,
+            date=date,
+            ticker=ticker,
+            keep=keep,
+        )
     rate: float | str | None = "rf" if has_rf_column else rf_number
     fits = (
         trimmed.with_columns(
@@ -911,7 +1204,14 @@ def screen(
             "n",
             "weighted_alpha",
         )
+        # In ticker order, so the z-scores' sums do not depend on the order in which the
+        # engine returns the rows of the as-of date.
+        .sort(ticker)
     )
+    if isinstance(frame, pl.DataFrame):
+        # One chunk: the engine sums a column chunk by chunk, so the z-scores would depend
+        # on how the rows before were cut.
+        fits = fits.collect().rechunk().lazy()
     ranked = fits.with_columns(
         expr
         for m in MEASURES
