@@ -168,3 +168,21 @@ def test_hostile_input_names_the_argument(
 def test_not_a_dask_frame_raises() -> None:
     with pytest.raises(TypeError, match="`ddf`"):
         pad.with_columns(random_panel(9), pa.rolling_beta("ret", "market", by="ticker"))
+
+
+def test_shipped_expressions_find_the_library_where_the_worker_has_it() -> None:
+    """An expression holds the compiled library's absolute path; a worker whose environment
+    lives elsewhere (a packed one unpacked by Spark) gets it pointed at its own copy."""
+    import json
+
+    from polars_alpha import _calls
+
+    frame = random_panel(10)
+    expr = pa.rolling_beta("ret", "market", window=5, by="ticker", order_by="date").alias("b")
+    shipped = _calls.portable([expr])[0]
+    ours = str(Path(pa.__file__).parent)
+    assert ours in shipped
+    elsewhere = shipped.replace(json.dumps(ours)[1:-1], "/opt/other-env/site-packages/polars_alpha")
+    assert ours not in elsewhere
+    (local,) = _calls.local([elsewhere])
+    assert_frame_equal(frame.with_columns(local), frame.with_columns(expr), check_exact=True)
