@@ -180,12 +180,19 @@ pub struct RobustVariances {
     pub betas: Vec<f64>,
 }
 
+impl RobustVariances {
+    fn parts(&self) -> (f64, &[f64]) {
+        (self.alpha, &self.betas)
+    }
+}
+
 impl RobustColumns<'_> {
-    fn write(&mut self, t: usize, coef: &Coefficients<'_>, var: Option<&RobustVariances>) {
+    /// Writes row `t` from the variances `(alpha, betas)`, or NaN without them.
+    fn write(&mut self, t: usize, coef: &Coefficients<'_>, var: Option<(f64, &[f64])>) {
         let p = coef.betas.len();
         let se = |v: Option<f64>| v.map_or(f64::NAN, |v| clamp_non_negative(v).sqrt());
         let ratio = |c: f64, s: f64| if s > 0.0 { c / s } else { f64::NAN };
-        let a_se = se(var.map(|v| v.alpha));
+        let a_se = se(var.map(|v| v.0));
         if let Some(b) = &mut self.alpha_se {
             b[t] = a_se;
         }
@@ -193,7 +200,7 @@ impl RobustColumns<'_> {
             b[t] = ratio(coef.alpha[t], a_se);
         }
         for j in 0..p {
-            let b_se = se(var.map(|v| v.betas[j]));
+            let b_se = se(var.map(|v| v.1[j]));
             if let Some(Some(b)) = self.beta_se.get_mut(j) {
                 b[t] = b_se;
             }
@@ -461,7 +468,9 @@ impl Sliding {
         self.peak.fill(0.0);
     }
 
-    /// Computes `w` and `q` of row `t`, stored at usable position `pos`.
+    /// Computes `q` of row `t` (from `w = (1, x - o, y - o_y)`), stored at usable position
+    /// `pos`.
+    #[inline]
     fn load(&mut self, reg: &Regression<'_>, t: usize, pos: usize) {
         let (p, k, dk) = (self.p, self.k, self.dk);
         self.w[0] = 1.0;
@@ -477,71 +486,130 @@ impl Sliding {
         }
     }
 
-    /// Adds `w w'` and `q²` of the loaded row with `sign`.
-    fn add_own(&mut self, pos: usize, sign: f64) {
-        let (d, dk) = (self.d, self.dk);
-        for a in 0..d {
-            let wa = sign * self.w[a];
-            for b in 0..d {
-                self.g[a * d + b] += wa * self.w[b];
-            }
-        }
-        let q = &self.qs[pos * dk..(pos + 1) * dk];
-        for (s, &qi) in self.sq.iter_mut().zip(q) {
-            *s += sign * qi * qi;
-        }
-    }
-
     /// Row at usable position `pos` = `hi` enters a window holding positions `lo..hi`.
+    #[inline]
     fn enter(&mut self, reg: &Regression<'_>, t: usize, pos: usize, lo: usize) {
-        let dk = self.dk;
         self.load(reg, t, pos);
-        self.add_own(pos, 1.0);
-        self.r.fill(0.0);
-        for (l, &wl) in self.weights.iter().enumerate() {
-            if l > pos - lo {
-                break;
-            }
-            let q = &self.qs[(pos - l) * dk..(pos - l + 1) * dk];
-            for (r, &qi) in self.r.iter_mut().zip(q) {
-                *r += wl * qi;
-            }
-        }
-        let q = &self.qs[pos * dk..(pos + 1) * dk];
-        for i in 0..dk {
-            let qi = q[i];
-            let row = &mut self.v[i * dk..(i + 1) * dk];
-            for (vij, &rj) in row.iter_mut().zip(&self.r) {
-                *vij += qi * rj;
-            }
-        }
-        for (pk, &s) in self.peak.iter_mut().zip(&self.sq) {
-            *pk = pk.max(s);
+        // A fixed size lets the compiler unroll the products: the common shapes have their
+        // own copies (one factor, and two or three).
+        match self.dk {
+            6 => self.slide::<6>(pos, lo, pos + 1, true),
+            12 => self.slide::<12>(pos, lo, pos + 1, true),
+            20 => self.slide::<20>(pos, lo, pos + 1, true),
+            _ => self.slide_any(pos, lo, pos + 1, true),
         }
     }
 
     /// Row at usable position `lo` leaves a window holding positions `lo..hi`.
-    fn leave(&mut self, reg: &Regression<'_>, t: usize, lo: usize, hi: usize) {
-        let dk = self.dk;
-        // Reloads `w` (and `q`, unchanged since the origin was set) of the leaving row.
-        self.load(reg, t, lo);
-        self.add_own(lo, -1.0);
+    #[inline]
+    fn leave(&mut self, lo: usize, hi: usize) {
+        match self.dk {
+            6 => self.slide::<6>(lo, lo, hi, false),
+            12 => self.slide::<12>(lo, lo, hi, false),
+            20 => self.slide::<20>(lo, lo, hi, false),
+            _ => self.slide_any(lo, lo, hi, false),
+        }
+    }
+
+    /// The update of the row at usable position `pos` in a window of positions `lo..hi`:
+    /// entering (`pos = hi - 1`, its pairs with the rows before it) or leaving (`pos = lo`,
+    /// its pairs with the rows after it). `w` of the row is `q[(a, 0)]` (`z_0 = 1`).
+    #[inline(always)]
+    fn slide<const DK: usize>(&mut self, pos: usize, lo: usize, hi: usize, entering: bool) {
+        let (d, k) = (self.d, self.k);
+        let sign = if entering { 1.0 } else { -1.0 };
+        let (rows, _) = self.qs.as_chunks::<DK>();
+        let q = rows[pos];
+        let mut r = [0.0; DK];
+        for (l, &wl) in self.weights.iter().enumerate() {
+            let other = if entering {
+                match pos.checked_sub(l) {
+                    Some(o) if o >= lo => o,
+                    _ => break,
+                }
+            } else if pos + l < hi {
+                pos + l
+            } else {
+                break;
+            };
+            let ql = &rows[other];
+            for j in 0..DK {
+                r[j] += wl * ql[j];
+            }
+        }
+        let (v, _) = self.v.as_chunks_mut::<DK>();
+        // Entering adds q r' (the row is the later of each pair); leaving removes r q'.
+        if entering {
+            for i in 0..DK {
+                for j in 0..DK {
+                    v[i][j] += q[i] * r[j];
+                }
+            }
+        } else {
+            for i in 0..DK {
+                for j in 0..DK {
+                    v[i][j] -= r[i] * q[j];
+                }
+            }
+        }
+        for a in 0..d {
+            let wa = sign * q[a * k];
+            for b in 0..d {
+                self.g[a * d + b] += wa * q[b * k];
+            }
+        }
+        let (sq, _) = self.sq.as_chunks_mut::<DK>();
+        let (peak, _) = self.peak.as_chunks_mut::<DK>();
+        for j in 0..DK {
+            sq[0][j] += sign * q[j] * q[j];
+            if entering {
+                peak[0][j] = peak[0][j].max(sq[0][j]);
+            }
+        }
+    }
+
+    /// [`Sliding::slide`] for any size.
+    fn slide_any(&mut self, pos: usize, lo: usize, hi: usize, entering: bool) {
+        let (d, k, dk) = (self.d, self.k, self.dk);
+        let sign = if entering { 1.0 } else { -1.0 };
         self.r.fill(0.0);
         for (l, &wl) in self.weights.iter().enumerate() {
-            if lo + l >= hi {
+            let other = if entering {
+                match pos.checked_sub(l) {
+                    Some(o) if o >= lo => o,
+                    _ => break,
+                }
+            } else if pos + l < hi {
+                pos + l
+            } else {
                 break;
-            }
-            let q = &self.qs[(lo + l) * dk..(lo + l + 1) * dk];
-            for (r, &qi) in self.r.iter_mut().zip(q) {
+            };
+            let ql = &self.qs[other * dk..(other + 1) * dk];
+            for (r, &qi) in self.r.iter_mut().zip(ql) {
                 *r += wl * qi;
             }
         }
-        let q = &self.qs[lo * dk..(lo + 1) * dk];
+        let q = &self.qs[pos * dk..(pos + 1) * dk];
         for i in 0..dk {
-            let ri = self.r[i];
             let row = &mut self.v[i * dk..(i + 1) * dk];
-            for (vij, &qj) in row.iter_mut().zip(q) {
-                *vij -= ri * qj;
+            for j in 0..dk {
+                if entering {
+                    row[j] += q[i] * self.r[j];
+                } else {
+                    row[j] -= self.r[i] * q[j];
+                }
+            }
+        }
+        for a in 0..d {
+            let wa = sign * q[a * k];
+            for b in 0..d {
+                self.g[a * d + b] += wa * q[b * k];
+            }
+        }
+        for j in 0..dk {
+            self.sq[j] += sign * q[j] * q[j];
+            if entering {
+                self.peak[j] = self.peak[j].max(self.sq[j]);
             }
         }
     }
@@ -686,6 +754,77 @@ impl Sliding {
     }
 }
 
+impl Sliding {
+    /// [`Sliding::variances`] of a single regressor (the CAPM fit), on the stack: the same
+    /// formulas with `d = 3`, `k = 2`, unrolled, since every row of a rolling CAPM fit comes
+    /// here.
+    #[allow(clippy::result_unit_err)]
+    fn variances_one(&self, spec: &RobustSpec) -> Result<Option<(f64, f64)>, ()> {
+        const D: usize = 3;
+        const K: usize = 2;
+        const DK: usize = D * K;
+        let gm = &self.g;
+        let n = gm[0];
+        if n.partial_cmp(&(K as f64)) != Some(std::cmp::Ordering::Greater) {
+            return Ok(None);
+        }
+        let (mx, my) = (gm[1] / n, gm[2] / n);
+        let sxx = gm[D + 1] - n * mx * mx;
+        let sxy = gm[D + 2] - n * mx * my;
+        if sxx.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
+            return Ok(None);
+        }
+        let beta = sxy / sxx;
+        let g = [-(my - beta * mx), -beta, 1.0];
+        let v: &[f64] = &self.v;
+        // s1[i][j] = Σ_a Σ_b g_a g_b V[(a, i), (b, j)].
+        let mut s1 = [[0.0; K]; K];
+        for i in 0..K {
+            let mut u = [0.0; DK];
+            for a in 0..D {
+                let row = &v[(a * K + i) * DK..(a * K + i + 1) * DK];
+                for (uj, &vj) in u.iter_mut().zip(row) {
+                    *uj += g[a] * vj;
+                }
+            }
+            for j in 0..K {
+                s1[i][j] = g[0] * u[j] + g[1] * u[K + j] + g[2] * u[2 * K + j];
+            }
+        }
+        let sp00 = 2.0 * s1[0][0];
+        let sp01 = s1[0][1] + s1[1][0];
+        let sp11 = 2.0 * s1[1][1];
+        // To the centered basis (1, x - mean).
+        let s00 = sp00;
+        let s01 = sp01 - mx * sp00;
+        let s11 = sp11 - 2.0 * mx * sp01 + mx * mx * sp00;
+        // The rounding bound of each diagonal entry (see `variances`), with its square
+        // `(Σ_a |g_a| sqrt(P_a))²` bounded by Cauchy-Schwarz as `count Σ_a g_a² P_a`, which
+        // takes no root on every row.
+        let peak = |a: usize, j: usize| self.peak[a * K + j];
+        let h0_sq: f64 = D as f64 * (0..D).map(|a| g[a] * g[a] * peak(a, 0)).sum::<f64>();
+        let h1_sq: f64 = 2.0
+            * D as f64
+            * (0..D)
+                .map(|a| g[a] * g[a] * (peak(a, 1) + mx * mx * peak(a, 0)))
+                .sum::<f64>();
+        for (entry, h_sq) in [(s00, h0_sq), (s11, h1_sq)] {
+            let bound = 2.0 * self.weight_sum * h_sq;
+            let trusted = entry >= DIRECT_BELOW * bound;
+            if !trusted || !bound.is_finite() {
+                return Err(());
+            }
+        }
+        let mean_x = self.origin[0] + mx;
+        let var_b = s11 / (sxx * sxx);
+        let cov_cb = s01 / (n * sxx);
+        let var_c = s00 / (n * n);
+        let var_a = var_c - 2.0 * mean_x * cov_cb + mean_x * mean_x * var_b;
+        let scale = spec.scale(n as usize, K);
+        Ok(Some((var_a * scale, var_b * scale)))
+    }
+}
+
 /// Rolling robust standard errors and t-values of the fit whose coefficients are `coef`,
 /// written to `out` row by row.
 pub fn rolling_robust(
@@ -726,7 +865,7 @@ pub fn rolling_robust(
         let start = bounds.start(t);
         let mut left = false;
         while lo < hi && usable[lo] < start {
-            sliding.leave(reg, usable[lo], lo, hi);
+            sliding.leave(lo, hi);
             lo += 1;
             removals += 1;
             left = true;
@@ -753,18 +892,31 @@ pub fn rolling_robust(
         for j in 0..p {
             betas[j] = coef.betas[j][t];
         }
-        let var = if hi - lo <= p + 1
-            || betas.iter().any(|b| !b.is_finite())
-            || !coef.alpha[t].is_finite()
-        {
-            None
-        } else {
-            match sliding.variances(&betas, spec) {
-                Ok(v) => v,
-                Err(()) => direct(reg, &usable[lo..hi], &betas, spec),
+        if hi - lo <= p + 1 || betas.iter().any(|b| !b.is_finite()) || !coef.alpha[t].is_finite() {
+            out.write(t, coef, None);
+            continue;
+        }
+        // One regressor (every rolling CAPM row) takes the unrolled form, without allocating.
+        let sliding_result = if p == 1 {
+            match sliding.variances_one(spec) {
+                Ok(v) => {
+                    out.write(
+                        t,
+                        coef,
+                        v.as_ref().map(|(a, b)| (*a, std::slice::from_ref(b))),
+                    );
+                    continue;
+                }
+                Err(()) => Err(()),
             }
+        } else {
+            sliding.variances(&betas, spec)
         };
-        out.write(t, coef, var.as_ref());
+        let var = match sliding_result {
+            Ok(v) => v,
+            Err(()) => direct(reg, &usable[lo..hi], &betas, spec),
+        };
+        out.write(t, coef, var.as_ref().map(RobustVariances::parts));
     }
     Ok(())
 }
@@ -889,7 +1041,11 @@ pub fn robust_factor_whole(
         alpha: &alpha,
         betas: &beta_views,
     };
-    factor_columns(layout, &mut out.floats).write(0, &coef, var.as_ref());
+    factor_columns(layout, &mut out.floats).write(
+        0,
+        &coef,
+        var.as_ref().map(RobustVariances::parts),
+    );
 }
 
 /// Replaces the standard errors and t-values of a whole-sample CAPM fit by the robust ones.
@@ -920,7 +1076,7 @@ pub fn robust_simple_whole(x: &[f64], y: &[f64], spec: &RobustSpec, fit: &mut Si
         alpha_t: Some(&mut a_t),
         beta_t: vec![Some(&mut b_t)],
     }
-    .write(0, &coef, var.as_ref());
+    .write(0, &coef, var.as_ref().map(RobustVariances::parts));
     fit.alpha_se = a_se[0];
     fit.beta_se = b_se[0];
     fit.alpha_t = a_t[0];
