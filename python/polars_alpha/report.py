@@ -19,20 +19,18 @@ import polars as pl
 
 from polars_alpha import _validate
 from polars_alpha.adjustments import annualize_alpha, annualize_volatility
-from polars_alpha.ratios import information_ratio, treynor_ratio
-from polars_alpha.regression import alpha_beta, rolling_alpha_beta
+from polars_alpha.ratios import rolling_information_ratio, rolling_treynor_ratio
+from polars_alpha.regression import rolling_alpha_beta
 from polars_alpha.screen import default_min_periods, returns_panel
 from polars_alpha.strategy import (
     annual_return,
     calmar_ratio,
     down_capture,
-    down_market_alpha_beta,
     max_drawdown,
     sharpe_ratio,
     sortino_ratio,
     tracking_error,
     up_capture,
-    up_market_alpha_beta,
 )
 
 if TYPE_CHECKING:
@@ -380,10 +378,9 @@ def infer_periods_per_year(dates: pl.Series) -> tuple[int, str]:
 
 
 def _measures(date: str, periods: float, has_rf: bool) -> list[pl.Expr]:
-    """The summary's aggregations over a strategy's usable rows."""
+    """The summary's aggregations over a strategy's usable rows, but the regressions."""
     ret, bench = pl.col("ret"), pl.col("benchmark")
     rf: pl.Expr | None = pl.col("rf") if has_rf else None
-    fit = alpha_beta(ret, bench, risk_free=rf)
     return [
         pl.col(date).min().alias("start"),
         pl.col(date).max().alias("end"),
@@ -395,18 +392,61 @@ def _measures(date: str, periods: float, has_rf: bool) -> list[pl.Expr]:
         sortino_ratio(ret, periods_per_year=periods).alias("sortino"),
         max_drawdown(ret).alias("max_drawdown"),
         calmar_ratio(ret, periods_per_year=periods).alias("calmar"),
-        annualize_alpha(fit.struct.field("alpha"), periods).alias("alpha_ann"),
-        fit.struct.field("alpha_t").alias("alpha_t"),
-        fit.struct.field("beta").alias("beta"),
-        fit.struct.field("r2").alias("r2"),
-        treynor_ratio(ret, bench, risk_free=rf, periods_per_year=periods).alias("treynor"),
-        information_ratio(ret, bench, periods_per_year=periods).alias("information_ratio"),
         tracking_error(ret, bench, periods_per_year=periods).alias("tracking_error"),
-        up_market_alpha_beta(ret, bench, risk_free=rf).struct.field("beta").alias("up_beta"),
-        down_market_alpha_beta(ret, bench, risk_free=rf).struct.field("beta").alias("down_beta"),
         up_capture(ret, bench, periods_per_year=periods).alias("up_capture"),
         down_capture(ret, bench, periods_per_year=periods).alias("down_capture"),
     ]
+
+
+def _last_per_run(frame: pl.DataFrame, key: str) -> pl.DataFrame:
+    """The last row of each run of equal ``key`` values (the frame is sorted by it)."""
+    return frame.filter(pl.col(key).ne_missing(pl.col(key).shift(-1)))
+
+
+def _regressions(returns: pl.DataFrame, ticker: str, periods: float) -> pl.DataFrame:
+    """The summary's regression figures per strategy: the CAPM fit, Treynor's and the
+    information ratio, and the fits on the benchmark's up and down rows.
+
+    Each is the last row of an expanding fit keyed by strategy (``by=``): the fit on all of
+    a strategy's rows, as :func:`~polars_alpha.alpha_beta` (and
+    :func:`~polars_alpha.up_market_alpha_beta`, ...) give in a ``group_by``, computed for
+    every strategy in one parallel pass instead of one call per strategy.
+    """
+    ret, bench = pl.col("ret"), pl.col("benchmark")
+    rf = "rf" if "rf" in returns.columns else None
+    fit = rolling_alpha_beta(ret, bench, window=None, min_periods=2, risk_free=rf, by=ticker)
+    whole = _last_per_run(
+        returns.select(
+            ticker,
+            fit.alias(_FIT),
+            rolling_treynor_ratio(
+                ret,
+                bench,
+                window=None,
+                min_periods=2,
+                risk_free=rf,
+                periods_per_year=periods,
+                by=ticker,
+            ).alias("treynor"),
+            rolling_information_ratio(
+                ret, bench, window=None, min_periods=2, periods_per_year=periods, by=ticker
+            ).alias("information_ratio"),
+        ),
+        ticker,
+    ).select(
+        ticker,
+        annualize_alpha(pl.col(_FIT).struct.field("alpha"), periods).alias("alpha_ann"),
+        pl.col(_FIT).struct.field("alpha_t").alias("alpha_t"),
+        pl.col(_FIT).struct.field("beta").alias("beta"),
+        pl.col(_FIT).struct.field("r2").alias("r2"),
+        "treynor",
+        "information_ratio",
+    )
+    for name, side in (("up_beta", bench > 0.0), ("down_beta", bench < 0.0)):
+        rows = returns.filter(side)
+        beta = _last_per_run(rows.select(ticker, fit.struct.field("beta").alias(name)), ticker)
+        whole = whole.join(beta, on=ticker, how="left", maintain_order="left")
+    return whole
 
 
 def _monthly(returns: pl.DataFrame, date: str, ticker: str, periods: float) -> pl.DataFrame:
@@ -425,7 +465,7 @@ def _monthly(returns: pl.DataFrame, date: str, ticker: str, periods: float) -> p
     fit = rolling_alpha_beta(ret, bench, window=None, min_periods=2, risk_free=rf, by=_RUN)
     fits = (
         runs.with_columns(fit.alias(_FIT))
-        .filter(pl.col(_RUN) != pl.col(_RUN).shift(-1).fill_null(-1))
+        .filter(pl.col(_RUN).ne_missing(pl.col(_RUN).shift(-1)))
         .select(
             _RUN,
             pl.col(_FIT).struct.field("alpha").alias("alpha"),
@@ -626,7 +666,13 @@ def strategy_report(
     returns = usable.select(
         pl.col(date), pl.col(ticker), "ret", "benchmark", *(["rf"] if has_rf else [])
     )
-    summary = returns.group_by(ticker).agg(_measures(date, periods_per_year, has_rf)).sort(ticker)
+    summary = (
+        returns.group_by(ticker)
+        .agg(_measures(date, periods_per_year, has_rf))
+        .join(_regressions(returns, ticker, periods_per_year), on=ticker, how="left")
+        .select(ticker, *SUMMARY_COLUMNS)
+        .sort(ticker)
+    )
     monthly = _monthly(returns, date, ticker, periods_per_year)
     if periods_per_year == round(periods_per_year):
         periods_per_year = int(periods_per_year)
