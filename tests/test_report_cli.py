@@ -154,6 +154,28 @@ def test_a_weekly_file_is_reported_with_52_periods(weekly_file: Path, tmp_path: 
     assert "12 periods a year (--periods-per-year)" in out
 
 
+def test_an_annual_risk_free_rate_is_converted_with_the_inferred_periods(
+    weekly_file: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "s.csv"
+    ok(
+        str(weekly_file),
+        "--benchmark",
+        "SPY",
+        "--risk-free",
+        "0.05",
+        "--annual-risk-free",
+        "-o",
+        str(out),
+    )
+    got = pl.read_csv(out)
+    frame = pl.read_csv(weekly_file, try_parse_dates=True)
+    weekly_rate = 1.05 ** (1 / 52) - 1  # weekly dates: 52 periods a year, not 252
+    direct = pa.strategy_report(frame, benchmark="SPY", risk_free=weekly_rate)
+    for column in ("sharpe", "alpha_ann", "treynor"):
+        assert np.allclose(got.get_column(column), direct.summary.get_column(column), rtol=1e-12)
+
+
 def test_plot_and_html_are_written(weekly_file: Path, tmp_path: Path) -> None:
     png, page = tmp_path / "fund.png", tmp_path / "fund.html"
     out, _ = ok(
