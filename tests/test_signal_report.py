@@ -139,8 +139,10 @@ def test_spread_is_top_minus_bottom_with_hac_t(synthetic: pl.DataFrame) -> None:
         assert row["mean_spread"] == pytest.approx(x.mean(), rel=1e-12)
         assert row["t_nw"] == pytest.approx(fit.tvalues[0], rel=1e-10)
         means = report.quantile_returns.filter(pl.col("horizon") == h).sort("quantile")
-        per_q = by_date.filter(pl.col("horizon") == h).group_by("quantile").agg(
-            pl.col("mean_return").mean()
+        per_q = (
+            by_date.filter(pl.col("horizon") == h)
+            .group_by("quantile")
+            .agg(pl.col("mean_return").mean())
         )
         assert means["mean_return"].to_list() == pytest.approx(
             per_q.sort("quantile")["mean_return"].to_list(), rel=1e-12
@@ -185,10 +187,20 @@ def test_report_schemas(synthetic: pl.DataFrame) -> None:
         {"date": pl.Date, "horizon": pl.Int64, "ic": pl.Float64, "n": pl.UInt32}
     )
     assert report.summary.columns == [
-        "horizon", "dates", "mean_ic", "std_ic", "icir", "t_nw", "positive_share"
+        "horizon",
+        "dates",
+        "mean_ic",
+        "std_ic",
+        "icir",
+        "t_nw",
+        "positive_share",
     ]
     assert report.quantile_returns_by_date.columns == [
-        "date", "horizon", "quantile", "mean_return", "n"
+        "date",
+        "horizon",
+        "quantile",
+        "mean_return",
+        "n",
     ]
     assert report.quantile_returns.columns == ["horizon", "quantile", "mean_return", "std", "dates"]
     assert report.spread.columns == ["horizon", "mean_spread", "std_spread", "t_nw", "dates"]
@@ -263,10 +275,14 @@ def test_quantiles_match_pandas_qcut_on_random_dates() -> None:
                     "signal": np.concatenate([values, values]),
                 }
             )
-            report = pa.signal_report(frame, signal="signal", price="close", horizons=(1,), quantiles=q)
+            report = pa.signal_report(
+                frame, signal="signal", price="close", horizons=(1,), quantiles=q
+            )
             by_date = report.quantile_returns_by_date.filter(pl.col("date") == dt.date(2024, 1, 1))
             counts = dict(zip(by_date["quantile"], by_date["n"], strict=True))
-            want_counts = {int(k): int(v) for k, v in zip(*np.unique(want, return_counts=True), strict=True)}
+            want_counts = {
+                int(k): int(v) for k, v in zip(*np.unique(want, return_counts=True), strict=True)
+            }
             assert counts == want_counts, (n, q, values)
 
 

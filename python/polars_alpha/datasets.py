@@ -359,7 +359,7 @@ def synthetic_signal(
     >>> m.frame.columns, m.frame.height
     (['date', 'ticker', 'close', 'signal'], 12)
     >>> round(m.correlation, 4)
-    0.1045
+    0.1047
     """
     n_tickers = _validate.positive_int(n_tickers, "n_tickers")
     n_days = _validate.positive_int(n_days, "n_days")

@@ -92,7 +92,7 @@ def newey_west_t(values: npt.ArrayLike, lags: int) -> float:
     --------
     >>> import polars_alpha as pa
     >>> round(pa.newey_west_t([0.1, 0.3, -0.1, 0.2, 0.25, 0.05], lags=1), 4)
-    2.6647
+    3.7144
     """
     x = np.asarray(values, dtype=np.float64)
     lags = int(lags)
@@ -196,7 +196,7 @@ def signal_report(
     │ i64     ┆ u32   ┆ f64     │
     ╞═════════╪═══════╪═════════╡
     │ 1       ┆ 249   ┆ 0.1     │
-    │ 5       ┆ 245   ┆ 0.05    │
+    │ 5       ┆ 245   ┆ 0.03    │
     └─────────┴───────┴─────────┘
     """
     hs = _validate.horizons(horizons)
@@ -252,7 +252,7 @@ class _Panel:
 
     @staticmethod
     def of(df: pl.DataFrame) -> _Panel:
-        names = int(df["_seg"].max() or 0)
+        names = df["_seg"].n_unique() if df.height else 0
         days = df["_date"]
         dates = days.unique().sort()
         # A balanced panel (every ticker on every date) is a reshape.
@@ -401,10 +401,10 @@ def _prepare(
                 columns
             )
             raise ValueError(msg)
-    for value, argument in ((signal, "signal"), (price, "price")):
-        _validate.column(value, argument)
-        if isinstance(value, str) and value not in columns:
-            msg = f"`{argument}`: the frame has no column {value!r}; its columns are: " + ", ".join(
+    for given, argument in ((signal, "signal"), (price, "price")):
+        _validate.column(given, argument)
+        if isinstance(given, str) and given not in columns:
+            msg = f"`{argument}`: the frame has no column {given!r}; its columns are: " + ", ".join(
                 columns
             )
             raise ValueError(msg)

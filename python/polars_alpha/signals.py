@@ -215,14 +215,14 @@ def information_coefficient(
     ...     ic=pa.information_coefficient("signal", "fwd")
     ... )
     shape: (2, 2)
-    ┌──────┬─────┐
-    │ date ┆ ic  │
-    │ ---  ┆ --- │
-    │ i64  ┆ f64 │
-    ╞══════╪═════╡
-    │ 1    ┆ 0.8 │
-    │ 2    ┆ null│
-    └──────┴─────┘
+    ┌──────┬──────┐
+    │ date ┆ ic   │
+    │ ---  ┆ ---  │
+    │ i64  ┆ f64  │
+    ╞══════╪══════╡
+    │ 1    ┆ 0.8  │
+    │ 2    ┆ null │
+    └──────┴──────┘
     """
     method = _validate.choice(method, "method", ("spearman", "pearson"))  # type: ignore[assignment]
     s = numeric_input(_validate.column(signal, "signal"), "signal").fill_nan(None)

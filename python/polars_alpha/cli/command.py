@@ -25,6 +25,7 @@ from polars_alpha.cli.render import (
     write,
 )
 from polars_alpha.cli.report import add_report_parser, run_report
+from polars_alpha.cli.signal import add_signal_parser, run_signal
 from polars_alpha.screen import SCREEN_COLUMNS, default_min_periods, screen, selection
 
 __all__ = ["PROG", "build_parser", "main"]
@@ -111,7 +112,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         prog=prog,
         description=(
             "Alpha and beta for whole markets. Run `screen --help` for the screen, "
-            "`report --help` for the strategy report."
+            "`report --help` for the strategy report, `signal --help` to test a signal."
         ),
     )
     parser.add_argument(
@@ -234,6 +235,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     )
     screen_command.add_argument("--traceback", action="store_true", help=argparse.SUPPRESS)
     add_report_parser(commands)
+    add_signal_parser(commands)
     return parser
 
 
@@ -445,12 +447,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     args.prog = prog
     if args.command is None:
-        sys.stderr.write(f"{prog}: error: choose a command: screen or report (see {prog} --help)\n")
+        sys.stderr.write(
+            f"{prog}: error: choose a command: screen, report or signal (see {prog} --help)\n"
+        )
         return EXIT_ERROR
     progress = Progress()
     try:
         if args.command == "report":
             run_report(args, progress)
+        elif args.command == "signal":
+            run_signal(args, progress)
         else:
             _run_screen(args, progress)
     except BrokenPipeError:
