@@ -302,7 +302,9 @@ def residual_momentum(
     return is missing; the signal is null with fewer than ``min_periods`` residuals in the
     span, when they are constant, or when their standard deviation is within rounding
     (``1e-10`` of the returns' scale) of zero: a perfect fit has no residual to score. With
-    the defaults a ticker's first signal is at row ``fit_window + window - 2``.
+    the defaults a ticker's first signal is at row ``fit_window + window - 2`` (from 0) when
+    its first return is there, one row later when its first row has no return (as after
+    ``pct_change``): in the example, row 69 of each ticker.
 
     Examples
     --------
@@ -327,8 +329,8 @@ def residual_momentum(
     │ ---    ┆ ---        │
     │ str    ┆ date       │
     ╞════════╪════════════╡
-    │ T0000  ┆ 2020-03-10 │
-    │ T0001  ┆ 2020-03-10 │
+    │ T0000  ┆ 2020-04-07 │
+    │ T0001  ┆ 2020-04-07 │
     └────────┴────────────┘
     """
     fit_rows, fit_least, rows, skipped, least = _validate.residual_momentum_windows(
