@@ -216,7 +216,8 @@ def residual_momentum_oracle(
     min_periods: int,
 ) -> np.ndarray:
     """The definition with statsmodels: ``e[s]`` from OLS on the usable rows of
-    ``s - fit_window + 1 .. s`` (at least ``fit_min`` of them); the signal is mean / std (ddof 1) of the finite ``e``."""
+    ``s - fit_window + 1 .. s`` (at least ``fit_min`` of them); the signal is mean / std
+    (ddof 1) of the finite ``e``."""
     n = len(y)
     x2 = x if x.ndim == 2 else x[:, None]
     e = np.full(n, math.nan)
