@@ -1,24 +1,28 @@
-"""Time polars-alpha against the peers a user would otherwise pick, in one process, and print a
-markdown table of ratios.
+"""Time polars-alpha against the strongest code its users would otherwise write, in one
+process, and print the table of ratios.
 
 The workload is ``DESIGN.md``'s: a long frame sorted by (ticker, date) with columns
 ``ticker, date, ret, mkt`` (seeded synthetic daily returns), 5,000 tickers x 2,520 days = 12.6 M
-rows, window 252. Every contender runs once as a warm-up (its result is checked against ours,
-and its peak memory is measured), then ``--repeat`` timed runs; the table gives the best and the
-median. Ratios are time / reference time, so 10 in "x ours" means ten times slower than ours.
+rows, window 252, run with String and with integer ticker keys. Every peer is the fastest
+idiomatic code for its tool: one ``.over("ticker")`` around the whole Polars expression, the
+same expressions in ``group_by().agg()`` exploded back to rows, NumPy cumulative sums on the
+wide (days x tickers) array. Each contender runs once as a warm-up (its result checked, its
+peak memory measured), then ``--repeat`` timed runs; the tables give the best and the median,
+and each peer's time over ours for the same computation in the same run. The code each
+contender ran is printed after the tables.
 
-Ours is checked against Polars' own rolling_cov/rolling_var (beta and alpha), ewm_mean
-composition and rolling_sum(weights=): if they disagree the script stops with an error instead
-of printing a table, so a wrong fast number is never reported. Peers are checked against ours and
-flagged in the ``check`` column.
+Every Polars and NumPy peer is checked against ours, and ours against Polars' own rolling
+moments: a mismatch stops the script with an error instead of a table, so a wrong fast
+number is never reported.
 
-    python benches/compare_peers.py                       # the full workload
-    python benches/compare_peers.py --sweeps --threads-compare --memory-isolated
+    python benches/compare_peers.py                       # both key types, the full workload
+    python benches/compare_peers.py --threads-compare --short-series --screen --markdown
     python benches/compare_peers.py --tickers 20 --days 600 --window 60 --repeat 1 \\
-        --subset-tickers 3                                # a smoke run
+        --subset-tickers 3 --short-tickers 200 --screen-tickers 50   # a smoke run
 
-``--sweeps``, ``--threads-compare`` and ``--memory-isolated`` rerun contenders in fresh
-subprocesses of this script (``--only ... --json``).
+``--threads-compare``, ``--sweeps`` and ``--memory-isolated`` rerun contenders in fresh
+subprocesses of this script (``--only ... --json``) with ``POLARS_MAX_THREADS`` set; the
+script sets no other thread variable (the plugin runs on Polars' pool).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import argparse
 import contextlib
 import gc
 import importlib
+import inspect
 import json
 import os
 import platform
@@ -130,6 +135,29 @@ class MismatchError(AssertionError):
     pass
 
 
+# The computations, each with the contender of ours its peers are measured against.
+COMPUTATIONS = {
+    "ba": ("beta and alpha", "ours_ba"),
+    "full": ("the full fit", "ours_full"),
+    "ewm_all": ("EW beta and alpha, all history", "ours_ewm_all_ba"),
+    "ewm_252": ("EW beta and alpha, window {window}", "ours_ewm_ba"),
+    "wa": ("weighted alpha", "ours_wa"),
+    "floor": ("memory floor", "ours_ba"),
+}
+
+# Reference results, computed untimed: which contender gives them and which fields.
+REFERENCES: dict[str, tuple[Callable[[pl.DataFrame, int], pl.DataFrame], tuple[str, ...]]] = {
+    "ours_full": (wl.ours_full, wl.FULL_FIELDS),
+    "ours_ewm_all": (wl.ours_ewm_all_history, ("alpha", "beta")),
+    "ours_ewm": (wl.ours_ewm, ("alpha", "beta")),
+    "ours_wa": (wl.ours_weighted_alpha, ("wa",)),
+    "polars_native": (wl.polars_native_full, wl.FULL_FIELDS),
+    "polars_ewm_all": (wl.polars_ewm_composition, ("alpha", "beta")),
+    "polars_ewm": (wl.polars_ewm_window, ("alpha", "beta")),
+    "polars_wa": (wl.polars_weighted_alpha, ("wa",)),
+}
+
+
 @dataclass
 class Bench:
     """The workload and what the contenders share: references for the checks, subsets."""
@@ -138,9 +166,10 @@ class Bench:
     window: int
     subset_tickers: int
     check: bool
-    refs: dict[str, np.ndarray] = field(default_factory=dict)
+    refs: dict[str, pl.DataFrame] = field(default_factory=dict)
     _subset: list[tuple[np.ndarray, np.ndarray]] | None = None
     _wide: tuple[Any, Any] | None = None
+    _arrays: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def tickers(self) -> int:
@@ -158,18 +187,23 @@ class Bench:
             self._wide = wl.pandas_wide_inputs(self.df)
         return self._wide
 
-    def reference(self, name: str) -> np.ndarray:
-        """Beta or alpha (``"beta"``, ``"alpha"``) from Polars' own rolling_cov/rolling_var
-        with ``.over``: computed once, untimed, on first use."""
+    @property
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._arrays is None:
+            self._arrays = wl.wide_arrays(self.df)
+        return self._arrays
+
+    def reference(self, name: str) -> pl.DataFrame:
+        """A reference result (plain columns), computed once, untimed, on first use."""
         if name not in self.refs:
-            result = wl.polars_native_beta_alpha(self.df, self.window)
-            self.refs["beta"] = wl.beta_of(result).to_numpy()
-            self.refs["alpha"] = wl.alpha_of(result).to_numpy()
+            fn, fields = REFERENCES[name]
+            self.refs[name] = wl.columns_of(fn(self.df, self.window), fields)
         return self.refs[name]
 
 
 def compare(name: str, got: np.ndarray, want: np.ndarray, *, rtol: float = 1e-7) -> str:
-    """Same missing positions (null/NaN) and values within ``rtol`` (plus a tiny atol)."""
+    """Same missing positions (null/NaN) and values within ``rtol`` (plus an atol of
+    ``rtol`` times a thousandth of the largest value, for values near zero)."""
     got = np.asarray(got, dtype=np.float64)
     want = np.asarray(want, dtype=np.float64)
     if got.shape != want.shape:
@@ -187,64 +221,19 @@ def compare(name: str, got: np.ndarray, want: np.ndarray, *, rtol: float = 1e-7)
     return f"{name} {err:.1e}"
 
 
-def _frame_check(pairs: list[tuple[str, Callable[[Any], pl.Series], str]]) -> Callable:
-    """A check comparing columns of a Polars result with named references."""
+def check_with(ref: str, fields: tuple[str, ...], rows: int | None = None) -> Callable:
+    """Compare ``fields`` of a result (a frame, a pair of wide arrays ``(beta, alpha)`` or a
+    list of per-ticker ``(n, 2)`` arrays of alpha and beta) with the reference ``ref``."""
 
     def check(bench: Bench, result: Any) -> str:
-        notes = []
-        for name, column, ref in pairs:
-            notes.append(compare(name, column(result).to_numpy(), bench.reference(ref)))
-        return "ok: " + ", ".join(notes)
-
-    return check
-
-
-def _store(ref: str, column: Callable[[Any], pl.Series]) -> Callable:
-    """Keep a column of the result as the reference ``ref`` for a later check."""
-
-    def check(bench: Bench, result: Any) -> str:
-        bench.refs[ref] = column(result).to_numpy()
-        return "reference"
-
-    return check
-
-
-def _check_with(ref: str, column: Callable[[Any], pl.Series], name: str = "beta") -> Callable:
-    def check(bench: Bench, result: Any) -> str:
-        if ref not in bench.refs:
-            return "not checked (no reference)"
-        return "ok: " + compare(name, column(result).to_numpy(), bench.refs[ref])
-
-    return check
-
-
-def _series(col: str) -> Callable[[pl.DataFrame], pl.Series]:
-    return lambda result: result.get_column(col)
-
-
-BETA_ALPHA = [("beta", wl.beta_of, "beta"), ("alpha", wl.alpha_of, "alpha")]
-
-
-def _pandas_check(bench: Bench, result: Any) -> str:
-    beta, alpha = result
-    return "ok: " + ", ".join(
-        [
-            compare("beta", beta.to_numpy().T.ravel(), bench.reference("beta")),
-            compare("alpha", alpha.to_numpy().T.ravel(), bench.reference("alpha")),
+        want = bench.reference(ref)
+        got = wl.columns_of(result, fields)
+        height = got.height
+        notes = [
+            compare(f, got.get_column(f).to_numpy(), want.get_column(f).head(height).to_numpy())
+            for f in fields
         ]
-    )
-
-
-def _subset_check(beta_col: int, alpha_col: int) -> Callable:
-    def check(bench: Bench, result: Any) -> str:
-        fits = np.concatenate(result)
-        rows = len(fits)
-        return "ok: " + ", ".join(
-            [
-                compare("beta", fits[:, beta_col], bench.reference("beta")[:rows]),
-                compare("alpha", fits[:, alpha_col], bench.reference("alpha")[:rows]),
-            ]
-        )
+        return f"ok vs {ref}: " + ", ".join(notes)
 
     return check
 
@@ -253,169 +242,327 @@ def _subset_check(beta_col: int, alpha_col: int) -> Callable:
 class Contender:
     key: str
     label: str
+    computation: str  # a key of COMPUTATIONS
     group: str  # "ours", "peer" or "floor"
     make: Callable[[Bench], Callable[[], Any]]  # untimed setup -> the timed call
+    code: tuple[Callable[..., Any], ...]  # the functions whose source is the timed code
     check: Callable[[Bench, Any], str] | None = None
     needs: str | None = None  # module that must import
     subset: bool = False  # timed on --subset-tickers tickers and extrapolated
-    strict: bool = False  # a failed check stops the script
+    strict: bool = True  # a failed check stops the script
+    by: bool = False  # ours with by=: part of --threads-compare
 
 
 def _frame_fn(fn: Callable[[pl.DataFrame, int], pl.DataFrame]) -> Callable:
     return lambda bench: lambda: fn(bench.df, bench.window)
 
 
+def ours(
+    key: str, label: str, computation: str, fn: Callable, ref: str, fields: tuple
+) -> Contender:
+    by = "(by=" in label
+    return Contender(
+        key, label, computation, "ours", _frame_fn(fn), (fn,), check_with(ref, fields), by=by
+    )
+
+
+def peer(
+    key: str,
+    label: str,
+    computation: str,
+    fn: Callable,
+    exprs: Callable | None,
+    ref: str,
+    fields: tuple,
+    **kwargs: Any,
+) -> Contender:
+    code = (fn,) if exprs is None else (exprs, fn)
+    return Contender(
+        key, label, computation, "peer", _frame_fn(fn), code, check_with(ref, fields), **kwargs
+    )
+
+
+BA = ("alpha", "beta")
+FULL = wl.FULL_FIELDS
+
 CONTENDERS = [
-    Contender(
+    # beta and alpha
+    ours(
         "ours_ba",
-        'ours: rolling_alpha_beta(fields=["alpha", "beta"]) (by=)',
-        "ours",
-        _frame_fn(wl.ours_beta_alpha),
-        _frame_check(BETA_ALPHA),
-        strict=True,
-    ),
-    Contender(
-        "ours_ba_two_calls",
-        "ours: rolling_beta + rolling_alpha (by=), two passes",
-        "ours",
-        _frame_fn(wl.ours_two_calls_beta_alpha),
-        _frame_check(BETA_ALPHA),
-        strict=True,
-    ),
-    Contender(
-        "ours_full",
-        "ours: rolling_alpha_beta (by=), full struct",
-        "ours",
-        _frame_fn(wl.ours_full),
-        _frame_check(BETA_ALPHA),
-        strict=True,
-    ),
-    Contender(
-        "ours_over_ba",
-        'ours: rolling_alpha_beta(fields=["alpha", "beta"]).over("ticker")',
-        "ours",
-        _frame_fn(wl.ours_over_beta_alpha),
-        _frame_check(BETA_ALPHA),
-        strict=True,
-    ),
-    Contender(
-        "ours_over_full",
-        'ours: rolling_alpha_beta .over("ticker"), full struct',
-        "ours",
-        _frame_fn(wl.ours_over_full),
-        _frame_check(BETA_ALPHA),
-        strict=True,
-    ),
-    Contender(
-        "ours_ewm",
-        "ours: ewm_alpha_beta (by=, half_life=63, window={window})",
-        "ours",
-        _frame_fn(wl.ours_ewm),
-        _store("ours_ewm_beta", wl.beta_of),
-    ),
-    Contender(
-        "ours_ewm_all",
-        "ours: ewm_alpha_beta (by=, half_life=63, window=None)",
-        "ours",
-        _frame_fn(wl.ours_ewm_all_history),
-        _store("ours_ewm_all_beta", wl.beta_of),
-    ),
-    Contender(
-        "ours_wa",
-        "ours: weighted_alpha (by=)",
-        "ours",
-        _frame_fn(wl.ours_weighted_alpha),
-        _store("ours_wa", _series("wa")),
-    ),
-    Contender("floor", "floor: Polars elementwise ret * mkt", "floor", _frame_fn(wl.polars_floor)),
-    Contender(
+        'ours rolling_alpha_beta(fields=["alpha", "beta"]) (by=)',
+        "ba",
+        wl.ours_beta_alpha,
         "polars_native",
-        'Polars rolling_cov / rolling_var .over("ticker") (beta + alpha)',
-        "peer",
-        _frame_fn(wl.polars_native_beta_alpha),
-        lambda bench, result: "reference (ours and the peers are checked against it)",
+        BA,
+    ),
+    ours(
+        "ours_ba_two_calls",
+        "ours rolling_beta + rolling_alpha (by=), two passes",
+        "ba",
+        wl.ours_two_calls_beta_alpha,
+        "polars_native",
+        BA,
+    ),
+    ours(
+        "ours_over_ba",
+        'ours rolling_alpha_beta(fields=["alpha", "beta"]).over("ticker")',
+        "ba",
+        wl.ours_over_beta_alpha,
+        "polars_native",
+        BA,
+    ),
+    peer(
+        "polars_native",
+        'Polars rolling_cov / rolling_var / rolling_mean, one .over("ticker")',
+        "ba",
+        wl.polars_native_beta_alpha,
+        wl.native_beta_alpha_exprs,
+        "ours_full",
+        BA,
+    ),
+    peer(
+        "polars_native_gb",
+        "Polars rolling_cov / rolling_var / rolling_mean, group_by().agg() + explode",
+        "ba",
+        wl.polars_native_beta_alpha_group_by,
+        wl.native_beta_alpha_exprs,
+        "ours_full",
+        BA,
     ),
     Contender(
-        "polars_ewm",
-        'Polars ewm_mean composition .over("ticker") (all history, beta + alpha)',
+        "numpy_cumsum",
+        "NumPy cumulative sums on the wide (days x tickers) array (pivot not timed)",
+        "ba",
         "peer",
-        _frame_fn(wl.polars_ewm_composition),
-        _check_with("ours_ewm_all_beta", wl.beta_of),
-        strict=True,
-    ),
-    Contender(
-        "polars_wa",
-        'Polars log1p(ret).rolling_sum(weights=) .over("ticker") (weighted alpha)',
-        "peer",
-        _frame_fn(wl.polars_weighted_alpha),
-        _check_with("ours_wa", _series("wa"), "wa"),
-        strict=True,
-    ),
-    Contender(
-        "polars_ols",
-        'polars-ols rolling_ols .over("ticker") (beta + alpha)',
-        "peer",
-        _frame_fn(wl.polars_ols_beta_alpha),
-        _frame_check(BETA_ALPHA),
-        needs="polars_ols",
-    ),
-    Contender(
-        "polars_ds",
-        'polars-ds rolling_lin_reg .over("ticker") (beta + alpha)',
-        "peer",
-        _frame_fn(wl.polars_ds_beta_alpha),
-        _frame_check(BETA_ALPHA),
-        needs="polars_ds",
-    ),
-    Contender(
-        "polars_ds_ewm",
-        'polars-ds rolling_lin_reg(half_life=63) .over("ticker") (EW beta + alpha)',
-        "peer",
-        _frame_fn(wl.polars_ds_ewm),
-        _check_with("ours_ewm_beta", wl.beta_of),
-        needs="polars_ds",
+        lambda bench: (lambda arrays: lambda: wl.numpy_cumsum_beta_alpha(*arrays, bench.window))(
+            bench.arrays
+        ),
+        (wl.numpy_cumsum_beta_alpha,),
+        check_with("ours_full", BA),
     ),
     Contender(
         "pandas_wide",
-        "pandas wide rolling().cov / var (beta + alpha; pivot not timed)",
+        "pandas wide rolling().cov / var (pivot not timed)",
+        "ba",
         "peer",
         lambda bench: (lambda wide: lambda: wl.pandas_wide_beta_alpha(*wide, bench.window))(
             bench.wide
         ),
-        _pandas_check,
+        (wl.pandas_wide_beta_alpha,),
+        check_with("ours_full", BA),
         needs="pandas",
+    ),
+    peer(
+        "polars_ols",
+        'polars-ols rolling_ols(...).over("ticker")',
+        "ba",
+        wl.polars_ols_beta_alpha,
+        None,
+        "ours_full",
+        BA,
+        needs="polars_ols",
+        strict=False,
+    ),
+    peer(
+        "polars_ds",
+        'polars-ds rolling_lin_reg(...).over("ticker")',
+        "ba",
+        wl.polars_ds_beta_alpha,
+        None,
+        "ours_full",
+        BA,
+        needs="polars_ds",
+        strict=False,
     ),
     Contender(
         "statsmodels",
         "statsmodels RollingOLS(params_only=True), per ticker",
+        "ba",
         "peer",
         lambda bench: (lambda arrays: lambda: wl.statsmodels_rolling_ols(arrays, bench.window))(
             bench.subset
         ),
-        _subset_check(beta_col=1, alpha_col=0),
+        (wl.statsmodels_rolling_ols,),
+        check_with("ours_full", BA),
         needs="statsmodels",
         subset=True,
+        strict=False,
     ),
     Contender(
         "empyrical_style",
         "empyrical-style per-ticker loop (NumPy per window)",
+        "ba",
         "peer",
         lambda bench: (lambda arrays: lambda: wl.empyrical_style_loop(arrays, bench.window))(
             bench.subset
         ),
-        _subset_check(beta_col=1, alpha_col=0),
+        (wl.empyrical_style_alpha_beta, wl.empyrical_style_loop),
+        check_with("ours_full", BA),
         subset=True,
+        strict=False,
+    ),
+    # the full fit
+    ours(
+        "ours_full",
+        "ours rolling_alpha_beta (by=), all fields",
+        "full",
+        wl.ours_full,
+        "polars_native",
+        FULL,
+    ),
+    ours(
+        "ours_over_full",
+        'ours rolling_alpha_beta .over("ticker"), all fields',
+        "full",
+        wl.ours_over_full,
+        "polars_native",
+        FULL,
+    ),
+    peer(
+        "polars_full",
+        'Polars rolling moments, all fields, one .over("ticker")',
+        "full",
+        wl.polars_native_full,
+        wl.native_full_exprs,
+        "ours_full",
+        FULL,
+    ),
+    peer(
+        "polars_full_gb",
+        "Polars rolling moments, all fields, group_by().agg() + explode",
+        "full",
+        wl.polars_native_full_group_by,
+        wl.native_full_exprs,
+        "ours_full",
+        FULL,
+    ),
+    # exponentially weighted, all history
+    ours(
+        "ours_ewm_all_ba",
+        'ours ewm_alpha_beta(window=None, fields=["alpha", "beta"]) (by=)',
+        "ewm_all",
+        wl.ours_ewm_all_history_beta_alpha,
+        "polars_ewm_all",
+        BA,
+    ),
+    ours(
+        "ours_ewm_all",
+        "ours ewm_alpha_beta(window=None) (by=), all fields",
+        "ewm_all",
+        wl.ours_ewm_all_history,
+        "polars_ewm_all",
+        BA,
+    ),
+    peer(
+        "polars_ewm",
+        'Polars ewm_mean composition, one .over("ticker")',
+        "ewm_all",
+        wl.polars_ewm_composition,
+        wl.ewm_all_history_exprs,
+        "ours_ewm_all",
+        BA,
+    ),
+    peer(
+        "polars_ewm_gb",
+        "Polars ewm_mean composition, group_by().agg() + explode",
+        "ewm_all",
+        wl.polars_ewm_composition_group_by,
+        wl.ewm_all_history_exprs,
+        "ours_ewm_all",
+        BA,
+    ),
+    # exponentially weighted, trailing window
+    ours(
+        "ours_ewm_ba",
+        'ours ewm_alpha_beta(window={window}, fields=["alpha", "beta"]) (by=)',
+        "ewm_252",
+        wl.ours_ewm_beta_alpha,
+        "polars_ewm",
+        BA,
+    ),
+    ours(
+        "ours_ewm",
+        "ours ewm_alpha_beta(window={window}) (by=), all fields",
+        "ewm_252",
+        wl.ours_ewm,
+        "polars_ewm",
+        BA,
+    ),
+    peer(
+        "polars_ewm_window",
+        'Polars rolling_mean(weights=) composition, one .over("ticker")',
+        "ewm_252",
+        wl.polars_ewm_window,
+        wl.ewm_window_exprs,
+        "ours_ewm",
+        BA,
+    ),
+    peer(
+        "polars_ewm_window_gb",
+        "Polars rolling_mean(weights=) composition, group_by().agg() + explode",
+        "ewm_252",
+        wl.polars_ewm_window_group_by,
+        wl.ewm_window_exprs,
+        "ours_ewm",
+        BA,
+    ),
+    peer(
+        "polars_ds_ewm",
+        'polars-ds rolling_lin_reg(half_life=63).over("ticker")',
+        "ewm_252",
+        wl.polars_ds_ewm,
+        None,
+        "ours_ewm",
+        BA,
+        needs="polars_ds",
+        strict=False,
+    ),
+    # weighted alpha
+    ours(
+        "ours_wa",
+        "ours weighted_alpha(returns=True) (by=)",
+        "wa",
+        wl.ours_weighted_alpha,
+        "polars_wa",
+        ("wa",),
+    ),
+    peer(
+        "polars_wa",
+        'Polars log1p(ret).rolling_sum(weights=), one .over("ticker")',
+        "wa",
+        wl.polars_weighted_alpha,
+        wl.weighted_alpha_exprs,
+        "ours_wa",
+        ("wa",),
+    ),
+    peer(
+        "polars_wa_gb",
+        "Polars log1p(ret).rolling_sum(weights=), group_by().agg() + explode",
+        "wa",
+        wl.polars_weighted_alpha_group_by,
+        wl.weighted_alpha_exprs,
+        "ours_wa",
+        ("wa",),
+    ),
+    # the floor
+    Contender(
+        "floor",
+        "floor: Polars elementwise ret * mkt",
+        "floor",
+        "floor",
+        _frame_fn(wl.polars_floor),
+        (wl.polars_floor,),
     ),
 ]
 BY_KEY = {c.key: c for c in CONTENDERS}
-REFERENCE_OURS = "ours_ba"
-REFERENCE_NATIVE = "polars_native"
+OURS_BY = [c.key for c in CONTENDERS if c.by]
 
 
 @dataclass
 class Outcome:
     key: str
     label: str
+    computation: str
     group: str
     times: list[float] = field(default_factory=list)
     scale: float = 1.0  # extrapolation factor applied to the times
@@ -446,7 +593,7 @@ def prewarm(contender: Contender, bench: Bench) -> None:
 
 def run_contender(contender: Contender, bench: Bench, repeat: int) -> Outcome:
     label = contender.label.format(window=bench.window)
-    outcome = Outcome(contender.key, label, contender.group)
+    outcome = Outcome(contender.key, label, contender.computation, contender.group)
     if contender.needs is not None:
         try:
             importlib.import_module(contender.needs)
@@ -472,13 +619,11 @@ def run_contender(contender: Contender, bench: Bench, repeat: int) -> Outcome:
                 outcome.strict_failure = contender.strict
         del result
         gc.collect()
-        result = None
         for _ in range(repeat):
-            result = None
             start = time.perf_counter()
             result = call()
             outcome.times.append(time.perf_counter() - start)
-        del result
+            del result
     except Exception as exc:  # one failing peer must not stop the others
         outcome.error = f"error ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
     gc.collect()
@@ -490,7 +635,9 @@ def run_all(bench: Bench, keys: list[str], repeat: int, *, verbose: bool) -> lis
     for key in keys:
         contender = BY_KEY[key]
         if verbose:
-            print(f"  {contender.label} ...", file=sys.stderr, flush=True)
+            print(
+                f"  {contender.label.format(window=bench.window)} ...", file=sys.stderr, flush=True
+            )
         outcome = run_contender(contender, bench, repeat)
         if verbose:
             status = outcome.error or f"{outcome.best:.3f} s  {outcome.check}"
@@ -509,11 +656,10 @@ def fmt_seconds(value: float | None) -> str:
     return f"{value:.3f}" if value < 100 else f"{value:.0f}"
 
 
-def fmt_ratio(value: float | None, reference: float | None) -> str:
-    if value is None or not reference:
+def fmt_ratio(value: float | None) -> str:
+    if value is None:
         return "-"
-    ratio = value / reference
-    return f"{ratio:.3f}" if ratio < 0.1 else f"{ratio:.2f}"
+    return f"{value:.2f}x" if value < 10 else f"{value:.1f}x" if value < 100 else f"{value:,.0f}x"
 
 
 def fmt_mb(value: int | None) -> str:
@@ -528,98 +674,118 @@ def label_of(outcome: Outcome) -> str:
     return outcome.label
 
 
-def ratio_table(outcomes: list[Outcome]) -> str:
+def ratio_to_ours(outcome: Outcome, by_key: dict[str, Outcome]) -> float | None:
+    """Time over the time of ours for the same computation, in this run."""
+    reference = by_key.get(COMPUTATIONS[outcome.computation][1])
+    if reference is None or reference.best is None or outcome.best is None:
+        return None
+    return outcome.best / reference.best
+
+
+def ratio_table(outcomes: list[Outcome], *, details: bool, window: int) -> str:
     by_key = {o.key: o for o in outcomes}
-    ours = by_key.get(REFERENCE_OURS)
-    native = by_key.get(REFERENCE_NATIVE)
-    ours_best = ours.best if ours else None
-    native_best = native.best if native else None
+    header = ["computation", "contender", "code", "seconds (best)", "median", "time / ours"]
+    if details:
+        header += ["peak Δ RSS MB", "output MB", "check"]
     lines = [
-        "| contender | seconds (best) | median | ratio vs ours | ratio vs Polars native "
-        "| peak Δ RSS MB | output MB | check |",
-        "|---|--:|--:|--:|--:|--:|--:|---|",
+        "| " + " | ".join(header) + " |",
+        "|---|---|---|--:|--:|--:|" + "--:|--:|---|" * details,
     ]
     for o in outcomes:
+        what = COMPUTATIONS[o.computation][0].format(window=window)
+        ours_key = COMPUTATIONS[o.computation][1]
+        code = f"`{BY_KEY[o.key].code[-1].__name__}`"
         if o.error is not None:
-            name = o.label.split(" ")[0] if o.error.startswith("unavailable") else o.label
-            lines.append(f"| {name}: {o.error} | - | - | - | - | - | - | |")
-            continue
-        lines.append(
-            f"| {label_of(o)} | {fmt_seconds(o.best)} | {fmt_seconds(o.median)} "
-            f"| {fmt_ratio(o.best, ours_best)} | {fmt_ratio(o.best, native_best)} "
-            f"| {fmt_mb(o.peak_delta)} | {fmt_mb(o.out_bytes)} | {o.check} |"
-        )
+            cells = [what, label_of(o), code, o.error, "-", "-"]
+        else:
+            mine = o.key == ours_key
+            ratio = "1 (reference)" if mine else fmt_ratio(ratio_to_ours(o, by_key))
+            relative = ratio_to_ours(o, by_key)
+            if o.group == "floor" and relative:
+                ratio = f"ours takes {fmt_ratio(1.0 / relative)} its time"
+            cells = [what, label_of(o), code, fmt_seconds(o.best), fmt_seconds(o.median), ratio]
+        if details:
+            cells += [fmt_mb(o.peak_delta), fmt_mb(o.out_bytes), o.check]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def speedup(slow: Outcome | None, fast: Outcome | None) -> float | None:
-    if slow is None or fast is None or slow.best is None or fast.best is None:
-        return None
-    return slow.best / fast.best
+def code_listing(keys: list[str]) -> str:
+    """The source of the code each contender timed, each function once."""
+    seen: set[str] = set()
+    parts = []
+    for key in keys:
+        for fn in BY_KEY[key].code:
+            name = f"{fn.__module__}.{fn.__qualname__}"
+            if name in seen:
+                continue
+            seen.add(name)
+            parts.append(inspect.getsource(fn).rstrip())
+    helpers = [wl._over, wl._group_by, wl.ewm_exprs, wl.weighted_alpha_weights]
+    parts += [inspect.getsource(fn).rstrip() for fn in helpers]
+    return "```python\n" + "\n\n\n".join(parts) + "\n```"
 
 
-def target_rows(outcomes: list[Outcome], used_input_bytes: int) -> list[tuple[str, str, str]]:
-    """``(target, measured, status)`` for the performance targets that this run measured."""
+def best(outcomes: dict[str, Outcome], keys: list[str]) -> tuple[str, float] | None:
+    """The fastest of ``keys`` that ran: (key, seconds)."""
+    found = [(k, o.best) for k in keys if (o := outcomes.get(k)) is not None and o.best]
+    return min(found, key=lambda kv: kv[1]) if found else None
+
+
+def target_rows(outcomes: list[Outcome]) -> list[tuple[str, str, str]]:
+    """``(target, measured, status)`` for the issue's targets that this run measured, each
+    against the strongest native composition (the faster of .over and group_by)."""
     o = {x.key: x for x in outcomes if x.error is None}
     rows = []
 
-    def add(target: str, value: float | None, ok: Callable[[float], bool], unit: str) -> None:
-        if value is None:
+    def speedup(target: str, slow: list[str], fast: str, bound: float) -> None:
+        peer_best = best(o, slow)
+        mine = o.get(fast)
+        if peer_best is None or mine is None or not mine.best:
             return
-        rows.append((target, f"{value:.2f}{unit}", "met" if ok(value) else "NOT met"))
+        ratio = peer_best[1] / mine.best
+        status = "met" if ratio >= bound else "NOT met"
+        rows.append((f"{target} (vs {peer_best[0]})", f"{ratio:.2f}x", status))
 
-    add(
-        "full struct (by=) >= 10x faster than Polars native",
-        speedup(o.get("polars_native"), o.get("ours_full")),
-        lambda v: v >= 10,
-        "x",
+    native = ["polars_native", "polars_native_gb"]
+    speedup("beta + alpha (by=) >= 20x native", native, "ours_ba", 20)
+    speedup(
+        "full struct (by=) >= 10x native full fit",
+        ["polars_full", "polars_full_gb"],
+        "ours_full",
+        10,
     )
-    add(
-        "beta+alpha (by=) >= 15x faster than Polars native",
-        speedup(o.get("polars_native"), o.get("ours_ba")),
-        lambda v: v >= 15,
-        "x",
+    speedup("full struct (by=) >= 10x native beta + alpha", native, "ours_full", 10)
+    ewm_all = ["polars_ewm", "polars_ewm_gb"]
+    ewm_252 = ["polars_ewm_window", "polars_ewm_window_gb"]
+    speedup(
+        "EW beta + alpha, all history >= 10x ewm_mean composition", ewm_all, "ours_ewm_all_ba", 10
     )
-    add(
-        "beta+alpha (by=) >= 30x faster than polars-ols",
-        speedup(o.get("polars_ols"), o.get("ours_ba")),
-        lambda v: v >= 30,
-        "x",
+    speedup(
+        "EW beta + alpha, window >= 10x rolling_mean(weights=) composition",
+        ewm_252,
+        "ours_ewm_ba",
+        10,
     )
-    add(
-        "beta+alpha (by=) <= 4x the elementwise floor",
-        speedup(o.get("ours_ba"), o.get("floor")),
-        lambda v: v <= 4,
-        "x floor",
+    speedup("EW full struct, all history >= 5x", ewm_all, "ours_ewm_all", 5)
+    speedup("EW full struct, window >= 5x", ewm_252, "ours_ewm", 5)
+    speedup(
+        "weighted alpha (by=) >= 15x rolling_sum(weights=)",
+        ["polars_wa", "polars_wa_gb"],
+        "ours_wa",
+        15,
     )
-    add(
-        '.over("ticker") beta+alpha no slower than Polars native',
-        speedup(o.get("polars_native"), o.get("ours_over_ba")),
-        lambda v: v >= 1,
-        "x faster",
-    )
-    add(
-        "weighted_alpha (by=) >= 10x faster than rolling_sum(weights)",
-        speedup(o.get("polars_wa"), o.get("ours_wa")),
-        lambda v: v >= 10,
-        "x",
-    )
-    add(
-        "ewm_alpha_beta (by=) >= 5x faster than the ewm_mean composition",
-        speedup(o.get("polars_ewm"), o.get("ours_ewm")),
-        lambda v: v >= 5,
-        "x",
-    )
-    for key in ("ours_full", "ours_ba"):
-        x = o.get(key)
-        if x is not None and x.peak_delta is not None and x.out_bytes:
-            ratio = (used_input_bytes + x.peak_delta) / (used_input_bytes + x.out_bytes)
-            add(
-                f"{key}: peak memory <= inputs + outputs + 25% (this process, indicative)",
-                ratio,
-                lambda v: v <= 1.25,
-                "x (in+out)",
+    speedup('.over("ticker") beta + alpha >= 2x native', native, "ours_over_ba", 2)
+    floor, mine = o.get("floor"), o.get("ours_ba")
+    if floor and mine and floor.best and mine.best:
+        ratio = mine.best / floor.best
+        rows.append(
+            (
+                "beta + alpha (by=) <= 5x the elementwise floor",
+                f"{ratio:.2f}x floor",
+                "met" if ratio <= 5 else "NOT met",
             )
+        )
     return rows
 
 
@@ -630,13 +796,14 @@ def markdown(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# subprocess runs: sweeps, threads, isolated memory
+# subprocess runs: threads, sweeps, isolated memory
 
 
 def child_run(
     args: argparse.Namespace,
     keys: list[str],
     *,
+    key_dtype: str,
     tickers: int | None = None,
     window: int | None = None,
     threads: int | None = None,
@@ -656,8 +823,8 @@ def child_run(
         str(repeat or args.repeat),
         "--subset-tickers",
         str(args.subset_tickers),
-        "--key-dtype",
-        args.key_dtype,
+        "--key-dtypes",
+        key_dtype,
         "--seed",
         str(args.seed),
         "--only",
@@ -696,118 +863,177 @@ def child_error(payload: dict[str, Any], key: str) -> str:
 
 
 def cell(payload: dict[str, Any], key: str) -> str:
-    best = child_best(payload, key)
-    return fmt_seconds(best) if best is not None else f"failed: {child_error(payload, key)}"
+    value = child_best(payload, key)
+    return fmt_seconds(value) if value is not None else f"failed: {child_error(payload, key)}"
 
 
-def window_sweep(args: argparse.Namespace, keys: list[str]) -> tuple[str, list[tuple]]:
-    windows = [w for w in (21, 252, 1260) if w < args.days]
-    runs = {w: child_run(args, keys, window=w) for w in windows}
-    rows = [
-        (BY_KEY[k].label.format(window="w"), *(cell(runs[w], k) for w in windows)) for k in keys
-    ]
-    targets = []
-    for k in keys:
-        times = [t for t in (child_best(runs[w], k) for w in windows) if t is not None]
-        if len(windows) >= 2 and len(times) == len(windows):
-            spread = max(times) / min(times)
-            ok = "met" if spread <= 1.3 else "NOT met"
-            targets.append((f"{k}: window {windows[0]} vs {windows[-1]} within 1.3x", spread, ok))
-    header = ("contender", *(f"window {w} (s)" for w in windows))
-    return markdown(rows, header), targets
-
-
-def size_sweep(args: argparse.Namespace, keys: list[str]) -> tuple[str, list[tuple]]:
-    factors = (1, 2, 4)
-    runs = {f: child_run(args, keys, tickers=args.tickers * f) for f in factors}
-    rows = []
-    targets = []
-    for k in keys:
-        times = [child_best(runs[f], k) for f in factors]
-        base = times[0]
-        cells = []
-        for f, t in zip(factors, times, strict=True):
-            if t is None:
-                cells.append(f"failed: {child_error(runs[f], k)}")
-            else:
-                cells.append(f"{fmt_seconds(t)} ({t / base:.2f}x)" if base else fmt_seconds(t))
-        rows.append((BY_KEY[k].label.format(window=args.window), *cells))
-        if base and times[-1] is not None:
-            growth = times[-1] / base
-            ok = "met" if growth <= 4.4 else "NOT met"
-            targets.append((f"{k}: 4x rows <= 4.4x time", growth, ok))
-    header = (
-        "contender",
-        *(f"{f}x rows = {args.tickers * f * args.days / 1e6:.1f} M (s)" for f in factors),
-    )
-    return markdown(rows, header), targets
-
-
-def threads_compare(args: argparse.Namespace, keys: list[str]) -> tuple[str, list[tuple]]:
-    runs = {n: child_run(args, keys, threads=n) for n in (1, 2)}
+def threads_compare(
+    args: argparse.Namespace, keys: list[str], key_dtype: str
+) -> tuple[str, list[tuple[str, str, str]]]:
+    """Each contender with POLARS_MAX_THREADS=1 and =2, each in a fresh process."""
+    runs = {n: child_run(args, keys, key_dtype=key_dtype, threads=n) for n in (1, 2)}
     rows = []
     targets = []
     for k in keys:
         one, two = child_best(runs[1], k), child_best(runs[2], k)
         gain = one / two if one and two else None
-        rows.append(
-            (
-                BY_KEY[k].label.format(window=args.window),
-                cell(runs[1], k),
-                cell(runs[2], k),
-                "-" if gain is None else f"{gain:.2f}x",
-            )
-        )
-        if gain is not None and BY_KEY[k].group == "ours":
+        label = BY_KEY[k].label.format(window=args.window)
+        rows.append((label, cell(runs[1], k), cell(runs[2], k), fmt_ratio(gain)))
+        if gain is not None and BY_KEY[k].by:
             ok = "met" if gain >= 1.7 else "NOT met"
-            targets.append((f"{k}: 2 threads >= 1.7x faster than 1", gain, ok))
-    header = ("contender", "1 thread (s)", "2 threads (s)", "speed-up")
+            targets.append((f"{k}: 2 threads >= 1.7x 1 thread", f"{gain:.2f}x", ok))
+    header = ("contender", "1 thread (s)", "2 threads (s)", "1 thread / 2 threads")
     return markdown(rows, header), targets
 
 
-def memory_isolated(args: argparse.Namespace, keys: list[str]) -> tuple[str, list[tuple]]:
+def window_sweep(args: argparse.Namespace, keys: list[str], key_dtype: str) -> str:
+    windows = [w for w in (21, 252, 1260) if w < args.days]
+    runs = {w: child_run(args, keys, key_dtype=key_dtype, window=w) for w in windows}
+    rows = [
+        (BY_KEY[k].label.format(window="w"), *(cell(runs[w], k) for w in windows)) for k in keys
+    ]
+    return markdown(rows, ("contender", *(f"window {w} (s)" for w in windows)))
+
+
+def size_sweep(args: argparse.Namespace, keys: list[str], key_dtype: str) -> str:
+    factors = (1, 2, 4)
+    runs = {
+        f: child_run(args, keys, key_dtype=key_dtype, tickers=args.tickers * f) for f in factors
+    }
+    rows = [
+        (BY_KEY[k].label.format(window=args.window), *(cell(runs[f], k) for f in factors))
+        for k in keys
+    ]
+    header = (
+        "contender",
+        *(f"{f}x rows = {args.tickers * f * args.days / 1e6:.1f} M (s)" for f in factors),
+    )
+    return markdown(rows, header)
+
+
+def memory_isolated(args: argparse.Namespace, keys: list[str], key_dtype: str) -> str:
     rows = []
-    targets = []
     for k in keys:
-        payload = child_run(args, [k], repeat=1, check=False)
+        payload = child_run(args, [k], key_dtype=key_dtype, repeat=1, check=False)
         record = next((r for r in payload.get("outcomes", []) if r["key"] == k), None)
+        label = BY_KEY[k].label.format(window=args.window)
         if record is None or record["error"] is not None or record["peak_delta"] is None:
-            rows.append(
-                (
-                    BY_KEY[k].label.format(window=args.window),
-                    f"failed: {child_error(payload, k)}",
-                    "",
-                    "",
-                    "",
-                    "",
-                )
-            )
+            rows.append((label, f"failed: {child_error(payload, k)}", "", "", ""))
             continue
         used_in = payload["used_input_bytes"]
-        peak = used_in + record["peak_delta"]
-        in_out = used_in + record["out_bytes"]
-        ratio = peak / in_out
+        ratio = (used_in + record["peak_delta"]) / (used_in + record["out_bytes"])
         rows.append(
             (
-                BY_KEY[k].label.format(window=args.window),
+                label,
                 fmt_mb(used_in),
                 fmt_mb(record["out_bytes"]),
                 fmt_mb(record["peak_delta"]),
-                fmt_mb(payload["process_peak_bytes"]),
                 f"{ratio:.2f}",
             )
         )
-        ok = "met" if ratio <= 1.25 else "NOT met"
-        targets.append((f"{k}: peak memory <= inputs + outputs + 25% (fresh process)", ratio, ok))
     header = (
         "contender",
-        "inputs MB (ticker, ret, mkt)",
+        "inputs MB",
         "output MB",
         "peak Δ RSS MB",
-        "process peak RSS MB",
         "(inputs + peak Δ) / (inputs + output)",
     )
+    return markdown(rows, header)
+
+
+# ---------------------------------------------------------------------------------------------
+# many short series and the screen, in this process
+
+
+def time_call(call: Callable[[], Any], repeat: int) -> tuple[Any, float, float]:
+    result = call()  # warm-up
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return result, min(times), statistics.median(times)
+
+
+SHORT_CONTENDERS = (
+    ("polars_native", 'Polars rolling_cov / rolling_var / rolling_mean, one .over("ticker")'),
+    (
+        "polars_native_gb",
+        "Polars rolling_cov / rolling_var / rolling_mean, group_by().agg() + explode",
+    ),
+    ("ours_over_ba", 'ours rolling_alpha_beta(fields=["alpha", "beta"]).over("ticker")'),
+    ("ours_ba", 'ours rolling_alpha_beta(fields=["alpha", "beta"]) (by=)'),
+)
+
+
+def short_series(
+    args: argparse.Namespace, key_dtype: str
+) -> tuple[str, list[tuple[str, str, str]]]:
+    """Many short series: the per-group cost of a call under .over()."""
+    df = wl.make_workload(args.short_tickers, args.short_days, seed=args.seed, key_dtype=key_dtype)
+    window = args.short_window
+    functions = {
+        "polars_native": wl.polars_native_beta_alpha,
+        "polars_native_gb": wl.polars_native_beta_alpha_group_by,
+        "ours_over_ba": wl.ours_over_beta_alpha,
+        "ours_ba": wl.ours_beta_alpha,
+    }
+    reference = wl.columns_of(wl.ours_full(df, window), BA)
+    times: dict[str, float] = {}
+    rows = []
+    for key, label in SHORT_CONTENDERS:
+        print(f"  short series: {label} ...", file=sys.stderr, flush=True)
+        fn = functions[key]
+        result, fastest, middle = time_call(lambda fn=fn: fn(df, window), args.repeat)
+        got = wl.columns_of(result, BA)
+        for f in BA:
+            compare(f, got.get_column(f).to_numpy(), reference.get_column(f).to_numpy())
+        times[key] = fastest
+        rows.append((label, fmt_seconds(fastest), fmt_seconds(middle)))
+    native = min(times["polars_native"], times["polars_native_gb"])
+    rows = [
+        (*row, fmt_ratio(times[key] / times["ours_ba"]))
+        for row, (key, _) in zip(rows, SHORT_CONTENDERS, strict=True)
+    ]
+    ratio = native / times["ours_over_ba"]
+    targets = [
+        (
+            f'.over("ticker") no slower than native, {args.short_tickers:,} x {args.short_days}',
+            f"{ratio:.2f}x (native / ours .over)",
+            "met" if ratio >= 1 else "NOT met",
+        )
+    ]
+    header = ("contender", "seconds (best)", "median", "time / ours by=")
     return markdown(rows, header), targets
+
+
+def screen_table(args: argparse.Namespace) -> tuple[str, list[tuple[str, str, str]]]:
+    market = wl.screen_market(args.screen_tickers, args.screen_days)
+    rows = []
+    times = {}
+    results = {}
+    for key, fn in (("screen", wl.ours_screen), ("chain", wl.chain_screen)):
+        print(f"  screen: {fn.__name__} ...", file=sys.stderr, flush=True)
+        results[key], times[key], middle = time_call(lambda fn=fn: fn(market), args.repeat)
+        rows.append((f"`{fn.__name__}`", fmt_seconds(times[key]), fmt_seconds(middle)))
+    a = results["screen"].sort("ticker")
+    b = results["chain"].sort("ticker")
+    for f in ("beta", "alpha_ann", "weighted_alpha", "alpha_z"):
+        compare(f, a.get_column(f).to_numpy(), b.get_column(f).to_numpy())
+    rows_total = market.stocks.height
+    targets = [
+        (
+            f"pa.screen on {rows_total:,} rows of prices <= 1.5 s",
+            f"{times['screen']:.2f} s",
+            "met" if times["screen"] <= 1.5 else "NOT met",
+        ),
+        (
+            "pa.screen no slower than the hand-written chain",
+            f"{times['chain'] / times['screen']:.2f}x (chain / screen)",
+            "met" if times["screen"] <= times["chain"] else "NOT met",
+        ),
+    ]
+    return markdown(rows, ("code", "seconds (best)", "median")), targets
 
 
 # ---------------------------------------------------------------------------------------------
@@ -829,11 +1055,38 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="tickers the slow per-ticker peers run on; their time is extrapolated linearly",
     )
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--key-dtype", choices=wl.KEY_DTYPES, default="str")
+    parser.add_argument(
+        "--key-dtypes",
+        default="str,int",
+        help=f"comma-separated ticker key types, one table each: {', '.join(wl.KEY_DTYPES)}",
+    )
     parser.add_argument(
         "--only", help=f"comma-separated contender keys (default all): {', '.join(BY_KEY)}"
     )
     parser.add_argument("--skip", default="", help="comma-separated contender keys to leave out")
+    parser.add_argument(
+        "--threads-compare",
+        action="store_true",
+        help="rerun the --threads-contenders with POLARS_MAX_THREADS=1 and =2 in subprocesses",
+    )
+    parser.add_argument(
+        "--threads-contenders",
+        default=",".join([*OURS_BY, "polars_native", "floor"]),
+        help="contenders of --threads-compare (default: every by= contender of ours)",
+    )
+    parser.add_argument(
+        "--short-series",
+        action="store_true",
+        help="many short series: --short-tickers x --short-days, window --short-window",
+    )
+    parser.add_argument("--short-tickers", type=int, default=50_000)
+    parser.add_argument("--short-days", type=int, default=30)
+    parser.add_argument("--short-window", type=int, default=20)
+    parser.add_argument(
+        "--screen", action="store_true", help="pa.screen against the hand-written chain"
+    )
+    parser.add_argument("--screen-tickers", type=int, default=5000)
+    parser.add_argument("--screen-days", type=int, default=2520)
     parser.add_argument(
         "--sweeps", action="store_true", help="window sweep 21/252/1260 and size sweep 1x/2x/4x"
     )
@@ -841,19 +1094,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--sweep-contenders", default="ours_ba,ours_full", help="contenders of the sweeps"
     )
     parser.add_argument(
-        "--threads-compare",
-        action="store_true",
-        help="rerun with POLARS_MAX_THREADS=1 and =2 in subprocesses",
-    )
-    parser.add_argument(
-        "--threads-contenders",
-        default="ours_ba,ours_full,ours_ewm,ours_wa,polars_native,floor",
-        help="contenders of --threads-compare",
-    )
-    parser.add_argument(
         "--memory-isolated",
         action="store_true",
-        help="measure the peak memory of ours_full and ours_ba, each in a fresh process",
+        help="peak memory of ours_full and ours_ba, each in a fresh process",
+    )
+    parser.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print only what docs/performance.md takes: the tables and the code timed",
     )
     parser.add_argument("--no-check", action="store_true", help="skip the result checks")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
@@ -864,104 +1112,132 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         unknown = [k for k in keys if k not in BY_KEY]
         if unknown:
             parser.error(f"--{name.replace('_', '-')}: unknown contenders {unknown}")
+    dtypes = [d for d in args.key_dtypes.split(",") if d]
+    if not dtypes or any(d not in wl.KEY_DTYPES for d in dtypes):
+        parser.error(f"--key-dtypes: choose from {wl.KEY_DTYPES}, got {args.key_dtypes!r}")
+    args.key_dtypes = dtypes
     if args.window < 2 or args.window > args.days:
         parser.error("--window must be between 2 and --days")
+    if not 2 <= args.short_window <= args.short_days:
+        parser.error("--short-window must be between 2 and --short-days")
     return args
+
+
+def run_workload(
+    args: argparse.Namespace, keys: list[str], key_dtype: str, *, verbose: bool
+) -> tuple[list[Outcome], dict[str, int]]:
+    start = time.perf_counter()
+    df = wl.make_workload(args.tickers, args.days, seed=args.seed, key_dtype=key_dtype)
+    if verbose:
+        print(
+            f"workload ({key_dtype} keys): {df.height:,} rows ({args.tickers} tickers x "
+            f"{args.days} days), built in {time.perf_counter() - start:.1f} s; "
+            f"timing {len(keys)} contenders",
+            file=sys.stderr,
+            flush=True,
+        )
+    RUN_PEAK[0] = max(RUN_PEAK[0], (_proc_status_kb("VmHWM") or 0) * 1024)
+    sizes = {
+        "input_bytes": int(df.estimated_size()),
+        "used_input_bytes": int(df.select("ticker", "ret", "mkt").estimated_size()),
+    }
+    bench = Bench(df, args.window, args.subset_tickers, check=not args.no_check)
+    return run_all(bench, keys, args.repeat, verbose=verbose), sizes
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     keys = args.only.split(",") if args.only else list(BY_KEY)
     keys = [k for k in keys if k not in set(args.skip.split(","))]
-    verbose = not args.json
 
-    rss_before = (_proc_status_kb("VmRSS") or 0) * 1024
-    start = time.perf_counter()
-    df = wl.make_workload(args.tickers, args.days, seed=args.seed, key_dtype=args.key_dtype)
-    build_seconds = time.perf_counter() - start
-    RUN_PEAK[0] = (_proc_status_kb("VmHWM") or 0) * 1024  # before the first reset
-    input_bytes = int(df.estimated_size())
-    used_input_bytes = int(df.select("ticker", "ret", "mkt").estimated_size())
-    bench = Bench(df, args.window, args.subset_tickers, check=not args.no_check)
-    if verbose:
-        print(
-            f"workload: {df.height:,} rows ({args.tickers} tickers x {args.days} days), "
-            f"built in {build_seconds:.1f} s; timing {len(keys)} contenders",
-            file=sys.stderr,
-            flush=True,
-        )
-    outcomes = run_all(bench, keys, args.repeat, verbose=verbose)
-    peak = process_peak_bytes()
-
-    strict = [o for o in outcomes if o.strict_failure]
-    # Ours is checked against Polars (or peers against ours): a strict mismatch means a number
-    # in the table would be wrong, so report nothing but the mismatch.
     if args.json:
-        payload = {
+        outcomes, sizes = run_workload(args, keys, args.key_dtypes[0], verbose=False)
+        strict = [o for o in outcomes if o.strict_failure]
+        payload: dict[str, Any] = {
             "outcomes": [o.__dict__ for o in outcomes],
-            "used_input_bytes": used_input_bytes,
-            "input_bytes": input_bytes,
-            "process_peak_bytes": peak,
+            "process_peak_bytes": process_peak_bytes(),
+            **sizes,
         }
         if strict:
             payload = {"error": "; ".join(o.check for o in strict), "outcomes": []}
         print(JSON_PREFIX + json.dumps(payload))
         return 1 if strict else 0
-    if strict:
-        for o in strict:
-            print(f"CHECK FAILED: {o.label}: {o.check}", file=sys.stderr)
-        print("Results disagree: no table is reported.", file=sys.stderr)
-        return 1
 
-    threads = pl.thread_pool_size()
-    print("## polars-alpha peer benchmark\n")
+    sections: list[str] = []
+    targets: list[tuple[str, str, str]] = []
+    for key_dtype in args.key_dtypes:
+        outcomes, sizes = run_workload(args, keys, key_dtype, verbose=True)
+        strict = [o for o in outcomes if o.strict_failure]
+        # A strict mismatch means a number in the table would be wrong: report the mismatch.
+        if strict:
+            for o in strict:
+                print(f"CHECK FAILED ({key_dtype} keys): {o.label}: {o.check}", file=sys.stderr)
+            print("Results disagree: no table is reported.", file=sys.stderr)
+            return 1
+        title = f"### {args.tickers:,} tickers x {args.days:,} days, {key_dtype} keys"
+        table = ratio_table(outcomes, details=not args.markdown, window=args.window)
+        sections.append(f"{title}\n\n{table}")
+        if not args.markdown:
+            sections.append(
+                f"Memory: inputs {fmt_mb(sizes['input_bytes'])} MB (ticker, ret, mkt "
+                f"{fmt_mb(sizes['used_input_bytes'])} MB); peak RSS of this process "
+                f"{fmt_mb(process_peak_bytes())} MB."
+            )
+        targets += [(f"{t} [{key_dtype} keys]", m, s) for t, m, s in target_rows(outcomes)]
+        if args.threads_compare:
+            table, found = threads_compare(args, args.threads_contenders.split(","), key_dtype)
+            sections.append(
+                f"### Threads (POLARS_MAX_THREADS, fresh processes), {key_dtype} keys\n\n{table}"
+            )
+            targets += [(f"{t} [{key_dtype} keys]", m, s) for t, m, s in found]
+        if args.short_series:
+            table, found = short_series(args, key_dtype)
+            sections.append(
+                f"### Many short series: {args.short_tickers:,} tickers x {args.short_days} rows, "
+                f"window {args.short_window}, {key_dtype} keys\n\n{table}"
+            )
+            targets += [(f"{t} [{key_dtype} keys]", m, s) for t, m, s in found]
+        if args.sweeps:
+            sweep = args.sweep_contenders.split(",")
+            sections.append(
+                f"### Window sweep, {key_dtype} keys\n\n{window_sweep(args, sweep, key_dtype)}"
+            )
+            sections.append(
+                f"### Size sweep, {key_dtype} keys\n\n{size_sweep(args, sweep, key_dtype)}"
+            )
+        if args.memory_isolated:
+            table = memory_isolated(args, ["ours_full", "ours_ba"], key_dtype)
+            sections.append(
+                f"### Peak memory, each in a fresh process, {key_dtype} keys\n\n{table}"
+            )
+        gc.collect()
+    if args.screen:
+        table, found = screen_table(args)
+        sections.append(
+            f"### pa.screen on synthetic_market({args.screen_tickers}, {args.screen_days}), "
+            f"prices\n\n{table}"
+        )
+        targets += found
+
+    print("## polars-alpha against its peers\n")
     print(f"Command: `python benches/compare_peers.py {' '.join(sys.argv[1:])}`".rstrip() + "  ")
     print(
-        f"Workload: {df.height:,} rows = {args.tickers:,} tickers x {args.days:,} days, window "
-        f"{args.window}, ticker dtype {df.schema['ticker']}, seed {args.seed}.  "
+        f"Workload: {args.tickers:,} tickers x {args.days:,} days, window {args.window}, seed "
+        f"{args.seed}. Machine: {os.cpu_count()} CPUs, Polars thread pool "
+        f"{pl.thread_pool_size()}; Python {platform.python_version()}, Polars {pl.__version__}, "
+        f"NumPy {np.__version__}, polars-alpha {pa.__version__}.  "
     )
     print(
-        f"Machine: {os.cpu_count()} CPUs, Polars thread pool {threads}; Python "
-        f"{platform.python_version()}, Polars {pl.__version__}, polars-alpha {pa.__version__}.  "
+        f"Times: best and median of {args.repeat} runs after one warm-up, every contender in "
+        "this process. 'time / ours' is a contender's best time over the best time of ours "
+        "for the same computation in the same run (12x means twelve times slower than ours).\n"
     )
-    print(
-        f"Times: best and median of {args.repeat} run(s) after one warm-up; ratios are "
-        "time / reference time (below 1 = faster than the reference): 'ours' is "
-        "rolling_beta + rolling_alpha (by=), 'Polars native' is rolling_cov/rolling_var "
-        '.over("ticker"). Peak Δ RSS: the rise of resident memory during the warm-up run '
-        "(indicative in this shared process; see --memory-isolated).\n"
-    )
-    print(ratio_table(outcomes))
-    print()
-    print(
-        f"Memory: inputs {fmt_mb(input_bytes)} MB (whole frame; ticker+ret+mkt "
-        f"{fmt_mb(used_input_bytes)} MB); process RSS before the workload "
-        f"{fmt_mb(rss_before)} MB; peak RSS of this process (ru_maxrss / VmHWM) "
-        f"{fmt_mb(peak)} MB. Output MB of the extrapolated peers is that of their subset."
-    )
-    targets = [(t, m, s) for t, m, s in target_rows(outcomes, used_input_bytes)]
-
-    sweep_keys = args.sweep_contenders.split(",")
-    extra: list[tuple[str, float, str]] = []
-    if args.sweeps:
-        table, found = window_sweep(args, sweep_keys)
-        print(f"\n### Window sweep ({args.tickers:,} tickers x {args.days:,} days)\n\n{table}")
-        extra += found
-        table, found = size_sweep(args, sweep_keys)
-        print(f"\n### Size sweep (tickers x 1, 2, 4; window {args.window})\n\n{table}")
-        extra += found
-    if args.threads_compare:
-        table, found = threads_compare(args, args.threads_contenders.split(","))
-        print("\n### Threads (POLARS_MAX_THREADS)\n\n" + table)
-        extra += found
-    if args.memory_isolated:
-        table, found = memory_isolated(args, ["ours_full", "ours_ba"])
-        print("\n### Peak memory, each contender in a fresh process\n\n" + table)
-        extra += found
-    targets += [(t, f"{v:.2f}x", s) for t, v, s in extra]
+    print("\n\n".join(sections))
     if targets:
-        print("\n### Targets (issue 6)\n")
+        print("\n### Targets (issue 22)\n")
         print(markdown(targets, ("target", "measured", "status")))
+    print("\n### The code timed\n")
+    print(code_listing(keys))
     return 0
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -337,3 +338,90 @@ def test_polars_weighted_alpha(
     result = benchmark(wl.polars_weighted_alpha, frame, size.window)
     assert result.shape == (size.rows, 1)
     assert_matches(result.get_column("wa"), references.ours_weighted_alpha)
+
+
+# ---------------------------------------------------------------------------------------------
+# the strongest peers: each gives ours' numbers (a small workload, String and integer keys)
+
+PEERS: dict[str, tuple[Callable[[pl.DataFrame, int], Any], Callable[[pl.DataFrame, int], Any]]] = {
+    # peer: (the peer, ours it must equal)
+    "polars_native_beta_alpha": (wl.polars_native_beta_alpha, wl.ours_beta_alpha),
+    "polars_native_beta_alpha_group_by": (wl.polars_native_beta_alpha_group_by, wl.ours_beta_alpha),
+    "polars_native_full": (wl.polars_native_full, wl.ours_full),
+    "polars_native_full_group_by": (wl.polars_native_full_group_by, wl.ours_full),
+    "polars_ewm_composition": (wl.polars_ewm_composition, wl.ours_ewm_all_history_beta_alpha),
+    "polars_ewm_composition_group_by": (
+        wl.polars_ewm_composition_group_by,
+        wl.ours_ewm_all_history_beta_alpha,
+    ),
+    "polars_ewm_window": (wl.polars_ewm_window, wl.ours_ewm_beta_alpha),
+    "polars_ewm_window_group_by": (wl.polars_ewm_window_group_by, wl.ours_ewm_beta_alpha),
+    "polars_weighted_alpha": (wl.polars_weighted_alpha, wl.ours_weighted_alpha),
+    "polars_weighted_alpha_group_by": (wl.polars_weighted_alpha_group_by, wl.ours_weighted_alpha),
+    "numpy_cumsum_beta_alpha": (
+        lambda df, window: wl.numpy_cumsum_beta_alpha(*wl.wide_arrays(df), window),
+        wl.ours_beta_alpha,
+    ),
+}
+
+
+@pytest.fixture(scope="module", params=["str", "int"])
+def small(request: pytest.FixtureRequest) -> pl.DataFrame:
+    return wl.make_workload(*SMOKE[:2], seed=7, key_dtype=request.param)
+
+
+@pytest.mark.parametrize("peer", sorted(PEERS))
+def test_peer_gives_ours_numbers(peer: str, small: pl.DataFrame) -> None:
+    window = SMOKE[2]
+    fn, ours = PEERS[peer]
+    want = ours(small, window)
+    want = want.unnest("fit") if "fit" in want.columns else want
+    fields = tuple(c for c in want.columns if c != "n")
+    got = wl.columns_of(fn(small, window), fields)
+    assert got.height == small.height
+    for name in fields:
+        expected = want.get_column(name).to_numpy()
+        # Not a comparison of two empty columns: most rows have a value.
+        assert np.isfinite(expected).sum() > small.height // 2
+        scale = float(np.nanmax(np.abs(expected)))
+        np.testing.assert_allclose(
+            got.get_column(name).to_numpy(),
+            expected,
+            rtol=1e-7,
+            atol=1e-10 * scale,
+            equal_nan=True,
+            err_msg=f"{peer}: {name}",
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# the screen
+
+
+@pytest.fixture(scope="session")
+def market(request: pytest.FixtureRequest) -> Any:
+    disabled = bool(request.config.getoption("benchmark_disable", default=False))
+    tickers = _env_int("POLARS_ALPHA_BENCH_SCREEN_TICKERS", 20 if disabled else 500)
+    return wl.screen_market(tickers, 600 if disabled else 2520)
+
+
+@pytest.fixture(scope="session")
+def chain_result(market: Any) -> pl.DataFrame:
+    return wl.chain_screen(market).sort("ticker")
+
+
+@pytest.mark.benchmark(group="screen")
+def test_ours_screen(benchmark: BenchmarkFixture, market: Any, chain_result: pl.DataFrame) -> None:
+    result = benchmark(wl.ours_screen, market).sort("ticker")
+    assert result.height == market.truth.height
+    for name in ("alpha_ann", "alpha_t", "beta", "r2", "resid_std", "weighted_alpha", "alpha_z"):
+        np.testing.assert_allclose(
+            result.get_column(name), chain_result.get_column(name), rtol=1e-9, atol=1e-15
+        )
+
+
+@pytest.mark.benchmark(group="screen")
+def test_chain_screen(benchmark: BenchmarkFixture, market: Any) -> None:
+    result = benchmark(wl.chain_screen, market)
+    assert result.height == market.truth.height
+    assert result.get_column("beta").null_count() == 0

@@ -14,6 +14,7 @@ Each contender is a function ``(df, window) -> pl.DataFrame`` returning only its
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -119,38 +120,137 @@ def ours_ewm_all_history(df: pl.DataFrame, window: int) -> pl.DataFrame:
     return df.select(fit.alias("fit"))
 
 
+def ours_ewm_beta_alpha(df: pl.DataFrame, window: int) -> pl.DataFrame:
+    """``ewm_alpha_beta(fields=["alpha", "beta"], by=)`` over the trailing ``window`` rows."""
+    fit = pa.ewm_alpha_beta(
+        "ret", "mkt", half_life=EWM_HALF_LIFE, window=window, by="ticker", fields=["alpha", "beta"]
+    )
+    return df.select(fit.alias("fit")).unnest("fit")
+
+
+def ours_ewm_all_history_beta_alpha(df: pl.DataFrame, window: int) -> pl.DataFrame:
+    """``ewm_alpha_beta(fields=["alpha", "beta"], by=, window=None)``: all history."""
+    del window
+    fit = pa.ewm_alpha_beta(
+        "ret", "mkt", half_life=EWM_HALF_LIFE, window=None, by="ticker", fields=["alpha", "beta"]
+    )
+    return df.select(fit.alias("fit")).unnest("fit")
+
+
 def ours_weighted_alpha(df: pl.DataFrame, window: int) -> pl.DataFrame:
     """``weighted_alpha(by=)`` on the simple returns (``returns=True``)."""
     return df.select(pa.weighted_alpha("ret", window=window, by="ticker", returns=True).alias("wa"))
 
 
 # ---------------------------------------------------------------------------------------------
-# Polars peers and the floor
+# Polars peers: what a Polars user writes, one ``.over("ticker")`` around the whole expression,
+# or the same expressions in ``group_by().agg()`` exploded back to rows. The expressions are
+# built once, by the ``*_exprs`` functions, so both forms time the same arithmetic.
+
+
+def _over(df: pl.DataFrame, columns: dict[str, pl.Expr]) -> pl.DataFrame:
+    """``columns`` in one struct under one ``.over("ticker")``."""
+    return df.select(pl.struct(**columns).over("ticker").alias("out")).unnest("out")
+
+
+def _group_by(df: pl.DataFrame, columns: dict[str, pl.Expr]) -> pl.DataFrame:
+    """``columns`` per ticker with ``group_by().agg()``, exploded back to one row per row (the
+    frame is sorted by ticker, so ``maintain_order`` gives the input's row order)."""
+    names = list(columns)
+    return df.group_by("ticker", maintain_order=True).agg(**columns).explode(names).select(names)
+
+
+def native_beta_alpha_exprs(window: int) -> dict[str, pl.Expr]:
+    """Beta from ``rolling_cov / rolling_var``, alpha from the rolling means."""
+    x, y = pl.col("mkt"), pl.col("ret")
+    beta = pl.rolling_cov(y, x, window_size=window) / x.rolling_var(window)
+    alpha = y.rolling_mean(window) - beta * x.rolling_mean(window)
+    return {"beta": beta, "alpha": alpha}
 
 
 def polars_native_beta_alpha(df: pl.DataFrame, window: int) -> pl.DataFrame:
-    """Polars ``rolling_cov / rolling_var`` with ``.over``; alpha from the rolling means."""
-    beta = pl.rolling_cov("ret", "mkt", window_size=window).over("ticker") / pl.col(
-        "mkt"
-    ).rolling_var(window).over("ticker")
-    alpha = pl.col("ret").rolling_mean(window).over("ticker") - beta * pl.col("mkt").rolling_mean(
-        window
-    ).over("ticker")
-    return df.select(beta.alias("beta"), alpha.alias("alpha"))
+    """Beta and alpha under one ``.over("ticker")``."""
+    return _over(df, native_beta_alpha_exprs(window))
+
+
+def polars_native_beta_alpha_group_by(df: pl.DataFrame, window: int) -> pl.DataFrame:
+    """Beta and alpha in ``group_by("ticker").agg()``, exploded."""
+    return _group_by(df, native_beta_alpha_exprs(window))
+
+
+def native_full_exprs(window: int) -> dict[str, pl.Expr]:
+    """The full fit from Polars' rolling moments (sample moments, ``ddof=1``):
+    ``alpha, beta, r2, resid_std, alpha_se, beta_se, alpha_t, beta_t``."""
+    x, y, n = pl.col("mkt"), pl.col("ret"), float(window)
+    var_x, var_y = x.rolling_var(window), y.rolling_var(window)
+    cov = pl.rolling_cov(y, x, window_size=window)
+    mean_x = x.rolling_mean(window)
+    beta = cov / var_x
+    alpha = y.rolling_mean(window) - beta * mean_x
+    resid_std = ((n - 1.0) * (var_y - beta * cov) / (n - 2.0)).sqrt()
+    beta_se = resid_std / ((n - 1.0) * var_x).sqrt()
+    alpha_se = resid_std * (1.0 / n + mean_x * mean_x / ((n - 1.0) * var_x)).sqrt()
+    return {
+        "alpha": alpha,
+        "beta": beta,
+        "r2": cov * cov / (var_x * var_y),
+        "resid_std": resid_std,
+        "alpha_se": alpha_se,
+        "beta_se": beta_se,
+        "alpha_t": alpha / alpha_se,
+        "beta_t": beta / beta_se,
+    }
+
+
+def polars_native_full(df: pl.DataFrame, window: int) -> pl.DataFrame:
+    """The full fit under one ``.over("ticker")``."""
+    return _over(df, native_full_exprs(window))
+
+
+def polars_native_full_group_by(df: pl.DataFrame, window: int) -> pl.DataFrame:
+    """The full fit in ``group_by("ticker").agg()``, exploded."""
+    return _group_by(df, native_full_exprs(window))
+
+
+def ewm_exprs(mean: Callable[[pl.Expr], pl.Expr]) -> dict[str, pl.Expr]:
+    """Weighted beta and alpha from four weighted means: ``cov_w(x, y) / var_w(x)``."""
+    x, y = pl.col("mkt"), pl.col("ret")
+    mx, my = mean(x), mean(y)
+    beta = (mean(x * y) - mx * my) / (mean(x * x) - mx * mx)
+    return {"beta": beta, "alpha": my - beta * mx}
+
+
+def ewm_all_history_exprs(window: int) -> dict[str, pl.Expr]:
+    """``ewm_mean(half_life=63)``: all history (``ewm_mean`` has no trailing window)."""
+    del window
+    return ewm_exprs(lambda e: e.ewm_mean(half_life=EWM_HALF_LIFE))
+
+
+def ewm_window_exprs(window: int) -> dict[str, pl.Expr]:
+    """The trailing-window EW fit: ``rolling_mean(weights=)`` with the weights
+    ``0.5 ** (age / 63)`` of the window's rows (``rolling_mean`` divides by their sum)."""
+    weights = [0.5 ** ((window - 1 - i) / EWM_HALF_LIFE) for i in range(window)]
+    return ewm_exprs(lambda e: e.rolling_mean(window, weights=weights))
 
 
 def polars_ewm_composition(df: pl.DataFrame, window: int) -> pl.DataFrame:
-    """Exponentially weighted beta and alpha from four ``ewm_mean(half_life=63)`` with
-    ``.over``. All history: ``ewm_mean`` has no trailing-window truncation."""
-    del window
+    """EW beta and alpha over all history, under one ``.over("ticker")``."""
+    return _over(df, ewm_all_history_exprs(window))
 
-    def ewm(expr: pl.Expr) -> pl.Expr:
-        return expr.ewm_mean(half_life=EWM_HALF_LIFE).over("ticker")
 
-    x, y = pl.col("mkt"), pl.col("ret")
-    mx, my = ewm(x), ewm(y)
-    beta = (ewm(x * y) - mx * my) / (ewm(x * x) - mx * mx)
-    return df.select(beta.alias("beta"), (my - beta * mx).alias("alpha"))
+def polars_ewm_composition_group_by(df: pl.DataFrame, window: int) -> pl.DataFrame:
+    """EW beta and alpha over all history, in ``group_by("ticker").agg()``, exploded."""
+    return _group_by(df, ewm_all_history_exprs(window))
+
+
+def polars_ewm_window(df: pl.DataFrame, window: int) -> pl.DataFrame:
+    """EW beta and alpha over the trailing ``window`` rows, under one ``.over("ticker")``."""
+    return _over(df, ewm_window_exprs(window))
+
+
+def polars_ewm_window_group_by(df: pl.DataFrame, window: int) -> pl.DataFrame:
+    """EW beta and alpha over the trailing ``window`` rows, in ``group_by().agg()``."""
+    return _group_by(df, ewm_window_exprs(window))
 
 
 def weighted_alpha_weights(window: int, half_life: float | None = None) -> list[float]:
@@ -162,11 +262,20 @@ def weighted_alpha_weights(window: int, half_life: float | None = None) -> list[
     return [window * w / total for w in raw]
 
 
+def weighted_alpha_exprs(window: int) -> dict[str, pl.Expr]:
+    """Weighted alpha in percent from ``log1p(ret).rolling_sum(weights=)``."""
+    score = pl.col("ret").log1p().rolling_sum(window, weights=weighted_alpha_weights(window))
+    return {"wa": (score.exp() - 1.0) * 100.0}
+
+
 def polars_weighted_alpha(df: pl.DataFrame, window: int) -> pl.DataFrame:
-    """Weighted alpha from ``log1p(ret).rolling_sum(weights=...)`` with ``.over``."""
-    weights = weighted_alpha_weights(window)
-    score = pl.col("ret").log1p().rolling_sum(window, weights=weights).over("ticker")
-    return df.select(((score.exp() - 1.0) * 100.0).alias("wa"))
+    """Weighted alpha under one ``.over("ticker")``."""
+    return _over(df, weighted_alpha_exprs(window))
+
+
+def polars_weighted_alpha_group_by(df: pl.DataFrame, window: int) -> pl.DataFrame:
+    """Weighted alpha in ``group_by("ticker").agg()``, exploded."""
+    return _group_by(df, weighted_alpha_exprs(window))
 
 
 def polars_floor(df: pl.DataFrame, window: int) -> pl.DataFrame:
@@ -245,6 +354,37 @@ def pandas_wide_beta_alpha(ret_wide: Any, market: Any, window: int) -> tuple[Any
     return beta, alpha
 
 
+def wide_arrays(df: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """``ret`` as a (days, tickers) array and the market's returns; not part of the timing.
+    The columns keep the tickers' order of appearance, so ``ret.T.ravel()`` has the long
+    frame's row order."""
+    wide = df.pivot(on="ticker", index="date", values="ret").sort("date")
+    first = df.get_column("ticker")[0]
+    market = df.filter(pl.col("ticker") == first).sort("date").get_column("mkt").to_numpy()
+    return np.ascontiguousarray(wide.drop("date").to_numpy()), market
+
+
+def numpy_cumsum_beta_alpha(
+    ret: np.ndarray, mkt: np.ndarray, window: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Beta and alpha of every column of a wide (days, tickers) array from rolling sums taken
+    as differences of cumulative sums; NaN before the first full window."""
+
+    def rolling_sum(a: np.ndarray) -> np.ndarray:
+        total = np.cumsum(a, axis=0)
+        out = np.full_like(total, np.nan)
+        out[window - 1] = total[window - 1]
+        out[window:] = total[window:] - total[:-window]
+        return out
+
+    sx, sxx = rolling_sum(mkt), rolling_sum(mkt * mkt)
+    sy, sxy = rolling_sum(ret), rolling_sum(ret * mkt[:, None])
+    mean_x = sx / window
+    beta = (sxy - sy * mean_x[:, None]) / (sxx - sx * mean_x)[:, None]
+    alpha = (sy - beta * sx[:, None]) / window
+    return beta, alpha
+
+
 def per_ticker_arrays(df: pl.DataFrame, tickers: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """``(ret, mkt)`` NumPy arrays of the first ``tickers`` tickers; not part of the timing."""
     keys = df.get_column("ticker").unique(maintain_order=True).head(tickers)
@@ -292,6 +432,25 @@ def empyrical_style_loop(
     return [empyrical_style_alpha_beta(y, x, window) for y, x in arrays]
 
 
+FULL_FIELDS = ("alpha", "beta", "r2", "resid_std", "alpha_se", "beta_se", "alpha_t", "beta_t")
+
+
+def columns_of(result: Any, fields: tuple[str, ...]) -> pl.DataFrame:
+    """``fields`` of a contender's result as plain columns in the long frame's row order: a
+    frame (plain columns or a ``fit`` struct), a wide pair ``(beta, alpha)`` of (days,
+    tickers) arrays or pandas frames, or per-ticker ``(n, 2)`` arrays of alpha and beta."""
+    if isinstance(result, pl.DataFrame):
+        if "fit" in result.columns:
+            result = result.unnest("fit")
+        return result.select(fields)
+    if isinstance(result, tuple):
+        beta, alpha = (np.asarray(part, dtype=np.float64) for part in result)
+        wide = {"beta": beta.T.ravel(), "alpha": alpha.T.ravel()}
+        return pl.DataFrame({f: wide[f] for f in fields})
+    fits = np.concatenate(result)
+    return pl.DataFrame({"alpha": fits[:, 0], "beta": fits[:, 1]}).select(fields)
+
+
 def beta_of(result: pl.DataFrame) -> pl.Series:
     """The beta column of a contender's result (struct field or plain column)."""
     if "fit" in result.columns:
@@ -304,3 +463,57 @@ def alpha_of(result: pl.DataFrame) -> pl.Series:
     if "fit" in result.columns:
         return result.get_column("fit").struct.field("alpha")
     return result.get_column("alpha")
+
+
+# ---------------------------------------------------------------------------------------------
+# the screen: pa.screen against the hand-written chain of docs/guide/screening.md
+
+
+def screen_market(tickers: int, days: int) -> Any:
+    """``datasets.synthetic_market``: long prices ``date, ticker, close`` sorted by ticker
+    then date, the index level ``date, market`` and the rate ``date, rf``."""
+    return pa.datasets.synthetic_market(tickers, days, seed=0)
+
+
+def ours_screen(market: Any) -> pl.DataFrame:
+    """``pa.screen`` on prices, with the risk-free frame."""
+    return pa.screen(market.stocks, benchmark=market.index, risk_free=market.risk_free)
+
+
+def chain_screen(market: Any) -> pl.DataFrame:
+    """The screen written out as one expression chain, as docs/guide/screening.md does."""
+    as_of = market.risk_free.get_column("date").max()
+    return (
+        market.stocks.lazy()
+        .join(market.index.lazy(), on="date")
+        .join(market.risk_free.lazy(), on="date", how="left")
+        .filter(pl.col("date") <= as_of)
+        .sort("ticker", "date")
+        .with_columns(
+            ret=pl.col("close").pct_change().over("ticker"),
+            mkt=pl.col("market").pct_change().over("ticker"),
+        )
+        .with_columns(
+            fit=pa.rolling_alpha_beta(
+                "ret",
+                "mkt",
+                window=252,
+                min_periods=202,
+                risk_free="rf",
+                by="ticker",
+                order_by="date",
+            ),
+            weighted_alpha=pa.weighted_alpha("close", window=252, by="ticker", order_by="date"),
+        )
+        .filter(pl.col("date") == as_of)
+        .unnest("fit")
+        .with_columns(
+            alpha_ann=pa.annualize_alpha("alpha"),
+            alpha_z=pa.cross_sectional_zscore("alpha").over("date"),
+        )
+        .sort("alpha_ann", descending=True)
+        .select(
+            "ticker", "alpha_ann", "alpha_t", "beta", "r2", "resid_std", "weighted_alpha", "alpha_z"
+        )
+        .collect()
+    )
