@@ -75,6 +75,31 @@ def _is_ours(plugin: dict[str, Any]) -> bool:
     return lib.parent.name == "polars_alpha" and lib.name.startswith("_internal")
 
 
+def is_plugin(function: Any) -> bool:
+    """Whether a serialized ``Function`` node's function is a plugin's (ours or another's)."""
+    inner = function.get("function") if isinstance(function, dict) else None
+    return isinstance(inner, dict) and isinstance(inner.get("FfiPlugin"), dict)
+
+
+def plugin_call(
+    function: dict[str, Any], over: tuple[tuple[Any, ...], ...] = ()
+) -> PluginCall | None:
+    """The call of this package's plugin a serialized ``Function`` node holds, if any."""
+    if not is_plugin(function):
+        return None
+    plugin = function["function"]["FfiPlugin"]
+    if not _is_ours(plugin):
+        return None
+    raw = bytes(plugin.get("kwargs") or b"")
+    kwargs = _DataOnly(io.BytesIO(raw)).load() if raw else {}
+    return PluginCall(
+        symbol=str(plugin.get("symbol")),
+        kwargs=kwargs,
+        args=tuple(function.get("input") or ()),
+        over=over,
+    )
+
+
 def _walk(node: Any, over: tuple[tuple[Any, ...], ...]) -> Iterator[PluginCall]:
     if isinstance(node, list):
         for item in node:
@@ -91,18 +116,9 @@ def _walk(node: Any, over: tuple[tuple[Any, ...], ...]) -> Iterator[PluginCall]:
                     yield from _walk(part, over)
             continue
         if key == "Function" and isinstance(value, dict):
-            function = value.get("function")
-            if isinstance(function, dict) and isinstance(function.get("FfiPlugin"), dict):
-                plugin = function["FfiPlugin"]
-                if _is_ours(plugin):
-                    raw = bytes(plugin.get("kwargs") or b"")
-                    kwargs = _DataOnly(io.BytesIO(raw)).load() if raw else {}
-                    yield PluginCall(
-                        symbol=str(plugin.get("symbol")),
-                        kwargs=kwargs,
-                        args=tuple(value.get("input") or ()),
-                        over=over,
-                    )
+            call = plugin_call(value, over)
+            if call is not None:
+                yield call
         yield from _walk(value, over)
 
 

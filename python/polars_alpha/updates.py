@@ -3,13 +3,14 @@ recomputing the past."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import polars as pl
 
 from polars_alpha import _engines, _validate
-from polars_alpha._calls import PluginCall, plugin_calls
+from polars_alpha._calls import PluginCall, is_plugin, plugin_call
 
 __all__ = ["history_needed"]
 
@@ -25,6 +26,7 @@ _ROW_WINDOWS = frozenset(
         "rolling_ratio",
         "rolling_factor_regression",
         "ewm_alpha_beta",
+        "rolling_strategy",
     }
 )
 # Weighted alpha: `window` log returns, so from prices `window + 1` rows, and a missing price's
@@ -66,8 +68,137 @@ def _need(call: PluginCall) -> tuple[int, list[pl.Expr]]:
         if call.symbol in _WEIGHTED_ALPHA and not call.kwargs.get("returns"):
             return int(window), call.value_inputs()
         return int(window) - 1, []
-    msg = f"history_needed does not know how much history {call.symbol} needs"
+    if call.symbol == "residual_momentum":
+        # The oldest residual in the score ends `window - 1` rows back, and its regression
+        # reaches `fit_window - 1` rows further.
+        return int(call.kwargs["fit_window"]) + int(call.kwargs["window"]) - 2, []
+    msg = (
+        f"history_needed does not know how much history {call.symbol} needs: pass the "
+        "longest row window of your expressions as an integer"
+    )
     raise ValueError(msg)
+
+
+# Polars functions whose value at a row reads that row's inputs only.
+_ROW_BY_ROW = frozenset(
+    {
+        "Abs",
+        "AsStruct",
+        "Clip",
+        "Exp",
+        "FillNull",
+        "Log",
+        "Log1p",
+        "MaxHorizontal",
+        "MeanHorizontal",
+        "MinHorizontal",
+        "Negate",
+        "Pow",
+        "Round",
+        "Sign",
+        "StructExpr",
+        "SumHorizontal",
+        "TemporalExpr",
+    }
+)
+_ROW_BY_ROW_BOOLEAN = frozenset(
+    {
+        "AllHorizontal",
+        "AnyHorizontal",
+        "IsBetween",
+        "IsFinite",
+        "IsIn",
+        "IsInfinite",
+        "IsNan",
+        "IsNotNan",
+        "IsNotNull",
+        "IsNull",
+        "Not",
+    }
+)
+# Polars functions reading `n` rows back (their second input, a literal integer).
+_LOOK_BACK = frozenset({"Shift", "Diff", "PctChange"})
+
+
+def _tag(function: Any) -> tuple[str, Any]:
+    """The name of a serialized Polars function and its options."""
+    if isinstance(function, str):
+        return function, None
+    if isinstance(function, dict) and len(function) == 1:
+        ((name, options),) = function.items()
+        return str(name), options
+    return json.dumps(function)[:60], None
+
+
+def _unknown(name: str) -> ValueError:
+    return ValueError(
+        f"history_needed cannot tell how much history {name} needs (it may use every earlier "
+        "row, or look at other rows in a way it does not read): pass the longest row window "
+        "of your expressions as an integer"
+    )
+
+
+def _literal_int(node: Any) -> int | None:
+    value = node.get("Literal") if isinstance(node, dict) else None
+    dynamic = value.get("Dyn") if isinstance(value, dict) else None
+    number = dynamic.get("Int") if isinstance(dynamic, dict) else None
+    return number if isinstance(number, int) else None
+
+
+def _function_need(function: dict[str, Any], prices: list[pl.Expr]) -> int:
+    """The rows a serialized ``Function`` node needs before a row, beyond its inputs'."""
+    call = plugin_call(function)
+    if call is not None:
+        rows, inputs = _need(call)
+        prices.extend(inputs)
+        return rows
+    if is_plugin(function):
+        raise _unknown(str(function["function"]["FfiPlugin"].get("symbol")))
+    name, options = _tag(function.get("function"))
+    inputs = function.get("input") or []
+    if name in _ROW_BY_ROW or (name == "Boolean" and _tag(options)[0] in _ROW_BY_ROW_BOOLEAN):
+        return 0
+    if name in _LOOK_BACK:
+        back = _literal_int(inputs[1]) if len(inputs) > 1 else None
+        if back is None:
+            raise _unknown(f"{name} by a computed number of rows")
+        # A negative shift looks ahead: the new rows lack those rows in a full recompute too.
+        return max(back, 0)
+    if name == "RollingExpr" and isinstance(options, dict):
+        size = options.get("options", {}).get("window_size")
+        if isinstance(size, int):
+            return size - 1
+    if name.startswith(("Cum", "Ewm")) or name in ("FillNullWithStrategy", "RollingExprBy"):
+        msg = (
+            f"{name} uses every earlier row of a key (or a date window measured on them): no "
+            "trailing history reproduces it; recompute it on the full history"
+        )
+        raise ValueError(msg)
+    raise _unknown(name)
+
+
+def _node_need(node: Any, prices: list[pl.Expr]) -> int:
+    """The rows a serialized expression needs before a row: a function's own need plus the
+    most any of its inputs needs (a shift of a rolling mean needs both)."""
+    if not isinstance(node, dict) or len(node) != 1:
+        raise _unknown(json.dumps(node)[:60])
+    ((kind, value),) = node.items()
+    if kind in ("Column", "Literal"):
+        return 0
+    if kind == "Alias":
+        return _node_need(value[0], prices)
+    if kind in ("Cast", "RenameAlias", "KeepName"):
+        return _node_need(value["expr"] if isinstance(value, dict) else value, prices)
+    if kind == "BinaryExpr":
+        return max(_node_need(value["left"], prices), _node_need(value["right"], prices))
+    if kind == "Ternary":
+        return max(_node_need(value[part], prices) for part in ("predicate", "truthy", "falsy"))
+    if kind in ("Over", "Window"):
+        return _node_need(value["function"], prices)
+    if kind == "Function":
+        inputs = [_node_need(item, prices) for item in value.get("input") or []]
+        return _function_need(value, prices) + max(inputs, default=0)
+    raise _unknown(kind)
 
 
 def history_needed(
@@ -87,9 +218,8 @@ def history_needed(
     frame
         The history, a DataFrame or LazyFrame, every key's rows up to the last computed one.
     window
-        Either the expressions to be computed (one or a list; each call of this package in
-        them says what it needs), or a row window's length ``w`` for expressions of your own
-        (``w - 1`` rows are kept).
+        Either the expressions to be computed (one or a list), whose needs are read from
+        them, or a row window's length ``w`` (``w - 1`` rows are kept).
     partition_by
         The key column (the ticker).
     order_by
@@ -102,18 +232,25 @@ def history_needed(
 
     Notes
     -----
-    A row window of ``w`` rows needs the ``w - 1`` rows before the first new row (the
-    rolling regressions and ratios, and ``ewm_alpha_beta`` with a row window). Weighted
-    alpha on prices needs ``w`` rows (``w`` log returns take ``w + 1`` prices) and, when the
-    first of them is missing, back to the last known price, since a missing price's move is
-    taken from the last known one; on returns (``returns=True``) ``w - 1``. A key with fewer
-    rows keeps them all.
+    What an expression needs is read from it: a row window of ``w`` rows needs the ``w - 1``
+    rows before the first new row (the rolling regressions, ratios and strategy measures,
+    ``ewm_alpha_beta`` with a row window, Polars' ``rolling_*``). Weighted alpha on prices
+    needs ``w`` rows (``w`` log returns take ``w + 1`` prices) and, when the first of them is
+    missing, back to the last known price, since a missing price's move is taken from the
+    last known one; on returns (``returns=True``) ``w - 1``. Residual momentum needs
+    ``fit_window + window - 2``; momentum, Polars' ``shift``, ``diff`` and ``pct_change`` by
+    ``n`` need ``n``. A function fed by another needs both (their sum); of several
+    expressions the most any needs is kept. Functions reading one row at a time need
+    nothing. A key with fewer rows keeps them all.
 
     Raises ``ValueError`` for what no halo reproduces: an expanding fit or an exponentially
     weighted one over all history (``window=None``: they would need the fit's carried sums,
-    not rows), a date window (its default ``min_periods`` is measured on the key's whole
-    history), and the whole-sample fits. Polars expressions of your own are not read: pass
-    the longest row window they use as an integer.
+    not rows), cumulative and EW Polars functions and forward fills, a date window (its
+    default ``min_periods`` is measured on the key's whole history), the whole-sample fits;
+    for a function it does not know (pass the longest row window as an integer then); and
+    when a call is keyed by another column than ``partition_by`` (its ``by=``, or an
+    ``.over()`` leaving the key out). A call with no key is taken to run on one key's rows
+    (in ``group_by(partition_by).agg()``, or on one ticker's frame).
 
     Examples
     --------
@@ -181,9 +318,6 @@ def _needed_rows(window: object, partition_by: str) -> tuple[int, list[pl.Expr]]
     # The halo is taken per key: a series keyed otherwise would need another one. A call
     # without a key may be grouped by group_by().agg(), which the expression does not show.
     _engines.check_keyed(exprs, partition_by, require_key=False)
-    need, prices = 0, []
-    for call in plugin_calls(exprs):
-        rows, inputs = _need(call)
-        need = max(need, rows)
-        prices.extend(inputs)
+    prices: list[pl.Expr] = []
+    need = max(_node_need(json.loads(expr.meta.serialize(format="json")), prices) for expr in exprs)
     return need, prices
