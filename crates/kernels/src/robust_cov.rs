@@ -431,9 +431,11 @@ struct Sliding {
     /// `Σ q²` per entry of `q`, and its peak since the last rebuild.
     sq: Vec<f64>,
     peak: Vec<f64>,
-    /// `q` of each usable row of the series, by its position among the usable rows; valid
-    /// for the rows of the window (computed on entry or at the last rebuild).
+    /// `q` of the usable rows from position `base` on (computed on entry or at the last
+    /// rebuild); the rows before the window are dropped now and then, so the buffer holds
+    /// about a window, not the series.
     qs: Vec<f64>,
+    base: usize,
     w: Vec<f64>,
     r: Vec<f64>,
 }
@@ -455,7 +457,8 @@ impl Sliding {
             v: vec![0.0; d * k * d * k],
             sq: vec![0.0; d * k],
             peak: vec![0.0; d * k],
-            qs: vec![0.0; usable_rows * d * k],
+            qs: Vec::with_capacity(usable_rows.min(1024) * d * k),
+            base: 0,
             w: vec![0.0; d],
             r: vec![0.0; d * k],
         }
@@ -478,7 +481,11 @@ impl Sliding {
             self.w[1 + j] = reg.factors[j][t] - self.origin[j];
         }
         self.w[p + 1] = reg.y[t] - self.origin[p];
-        let q = &mut self.qs[pos * dk..(pos + 1) * dk];
+        let at = (pos - self.base) * dk;
+        if self.qs.len() < at + dk {
+            self.qs.resize(at + dk, 0.0);
+        }
+        let q = &mut self.qs[at..at + dk];
         for a in 0..self.d {
             for i in 0..k {
                 q[a * k + i] = self.w[a] * self.w[i];
@@ -518,8 +525,9 @@ impl Sliding {
     fn slide<const DK: usize>(&mut self, pos: usize, lo: usize, hi: usize, entering: bool) {
         let (d, k) = (self.d, self.k);
         let sign = if entering { 1.0 } else { -1.0 };
+        let base = self.base;
         let (rows, _) = self.qs.as_chunks::<DK>();
-        let q = rows[pos];
+        let q = rows[pos - base];
         let mut r = [0.0; DK];
         for (l, &wl) in self.weights.iter().enumerate() {
             let other = if entering {
@@ -532,7 +540,7 @@ impl Sliding {
             } else {
                 break;
             };
-            let ql = &rows[other];
+            let ql = &rows[other - base];
             for j in 0..DK {
                 r[j] += wl * ql[j];
             }
@@ -584,12 +592,12 @@ impl Sliding {
             } else {
                 break;
             };
-            let ql = &self.qs[other * dk..(other + 1) * dk];
+            let ql = &self.qs[(other - self.base) * dk..(other - self.base + 1) * dk];
             for (r, &qi) in self.r.iter_mut().zip(ql) {
                 *r += wl * qi;
             }
         }
-        let q = &self.qs[pos * dk..(pos + 1) * dk];
+        let q = &self.qs[(pos - self.base) * dk..(pos - self.base + 1) * dk];
         for i in 0..dk {
             let row = &mut self.v[i * dk..(i + 1) * dk];
             for j in 0..dk {
@@ -611,6 +619,16 @@ impl Sliding {
             if entering {
                 self.peak[j] = self.peak[j].max(self.sq[j]);
             }
+        }
+    }
+
+    /// Drops the `q` of the positions before `lo` once they outnumber the window's.
+    fn forget_before(&mut self, lo: usize) {
+        let dead = lo - self.base;
+        let held = self.qs.len() / self.dk;
+        if dead >= 1024 && 2 * dead >= held {
+            self.qs.drain(..dead * self.dk);
+            self.base = lo;
         }
     }
 
@@ -870,6 +888,7 @@ pub fn rolling_robust(
             removals += 1;
             left = true;
         }
+        sliding.forget_before(lo);
         if lo == hi {
             // An empty window has exactly zero sums, not the residue of the removals.
             sliding.clear();
@@ -1334,6 +1353,24 @@ mod tests {
             let n = check(std::slice::from_ref(&x), &y, &spec_w, &spec, 0.0, |_| 1e-9);
             assert!(n > 300);
         }
+    }
+
+    #[test]
+    fn a_long_series_drops_the_rows_behind_its_window() {
+        // Past 1024 rows behind the window the cached q of those rows are dropped.
+        let (x, y) = capm_data(5000);
+        let spec_w = WindowSpec::new(Window::Rows(30), 20).unwrap();
+        let spec = RobustSpec::parse("HAC", Some(3)).unwrap().unwrap();
+        let got = rolling(std::slice::from_ref(&x), &y, &spec_w, &spec);
+        let mut compared = 0;
+        for t in (2000..5000).step_by(37) {
+            let rows: Vec<usize> = (t - 29..=t).collect();
+            let want = naive_se(std::slice::from_ref(&x), &y, &rows, 3, CovType::Hac, 0.0);
+            assert!(rel(got[1][t], want[1]) < 1e-9, "row {t}");
+            assert!(rel(got[0][t], want[0]) < 1e-9, "row {t}");
+            compared += 1;
+        }
+        assert!(compared > 70);
     }
 
     #[test]
