@@ -1,0 +1,58 @@
+"""pytest-benchmark: signal_report with 4 horizons and 5 quantiles on 5,000 tickers x 2,520
+days when timed with ``make bench`` (200 x 300 as a smoke test under ``--benchmark-disable``).
+The peer table against alphalens is ``python benches/compare_signal.py``. The result's shape and
+one date's IC (against scipy) are checked; nothing is asserted about time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import TYPE_CHECKING
+
+import polars as pl
+import pytest
+from scipy import stats
+from signal_workload import HORIZONS, QUANTILES, make_signal_workload
+
+import polars_alpha as pa
+
+if TYPE_CHECKING:
+    from pytest_benchmark.fixture import BenchmarkFixture
+
+pytest.importorskip("pytest_benchmark")
+
+SMOKE = (200, 300)
+TIMED = (5000, 2520)
+
+
+@pytest.fixture(scope="module")
+def signal_frame(request: pytest.FixtureRequest) -> pl.DataFrame:
+    disabled = bool(request.config.getoption("benchmark_disable", default=False))
+    tickers, days = SMOKE if disabled else TIMED
+    return make_signal_workload(tickers, days)
+
+
+def test_signal_report_whole_market(
+    benchmark: BenchmarkFixture, signal_frame: pl.DataFrame
+) -> None:
+    report = benchmark(
+        pa.signal_report,
+        signal_frame,
+        signal="signal",
+        price="close",
+        horizons=HORIZONS,
+        quantiles=QUANTILES,
+    )
+    dates = signal_frame.get_column("date").n_unique()
+    assert report.ic.height == dates * len(HORIZONS)
+    assert report.summary.height == len(HORIZONS)
+    day = signal_frame.get_column("date").unique().sort()[100]
+    assert isinstance(day, dt.date)
+    rows = (
+        signal_frame.with_columns(f=pa.forward_return("close", 5, by="ticker"))
+        .filter(pl.col("date") == day)
+        .drop_nulls(["signal", "f"])
+    )
+    want = stats.spearmanr(rows["signal"].to_numpy(), rows["f"].to_numpy()).statistic
+    got = report.ic.filter(pl.col("date") == day, pl.col("horizon") == 5)["ic"][0]
+    assert math.isclose(got, want, abs_tol=1e-12)
