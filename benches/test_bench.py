@@ -347,6 +347,7 @@ PEERS: dict[str, tuple[Callable[[pl.DataFrame, int], Any], Callable[[pl.DataFram
     # peer: (the peer, ours it must equal)
     "polars_native_beta_alpha": (wl.polars_native_beta_alpha, wl.ours_beta_alpha),
     "polars_native_beta_alpha_group_by": (wl.polars_native_beta_alpha_group_by, wl.ours_beta_alpha),
+    "polars_native_beta_alpha_whole": (wl.polars_native_beta_alpha_whole, wl.ours_beta_alpha),
     "polars_native_full": (wl.polars_native_full, wl.ours_full),
     "polars_native_full_group_by": (wl.polars_native_full_group_by, wl.ours_full),
     "polars_ewm_composition": (wl.polars_ewm_composition, wl.ours_ewm_all_history_beta_alpha),

@@ -143,9 +143,10 @@ def ours_weighted_alpha(df: pl.DataFrame, window: int) -> pl.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------
-# Polars peers: what a Polars user writes, one ``.over("ticker")`` around the whole expression,
-# or the same expressions in ``group_by().agg()`` exploded back to rows. The expressions are
-# built once, by the ``*_exprs`` functions, so both forms time the same arithmetic.
+# Polars peers: what a skilled Polars user writes. The rolling moments per ticker under one
+# ``.over("ticker")`` (in one struct), or in ``group_by().agg()`` exploded back to rows, then
+# the fit's arithmetic on the moments' columns, which needs no window. The form with the whole
+# expression under one ``.over`` is timed too for beta and alpha.
 
 
 def _over(df: pl.DataFrame, columns: dict[str, pl.Expr]) -> pl.DataFrame:
@@ -160,33 +161,33 @@ def _group_by(df: pl.DataFrame, columns: dict[str, pl.Expr]) -> pl.DataFrame:
     return df.group_by("ticker", maintain_order=True).agg(**columns).explode(names).select(names)
 
 
-def native_beta_alpha_exprs(window: int) -> dict[str, pl.Expr]:
-    """Beta from ``rolling_cov / rolling_var``, alpha from the rolling means."""
+def native_moments(window: int, *, full: bool = False) -> dict[str, pl.Expr]:
+    """The rolling moments of a fit: means, variances (``ddof=1``) and the covariance."""
     x, y = pl.col("mkt"), pl.col("ret")
-    beta = pl.rolling_cov(y, x, window_size=window) / x.rolling_var(window)
-    alpha = y.rolling_mean(window) - beta * x.rolling_mean(window)
-    return {"beta": beta, "alpha": alpha}
+    moments = {
+        "mean_x": x.rolling_mean(window),
+        "mean_y": y.rolling_mean(window),
+        "var_x": x.rolling_var(window),
+        "cov": pl.rolling_cov(y, x, window_size=window),
+    }
+    if full:
+        moments["var_y"] = y.rolling_var(window)
+    return moments
 
 
-def polars_native_beta_alpha(df: pl.DataFrame, window: int) -> pl.DataFrame:
-    """Beta and alpha under one ``.over("ticker")``."""
-    return _over(df, native_beta_alpha_exprs(window))
+def beta_alpha_from_moments() -> dict[str, pl.Expr]:
+    """Beta and alpha from the columns of :func:`native_moments`."""
+    beta = pl.col("cov") / pl.col("var_x")
+    return {"beta": beta, "alpha": pl.col("mean_y") - beta * pl.col("mean_x")}
 
 
-def polars_native_beta_alpha_group_by(df: pl.DataFrame, window: int) -> pl.DataFrame:
-    """Beta and alpha in ``group_by("ticker").agg()``, exploded."""
-    return _group_by(df, native_beta_alpha_exprs(window))
-
-
-def native_full_exprs(window: int) -> dict[str, pl.Expr]:
-    """The full fit from Polars' rolling moments (sample moments, ``ddof=1``):
-    ``alpha, beta, r2, resid_std, alpha_se, beta_se, alpha_t, beta_t``."""
-    x, y, n = pl.col("mkt"), pl.col("ret"), float(window)
-    var_x, var_y = x.rolling_var(window), y.rolling_var(window)
-    cov = pl.rolling_cov(y, x, window_size=window)
-    mean_x = x.rolling_mean(window)
+def full_from_moments(window: int) -> dict[str, pl.Expr]:
+    """``alpha, beta, r2, resid_std, alpha_se, beta_se, alpha_t, beta_t`` from the columns of
+    :func:`native_moments` (``full=True``), for full windows of ``window`` rows."""
+    n = float(window)
+    cov, var_x, var_y, mean_x = pl.col("cov"), pl.col("var_x"), pl.col("var_y"), pl.col("mean_x")
     beta = cov / var_x
-    alpha = y.rolling_mean(window) - beta * mean_x
+    alpha = pl.col("mean_y") - beta * mean_x
     resid_std = ((n - 1.0) * (var_y - beta * cov) / (n - 2.0)).sqrt()
     beta_se = resid_std / ((n - 1.0) * var_x).sqrt()
     alpha_se = resid_std * (1.0 / n + mean_x * mean_x / ((n - 1.0) * var_x)).sqrt()
@@ -202,55 +203,85 @@ def native_full_exprs(window: int) -> dict[str, pl.Expr]:
     }
 
 
+def polars_native_beta_alpha(df: pl.DataFrame, window: int) -> pl.DataFrame:
+    """Beta and alpha: the moments under one ``.over("ticker")``, then the arithmetic."""
+    return _over(df, native_moments(window)).select(**beta_alpha_from_moments())
+
+
+def polars_native_beta_alpha_group_by(df: pl.DataFrame, window: int) -> pl.DataFrame:
+    """Beta and alpha: the moments in ``group_by("ticker").agg()``, then the arithmetic."""
+    return _group_by(df, native_moments(window)).select(**beta_alpha_from_moments())
+
+
+def native_beta_alpha_exprs(window: int) -> dict[str, pl.Expr]:
+    """Beta from ``rolling_cov / rolling_var``, alpha from the rolling means, as one
+    expression each."""
+    x, y = pl.col("mkt"), pl.col("ret")
+    beta = pl.rolling_cov(y, x, window_size=window) / x.rolling_var(window)
+    alpha = y.rolling_mean(window) - beta * x.rolling_mean(window)
+    return {"beta": beta, "alpha": alpha}
+
+
+def polars_native_beta_alpha_whole(df: pl.DataFrame, window: int) -> pl.DataFrame:
+    """Beta and alpha, the whole expression under one ``.over("ticker")``."""
+    return _over(df, native_beta_alpha_exprs(window))
+
+
 def polars_native_full(df: pl.DataFrame, window: int) -> pl.DataFrame:
-    """The full fit under one ``.over("ticker")``."""
-    return _over(df, native_full_exprs(window))
+    """The full fit: the moments under one ``.over("ticker")``, then the arithmetic."""
+    return _over(df, native_moments(window, full=True)).select(**full_from_moments(window))
 
 
 def polars_native_full_group_by(df: pl.DataFrame, window: int) -> pl.DataFrame:
-    """The full fit in ``group_by("ticker").agg()``, exploded."""
-    return _group_by(df, native_full_exprs(window))
+    """The full fit: the moments in ``group_by("ticker").agg()``, then the arithmetic."""
+    return _group_by(df, native_moments(window, full=True)).select(**full_from_moments(window))
 
 
-def ewm_exprs(mean: Callable[[pl.Expr], pl.Expr]) -> dict[str, pl.Expr]:
-    """Weighted beta and alpha from four weighted means: ``cov_w(x, y) / var_w(x)``."""
+def ewm_moments(mean: Callable[[pl.Expr], pl.Expr]) -> dict[str, pl.Expr]:
+    """The four weighted means of an EW fit."""
     x, y = pl.col("mkt"), pl.col("ret")
-    mx, my = mean(x), mean(y)
-    beta = (mean(x * y) - mx * my) / (mean(x * x) - mx * mx)
+    return {"mx": mean(x), "my": mean(y), "mxy": mean(x * y), "mxx": mean(x * x)}
+
+
+def ewm_beta_alpha_from_moments() -> dict[str, pl.Expr]:
+    """Weighted beta ``cov_w(x, y) / var_w(x)`` and alpha from :func:`ewm_moments`."""
+    mx, my = pl.col("mx"), pl.col("my")
+    beta = (pl.col("mxy") - mx * my) / (pl.col("mxx") - mx * mx)
     return {"beta": beta, "alpha": my - beta * mx}
 
 
-def ewm_all_history_exprs(window: int) -> dict[str, pl.Expr]:
+def ewm_all_history_moments(window: int) -> dict[str, pl.Expr]:
     """``ewm_mean(half_life=63)``: all history (``ewm_mean`` has no trailing window)."""
     del window
-    return ewm_exprs(lambda e: e.ewm_mean(half_life=EWM_HALF_LIFE))
+    return ewm_moments(lambda e: e.ewm_mean(half_life=EWM_HALF_LIFE))
 
 
-def ewm_window_exprs(window: int) -> dict[str, pl.Expr]:
-    """The trailing-window EW fit: ``rolling_mean(weights=)`` with the weights
+def ewm_window_moments(window: int) -> dict[str, pl.Expr]:
+    """The trailing-window EW means: ``rolling_mean(weights=)`` with the weights
     ``0.5 ** (age / 63)`` of the window's rows (``rolling_mean`` divides by their sum)."""
     weights = [0.5 ** ((window - 1 - i) / EWM_HALF_LIFE) for i in range(window)]
-    return ewm_exprs(lambda e: e.rolling_mean(window, weights=weights))
+    return ewm_moments(lambda e: e.rolling_mean(window, weights=weights))
 
 
 def polars_ewm_composition(df: pl.DataFrame, window: int) -> pl.DataFrame:
-    """EW beta and alpha over all history, under one ``.over("ticker")``."""
-    return _over(df, ewm_all_history_exprs(window))
+    """EW beta and alpha over all history: the means under one ``.over("ticker")``."""
+    return _over(df, ewm_all_history_moments(window)).select(**ewm_beta_alpha_from_moments())
 
 
 def polars_ewm_composition_group_by(df: pl.DataFrame, window: int) -> pl.DataFrame:
-    """EW beta and alpha over all history, in ``group_by("ticker").agg()``, exploded."""
-    return _group_by(df, ewm_all_history_exprs(window))
+    """EW beta and alpha over all history: the means in ``group_by().agg()``."""
+    moments = ewm_all_history_moments(window)
+    return _group_by(df, moments).select(**ewm_beta_alpha_from_moments())
 
 
 def polars_ewm_window(df: pl.DataFrame, window: int) -> pl.DataFrame:
-    """EW beta and alpha over the trailing ``window`` rows, under one ``.over("ticker")``."""
-    return _over(df, ewm_window_exprs(window))
+    """EW beta and alpha over the trailing ``window`` rows: the means under one ``.over``."""
+    return _over(df, ewm_window_moments(window)).select(**ewm_beta_alpha_from_moments())
 
 
 def polars_ewm_window_group_by(df: pl.DataFrame, window: int) -> pl.DataFrame:
-    """EW beta and alpha over the trailing ``window`` rows, in ``group_by().agg()``."""
-    return _group_by(df, ewm_window_exprs(window))
+    """EW beta and alpha over the trailing ``window`` rows: the means in ``group_by().agg()``."""
+    return _group_by(df, ewm_window_moments(window)).select(**ewm_beta_alpha_from_moments())
 
 
 def weighted_alpha_weights(window: int, half_life: float | None = None) -> list[float]:
