@@ -366,3 +366,52 @@ def test_newey_west_t_edge_cases() -> None:
     x = np.random.default_rng(0).normal(0.05, 0.1, 40)
     fit = sm.OLS(x, np.ones_like(x)).fit(cov_type="HAC", cov_kwds={"maxlags": 3})
     assert pa.newey_west_t(x, 3) == pytest.approx(fit.tvalues[0], rel=1e-12)
+
+
+def test_unbalanced_panel_matches_direct_computation(synthetic: pl.DataFrame) -> None:
+    """Tickers missing some dates (the matrix is filled by date and ticker, forward returns
+    count each ticker's own rows): against Polars expressions and scipy, date by date."""
+    from scipy.stats import pearsonr, rankdata
+
+    rng = np.random.default_rng(4)
+    frame = synthetic.filter(pl.Series(rng.random(synthetic.height) > 0.15))
+    report = pa.signal_report(frame, signal="signal", price="close", horizons=(1, 3), quantiles=4)
+    fwd = frame.sort("ticker", "date").with_columns(
+        f1=pa.forward_return("close", 1, by="ticker"),
+        f3=pa.forward_return("close", 3, by="ticker"),
+    )
+    want_ic = fwd.group_by("date").agg(
+        ic1=pa.information_coefficient("signal", "f1"),
+        ic3=pa.information_coefficient("signal", "f3"),
+    )
+    got = report.ic.pivot(on="horizon", index="date", values="ic").join(want_ic, on="date")
+    np.testing.assert_allclose(got["1"].to_numpy(), got["ic1"].to_numpy(), atol=TOL)
+    np.testing.assert_allclose(got["3"].to_numpy(), got["ic3"].to_numpy(), atol=TOL)
+
+    dates = frame["date"].unique().sort()
+    wide = frame.pivot(on="ticker", index="date", values="signal").sort("date").drop("date")
+    m = wide.to_numpy()
+    for lag in (1, 3):
+        got_r = report.rank_autocorrelation.filter(pl.col("lag") == lag).sort("date")
+        for t in range(lag, len(dates), 7):
+            now, before = m[t], m[t - lag]
+            r_now = np.full(now.shape, np.nan)
+            r_before = np.full(now.shape, np.nan)
+            r_now[~np.isnan(now)] = rankdata(now[~np.isnan(now)])
+            r_before[~np.isnan(before)] = rankdata(before[~np.isnan(before)])
+            both = ~np.isnan(r_now) & ~np.isnan(r_before)
+            want = pearsonr(r_now[both], r_before[both]).statistic
+            assert got_r["autocorrelation"][t] == pytest.approx(want, abs=TOL)
+
+    by_date = report.quantile_returns_by_date.filter(pl.col("horizon") == 3)
+    day = dates[40]
+    rows = fwd.filter(pl.col("date") == day)
+    sig = rows["signal"].to_numpy()
+    import pandas as pd
+
+    q = pd.qcut(pd.Series(sig), 4, labels=False).to_numpy() + 1
+    f3 = rows["f3"].to_numpy()
+    for k in range(1, 5):
+        want_mean = np.nanmean(np.where(q == k, f3, np.nan))
+        got_mean = by_date.filter(pl.col("date") == day, pl.col("quantile") == k)["mean_return"][0]
+        assert got_mean == pytest.approx(want_mean, abs=TOL)

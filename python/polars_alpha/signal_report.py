@@ -204,25 +204,34 @@ def signal_report(
     method = _validate.choice(method, "method", ("spearman", "pearson"))
     df = _prepare(frame, signal=signal, price=price, date=date, by=by)
 
-    # Each ticker's rows are contiguous and in date order: a forward return is a shift
-    # within the segment.
-    p = pl.col("_price")
-    same = pl.col("_seg")
-    df = df.with_columns(
-        [
+    # Every statistic is a cross-section: one row of a (dates x tickers) matrix.
+    panel = _Panel.of(df)
+    if panel.day is not None:
+        # Each ticker's rows are contiguous and in date order: a forward return is a shift
+        # within the segment.
+        p = pl.col("_price")
+        same = pl.col("_seg")
+        df = df.with_columns(
             pl.when(same.shift(-h) == same)
             .then(p.shift(-h) / p - 1.0)
             .otherwise(None)
             .alias(f"_f{h}")
             for h in hs
-        ]
-    )
-    # Every statistic is a cross-section: one row of a (dates x tickers) matrix.
-    panel = _Panel.of(df)
+        )
     signal_matrix = panel.matrix(df["_signal"])
     has_signal = ~np.isnan(signal_matrix)
     ranks, lowest = _row_ranks(signal_matrix)
-    forwards = {h: panel.matrix(df[f"_f{h}"]) for h in hs}
+    assert lowest is not None
+    if panel.day is None:
+        # A balanced panel: a ticker's row t + h is the date t + h.
+        prices = panel.matrix(df["_price"])
+        forwards = {}
+        for h in hs:
+            forward = np.full_like(prices, np.nan)
+            forward[:-h] = prices[h:] / prices[:-h] - 1.0
+            forwards[h] = forward
+    else:
+        forwards = {h: panel.matrix(df[f"_f{h}"]) for h in hs}
 
     ic = _ic_by_date(panel, signal_matrix, has_signal, ranks, forwards, method)
     summary = _ic_summary(ic, hs)
@@ -278,30 +287,67 @@ _BLOCK = 64
 
 
 def _row_ranks(
-    matrix: npt.NDArray[np.float64],
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    matrix: npt.NDArray[np.float64], *, with_lowest: bool = True
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64] | None]:
     """Each row's ranks among its non-NaN values, from 1: ties averaged (as
-    ``scipy.stats.rankdata``) and the ties' lowest rank; NaN stays NaN."""
+    ``scipy.stats.rankdata``) and, ``with_lowest``, the ties' lowest rank; NaN stays NaN."""
     average = np.empty_like(matrix)
-    lowest = np.empty_like(matrix)
+    lowest = np.empty_like(matrix) if with_lowest else None
     width = matrix.shape[1]
     position = np.arange(width)
+    plain = position + 1.0
     for first in range(0, matrix.shape[0], _BLOCK):
-        block = matrix[first : first + _BLOCK]
+        rows = slice(first, first + _BLOCK)
+        block = matrix[rows]
         order = np.argsort(block, axis=1)
         ordered = np.take_along_axis(block, order, axis=1)
+        missing = np.isnan(ordered)
+        tied = ordered[:, 1:] == ordered[:, :-1]
+        if not tied.any():
+            # No ties (the usual case for real signals): the rank is the position.
+            ranked = np.where(missing, np.nan, plain)
+            np.put_along_axis(average[rows], order, ranked, axis=1)
+            if lowest is not None:
+                np.put_along_axis(lowest[rows], order, ranked, axis=1)
+            continue
         starts = np.ones(ordered.shape, dtype=bool)
-        starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+        starts[:, 1:] = ~tied
         ends = np.ones(ordered.shape, dtype=bool)
-        ends[:, :-1] = ordered[:, :-1] != ordered[:, 1:]
+        ends[:, :-1] = ~tied
         start = np.maximum.accumulate(np.where(starts, position, 0), axis=1)
         end = np.minimum.accumulate(np.where(ends, position, width - 1)[:, ::-1], axis=1)[:, ::-1]
-        missing = np.isnan(ordered)
-        low = np.where(missing, np.nan, start + 1.0)
         mid = np.where(missing, np.nan, (start + end) * 0.5 + 1.0)
-        np.put_along_axis(lowest[first : first + _BLOCK], order, low, axis=1)
-        np.put_along_axis(average[first : first + _BLOCK], order, mid, axis=1)
+        np.put_along_axis(average[rows], order, mid, axis=1)
+        if lowest is not None:
+            low = np.where(missing, np.nan, start + 1.0)
+            np.put_along_axis(lowest[rows], order, low, axis=1)
     return average, lowest
+
+
+def _rank_correlation(
+    a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Pearson correlation of each row of two rank matrices that are NaN at the same
+    places; the pair counts, and whether both sides vary. Ranks are multiples of 1/2, so
+    the raw sums are exact and the cancellation in ``sum(ab) - n mean(a) mean(b)`` costs
+    no digits."""
+    r = np.full(a.shape[0], np.nan)
+    n = np.zeros(a.shape[0], dtype=np.int64)
+    varies = np.zeros(a.shape[0], dtype=bool)
+    for first in range(0, a.shape[0], _BLOCK):
+        rows = slice(first, first + _BLOCK)
+        a0 = np.nan_to_num(a[rows])
+        b0 = np.nan_to_num(b[rows])
+        count = np.count_nonzero(a0, axis=1)
+        sa, sb = a0.sum(axis=1), b0.sum(axis=1)
+        saa = np.einsum("ij,ij->i", a0, a0) - sa * sa / np.maximum(count, 1)
+        sbb = np.einsum("ij,ij->i", b0, b0) - sb * sb / np.maximum(count, 1)
+        sab = np.einsum("ij,ij->i", a0, b0) - sa * sb / np.maximum(count, 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r[rows] = sab / np.sqrt(saa * sbb)
+        n[rows] = count
+        varies[rows] = (saa > 0) & (sbb > 0)
+    return np.clip(r, -1.0, 1.0), n, varies
 
 
 def _row_correlation(
@@ -348,13 +394,15 @@ def _ic_by_date(
             # The signal's ranks among the pairs: its ranks on the dates where every name
             # with a signal has a forward return, ranked again on the others.
             a = ranks
-            redo = np.flatnonzero((n > 0) & (n < has_signal.sum(axis=1)))
+            redo = np.flatnonzero(n < has_signal.sum(axis=1))
             if redo.size:
                 a = ranks.copy()
-                a[redo] = _row_ranks(np.where(pair[redo], signal[redo], np.nan))[0]
-            b = _row_ranks(np.where(pair, forward, np.nan))[0]
-            r, saa, sbb = _row_correlation(a, b, pair)
-            defined = (n >= 3) & (saa > 0) & (sbb > 0)
+                a[redo] = _row_ranks(np.where(pair[redo], signal[redo], np.nan), with_lowest=False)[
+                    0
+                ]
+            b = _row_ranks(np.where(pair, forward, np.nan), with_lowest=False)[0]
+            r, _, varies = _rank_correlation(a, b)
+            defined = (n >= 3) & varies
         else:
             r, _, _ = _row_correlation(signal, forward, pair)
             with np.errstate(invalid="ignore"):
