@@ -223,13 +223,6 @@ def run_signal(args: argparse.Namespace, progress: Progress) -> None:
         raise CliError(msg)
     frame = _read(args, progress)
     names = frame["ticker"].n_unique()
-    if not args.files or names < THIN_CROSS_SECTION:
-        progress.clear()
-        where = "the bundled sample has" if not args.files else "the input has"
-        sys.stderr.write(
-            f"{args.prog}: warning: {where} {names} tickers, a thin cross-section: each "
-            f"date's IC is a noisy estimate (a few hundred names make a steadier one)\n"
-        )
     if frame["signal"].drop_nulls().len() == 0:
         msg = f"--signal {args.signal} has no value on any row (is the history long enough?)"
         raise CliError(msg)
@@ -242,6 +235,14 @@ def run_signal(args: argparse.Namespace, progress: Progress) -> None:
         quantiles=args.quantiles,
     )
     rows = summary_rows(report)
+    # Warned once the report stands, so an error stays the one line on stderr.
+    if not args.files or names < THIN_CROSS_SECTION:
+        progress.clear()
+        where = "the bundled sample has" if not args.files else "the input has"
+        sys.stderr.write(
+            f"{args.prog}: warning: {where} {names} tickers, a thin cross-section: each "
+            f"date's IC is a noisy estimate (a few hundred names make a steadier one)\n"
+        )
     if args.plot is not None:
         progress.update("drawing the charts")
         from polars_alpha.signal_plot import signal_chart  # matplotlib is an optional extra
