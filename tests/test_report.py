@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -372,3 +373,35 @@ def test_monthly_table_and_rolling_fits(sample: pa.datasets.SP500Sample) -> None
     same(fits.get_column("beta")[-1], float(fit.params[1]), rel=1e-8)
     same(fits.get_column("alpha_ann")[-1], float((1 + fit.params[0]) ** 252 - 1), rel=1e-7)
     assert fits.get_column("date").min() == rows.get_column("date")[201]
+
+
+# Charts
+
+
+def test_strategy_chart_draws_every_panel_and_any_name(
+    sample: pa.datasets.SP500Sample, tmp_path: Path
+) -> None:
+    pytest.importorskip("matplotlib")
+    from polars_alpha.plot import strategy_chart
+
+    name = r"$\frac{a$ <b>"  # mathtext that does not parse, were it read as mathtext
+    stocks = sample.stocks.filter(
+        pl.col("ticker") == "KO", pl.col("date").dt.year() >= 2019
+    ).with_columns(ticker=pl.lit(name))
+    report = pa.strategy_report(stocks, benchmark=sample.index)
+    fig = strategy_chart(report, path=tmp_path / "chart.png", benchmark_name="$SPX")
+    assert (tmp_path / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    growth, drawdown, beta, alpha, table = fig.axes
+    assert growth.get_legend_handles_labels()[1] == [r"\$\frac{a\$ <b>", r"\$SPX"]
+    # The drawdown panel's floor is the report's max drawdown; the table has the years.
+    lowest = min(float(np.min(c.get_paths()[0].vertices[:, 1])) for c in drawdown.collections)
+    same(lowest, report.summary.get_column("max_drawdown")[0], rel=1e-9)
+    assert [t.get_text() for t in table.get_yticklabels()] == ["2019", "2020", "2021", "2022"]
+    fits = report.rolling_fits()
+    same(float(beta.get_lines()[0].get_ydata()[-1]), fits.get_column("beta")[-1])
+    same(float(alpha.get_lines()[0].get_ydata()[-1]), fits.get_column("alpha_ann")[-1])
+    assert len(strategy_chart(report, month_table=False).axes) == 4
+    with pytest.raises(ValueError, match="no strategy 'KO' in the report"):
+        strategy_chart(report, "KO")
+    with pytest.raises(ValueError, match=r"\.png, \.svg, \.pdf"):
+        strategy_chart(report, path=tmp_path / "chart.jpg")

@@ -703,6 +703,7 @@ def strategy_chart(
     figsize: tuple[float, float] | None = None,
     dpi: int = 100,
     month_table: bool = True,
+    benchmark_name: str = "benchmark",
 ) -> Figure:
     """One strategy's charts: growth against the benchmark with the drawdown below it,
     rolling one-year beta and alpha, and the monthly returns as a year x month table.
@@ -724,6 +725,8 @@ def strategy_chart(
     month_table
         Draw the year x month table of monthly returns below the lines (default); the HTML
         page leaves it out and shows it as a table.
+    benchmark_name
+        The benchmark's name in the legend and the default title.
 
     Returns
     -------
@@ -778,19 +781,21 @@ def strategy_chart(
     alpha_ax = fig.add_subplot(grid[3], sharex=growth_ax)
 
     dates = growth.get_column(date).to_numpy()
-    growth_ax.plot(dates, growth.get_column("strategy").to_numpy(), linewidth=1.3, label=name)
+    # Names come from users' files: a "$" must not start matplotlib's mathtext.
+    shown, shown_benchmark = (text.replace("$", r"\$") for text in (name, benchmark_name))
+    growth_ax.plot(dates, growth.get_column("strategy").to_numpy(), linewidth=1.3, label=shown)
     growth_ax.plot(
         dates,
         growth.get_column("benchmark").to_numpy(),
         linewidth=1.1,
         color="0.45",
-        label="benchmark",
+        label=shown_benchmark,
     )
     growth_ax.axhline(0.0, color="0.6", linewidth=0.8)
     growth_ax.set_ylabel("cumulative return")
     _percent(growth_ax)
     growth_ax.legend(loc="upper left", fontsize=9)
-    growth_ax.set_title(title or f"{name} against the benchmark")
+    growth_ax.set_title(title or f"{shown} against {shown_benchmark}")
     drawdown = growth.get_column("drawdown").to_numpy()
     drawdown_ax.fill_between(dates, drawdown, 0.0, color="tab:red", alpha=0.45, linewidth=0)
     drawdown_ax.set_ylabel("drawdown")

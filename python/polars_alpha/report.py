@@ -257,6 +257,7 @@ class StrategyReport:
         figsize: tuple[float, float] | None = None,
         dpi: int = 100,
         month_table: bool = True,
+        benchmark_name: str = "benchmark",
     ) -> Figure:
         """The charts of one strategy; see :func:`polars_alpha.plot.strategy_chart`."""
         from polars_alpha.plot import strategy_chart  # matplotlib is an optional extra
@@ -269,6 +270,7 @@ class StrategyReport:
             figsize=figsize,
             dpi=dpi,
             month_table=month_table,
+            benchmark_name=benchmark_name,
         )
 
     def to_html(

@@ -204,7 +204,7 @@ def _month_table(table: pl.DataFrame) -> str:
     )
 
 
-def _chart_png(report: StrategyReport, strategy: str, title: str | None) -> str | None:
+def _chart_png(report: StrategyReport, strategy: str, benchmark_name: str) -> str | None:
     """The strategy's charts as a base64 PNG, or None without matplotlib."""
     try:
         __import__("matplotlib")
@@ -212,7 +212,7 @@ def _chart_png(report: StrategyReport, strategy: str, title: str | None) -> str 
         return None
     from polars_alpha.plot import strategy_chart
 
-    fig = strategy_chart(report, strategy, title=title, month_table=False)
+    fig = strategy_chart(report, strategy, month_table=False, benchmark_name=benchmark_name)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     return base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -290,7 +290,7 @@ def report_html(
     if source:
         lines.append(f"Input: {source}")
     summary = _table(report.summary, report.ticker, SUMMARY_LABELS, table_id="summary", chosen=name)
-    png = _chart_png(report, name, None)
+    png = _chart_png(report, name, benchmark_name)
     chart = (
         f'<img class="chart" alt="{_e(name)}: growth, drawdown, rolling beta and alpha, '
         f'monthly returns" src="data:image/png;base64,{png}">'

@@ -227,7 +227,7 @@ def run_report(args: argparse.Namespace, progress: Progress) -> None:
     source = "the bundled S&P 500 sample" if sample else ", ".join(Path(f).name for f in args.files)
     if args.plot is not None:
         progress.update("drawing the charts")
-        report.plot(name, path=args.plot)
+        report.plot(name, path=args.plot, benchmark_name=inputs.benchmark_name)
     if args.html is not None:
         progress.update("writing the page")
         try:
