@@ -212,7 +212,7 @@ def test_command_reference_lists_every_option() -> None:
     pytest.importorskip("polars_alpha", reason="the compiled extension is not built")
     page = COMMAND_PAGE.read_text(encoding="utf-8")
     options: set[str] = set()
-    for arguments in (["--help"], ["screen", "--help"], ["report", "--help"]):
+    for arguments in (["--help"], ["screen", "--help"], ["report", "--help"], ["signal", "--help"]):
         result = subprocess.run(
             [sys.executable, "-m", "polars_alpha", *arguments],
             capture_output=True,
