@@ -32,6 +32,13 @@ from polars_alpha.regression import (
 )
 from polars_alpha.report import StrategyReport, strategy_report
 from polars_alpha.screen import returns_panel, screen
+from polars_alpha.signal_report import SignalReport, newey_west_t, signal_report
+from polars_alpha.signals import (
+    forward_return,
+    information_coefficient,
+    momentum,
+    residual_momentum,
+)
 from polars_alpha.strategy import (
     annual_return,
     calmar_ratio,
@@ -50,6 +57,7 @@ from polars_alpha.updates import history_needed
 
 __all__ = [
     "RISKMETRICS_HALF_LIFE",
+    "SignalReport",
     "StrategyReport",
     "__version__",
     "alpha_beta",
@@ -67,10 +75,15 @@ __all__ = [
     "downside_beta",
     "ewm_alpha_beta",
     "factor_regression",
+    "forward_return",
     "history_needed",
+    "information_coefficient",
     "information_ratio",
     "last_weighted_alpha",
     "max_drawdown",
+    "momentum",
+    "newey_west_t",
+    "residual_momentum",
     "returns_panel",
     "riskmetrics_alpha_beta",
     "rolling_alpha",
@@ -82,6 +95,7 @@ __all__ = [
     "rolling_treynor_ratio",
     "screen",
     "sharpe_ratio",
+    "signal_report",
     "sortino_ratio",
     "strategy_report",
     "tracking_error",
