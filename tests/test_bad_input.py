@@ -34,6 +34,35 @@ FUNCTIONS: dict[str, str] = {
     "rolling_correlation": "pa.rolling_correlation('r', {x}, window=3)",
     "weighted_alpha": "pa.weighted_alpha({x}, window=3)",
     "last_weighted_alpha": "pa.last_weighted_alpha({x}, window=3)",
+    # Strategy measures: X is the market or benchmark, or the asset of a one-series measure.
+    "rolling_sharpe_ratio": "pa.rolling_sharpe_ratio({x}, window=3)",
+    "sharpe_ratio": "pa.sharpe_ratio({x})",
+    "rolling_sortino_ratio": "pa.rolling_sortino_ratio({x}, window=3)",
+    "sortino_ratio": "pa.sortino_ratio({x})",
+    "rolling_tracking_error": "pa.rolling_tracking_error('r', {x}, window=3)",
+    "tracking_error": "pa.tracking_error('r', {x})",
+    "rolling_up_market_alpha_beta": (
+        "pa.rolling_up_market_alpha_beta('r', {x}, window=3).struct.field('beta')"
+    ),
+    "up_market_alpha_beta": "pa.up_market_alpha_beta('r', {x}).struct.field('beta')",
+    "rolling_down_market_alpha_beta": (
+        "pa.rolling_down_market_alpha_beta('r', {x}, window=5).struct.field('beta')"
+    ),
+    "down_market_alpha_beta": "pa.down_market_alpha_beta('r', {x}).struct.field('beta')",
+    "rolling_downside_beta": "pa.rolling_downside_beta('r', {x}, window=4)",
+    "downside_beta": "pa.downside_beta('r', {x})",
+    "rolling_up_capture": "pa.rolling_up_capture('r', {x}, window=4)",
+    "up_capture": "pa.up_capture('r', {x})",
+    "rolling_down_capture": "pa.rolling_down_capture('r', {x}, window=4)",
+    "down_capture": "pa.down_capture('r', {x})",
+    "rolling_up_down_capture": "pa.rolling_up_down_capture('r', {x}, window=5)",
+    "up_down_capture": "pa.up_down_capture('r', {x})",
+    "rolling_max_drawdown": "pa.rolling_max_drawdown({x}, window=3)",
+    "max_drawdown": "pa.max_drawdown({x})",
+    "rolling_annual_return": "pa.rolling_annual_return({x}, window=3)",
+    "annual_return": "pa.annual_return({x})",
+    "rolling_calmar_ratio": "pa.rolling_calmar_ratio({x}, window=3)",
+    "calmar_ratio": "pa.calmar_ratio({x})",
 }
 
 # Input cases: an expression for X over the frame (`{col}` is the return column m, or the price
@@ -87,6 +116,57 @@ OUTCOME_OVERRIDES = {
     ("rolling_information_ratio", "tiny"): "values",
     ("information_ratio", "tiny"): "values",
 }
+# Strategy measures. A constant or a 1e-300 benchmark leaves a varying active return (tracking
+# error defined). The compounded measures have no co-moment to overflow: a constant 150% return
+# compounds to about 1e100 a year and a 1e-300 return to 1e-298 (ln(1 + r) and exp_m1 keep
+# it), both true values; 1e298 returns compound past f64's range: null. Values that are all
+# positive (the prices behind uint64 and partly_null) have no down rows, no downside and no
+# drawdown: null (as returns of 100 to 121, the uint64 prices also compound past f64's
+# range); returns of several hundred percent (the int cases, m * 1000) that go below
+# -100% make the compounded wealth negative: no real annual return, null.
+for _function in ("rolling_tracking_error", "tracking_error"):
+    OUTCOME_OVERRIDES[(_function, "constant")] = "values"
+    OUTCOME_OVERRIDES[(_function, "tiny")] = "values"
+for _function in ("rolling_up_capture", "up_capture", "rolling_annual_return", "annual_return"):
+    OUTCOME_OVERRIDES[(_function, "constant")] = "values"
+for _function in (
+    "rolling_up_capture",
+    "up_capture",
+    "rolling_down_capture",
+    "down_capture",
+    "rolling_up_down_capture",
+    "up_down_capture",
+    "rolling_annual_return",
+    "annual_return",
+    "rolling_max_drawdown",
+    "max_drawdown",
+):
+    OUTCOME_OVERRIDES[(_function, "tiny")] = "values"
+# A constant return never falls: a drawdown of exactly 0.
+OUTCOME_OVERRIDES[("rolling_max_drawdown", "constant")] = "values"
+OUTCOME_OVERRIDES[("max_drawdown", "constant")] = "values"
+for _function in (
+    "rolling_sortino_ratio",
+    "sortino_ratio",
+    "rolling_down_market_alpha_beta",
+    "down_market_alpha_beta",
+    "rolling_down_capture",
+    "down_capture",
+    "rolling_up_down_capture",
+    "up_down_capture",
+    "rolling_calmar_ratio",
+    "calmar_ratio",
+    "rolling_up_capture",
+    "up_capture",
+    "rolling_annual_return",
+    "annual_return",
+):
+    OUTCOME_OVERRIDES[(_function, "uint64")] = "null"
+    if "up_capture" not in _function and "annual_return" not in _function:
+        OUTCOME_OVERRIDES[(_function, "partly_null")] = "null"
+for _function in ("annual_return", "calmar_ratio"):
+    for _case in ("int8", "int16", "int32", "int64"):
+        OUTCOME_OVERRIDES[(_function, _case)] = "null"
 
 CHILD = textwrap.dedent(
     """

@@ -355,6 +355,28 @@ SPECS: dict[str, Spec] = {
         periods=True,
         second="benchmark",
     ),
+    "rolling_tracking_error": Spec(
+        lambda x, **k: pa.rolling_tracking_error("r", x, **k),
+        "rolling",
+        {"window": 3},
+        time=True,
+        periods=True,
+        second="benchmark",
+    ),
+    "tracking_error": Spec(
+        lambda x, **k: pa.tracking_error("r", x, **k),
+        "scalar",
+        periods=True,
+        second="benchmark",
+    ),
+    "rolling_up_capture": Spec(
+        lambda x, **k: pa.rolling_up_capture("r", x, **k),
+        "rolling",
+        {"window": 3},
+        time=True,
+        periods=True,
+    ),
+    "up_capture": Spec(lambda x, **k: pa.up_capture("r", x, **k), "scalar", periods=True),
 }
 
 WINDOWED = ("rolling", "ewm", "price")
@@ -629,8 +651,10 @@ def expected_outcomes(name: str) -> dict[str, Outcome]:
             "ewm": (0, 1, 6, 7, 8, 9),
             "riskmetrics": (0,),
         }.get(kind, ())
-        if name == "rolling_information_ratio":
+        if name in ("rolling_information_ratio", "rolling_tracking_error"):
             constant = (0, 1)  # the active return still varies
+        if name == "rolling_up_capture":
+            constant = (0, 1)  # a constant up market compounds to a non-zero return
         out["market_constant_in_some_windows"] = Nulls(1, ()) if scalar else Nulls(ROWS, constant)
     # Keys: by= equals .over() and each key alone; group_by gives one value per key.
     keyed_nulls = {
@@ -651,6 +675,9 @@ def expected_outcomes(name: str) -> dict[str, Outcome]:
         )
     if spec.time:
         out["time_by_key"] = Same(("main", "rows"), (0, 1))
+        if name == "rolling_up_capture":
+            # B's first two days (rows 1 and 4) both fell: row 4's window has no up day.
+            out["time_by_key"] = Same(("main", "rows"), (0, 1, 4))
         out["time_duplicate_dates"] = Same(("main", "expanding within each date"), (0, 3, 6))
         out["time_unsorted_within_key"] = Same(("main", "sorted first"))
         out["time_null"] = Raises("ComputeError", ("`order_by` has 1 null values", "drop or fill"))

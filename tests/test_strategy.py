@@ -237,8 +237,7 @@ def test_lazy_equals_eager_and_schema() -> None:
     }
     query = frame.lazy().group_by("ticker", maintain_order=True).agg(**exprs)
     eager = frame.group_by("ticker", maintain_order=True).agg(**exprs)
-    # Polars may sum a group's rows in another order lazily: equal to the last bits or so.
-    assert_frame_equal(query.collect(), eager, check_exact=False, rel_tol=1e-13)
+    assert_frame_equal(query.collect(), eager, check_exact=True)
     schema = query.collect_schema()
     assert schema == eager.schema
     for name in exprs:

@@ -2,21 +2,22 @@
 capture ratios, drawdown, annual return and Calmar.
 
 Each measure is one value per group, for ``group_by().agg()`` and ``group_by_dynamic()``,
-following empyrical's conventions. Inputs are simple per-period returns; a row with a null or
-non-finite input is left out (both series together for two-input measures).
+and a ``rolling_`` form over trailing windows (rows, expanding, or a duration on ``order_by``,
+with ``by=`` panels), following empyrical's conventions. Inputs are simple per-period
+returns; a row with a null or non-finite input is left out (both series together for
+two-input measures).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Literal
 
 import polars as pl
 
 from polars_alpha import _validate
-from polars_alpha._plugin import numeric_input
+from polars_alpha._plugin import numeric_input, rolling_call, whole_sample_call
 from polars_alpha._typing import IntoExprColumn
-from polars_alpha.regression import alpha_beta
+from polars_alpha.regression import alpha_beta, rolling_alpha_beta
 
 __all__ = [
     "annual_return",
@@ -25,6 +26,18 @@ __all__ = [
     "down_market_alpha_beta",
     "downside_beta",
     "max_drawdown",
+    "rolling_annual_return",
+    "rolling_calmar_ratio",
+    "rolling_down_capture",
+    "rolling_down_market_alpha_beta",
+    "rolling_downside_beta",
+    "rolling_max_drawdown",
+    "rolling_sharpe_ratio",
+    "rolling_sortino_ratio",
+    "rolling_tracking_error",
+    "rolling_up_capture",
+    "rolling_up_down_capture",
+    "rolling_up_market_alpha_beta",
     "sharpe_ratio",
     "sortino_ratio",
     "tracking_error",
@@ -34,48 +47,33 @@ __all__ = [
 ]
 
 
-def _usable(*values: pl.Expr) -> pl.Expr:
-    """True on rows where every value is a finite number (null counts as not)."""
-    checks = [value.is_finite().fill_null(False) for value in values]
-    ok = checks[0]
-    for check in checks[1:]:
-        ok = ok & check
-    return ok
-
-
-def _finite(value: pl.Expr) -> pl.Expr:
-    """``value`` where finite, else null: a degenerate statistic is null, never inf or NaN."""
-    return pl.when(value.is_finite()).then(value)
-
-
-def _rate(value: object, argument: str) -> pl.Expr:
-    """A per-period rate given as a number, a column or an expression, as Float64."""
-    if argument == "risk_free":
-        if value is None:
-            return pl.lit(0.0, dtype=pl.Float64)
-        rate, column = _validate.risk_free(value)
-    else:
-        rate, column = _validate.required_return(value)
+def _required_return(value: object) -> pl.Expr:
+    """Sortino's per-period required return (a number, a column or an expression), as
+    Float64; it is subtracted from the asset's return per row."""
+    rate, column = _validate.required_return(value)
     if column is None:
         return pl.lit(rate, dtype=pl.Float64)
-    return numeric_input(column, argument)
+    return numeric_input(column, "required_return")
 
 
-def _enough(ok: pl.Expr, min_periods: int) -> pl.Expr:
-    return ok.sum() >= min_periods
-
-
-def _annualized(returns: pl.Expr, periods_per_year: float) -> pl.Expr:
-    """``prod(1 + r) ** (P / n) - 1`` of the non-null rows (NaN on a negative product)."""
-    return (returns + 1.0).product().pow(periods_per_year / returns.count()) - 1.0
-
-
-def _drawdown(returns: pl.Expr) -> pl.Expr:
-    """Largest fall of the wealth ``prod(1 + r)`` from its running peak, the start (1) being
-    the first peak; the rows are the non-null ones, in order."""
-    wealth = (returns.drop_nulls() + 1.0).cum_prod()
-    peak = wealth.cum_max().clip(lower_bound=1.0)
-    return (wealth / peak - 1.0).min()
+def _whole(
+    statistic: str,
+    values: list[tuple[str, IntoExprColumn]],
+    *,
+    min_periods: int,
+    risk_free: float | IntoExprColumn | None = None,
+    periods_per_year: float = 252,
+    threshold: float | None = None,
+) -> pl.Expr:
+    return whole_sample_call(
+        "strategy",
+        values,
+        min_periods=min_periods,
+        risk_free=risk_free,
+        statistic=statistic,
+        periods_per_year=_validate.periods_per_year(periods_per_year),
+        threshold=threshold,
+    )
 
 
 def sharpe_ratio(
@@ -133,21 +131,13 @@ def sharpe_ratio(
     │ B    ┆ 4.2426 │
     └──────┴────────┘
     """
-    periods = _validate.periods_per_year(periods_per_year)
-    least = _validate.whole_sample_min_periods(min_periods)
-    r = numeric_input(asset, "asset")
-    rf = _rate(risk_free, "risk_free")
-    ok = _usable(r, rf)
-    y = pl.when(ok).then(r - rf)
-    sd = y.std(ddof=1)
-    value = y.mean() / sd * math.sqrt(periods)
-    return pl.when(_enough(ok, least) & _spread(y, sd)).then(_finite(value))
-
-
-def _spread(y: pl.Expr, sd: pl.Expr) -> pl.Expr:
-    """True when ``y`` is not constant up to rounding: its standard deviation is more than a
-    few ulps of its level (a rounding-noise spread would give a huge, meaningless ratio)."""
-    return sd > 16 * 2.220446049250313e-16 * (y.abs().mean() + sd)
+    return _whole(
+        "sharpe",
+        [("asset", asset)],
+        min_periods=min_periods,
+        risk_free=risk_free,
+        periods_per_year=periods_per_year,
+    )
 
 
 def sortino_ratio(
@@ -197,15 +187,14 @@ def sortino_ratio(
     │ 2.846 │
     └───────┘
     """
-    periods = _validate.periods_per_year(periods_per_year)
-    least = _validate.whole_sample_min_periods(min_periods)
     r = numeric_input(asset, "asset")
-    req = _rate(required_return, "required_return")
-    ok = _usable(r, req)
-    d = pl.when(ok).then(r - req)
-    downside = d.clip(upper_bound=0.0).pow(2).mean().sqrt() * math.sqrt(periods)
-    value = d.mean() * periods / downside
-    return pl.when(_enough(ok, least) & (downside > 0)).then(_finite(value))
+    req = _required_return(required_return)
+    return _whole(
+        "sortino",
+        [("asset", r - req)],
+        min_periods=min_periods,
+        periods_per_year=periods_per_year,
+    )
 
 
 def tracking_error(
@@ -257,14 +246,12 @@ def tracking_error(
     │ 0.0141 │
     └────────┘
     """
-    periods = _validate.periods_per_year(periods_per_year)
-    least = _validate.whole_sample_min_periods(min_periods)
-    r = numeric_input(asset, "asset")
-    b = numeric_input(benchmark, "benchmark")
-    ok = _usable(r, b)
-    active = pl.when(ok).then(r - b)
-    value = active.std(ddof=1) * math.sqrt(periods)
-    return pl.when(_enough(ok, least)).then(_finite(value))
+    return _whole(
+        "tracking_error",
+        [("asset", asset), ("benchmark", benchmark)],
+        min_periods=min_periods,
+        periods_per_year=periods_per_year,
+    )
 
 
 def _market_alpha_beta(
@@ -275,15 +262,15 @@ def _market_alpha_beta(
     risk_free: float | IntoExprColumn | None,
     min_periods: int,
 ) -> pl.Expr:
-    least = _validate.whole_sample_min_periods(min_periods)
     r = numeric_input(asset, "asset")
     m = numeric_input(market, "market")
-    ok = _usable(r, m)
-    side = ok & ((m > 0) if up else (m < 0))
+    side = (m > 0) if up else (m < 0)
+    # The group's usable rows, up and down, decide min_periods; the fit needs 2 of its side.
+    gate = _whole("count", [("asset", r), ("market", m)], min_periods=min_periods)
     fit = alpha_beta(
         pl.when(side).then(r), pl.when(side).then(m), risk_free=risk_free, min_periods=2
     )
-    return pl.when(_enough(ok, least)).then(fit)
+    return pl.when(gate.is_not_null()).then(fit)
 
 
 def up_market_alpha_beta(
@@ -455,51 +442,12 @@ def downside_beta(
     │ 1.6 │
     └─────┘
     """
-    cut = _validate.downside_threshold(threshold)
-    least = _validate.whole_sample_min_periods(min_periods)
-    r = numeric_input(asset, "asset")
-    m = numeric_input(market, "market")
-    ok = _usable(r, m)
-    level = pl.when(ok).then(m).mean() if cut is None else pl.lit(cut, dtype=pl.Float64)
-    below = ok & (m < level)
-    x = pl.when(below).then(m)
-    y = pl.when(below).then(r)
-    sxx = ((x - x.mean()) ** 2).sum()
-    sxy = ((y - y.mean()) * (x - x.mean())).sum()
-    enough_below = below.sum() >= 2
-    value = sxy / sxx
-    return pl.when(_enough(ok, least) & enough_below & _spread(x, x.std(ddof=1))).then(
-        _finite(value)
+    return _whole(
+        "downside_beta",
+        [("asset", asset), ("market", market)],
+        min_periods=min_periods,
+        threshold=_validate.downside_threshold(threshold),
     )
-
-
-def _capture(
-    asset: IntoExprColumn,
-    market: IntoExprColumn,
-    periods_per_year: float,
-    min_periods: int,
-    side: Literal["up", "down", "both"],
-) -> pl.Expr:
-    periods = _validate.periods_per_year(periods_per_year)
-    least = _validate.whole_sample_min_periods(min_periods)
-    r = numeric_input(asset, "asset")
-    m = numeric_input(market, "market")
-    ok = _usable(r, m)
-
-    def ratio(mask: pl.Expr) -> pl.Expr:
-        mine = _annualized(pl.when(mask).then(r), periods)
-        theirs = _annualized(pl.when(mask).then(m), periods)
-        return pl.when(mask.any() & (theirs != 0)).then(mine / theirs)
-
-    up = ratio(ok & (m > 0))
-    down = ratio(ok & (m < 0))
-    if side == "up":
-        value = up
-    elif side == "down":
-        value = down
-    else:
-        value = pl.when(down != 0).then(up / down)
-    return pl.when(_enough(ok, least)).then(_finite(value))
 
 
 def up_capture(
@@ -555,7 +503,12 @@ def up_capture(
     │ 1.2541 │
     └────────┘
     """
-    return _capture(asset, market, periods_per_year, min_periods, "up")
+    return _whole(
+        "up_capture",
+        [("asset", asset), ("market", market)],
+        min_periods=min_periods,
+        periods_per_year=periods_per_year,
+    )
 
 
 def down_capture(
@@ -608,7 +561,12 @@ def down_capture(
     │ 1.1573 │
     └────────┘
     """
-    return _capture(asset, market, periods_per_year, min_periods, "down")
+    return _whole(
+        "down_capture",
+        [("asset", asset), ("market", market)],
+        min_periods=min_periods,
+        periods_per_year=periods_per_year,
+    )
 
 
 def up_down_capture(
@@ -661,7 +619,12 @@ def up_down_capture(
     │ 1.0837 │
     └────────┘
     """
-    return _capture(asset, market, periods_per_year, min_periods, "both")
+    return _whole(
+        "up_down_capture",
+        [("asset", asset), ("market", market)],
+        min_periods=min_periods,
+        periods_per_year=periods_per_year,
+    )
 
 
 def max_drawdown(asset: IntoExprColumn, *, min_periods: int = 2) -> pl.Expr:
@@ -701,10 +664,7 @@ def max_drawdown(asset: IntoExprColumn, *, min_periods: int = 2) -> pl.Expr:
     │ -0.145 │
     └────────┘
     """
-    least = _validate.whole_sample_min_periods(min_periods)
-    r = numeric_input(asset, "asset")
-    ok = _usable(r)
-    return pl.when(_enough(ok, least)).then(_finite(_drawdown(pl.when(ok).then(r))))
+    return _whole("max_drawdown", [("asset", asset)], min_periods=min_periods)
 
 
 def annual_return(
@@ -747,11 +707,12 @@ def annual_return(
     │ 0.1593 │
     └────────┘
     """
-    periods = _validate.periods_per_year(periods_per_year)
-    least = _validate.whole_sample_min_periods(min_periods)
-    r = numeric_input(asset, "asset")
-    ok = _usable(r)
-    return pl.when(_enough(ok, least)).then(_finite(_annualized(pl.when(ok).then(r), periods)))
+    return _whole(
+        "annual_return",
+        [("asset", asset)],
+        min_periods=min_periods,
+        periods_per_year=periods_per_year,
+    )
 
 
 def calmar_ratio(
@@ -794,11 +755,989 @@ def calmar_ratio(
     │ 1.887 │
     └───────┘
     """
-    periods = _validate.periods_per_year(periods_per_year)
-    least = _validate.whole_sample_min_periods(min_periods)
+    return _whole(
+        "calmar", [("asset", asset)], min_periods=min_periods, periods_per_year=periods_per_year
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Rolling forms
+
+
+def _rolling(
+    statistic: str,
+    values: list[tuple[str, IntoExprColumn]],
+    *,
+    window: int | str | None,
+    min_periods: int | None,
+    by: IntoExprColumn | None,
+    order_by: IntoExprColumn | None,
+    risk_free: float | IntoExprColumn | None = None,
+    periods_per_year: float = 252,
+    threshold: float | None = None,
+) -> pl.Expr:
+    return rolling_call(
+        "rolling_strategy",
+        values,
+        window=window,
+        min_periods=min_periods,
+        risk_free=risk_free,
+        by=by,
+        order_by=order_by,
+        statistic=statistic,
+        periods_per_year=_validate.periods_per_year(periods_per_year),
+        threshold=threshold,
+    )
+
+
+def rolling_sharpe_ratio(
+    asset: IntoExprColumn,
+    *,
+    window: int | str | None = 252,
+    min_periods: int | None = None,
+    risk_free: float | IntoExprColumn | None = None,
+    periods_per_year: float = 252,
+    by: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
+) -> pl.Expr:
+    """Rolling Sharpe ratio.
+
+    Parameters
+    ----------
+    asset
+        Simple per-period returns of the strategy or fund.
+    window
+        Trailing rows (at least 2), ``None`` for an expanding window, or a duration such as
+        ``"1y"`` on ``order_by``.
+    min_periods
+        Fewest usable rows (2 to ``window``); defaults to ``window``, or 2 for an expanding window,
+        and for a date window 80% (rounded up) of the rows a full window holds at the data's
+        frequency (as in :func:`~polars_alpha.rolling_treynor_ratio`).
+    risk_free
+        Per-period risk-free rate subtracted per row: a number, a column or an expression.
+    periods_per_year
+        ``P``: 252 daily, 52 weekly, 12 monthly.
+    by
+        A key column (the ticker); equals ``.over(by)``.
+    order_by
+        The column that orders each key's rows in time (usually the date), as in
+        :func:`~polars_alpha.rolling_alpha_beta`; a duration ``window`` is measured on it.
+
+    Returns
+    -------
+    pl.Expr
+        Float64 Sharpe ratio per row.
+
+    Notes
+    -----
+    :func:`sharpe_ratio` on the usable rows of each window: ``mean(y) / std(y) * sqrt(P)``,
+    ``y = asset - rf``, ddof = 1. The moments slide, O(1) per row. Null when
+    ``n < min_periods`` or ``y`` is constant in the window.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> df = pl.DataFrame({"ret": [0.010, -0.004, 0.012, 0.003, -0.008, 0.015]})
+    >>> df.select(pa.rolling_sharpe_ratio("ret", window=4).round(4))
+    shape: (6, 1)
+    ┌─────────┐
+    │ ret     │
+    │ ---     │
+    │ f64     │
+    ╞═════════╡
+    │ null    │
+    │ null    │
+    │ null    │
+    │ 11.4568 │
+    │ 1.3575  │
+    │ 8.4406  │
+    └─────────┘
+    """
+    return _rolling(
+        "sharpe",
+        [("asset", asset)],
+        window=window,
+        min_periods=min_periods,
+        by=by,
+        order_by=order_by,
+        risk_free=risk_free,
+        periods_per_year=periods_per_year,
+    )
+
+
+def rolling_sortino_ratio(
+    asset: IntoExprColumn,
+    *,
+    window: int | str | None = 252,
+    min_periods: int | None = None,
+    required_return: float | IntoExprColumn = 0.0,
+    periods_per_year: float = 252,
+    by: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
+) -> pl.Expr:
+    """Rolling Sortino ratio.
+
+    Parameters
+    ----------
+    asset
+        Simple per-period returns of the strategy or fund.
+    window
+        Trailing rows (at least 2), ``None`` for an expanding window, or a duration on
+        ``order_by``.
+    min_periods
+        Fewest usable rows; defaults as in :func:`rolling_sharpe_ratio`.
+    required_return
+        Per-period minimum acceptable return subtracted per row: a number, a column or an
+        expression.
+    periods_per_year
+        ``P``: 252 daily, 52 weekly, 12 monthly.
+    by
+        A key column (the ticker); equals ``.over(by)``.
+    order_by
+        The column that orders each key's rows in time; a duration ``window`` is measured
+        on it.
+
+    Returns
+    -------
+    pl.Expr
+        Float64 Sortino ratio per row.
+
+    Notes
+    -----
+    :func:`sortino_ratio` on the usable rows of each window, O(1) per row. Null when
+    ``n < min_periods`` or no row of the window is below the required return.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> df = pl.DataFrame({"ret": [0.010, -0.004, 0.012, 0.003, -0.008, 0.015]})
+    >>> df.select(pa.rolling_sortino_ratio("ret", window=4).round(4))
+    shape: (6, 1)
+    ┌─────────┐
+    │ ret     │
+    │ ---     │
+    │ f64     │
+    ╞═════════╡
+    │ null    │
+    │ null    │
+    │ null    │
+    │ 41.6706 │
+    │ 2.6622  │
+    │ 21.8274 │
+    └─────────┘
+    """
     r = numeric_input(asset, "asset")
-    ok = _usable(r)
-    kept = pl.when(ok).then(r)
-    drawdown = _drawdown(kept)
-    value = _annualized(kept, periods) / drawdown.abs()
-    return pl.when(_enough(ok, least) & (drawdown < 0)).then(_finite(value))
+    req = _required_return(required_return)
+    return _rolling(
+        "sortino",
+        [("asset", r - req)],
+        window=window,
+        min_periods=min_periods,
+        by=by,
+        order_by=order_by,
+        periods_per_year=periods_per_year,
+    )
+
+
+def rolling_tracking_error(
+    asset: IntoExprColumn,
+    benchmark: IntoExprColumn,
+    *,
+    window: int | str | None = 252,
+    min_periods: int | None = None,
+    periods_per_year: float = 252,
+    by: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
+) -> pl.Expr:
+    """Rolling tracking error.
+
+    Parameters
+    ----------
+    asset
+        Simple per-period returns of the strategy or fund.
+    benchmark
+        Simple per-period returns of its benchmark.
+    window
+        Trailing rows (at least 2), ``None`` for an expanding window, or a duration on
+        ``order_by``.
+    min_periods
+        Fewest usable rows; defaults as in :func:`rolling_sharpe_ratio`.
+    periods_per_year
+        ``P``: 252 daily, 52 weekly, 12 monthly.
+    by
+        A key column (the ticker); equals ``.over(by)``.
+    order_by
+        The column that orders each key's rows in time; a duration ``window`` is measured
+        on it.
+
+    Returns
+    -------
+    pl.Expr
+        Float64 tracking error per row.
+
+    Notes
+    -----
+    :func:`tracking_error` on the usable rows of each window; the active return is kept as
+    its own series and its moments slide, O(1) per row. Null when ``n < min_periods``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> df = pl.DataFrame(
+    ...     {
+    ...         "fund": [0.010, -0.004, 0.012, 0.003, -0.007, 0.015],
+    ...         "index": [0.008, -0.002, 0.010, 0.001, -0.006, 0.011],
+    ...     }
+    ... )
+    >>> df.select(pa.rolling_tracking_error("fund", "index", window=4).round(4))
+    shape: (6, 1)
+    ┌────────┐
+    │ fund   │
+    │ ---    │
+    │ f64    │
+    ╞════════╡
+    │ null   │
+    │ null   │
+    │ null   │
+    │ 0.0317 │
+    │ 0.0327 │
+    │ 0.0327 │
+    └────────┘
+    """
+    return _rolling(
+        "tracking_error",
+        [("asset", asset), ("benchmark", benchmark)],
+        window=window,
+        min_periods=min_periods,
+        by=by,
+        order_by=order_by,
+        periods_per_year=periods_per_year,
+    )
+
+
+def _rolling_market_alpha_beta(
+    asset: IntoExprColumn,
+    market: IntoExprColumn,
+    *,
+    up: bool,
+    window: int | str | None,
+    min_periods: int | None,
+    risk_free: float | IntoExprColumn | None,
+    by: IntoExprColumn | None,
+    order_by: IntoExprColumn | None,
+) -> pl.Expr:
+    r = numeric_input(asset, "asset")
+    m = numeric_input(market, "market")
+    side = (m > 0) if up else (m < 0)
+    # The window's usable rows, up and down, decide min_periods; the fit needs 2 of its side.
+    gate = _rolling(
+        "count",
+        [("asset", r), ("market", m)],
+        window=window,
+        min_periods=min_periods,
+        by=by,
+        order_by=order_by,
+    )
+    fit = rolling_alpha_beta(
+        pl.when(side).then(r),
+        pl.when(side).then(m),
+        window=window,
+        min_periods=2,
+        risk_free=risk_free,
+        by=by,
+        order_by=order_by,
+    )
+    return pl.when(gate.is_not_null()).then(fit)
+
+
+def rolling_up_market_alpha_beta(
+    asset: IntoExprColumn,
+    market: IntoExprColumn,
+    *,
+    window: int | str | None = 252,
+    min_periods: int | None = None,
+    risk_free: float | IntoExprColumn | None = None,
+    by: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
+) -> pl.Expr:
+    """Rolling CAPM fit on the rows of each window where the market went up.
+
+    Parameters
+    ----------
+    asset
+        Simple per-period returns of the strategy or fund.
+    market
+        Simple per-period returns of the market.
+    window
+        Trailing rows (at least 2), ``None`` for an expanding window, or a duration on
+        ``order_by``.
+    min_periods
+        Fewest usable rows of the window, up and down alike; defaults as in
+        :func:`rolling_sharpe_ratio`.
+    risk_free
+        Per-period risk-free rate subtracted from both returns.
+    by
+        A key column (the ticker); equals ``.over(by)``.
+    order_by
+        The column that orders each key's rows in time; a duration ``window`` is measured
+        on it.
+
+    Returns
+    -------
+    pl.Expr
+        The Struct of :func:`~polars_alpha.rolling_alpha_beta` per row, fitted on the
+        window's up-market rows (``n`` counts them).
+
+    Notes
+    -----
+    :func:`up_market_alpha_beta` on each window: :func:`~polars_alpha.rolling_alpha_beta`
+    of the rows where the market's return is above 0 (the others masked), O(1) per row.
+    Null when the window has fewer than ``min_periods`` usable rows; the fit's fields are
+    null when it has fewer than 2 up rows or the market is constant on them.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> df = pl.DataFrame(
+    ...     {
+    ...         "ret": [0.012, -0.004, 0.021, 0.003, -0.011, 0.016],
+    ...         "mkt": [0.010, -0.005, 0.015, 0.005, -0.010, 0.012],
+    ...     }
+    ... )
+    >>> df.select(
+    ...     pa.rolling_up_market_alpha_beta("ret", "mkt", window=4).struct.field("beta").round(4)
+    ... )
+    shape: (6, 1)
+    ┌────────┐
+    │ beta   │
+    │ ---    │
+    │ f64    │
+    ╞════════╡
+    │ null   │
+    │ null   │
+    │ null   │
+    │ 1.8    │
+    │ 1.8    │
+    │ 1.8101 │
+    └────────┘
+    """
+    return _rolling_market_alpha_beta(
+        asset,
+        market,
+        up=True,
+        window=window,
+        min_periods=min_periods,
+        risk_free=risk_free,
+        by=by,
+        order_by=order_by,
+    )
+
+
+def rolling_down_market_alpha_beta(
+    asset: IntoExprColumn,
+    market: IntoExprColumn,
+    *,
+    window: int | str | None = 252,
+    min_periods: int | None = None,
+    risk_free: float | IntoExprColumn | None = None,
+    by: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
+) -> pl.Expr:
+    """Rolling CAPM fit on the rows of each window where the market went down.
+
+    Parameters
+    ----------
+    asset
+        Simple per-period returns of the strategy or fund.
+    market
+        Simple per-period returns of the market.
+    window
+        Trailing rows (at least 2), ``None`` for an expanding window, or a duration on
+        ``order_by``.
+    min_periods
+        Fewest usable rows of the window, up and down alike; defaults as in
+        :func:`rolling_sharpe_ratio`.
+    risk_free
+        Per-period risk-free rate subtracted from both returns.
+    by
+        A key column (the ticker); equals ``.over(by)``.
+    order_by
+        The column that orders each key's rows in time; a duration ``window`` is measured
+        on it.
+
+    Returns
+    -------
+    pl.Expr
+        The Struct of :func:`~polars_alpha.rolling_alpha_beta` per row, fitted on the
+        window's down-market rows.
+
+    Notes
+    -----
+    As :func:`rolling_up_market_alpha_beta` on the rows where the market's return is below
+    0; a window without 2 down days has null fields.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> df = pl.DataFrame(
+    ...     {
+    ...         "ret": [0.012, -0.004, 0.021, -0.003, -0.011, 0.016],
+    ...         "mkt": [0.010, -0.005, 0.015, -0.002, -0.010, 0.012],
+    ...     }
+    ... )
+    >>> df.select(
+    ...     pa.rolling_down_market_alpha_beta("ret", "mkt", window=4)
+    ...     .struct.field("beta")
+    ...     .round(4)
+    ... )
+    shape: (6, 1)
+    ┌────────┐
+    │ beta   │
+    │ ---    │
+    │ f64    │
+    ╞════════╡
+    │ null   │
+    │ null   │
+    │ null   │
+    │ 0.3333 │
+    │ 1.0408 │
+    │ 1.0    │
+    └────────┘
+    """
+    return _rolling_market_alpha_beta(
+        asset,
+        market,
+        up=False,
+        window=window,
+        min_periods=min_periods,
+        risk_free=risk_free,
+        by=by,
+        order_by=order_by,
+    )
+
+
+def rolling_downside_beta(
+    asset: IntoExprColumn,
+    market: IntoExprColumn,
+    *,
+    threshold: float | Literal["mean"] = "mean",
+    window: int | str | None = 252,
+    min_periods: int | None = None,
+    by: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
+) -> pl.Expr:
+    """Rolling downside beta.
+
+    Parameters
+    ----------
+    asset
+        Simple per-period returns of the strategy or fund.
+    market
+        Simple per-period returns of the market.
+    threshold
+        ``"mean"``: the rows where the market is below its mean over the window's usable rows;
+        or a number.
+    window
+        Trailing rows (at least 2), ``None`` for an expanding window, or a duration on
+        ``order_by``.
+    min_periods
+        Fewest usable rows of the window, below the threshold or not; defaults as in
+        :func:`rolling_sharpe_ratio`.
+    by
+        A key column (the ticker); equals ``.over(by)``.
+    order_by
+        The column that orders each key's rows in time; a duration ``window`` is measured
+        on it.
+
+    Returns
+    -------
+    pl.Expr
+        Float64 downside beta per row.
+
+    Notes
+    -----
+    :func:`downside_beta` on each window. With a number the rows below it are fixed and the
+    moments slide, O(1) per row; with ``"mean"`` the rows below the window's mean change
+    with every window, which is rescanned: O(window) per row. Null when ``n < min_periods``,
+    fewer than 2 rows are below the threshold, or the market is constant on them.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> df = pl.DataFrame(
+    ...     {
+    ...         "ret": [0.012, -0.004, 0.021, -0.003, -0.011, 0.016],
+    ...         "mkt": [0.010, -0.005, 0.015, -0.002, -0.010, 0.012],
+    ...     }
+    ... )
+    >>> df.select(pa.rolling_downside_beta("ret", "mkt", window=4).round(4))
+    shape: (6, 1)
+    ┌────────┐
+    │ ret    │
+    │ ---    │
+    │ f64    │
+    ╞════════╡
+    │ null   │
+    │ null   │
+    │ null   │
+    │ 0.3333 │
+    │ 1.0408 │
+    │ 1.0    │
+    └────────┘
+    """
+    return _rolling(
+        "downside_beta",
+        [("asset", asset), ("market", market)],
+        window=window,
+        min_periods=min_periods,
+        by=by,
+        order_by=order_by,
+        threshold=_validate.downside_threshold(threshold),
+    )
+
+
+def rolling_up_capture(
+    asset: IntoExprColumn,
+    market: IntoExprColumn,
+    *,
+    window: int | str | None = 252,
+    min_periods: int | None = None,
+    periods_per_year: float = 252,
+    by: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
+) -> pl.Expr:
+    """Rolling up-market capture ratio.
+
+    Parameters
+    ----------
+    asset
+        Simple per-period returns of the strategy or fund.
+    market
+        Simple per-period returns of the market or benchmark.
+    window
+        Trailing rows (at least 2), ``None`` for an expanding window, or a duration on
+        ``order_by``.
+    min_periods
+        Fewest usable rows of the window, up and down alike; defaults as in
+        :func:`rolling_sharpe_ratio`.
+    periods_per_year
+        ``P``: 252 daily, 52 weekly, 12 monthly.
+    by
+        A key column (the ticker); equals ``.over(by)``.
+    order_by
+        The column that orders each key's rows in time; a duration ``window`` is measured
+        on it.
+
+    Returns
+    -------
+    pl.Expr
+        Float64 up-market capture ratio per row.
+
+    Notes
+    -----
+    :func:`up_capture` on the usable rows of each window. The compounded returns are
+    differences of running sums of ``ln(1 + r)`` over the up (down) rows, O(1) per row. Null when
+    ``n < min_periods``, the window has no up (down) row, or a denominator is 0.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> df = pl.DataFrame(
+    ...     {
+    ...         "ret": [0.012, -0.004, 0.021, -0.003, -0.011, 0.016],
+    ...         "mkt": [0.010, -0.005, 0.015, -0.002, -0.010, 0.012],
+    ...     }
+    ... )
+    >>> df.select(pa.rolling_up_capture("ret", "mkt", window=4, periods_per_year=12).round(4))
+    shape: (6, 1)
+    ┌────────┐
+    │ ret    │
+    │ ---    │
+    │ f64    │
+    ╞════════╡
+    │ null   │
+    │ null   │
+    │ null   │
+    │ 1.3493 │
+    │ 1.4479 │
+    │ 1.4091 │
+    └────────┘
+    """
+    return _rolling(
+        "up_capture",
+        [("asset", asset), ("market", market)],
+        window=window,
+        min_periods=min_periods,
+        by=by,
+        order_by=order_by,
+        periods_per_year=periods_per_year,
+    )
+
+
+def rolling_down_capture(
+    asset: IntoExprColumn,
+    market: IntoExprColumn,
+    *,
+    window: int | str | None = 252,
+    min_periods: int | None = None,
+    periods_per_year: float = 252,
+    by: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
+) -> pl.Expr:
+    """Rolling down-market capture ratio.
+
+    Parameters
+    ----------
+    asset
+        Simple per-period returns of the strategy or fund.
+    market
+        Simple per-period returns of the market or benchmark.
+    window
+        Trailing rows (at least 2), ``None`` for an expanding window, or a duration on
+        ``order_by``.
+    min_periods
+        Fewest usable rows of the window, up and down alike; defaults as in
+        :func:`rolling_sharpe_ratio`.
+    periods_per_year
+        ``P``: 252 daily, 52 weekly, 12 monthly.
+    by
+        A key column (the ticker); equals ``.over(by)``.
+    order_by
+        The column that orders each key's rows in time; a duration ``window`` is measured
+        on it.
+
+    Returns
+    -------
+    pl.Expr
+        Float64 down-market capture ratio per row.
+
+    Notes
+    -----
+    :func:`down_capture` on the usable rows of each window. The compounded returns are
+    differences of running sums of ``ln(1 + r)`` over the up (down) rows, O(1) per row. Null when
+    ``n < min_periods``, the window has no up (down) row, or a denominator is 0.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> df = pl.DataFrame(
+    ...     {
+    ...         "ret": [0.012, -0.004, 0.021, -0.003, -0.011, 0.016],
+    ...         "mkt": [0.010, -0.005, 0.015, -0.002, -0.010, 0.012],
+    ...     }
+    ... )
+    >>> df.select(pa.rolling_down_capture("ret", "mkt", window=4, periods_per_year=12).round(4))
+    shape: (6, 1)
+    ┌────────┐
+    │ ret    │
+    │ ---    │
+    │ f64    │
+    ╞════════╡
+    │ null   │
+    │ null   │
+    │ null   │
+    │ 0.9997 │
+    │ 1.057  │
+    │ 1.1601 │
+    └────────┘
+    """
+    return _rolling(
+        "down_capture",
+        [("asset", asset), ("market", market)],
+        window=window,
+        min_periods=min_periods,
+        by=by,
+        order_by=order_by,
+        periods_per_year=periods_per_year,
+    )
+
+
+def rolling_up_down_capture(
+    asset: IntoExprColumn,
+    market: IntoExprColumn,
+    *,
+    window: int | str | None = 252,
+    min_periods: int | None = None,
+    periods_per_year: float = 252,
+    by: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
+) -> pl.Expr:
+    """Rolling up/down capture ratio.
+
+    Parameters
+    ----------
+    asset
+        Simple per-period returns of the strategy or fund.
+    market
+        Simple per-period returns of the market or benchmark.
+    window
+        Trailing rows (at least 2), ``None`` for an expanding window, or a duration on
+        ``order_by``.
+    min_periods
+        Fewest usable rows of the window, up and down alike; defaults as in
+        :func:`rolling_sharpe_ratio`.
+    periods_per_year
+        ``P``: 252 daily, 52 weekly, 12 monthly.
+    by
+        A key column (the ticker); equals ``.over(by)``.
+    order_by
+        The column that orders each key's rows in time; a duration ``window`` is measured
+        on it.
+
+    Returns
+    -------
+    pl.Expr
+        Float64 up/down capture ratio per row.
+
+    Notes
+    -----
+    :func:`up_down_capture` on the usable rows of each window. The compounded returns are
+    differences of running sums of ``ln(1 + r)`` over the up (down) rows, O(1) per row. Null when
+    ``n < min_periods``, the window has no up (down) row, or a denominator is 0.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> df = pl.DataFrame(
+    ...     {
+    ...         "ret": [0.012, -0.004, 0.021, -0.003, -0.011, 0.016],
+    ...         "mkt": [0.010, -0.005, 0.015, -0.002, -0.010, 0.012],
+    ...     }
+    ... )
+    >>> df.select(pa.rolling_up_down_capture("ret", "mkt", window=4, periods_per_year=12).round(4))
+    shape: (6, 1)
+    ┌────────┐
+    │ ret    │
+    │ ---    │
+    │ f64    │
+    ╞════════╡
+    │ null   │
+    │ null   │
+    │ null   │
+    │ 1.3497 │
+    │ 1.3699 │
+    │ 1.2147 │
+    └────────┘
+    """
+    return _rolling(
+        "up_down_capture",
+        [("asset", asset), ("market", market)],
+        window=window,
+        min_periods=min_periods,
+        by=by,
+        order_by=order_by,
+        periods_per_year=periods_per_year,
+    )
+
+
+def rolling_max_drawdown(
+    asset: IntoExprColumn,
+    *,
+    window: int | str | None = 252,
+    min_periods: int | None = None,
+    by: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
+) -> pl.Expr:
+    """Rolling maximum drawdown.
+
+    Parameters
+    ----------
+    asset
+        Simple per-period returns of the strategy or fund.
+    window
+        Trailing rows (at least 2), ``None`` for an expanding window, or a duration on
+        ``order_by``.
+    min_periods
+        Fewest usable rows; defaults as in :func:`rolling_sharpe_ratio`.
+    by
+        A key column (the ticker); equals ``.over(by)``.
+    order_by
+        The column that orders each key's rows in time; a duration ``window`` is measured
+        on it.
+
+    Returns
+    -------
+    pl.Expr
+        Float64 max drawdown per row, at most 0.
+
+    Notes
+    -----
+    :func:`max_drawdown` of each window's usable rows, the wealth starting at 1 on the
+    window's first row. Cost: O(window) per row (the window is rescanned when its start
+    moves); O(1) per row on an expanding window. Null when ``n < min_periods``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> df = pl.DataFrame({"ret": [0.10, -0.05, -0.10, 0.20, -0.02, 0.01]})
+    >>> df.select(pa.rolling_max_drawdown("ret", window=3).round(4))
+    shape: (6, 1)
+    ┌────────┐
+    │ ret    │
+    │ ---    │
+    │ f64    │
+    ╞════════╡
+    │ null   │
+    │ null   │
+    │ -0.145 │
+    │ -0.145 │
+    │ -0.1   │
+    │ -0.02  │
+    └────────┘
+    """
+    return _rolling(
+        "max_drawdown",
+        [("asset", asset)],
+        window=window,
+        min_periods=min_periods,
+        by=by,
+        order_by=order_by,
+    )
+
+
+def rolling_annual_return(
+    asset: IntoExprColumn,
+    *,
+    window: int | str | None = 252,
+    min_periods: int | None = None,
+    periods_per_year: float = 252,
+    by: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
+) -> pl.Expr:
+    """Rolling annual (compound) return.
+
+    Parameters
+    ----------
+    asset
+        Simple per-period returns of the strategy or fund.
+    window
+        Trailing rows (at least 2), ``None`` for an expanding window, or a duration on
+        ``order_by``.
+    min_periods
+        Fewest usable rows; defaults as in :func:`rolling_sharpe_ratio`.
+    periods_per_year
+        ``P``: 252 daily, 52 weekly, 12 monthly.
+    by
+        A key column (the ticker); equals ``.over(by)``.
+    order_by
+        The column that orders each key's rows in time; a duration ``window`` is measured
+        on it.
+
+    Returns
+    -------
+    pl.Expr
+        Float64 annual return per row.
+
+    Notes
+    -----
+    :func:`annual_return` of each window's usable rows, from differences of running sums of
+    ``ln(1 + r)``: O(1) per row. Null when ``n < min_periods``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> df = pl.DataFrame({"ret": [0.02, -0.01, 0.03, 0.01, -0.02]})
+    >>> df.select(pa.rolling_annual_return("ret", window=3, periods_per_year=12).round(4))
+    shape: (5, 1)
+    ┌────────┐
+    │ ret    │
+    │ ---    │
+    │ f64    │
+    ╞════════╡
+    │ null   │
+    │ null   │
+    │ 0.1703 │
+    │ 0.1251 │
+    │ 0.0803 │
+    └────────┘
+    """
+    return _rolling(
+        "annual_return",
+        [("asset", asset)],
+        window=window,
+        min_periods=min_periods,
+        by=by,
+        order_by=order_by,
+        periods_per_year=periods_per_year,
+    )
+
+
+def rolling_calmar_ratio(
+    asset: IntoExprColumn,
+    *,
+    window: int | str | None = 252,
+    min_periods: int | None = None,
+    periods_per_year: float = 252,
+    by: IntoExprColumn | None = None,
+    order_by: IntoExprColumn | None = None,
+) -> pl.Expr:
+    """Rolling Calmar ratio.
+
+    Parameters
+    ----------
+    asset
+        Simple per-period returns of the strategy or fund.
+    window
+        Trailing rows (at least 2), ``None`` for an expanding window, or a duration on
+        ``order_by``.
+    min_periods
+        Fewest usable rows; defaults as in :func:`rolling_sharpe_ratio`.
+    periods_per_year
+        ``P``: 252 daily, 52 weekly, 12 monthly.
+    by
+        A key column (the ticker); equals ``.over(by)``.
+    order_by
+        The column that orders each key's rows in time; a duration ``window`` is measured
+        on it.
+
+    Returns
+    -------
+    pl.Expr
+        Float64 Calmar ratio per row.
+
+    Notes
+    -----
+    :func:`rolling_annual_return` / ``|``:func:`rolling_max_drawdown```|``; its cost is the
+    drawdown's, O(window) per row (O(1) expanding). Null when ``n < min_periods`` or the
+    window has no drawdown.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_alpha as pa
+    >>> df = pl.DataFrame({"ret": [0.10, -0.05, -0.10, 0.20, -0.02, 0.01]})
+    >>> df.select(pa.rolling_calmar_ratio("ret", window=3, periods_per_year=12).round(4))
+    shape: (6, 1)
+    ┌─────────┐
+    │ ret     │
+    │ ---     │
+    │ f64     │
+    ╞═════════╡
+    │ null    │
+    │ null    │
+    │ -1.5006 │
+    │ 0.7457  │
+    │ 2.5487  │
+    │ 49.5141 │
+    └─────────┘
+    """
+    return _rolling(
+        "calmar",
+        [("asset", asset)],
+        window=window,
+        min_periods=min_periods,
+        by=by,
+        order_by=order_by,
+        periods_per_year=periods_per_year,
+    )

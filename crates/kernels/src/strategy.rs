@@ -322,7 +322,8 @@ pub fn rolling_strategy(
             };
             let capture = |(asset, market): &(Growth, Growth), s: usize, e: usize| {
                 let theirs = market.annualized(s, e, periods_per_year);
-                if theirs == 0.0 {
+                // A market return compounding past f64's range would make any capture 0.
+                if theirs == 0.0 || !theirs.is_finite() {
                     return f64::NAN;
                 }
                 asset.annualized(s, e, periods_per_year) / theirs
@@ -429,6 +430,26 @@ pub fn strategy_statistic(
     min_periods: usize,
 ) -> Result<f64, KernelError> {
     let spec = super::window::WindowSpec::new(super::window::Window::Expanding, min_periods)?;
+    if let StrategyStatistic::DownsideBeta { threshold: None } = statistic {
+        // The walk would rescan every prefix; only the last window is wanted.
+        if x.len() != y.len() {
+            return Err(KernelError::LengthMismatch {
+                expected: y.len(),
+                got: x.len(),
+                what: "x",
+            });
+        }
+        let usable = x
+            .iter()
+            .zip(y)
+            .filter(|(a, b)| a.is_finite() && b.is_finite())
+            .count();
+        return Ok(if usable >= min_periods {
+            beta_below_mean(x, y)
+        } else {
+            f64::NAN
+        });
+    }
     let mut out = vec![f64::NAN; y.len()];
     rolling_strategy(x, y, &spec, statistic, &mut out)?;
     Ok(out.last().copied().unwrap_or(f64::NAN))
@@ -464,7 +485,12 @@ impl Drawdown {
             }
         }
         self.next = end + 1;
-        self.worst
+        // A wealth past f64's range has no drawdown to report (`min` would hide its NaN).
+        if self.wealth.is_finite() && self.peak.is_finite() {
+            self.worst
+        } else {
+            f64::NAN
+        }
     }
 }
 
@@ -777,6 +803,18 @@ mod tests {
                 "{name}: {} vs {want}",
                 out[t]
             );
+        }
+    }
+
+    #[test]
+    fn an_overflowing_wealth_has_no_drawdown() {
+        let spec = WindowSpec::new(Window::Rows(3), 3).unwrap();
+        let y = [1e298, 1e297, -6e297, 0.01, 0.02, -0.01];
+        for name in ["max_drawdown", "calmar"] {
+            let stat = StrategyStatistic::new(name, 252.0, None).unwrap();
+            let mut out = vec![0.0; y.len()];
+            rolling_strategy(&y, &y, &spec, stat, &mut out).unwrap();
+            assert!(out[..4].iter().all(|v| v.is_nan()), "{name}: {out:?}");
         }
     }
 

@@ -10,3 +10,4 @@ pub mod momentum;
 pub mod numeric;
 pub mod ratios;
 pub mod signals;
+pub mod strategy;
