@@ -222,20 +222,32 @@ def signal_report(
     has_signal = ~np.isnan(signal_matrix)
     ranks, lowest = _row_ranks(signal_matrix)
     assert lowest is not None
-    if panel.day is None:
-        # A balanced panel: a ticker's row t + h is the date t + h.
-        prices = panel.matrix(df["_price"])
-        forwards = {}
-        for h in hs:
-            forward = np.full_like(prices, np.nan)
-            forward[:-h] = prices[h:] / prices[:-h] - 1.0
-            forwards[h] = forward
-    else:
-        forwards = {h: panel.matrix(df[f"_f{h}"]) for h in hs}
-
-    ic = _ic_by_date(panel, signal_matrix, has_signal, ranks, forwards, method)
+    cells = _quantile_cells(lowest, has_signal, q)
+    del lowest
+    # One horizon at a time, in one reused buffer: a fresh matrix per horizon costs more in
+    # first touches of its memory than the arithmetic.
+    prices = panel.matrix(df["_price"]) if panel.day is None else None
+    forward = np.empty_like(signal_matrix)
+    rank_buffer = np.empty_like(signal_matrix)
+    ic_frames, quantile_frames = [], []
+    for h in hs:
+        if prices is not None:
+            # A balanced panel: a ticker's row t + h is the date t + h.
+            np.divide(prices[h:], prices[:-h], out=forward[:-h])
+            forward[:-h] -= 1.0
+            forward[-h:] = np.nan
+        else:
+            forward[...] = panel.matrix(df[f"_f{h}"])
+        # Only the names with a signal count: the others' returns are left out of everything.
+        forward[~has_signal] = np.nan
+        ic_frames.append(
+            _ic_of_horizon(panel, h, signal_matrix, has_signal, ranks, forward, rank_buffer, method)
+        )
+        quantile_frames.append(_quantile_means(panel, h, cells, forward, q))
+    del forward, rank_buffer, prices
+    ic = pl.concat(ic_frames)
     summary = _ic_summary(ic, hs)
-    by_date, quantile_summary, spread = _quantile_returns(panel, lowest, has_signal, forwards, q)
+    by_date, quantile_summary, spread = _quantile_summary(quantile_frames, hs, q)
     autocorrelation, turnover = _rank_autocorrelation(panel, ranks, sorted({1, *hs}))
     names = {"_date": date}
     return SignalReport(
@@ -287,11 +299,15 @@ _BLOCK = 64
 
 
 def _row_ranks(
-    matrix: npt.NDArray[np.float64], *, with_lowest: bool = True
+    matrix: npt.NDArray[np.float64],
+    *,
+    with_lowest: bool = True,
+    out: npt.NDArray[np.float64] | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64] | None]:
     """Each row's ranks among its non-NaN values, from 1: ties averaged (as
-    ``scipy.stats.rankdata``) and, ``with_lowest``, the ties' lowest rank; NaN stays NaN."""
-    average = np.empty_like(matrix)
+    ``scipy.stats.rankdata``, written to ``out`` when given) and, ``with_lowest``, the ties'
+    lowest rank; NaN stays NaN."""
+    average = np.empty_like(matrix) if out is None else out
     lowest = np.empty_like(matrix) if with_lowest else None
     width = matrix.shape[1]
     position = np.arange(width)
@@ -300,15 +316,17 @@ def _row_ranks(
         rows = slice(first, first + _BLOCK)
         block = matrix[rows]
         order = np.argsort(block, axis=1)
-        ordered = np.take_along_axis(block, order, axis=1)
+        # Flat indices into the block's rows: a gather and a scatter without the index
+        # arrays take_along_axis and put_along_axis build.
+        flat = (order + (np.arange(block.shape[0]) * width)[:, None]).ravel()
+        ordered = block.reshape(-1)[flat].reshape(block.shape)
         missing = np.isnan(ordered)
         tied = ordered[:, 1:] == ordered[:, :-1]
         if not tied.any():
             # No ties (the usual case for real signals): the rank is the position.
-            ranked = np.where(missing, np.nan, plain)
-            np.put_along_axis(average[rows], order, ranked, axis=1)
+            average[rows].reshape(-1)[flat] = np.where(missing, np.nan, plain).ravel()
             if lowest is not None:
-                np.put_along_axis(lowest[rows], order, ranked, axis=1)
+                lowest[rows] = average[rows]
             continue
         starts = np.ones(ordered.shape, dtype=bool)
         starts[:, 1:] = ~tied
@@ -317,10 +335,9 @@ def _row_ranks(
         start = np.maximum.accumulate(np.where(starts, position, 0), axis=1)
         end = np.minimum.accumulate(np.where(ends, position, width - 1)[:, ::-1], axis=1)[:, ::-1]
         mid = np.where(missing, np.nan, (start + end) * 0.5 + 1.0)
-        np.put_along_axis(average[rows], order, mid, axis=1)
+        average[rows].reshape(-1)[flat] = mid.ravel()
         if lowest is not None:
-            low = np.where(missing, np.nan, start + 1.0)
-            np.put_along_axis(lowest[rows], order, low, axis=1)
+            lowest[rows].reshape(-1)[flat] = np.where(missing, np.nan, start + 1.0).ravel()
     return average, lowest
 
 
@@ -378,53 +395,47 @@ def _row_correlation(
     return np.clip(out, -1.0, 1.0), saa_all, sbb_all
 
 
-def _ic_by_date(
+def _ic_of_horizon(
     panel: _Panel,
+    h: int,
     signal: npt.NDArray[np.float64],
     has_signal: npt.NDArray[np.bool_],
     ranks: npt.NDArray[np.float64],
-    forwards: dict[int, npt.NDArray[np.float64]],
+    forward: npt.NDArray[np.float64],
+    rank_buffer: npt.NDArray[np.float64],
     method: str,
 ) -> pl.DataFrame:
-    frames = []
-    for h, forward in forwards.items():
-        pair = has_signal & ~np.isnan(forward)
-        n = pair.sum(axis=1)
-        if method == "spearman":
-            # The signal's ranks among the pairs: its ranks on the dates where every name
-            # with a signal has a forward return, ranked again on the others.
-            a = ranks
-            redo = np.flatnonzero(n < has_signal.sum(axis=1))
-            if redo.size:
-                a = ranks.copy()
-                a[redo] = _row_ranks(np.where(pair[redo], signal[redo], np.nan), with_lowest=False)[
-                    0
-                ]
-            b = _row_ranks(np.where(pair, forward, np.nan), with_lowest=False)[0]
-            r, _, varies = _rank_correlation(a, b)
-            defined = (n >= 3) & varies
-        else:
-            r, _, _ = _row_correlation(signal, forward, pair)
-            with np.errstate(invalid="ignore"):
-                a_masked = np.where(pair, signal, np.nan)
-                b_masked = np.where(pair, forward, np.nan)
-                varies = np.zeros(len(n), dtype=bool)
-                rows = n > 0
-                varies[rows] = (
-                    np.nanmax(a_masked[rows], axis=1) > np.nanmin(a_masked[rows], axis=1)
-                ) & (np.nanmax(b_masked[rows], axis=1) > np.nanmin(b_masked[rows], axis=1))
-            defined = (n >= 3) & varies
-        frames.append(
-            pl.DataFrame(
-                {
-                    "_date": panel.dates,
-                    "horizon": pl.Series([h] * panel.dates.len(), dtype=pl.Int64),
-                    "ic": pl.Series(np.where(defined, r, np.nan)).fill_nan(None),
-                    "n": pl.Series(n, dtype=pl.UInt32),
-                }
-            )
-        )
-    return pl.concat(frames)
+    """The IC of every date for one horizon; ``forward`` is NaN wherever the signal is."""
+    pair = ~np.isnan(forward)
+    n = pair.sum(axis=1)
+    if method == "spearman":
+        _row_ranks(forward, with_lowest=False, out=rank_buffer)
+        r, _, varies = _rank_correlation(ranks, rank_buffer)
+        # The signal's ranks count only the names with a forward return: ranked again on
+        # the dates where some name with a signal has none.
+        redo = np.flatnonzero(n < has_signal.sum(axis=1))
+        if redo.size:
+            again = _row_ranks(np.where(pair[redo], signal[redo], np.nan), with_lowest=False)[0]
+            r[redo], _, varies[redo] = _rank_correlation(again, rank_buffer[redo])
+        defined = (n >= 3) & varies
+    else:
+        r, _, _ = _row_correlation(signal, forward, pair)
+        with np.errstate(invalid="ignore"):
+            a_masked = np.where(pair, signal, np.nan)
+            varies = np.zeros(len(n), dtype=bool)
+            rows = n > 0
+            varies[rows] = (
+                np.nanmax(a_masked[rows], axis=1) > np.nanmin(a_masked[rows], axis=1)
+            ) & (np.nanmax(forward[rows], axis=1) > np.nanmin(forward[rows], axis=1))
+        defined = (n >= 3) & varies
+    return pl.DataFrame(
+        {
+            "_date": panel.dates,
+            "horizon": pl.Series([h] * panel.dates.len(), dtype=pl.Int64),
+            "ic": pl.Series(np.where(defined, r, np.nan)).fill_nan(None),
+            "n": pl.Series(n, dtype=pl.UInt32),
+        }
+    )
 
 
 def _prepare(
@@ -504,42 +515,51 @@ def _ic_summary(ic: pl.DataFrame, hs: tuple[int, ...]) -> pl.DataFrame:
     return _float_frame(rows, {"horizon": pl.Int64, "dates": pl.UInt32})
 
 
-def _quantile_returns(
-    panel: _Panel,
-    lowest: npt.NDArray[np.float64],
-    has_signal: npt.NDArray[np.bool_],
-    forwards: dict[int, npt.NDArray[np.float64]],
-    q: int,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def _quantile_cells(
+    lowest: npt.NDArray[np.float64], has_signal: npt.NDArray[np.bool_], q: int
+) -> npt.NDArray[np.int64]:
+    """Each name's cell ``date * q + quantile - 1``; ``dates * q`` (a spare cell) for a name
+    without a quantile, so the sums need no masking."""
     # pandas.qcut's edges by rank: with the date's n signals sorted, edge i lies at position
     # i (n - 1) / q; a value whose lowest rank k (from 0) is above the floor of that position
     # is above the edge, so its quantile is 1 + #{i : i (n - 1) / q < k} = ceil(k q / (n - 1)).
     n = has_signal.sum(axis=1)[:, None]
+    dates = lowest.shape[0]
     with np.errstate(invalid="ignore"):
-        k = lowest - 1.0
-        above = np.ceil(k * q / np.maximum(n - 1, 1))
-        quantile = np.where(has_signal & (n >= 2), np.clip(above, 1, q), 0).astype(np.int64)
-    dates = panel.dates.len()
-    cell = np.arange(dates)[:, None] * q + quantile - 1
-    frames = []
-    for h, forward in forwards.items():
-        used = (quantile > 0) & ~np.isnan(forward)
-        index = cell[used]
-        count = np.bincount(index, minlength=dates * q)
-        total = np.bincount(index, weights=forward[used], minlength=dates * q)
-        present = count > 0
-        slots = np.flatnonzero(present)
-        frames.append(
-            pl.DataFrame(
-                {
-                    "_date": panel.dates.gather(slots // q),
-                    "horizon": pl.Series([h] * slots.size, dtype=pl.Int64),
-                    "quantile": pl.Series(slots % q + 1, dtype=pl.Int32),
-                    "mean_return": total[present] / count[present],
-                    "n": pl.Series(count[present], dtype=pl.UInt32),
-                }
-            )
-        )
+        # k q and n - 1 are whole numbers: their quotient is exact when it is whole, so the
+        # ceiling is never off by one.
+        above = np.ceil((lowest - 1.0) * q / np.maximum(n - 1, 1))
+        cell = np.clip(above, 1, q) + (np.arange(dates)[:, None] * q - 1.0)
+    cell[~(has_signal & (n >= 2))] = dates * q
+    cells: npt.NDArray[np.int64] = cell.astype(np.int64)
+    return cells
+
+
+def _quantile_means(
+    panel: _Panel, h: int, cells: npt.NDArray[np.int64], forward: npt.NDArray[np.float64], q: int
+) -> pl.DataFrame:
+    """Each date's and quantile's mean forward return for one horizon."""
+    spare = panel.dates.len() * q
+    # A missing forward return goes to the spare cell too.
+    index = np.where(np.isnan(forward), spare, cells).ravel()
+    count = np.bincount(index, minlength=spare + 1)[:spare]
+    total = np.bincount(index, weights=forward.ravel(), minlength=spare + 1)[:spare]
+    present = count > 0
+    slots = np.flatnonzero(present)
+    return pl.DataFrame(
+        {
+            "_date": panel.dates.gather(slots // q),
+            "horizon": pl.Series([h] * slots.size, dtype=pl.Int64),
+            "quantile": pl.Series(slots % q + 1, dtype=pl.Int32),
+            "mean_return": total[present] / count[present],
+            "n": pl.Series(count[present], dtype=pl.UInt32),
+        }
+    )
+
+
+def _quantile_summary(
+    frames: list[pl.DataFrame], hs: tuple[int, ...], q: int
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     by_date = pl.concat(frames).sort("horizon", "quantile", "_date")
     summary = (
         by_date.group_by("horizon", "quantile")
@@ -551,7 +571,7 @@ def _quantile_returns(
         .sort("horizon", "quantile")
     )
     rows: list[dict[str, float | int]] = []
-    for h in forwards:
+    for h in hs:
         one = by_date.filter(pl.col("horizon") == h, pl.col("quantile").is_in([1, q]))
         wide = one.pivot(on="quantile", index="_date", values="mean_return").sort("_date")
         if str(q) in wide.columns and "1" in wide.columns:
