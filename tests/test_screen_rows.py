@@ -1,4 +1,4 @@
-"""screen() on an eager frame in order builds the panel of the rows its fits use only
+"""screen() on an eager long frame builds the panel of the rows its fits use only
 (``_screen_rows``); that gives exactly what the panel of the whole frame gives.
 
 The whole-frame path is the same screen with ``_screen_rows`` switched off. A second oracle is
@@ -201,13 +201,11 @@ def test_key_and_date_types(market: SyntheticMarket, paths: Paths) -> None:
         lambda m: m.stocks.sample(fraction=1.0, shuffle=True, seed=1),
     ],
 )
-def test_frames_out_of_order_take_the_whole_panel(
+def test_frames_out_of_order(
     market: SyntheticMarket, paths: Paths, reshape: Callable[[SyntheticMarket], pl.DataFrame]
 ) -> None:
     frame = reshape(market)
-    out = paths.assert_same(
-        frame, rows_only=False, benchmark=market.index, risk_free=market.risk_free
-    )
+    out = paths.assert_same(frame, benchmark=market.index, risk_free=market.risk_free)
     in_order = paths.fast(market.stocks, benchmark=market.index, risk_free=market.risk_free)
     assert_frame_equal(out, in_order, check_exact=True)
 
@@ -296,10 +294,21 @@ def markets(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame |
     stocks = stocks.filter(pl.Series(rng.random(stocks.height) >= drop))
     null = draw(st.floats(0.0, 0.2))
     stocks = stocks.with_columns(
-        pl.when(pl.Series(rng.random(stocks.height) < null)).then(None).otherwise("close")
+        pl.when(pl.Series(rng.random(stocks.height) < null))
+        .then(None)
+        .otherwise(pl.col("close"))
+        .alias("close")
     )
     if draw(st.booleans()):
         stocks = stocks.with_columns(pl.col("close").pct_change().over("ticker"))
+    if stocks.height and draw(st.booleans()):
+        # A ticker with two rows on one date (its own value or another).
+        row = stocks.sample(1, seed=seed)
+        stocks = pl.concat(
+            [stocks, row.with_columns(pl.col("close") * draw(st.sampled_from([1.0, 1.1])))]
+        )
+    if draw(st.booleans()):
+        stocks = stocks.sample(fraction=1.0, shuffle=True, seed=seed)
     index = market.index.filter(pl.Series(rng.random(market.index.height) >= drop / 2))
     risk_free = draw(
         st.sampled_from([market.risk_free, market.risk_free.head(max(1, n_days - 5)), 2e-4, None])
@@ -345,3 +354,8 @@ def test_random_markets(
         assert_frame_equal(a, b, check_exact=True)
     else:
         assert a == b
+        # Errors of the data drawn, never of the arguments.
+        assert any(what in a for what in DATA_ERRORS), a
+
+
+DATA_ERRORS = ("more than one row", "no date", "no rows", "the benchmark", "kind=")

@@ -487,6 +487,24 @@ def _distinct_dates(dates: pl.Series) -> pl.Series:
     return dates.drop_nulls().unique().sort()
 
 
+def _ticker_blocks(
+    rows: pl.DataFrame, *, date: str, ticker: str
+) -> tuple[pl.Series, pl.Series] | None:
+    """Whether each row starts its ticker's rows, and where they start, when each ticker's
+    rows are together with its dates ascending; ``None`` when they are not."""
+    marks = rows.select(
+        start=pl.col(ticker).ne_missing(pl.col(ticker).shift(1)),
+        ordered=pl.col(date) >= pl.col(date).shift(1),
+    )
+    start = marks.get_column("start")
+    if not (marks.get_column("ordered") | start).all():
+        return None
+    starts = start.arg_true()
+    if rows.get_column(ticker).gather(starts).n_unique() != starts.len():
+        return None  # a ticker's rows are not together
+    return start, starts
+
+
 def _screen_rows(
     inputs: _Inputs,
     *,
@@ -500,13 +518,14 @@ def _screen_rows(
     """The rows a screen fits and its as-of date, without the panel of the whole frame.
 
     A screen fits each ticker's last ``keep`` rows up to the as-of date, and their returns
-    need one row more. When the frame's rows are in order (each ticker's rows together, its
-    dates ascending), the benchmark and any risk-free rate are separate frames and nothing
-    calls for an error, this computes the panel of those rows only, with the arithmetic of
-    :func:`_panel`. What reads every row is decided on the whole frame first: the prices or
-    returns of ``kind="auto"`` (the same aggregates), the risk-free checks' periods a year,
-    the errors, and the as-of date. Returns the panel's rows of the fits and the as-of date,
-    or ``None`` where this does not apply: the whole panel then gives the screen, or raises.
+    need one row more. When the benchmark and any risk-free rate are separate frames and
+    nothing calls for an error, this computes the panel of those rows only, with the
+    arithmetic of :func:`_panel`, from each ticker's rows in date order (the frame's, when
+    they are in order already). What reads every row is decided on the whole frame first:
+    the prices or returns of ``kind="auto"`` (the same aggregates), the risk-free checks'
+    periods a year, the errors, and the as-of date. Returns the panel's rows of the fits and
+    the as-of date, or ``None`` where this does not apply: the whole panel then gives the
+    screen, or raises its error.
     """
     if inputs.wide or inputs.bench is None or (inputs.has_rf and inputs.rf_frame is None):
         return None
@@ -515,16 +534,14 @@ def _screen_rows(
         return None
     if rows.get_column(date).null_count():
         rows = rows.filter(pl.col(date).is_not_null())
-    marks = rows.select(
-        start=pl.col(ticker).ne_missing(pl.col(ticker).shift(1)),
-        ordered=pl.col(date) >= pl.col(date).shift(1),
-    )
-    start = marks.get_column("start")
-    if not (marks.get_column("ordered") | start).all():
-        return None
-    starts = start.arg_true()
-    if rows.get_column(ticker).gather(starts).n_unique() != starts.len():
-        return None  # a ticker's rows are not together
+    blocks = _ticker_blocks(rows, date=date, ticker=ticker)
+    if blocks is None:
+        # Each ticker's rows in date order, ties in the frame's order: the whole panel's
+        # stable sort on the date gives each ticker the same sequence.
+        rows = rows.sort(ticker, date, maintain_order=True)
+        blocks = _ticker_blocks(rows, date=date, ticker=ticker)
+        assert blocks is not None
+    start, starts = blocks
     dates = rows.get_column(date)
 
     # The benchmark and the risk-free rate are the same on every row of a date: their
@@ -956,6 +973,8 @@ def screen(
     value: str | None = ...,
     kind: Kind = ...,
     fill_risk_free: bool = ...,
+    cov_type: str = ...,
+    maxlags: int | None = ...,
 ) -> pl.DataFrame: ...
 
 
@@ -981,6 +1000,8 @@ def screen(
     value: str | None = ...,
     kind: Kind = ...,
     fill_risk_free: bool = ...,
+    cov_type: str = ...,
+    maxlags: int | None = ...,
 ) -> pl.LazyFrame: ...
 
 
@@ -1005,6 +1026,8 @@ def screen(
     value: str | None = None,
     kind: Kind = "auto",
     fill_risk_free: bool = True,
+    cov_type: str = "nonrobust",
+    maxlags: int | None = None,
 ) -> Frame:
     """Screen a market: each ticker's alpha, beta, fit quality and momentum as of a date.
 
@@ -1050,6 +1073,10 @@ def screen(
     date, ticker, value, kind, fill_risk_free
         Column names, the prices-or-returns choice (per ticker) and the fill of a risk-free
         rate missing on a trading date (on by default), as in :func:`returns_panel`.
+    cov_type, maxlags
+        The covariance behind ``alpha_t``: ``"nonrobust"`` (default), ``"HC0"``, ``"HC1"``
+        or ``"HAC"`` with ``maxlags`` lags (Newey-West), as in
+        :func:`~polars_alpha.rolling_alpha_beta`. Nothing else in the screen depends on it.
 
     Returns
     -------
@@ -1067,10 +1094,10 @@ def screen(
     :func:`~polars_alpha.weighted_alpha` over one year of returns to that date. Only each
     ticker's last ``max(window, weighted_alpha_window)`` rows up to the as-of date are
     computed: the rest cannot change the result. When the benchmark and the risk-free rate
-    are separate frames (or a number) and an eager frame's rows are in order (each ticker's
-    rows together, dates ascending, as :func:`~polars_alpha.datasets.synthetic_market`
-    gives them), only those rows are joined and turned into returns; other frames give the
-    same screen through the panel of all their rows.
+    are separate frames (or a number), only those rows of an eager long frame are joined and
+    turned into returns, which is fastest when each ticker's rows are together with dates
+    ascending (as :func:`~polars_alpha.datasets.synthetic_market` gives them); other inputs
+    give the same screen through the panel of all their rows.
 
     A ticker is in the screen when it has a row on the as-of date and a fit there (at least
     ``min_periods`` usable rows, a market that moved). Its weighted alpha is null when a
@@ -1118,6 +1145,7 @@ def screen(
     └────────────┴────────┴───────────┴───────┴────────────────┴────────────┘
     """
     window, min_periods = _window_and_min_periods(window, min_periods)
+    robust = _validate.covariance(cov_type, maxlags, window)
     if weighted_alpha_window is None:
         periods = _validate.positive(periods_per_year, "periods_per_year", fix="252 daily")
         wa_window = max(2, round(periods))
@@ -1184,6 +1212,7 @@ def screen(
                 min_periods=min_periods,
                 risk_free=rate,
                 by=ticker,
+                **robust,
             ).alias(_FIT),
             weighted_alpha("ret", window=wa_window, by=ticker, returns=True).alias(
                 "weighted_alpha"
@@ -1249,6 +1278,8 @@ def screen(
             value=value,
             kind=kind,
             fill_risk_free=fill_risk_free,
+            cov_type=cov_type,
+            maxlags=maxlags,
         )
 
     return frame.map_batches(
