@@ -640,8 +640,15 @@ def _screen_rows(
     # Each ticker's last keep + 1 rows up to the as-of date: the first of keep + 1 only
     # gives the next its return. A ticker's rows up to a date are the first of its rows.
     first = starts.cast(pl.Int64).to_numpy()
-    before_as_of = (dates <= as_of).to_numpy()
-    ends = first + np.add.reduceat(before_as_of, first, dtype=np.int64)
+    ends = np.append(first[1:], rows.height)
+    # A ticker's rows up to a date are its first rows: search the tickers whose last date is
+    # later than the as-of date (usually none).
+    later = np.flatnonzero((dates.gather(ends - 1) > as_of).to_numpy())
+    if later.size:
+        days_of = dates.to_physical().to_numpy()
+        limit = pl.Series([as_of], dtype=dates.dtype).to_physical()[0]
+        for b in later:
+            ends[b] = first[b] + np.searchsorted(days_of[first[b] : ends[b]], limit, "right")
     lows = np.maximum(first, ends - keep - 1)
     lengths = ends - lows
     offsets = np.cumsum(lengths) - lengths
