@@ -168,22 +168,39 @@ struct Growth {
 }
 
 impl Growth {
-    /// Over the rows of `r` where `member` holds.
+    /// Over the rows of `r` where `member` holds; one pass, each row's log taken once.
     fn new(r: &[f64], member: impl Fn(usize) -> bool) -> Self {
-        let take = |i: usize| member(i) && r[i].is_finite();
-        let log = |i: usize| {
-            let g = (1.0 + r[i]).abs();
-            if take(i) && g > 0.0 {
-                r[i].ln_1p_abs()
-            } else {
-                0.0
+        let n = r.len();
+        let mut rows = Vec::with_capacity(n + 1);
+        let mut zeros = Vec::with_capacity(n + 1);
+        let mut negatives = Vec::with_capacity(n + 1);
+        let (mut k, mut z, mut neg) = (0u32, 0u32, 0u32);
+        rows.push(0);
+        zeros.push(0);
+        negatives.push(0);
+        let logs = PrefixSum::new((0..n).map(|i| {
+            let v = r[i];
+            let mut log = 0.0;
+            if member(i) && v.is_finite() {
+                k += 1;
+                let g = 1.0 + v;
+                if g == 0.0 {
+                    z += 1;
+                } else {
+                    neg += u32::from(g < 0.0);
+                    log = v.ln_1p_abs();
+                }
             }
-        };
+            rows.push(k);
+            zeros.push(z);
+            negatives.push(neg);
+            log
+        }));
         Self {
-            logs: PrefixSum::new((0..r.len()).map(log)),
-            rows: prefix_count((0..r.len()).map(take)),
-            zeros: prefix_count((0..r.len()).map(|i| take(i) && 1.0 + r[i] == 0.0)),
-            negatives: prefix_count((0..r.len()).map(|i| take(i) && 1.0 + r[i] < 0.0)),
+            logs,
+            rows,
+            zeros,
+            negatives,
         }
     }
 
