@@ -9,7 +9,9 @@ pandas MultiIndex.
 from __future__ import annotations
 
 import math
+import queue
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -224,27 +226,39 @@ def signal_report(
     assert lowest is not None
     cells = _quantile_cells(lowest, has_signal, q)
     del lowest
-    # One horizon at a time, in one reused buffer: a fresh matrix per horizon costs more in
-    # first touches of its memory than the arithmetic.
+    # The horizons are independent: two workers (NumPy releases the GIL in its loops), each
+    # with its own buffers, reused from one horizon to the next: a fresh matrix per horizon
+    # costs more in first touches of its memory than the arithmetic.
     prices = panel.matrix(df["_price"]) if panel.day is None else None
-    forward = np.empty_like(signal_matrix)
-    rank_buffer = np.empty_like(signal_matrix)
-    ic_frames, quantile_frames = [], []
-    for h in hs:
-        if prices is not None:
-            # A balanced panel: a ticker's row t + h is the date t + h.
-            np.divide(prices[h:], prices[:-h], out=forward[:-h])
-            forward[:-h] -= 1.0
-            forward[-h:] = np.nan
-        else:
-            forward[...] = panel.matrix(df[f"_f{h}"])
-        # Only the names with a signal count: the others' returns are left out of everything.
-        forward[~has_signal] = np.nan
-        ic_frames.append(
-            _ic_of_horizon(panel, h, signal_matrix, has_signal, ranks, forward, rank_buffer, method)
-        )
-        quantile_frames.append(_quantile_means(panel, h, cells, forward, q))
-    del forward, rank_buffer, prices
+    workers = min(2, len(hs))
+    buffers: queue.SimpleQueue[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]]
+    buffers = queue.SimpleQueue()
+    for _ in range(workers):
+        buffers.put((np.empty_like(signal_matrix), np.empty_like(signal_matrix)))
+
+    def one_horizon(h: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+        forward, rank_buffer = buffers.get()
+        try:
+            if prices is not None:
+                # A balanced panel: a ticker's row t + h is the date t + h.
+                np.divide(prices[h:], prices[:-h], out=forward[:-h])
+                forward[:-h] -= 1.0
+                forward[-h:] = np.nan
+            else:
+                forward[...] = panel.matrix(df[f"_f{h}"])
+            # Only the names with a signal count: the others' returns are left out.
+            forward[~has_signal] = np.nan
+            ic_h = _ic_of_horizon(
+                panel, h, signal_matrix, has_signal, ranks, forward, rank_buffer, method
+            )
+            return ic_h, _quantile_means(panel, h, cells, forward, q)
+        finally:
+            buffers.put((forward, rank_buffer))
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(one_horizon, hs))
+    ic_frames = [ic_h for ic_h, _ in results]
+    quantile_frames = [means for _, means in results]
     ic = pl.concat(ic_frames)
     summary = _ic_summary(ic, hs)
     by_date, quantile_summary, spread = _quantile_summary(quantile_frames, hs, q)
