@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 from test_strategy import SCALARS, arrays, close, compound, usable_rows
 
@@ -265,3 +267,51 @@ def test_order_by_sorts_each_key() -> None:
     want = frame.with_columns(v=expr).sort("ticker", "date")
     got = shuffled.with_columns(v=expr).sort("ticker", "date")
     assert_frame_equal(got, want, check_exact=True)
+
+
+returns = st.lists(
+    st.one_of(st.none(), st.floats(-0.2, 0.2, allow_nan=False, allow_subnormal=False)),
+    min_size=2,
+    max_size=40,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=returns, scale=st.floats(0.1, 10.0), window=st.integers(2, 12))
+def test_properties_on_random_series(values: list[float | None], scale: float, window: int) -> None:
+    frame = pl.DataFrame(
+        {"r": values, "m": [None if v is None else 0.5 * v + 0.001 for v in values]},
+        schema={"r": pl.Float64, "m": pl.Float64},
+    )
+    spec = {"window": window, "min_periods": 2}
+    out = frame.select(
+        sharpe=pa.rolling_sharpe_ratio("r", **spec),
+        scaled=pa.rolling_sharpe_ratio(pl.col("r") * scale, **spec),
+        dd=pa.rolling_max_drawdown("r", **spec),
+        te=pa.rolling_tracking_error("r", "r", **spec),
+        self_up=pa.rolling_up_capture("r", "r", **spec),
+        self_down=pa.rolling_down_capture("r", "r", **spec),
+    )
+    for row in out.iter_rows(named=True):
+        # Sharpe is scale-free; a drawdown of returns above -100% lies in [-1, 0]; an asset
+        # against itself has no tracking error and captures all of its up and down moves.
+        if row["sharpe"] is not None:
+            assert row["scaled"] is not None
+            assert math.isclose(row["scaled"], row["sharpe"], rel_tol=1e-9, abs_tol=1e-12)
+        if row["dd"] is not None:
+            assert -1.0 <= row["dd"] <= 0.0
+        assert row["te"] in (None, 0.0)
+        for column in ("self_up", "self_down"):
+            assert row[column] is None or math.isclose(row[column], 1.0, rel_tol=1e-12)
+    # Every rolling value is its per-group form on the window's rows.
+    for t in range(1, frame.height):
+        start = max(0, t - window + 1)
+        rows = frame.slice(start, t - start + 1)
+        whole = rows.select(
+            sharpe=pa.sharpe_ratio("r"), dd=pa.max_drawdown("r"), te=pa.tracking_error("r", "r")
+        ).row(0, named=True)
+        for column in ("sharpe", "dd", "te"):
+            got, want = out[column][t], whole[column]
+            assert (got is None) == (want is None), (column, t)
+            if want is not None:
+                assert math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-15), (column, t)
