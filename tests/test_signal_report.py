@@ -415,3 +415,37 @@ def test_unbalanced_panel_matches_direct_computation(synthetic: pl.DataFrame) ->
         want_mean = np.nanmean(np.where(q == k, f3, np.nan))
         got_mean = by_date.filter(pl.col("date") == day, pl.col("quantile") == k)["mean_return"][0]
         assert got_mean == pytest.approx(want_mean, abs=TOL)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"signal": "name", "price": "close"}, "`signal` must be numeric"),
+        ({"signal": "flag", "price": "close"}, "`signal` must be numeric"),
+        ({"signal": "signal", "price": "date"}, "`price` must be numeric"),
+    ],
+)
+def test_non_numeric_columns_fail_naming_the_argument(kwargs: dict[str, str], match: str) -> None:
+    frame = pl.DataFrame(
+        {
+            "date": [dt.date(2024, 1, 1)] * 3,
+            "ticker": ["A", "B", "C"],
+            "close": [1.0, 2.0, 3.0],
+            "signal": [0.1, 0.2, 0.3],
+            "name": ["x", "y", "z"],
+            "flag": [True, False, True],
+        }
+    )
+    with pytest.raises(pl.exceptions.PolarsError, match=match):
+        pa.signal_report(frame, horizons=(1,), **kwargs)
+
+
+def test_empty_frame_gives_empty_frames() -> None:
+    frame = pl.DataFrame(
+        schema={"date": pl.Date, "ticker": pl.String, "close": pl.Float64, "signal": pl.Float64}
+    )
+    report = pa.signal_report(frame, signal="signal", price="close", horizons=(1, 5))
+    assert report.ic.height == 0
+    assert report.summary["dates"].to_list() == [0, 0]
+    assert report.summary["mean_ic"].null_count() == 2
+    assert report.quantile_returns_by_date.height == 0

@@ -19,6 +19,7 @@ import numpy.typing as npt
 import polars as pl
 
 from polars_alpha import _validate
+from polars_alpha._plugin import numeric_input
 from polars_alpha._typing import IntoExprColumn
 
 __all__ = ["SignalReport", "newey_west_t", "signal_report"]
@@ -484,8 +485,9 @@ def _prepare(
     lazy = frame.lazy().select(
         pl.col(date).alias("_date"),
         pl.col(by).alias("_key"),
-        _validate.as_expr(signal).cast(pl.Float64).fill_nan(None).alias("_signal"),
-        _validate.as_expr(price).cast(pl.Float64).fill_nan(None).alias("_price"),
+        # A bool, date or string column fails here, naming the argument.
+        numeric_input(signal, "signal").fill_nan(None).alias("_signal"),
+        numeric_input(price, "price").fill_nan(None).alias("_price"),
     )
     df = lazy.collect()
     if df["_date"].null_count() or df["_key"].null_count():
