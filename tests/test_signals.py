@@ -376,3 +376,27 @@ def test_residual_momentum_bad_factors() -> None:
     frame = pl.DataFrame({"y": [0.1, 0.2], "x": ["a", "b"]})
     with pytest.raises(pl.exceptions.PolarsError, match="market"):
         frame.select(pa.residual_momentum("y", "x", fit_window=2, window=2, skip=0))
+
+
+def test_ic_lazy_equals_eager_and_schema() -> None:
+    rng = np.random.default_rng(3)
+    frame = pl.DataFrame(
+        {
+            "date": np.repeat(np.arange(20), 15),
+            "s": rng.normal(size=300),
+            "f": rng.normal(size=300),
+        }
+    )
+    aggs = [
+        pa.information_coefficient("s", "f").alias("spearman"),
+        pa.information_coefficient(pl.col("s"), pl.col("f"), method="pearson").alias("pearson"),
+    ]
+    eager = frame.group_by("date").agg(aggs).sort("date")
+    lazy = frame.lazy().group_by("date").agg(aggs).sort("date").collect()
+    assert eager.equals(lazy)
+    assert eager.schema["spearman"] == pl.Float64
+    assert eager.schema["pearson"] == pl.Float64
+    first = frame.filter(pl.col("date") == 0)
+    assert eager["spearman"][0] == pytest.approx(
+        stats.spearmanr(first["s"], first["f"]).statistic, abs=1e-12
+    )
