@@ -537,8 +537,16 @@ def _screen_rows(
     blocks = _ticker_blocks(rows, date=date, ticker=ticker)
     if blocks is None:
         # Each ticker's rows in date order, ties in the frame's order: the whole panel's
-        # stable sort on the date gives each ticker the same sequence.
-        rows = rows.sort(ticker, date, maintain_order=True)
+        # stable sort on the date gives each ticker the same sequence. The tickers' order
+        # does not matter, so strings are sorted by their categorical codes, not compared.
+        key = rows.get_column(ticker)
+        if key.dtype == pl.String:
+            key = key.cast(pl.Categorical).to_physical()
+        # Dates ascending in the whole frame (a date's rows together) are ascending within
+        # each ticker: a stable sort on the ticker alone keeps them so.
+        keys = [pl.lit(key)] if rows.get_column(date).is_sorted() else [pl.lit(key), pl.col(date)]
+        order = pl.int_range(rows.height, dtype=pl.Int64).sort_by(keys, maintain_order=True)
+        rows = rows[rows.select(order).to_series().to_numpy()]
         blocks = _ticker_blocks(rows, date=date, ticker=ticker)
         assert blocks is not None
     start, starts = blocks
