@@ -541,13 +541,18 @@ def _quantile_cells(
     # is above the edge, so its quantile is 1 + #{i : i (n - 1) / q < k} = ceil(k q / (n - 1)).
     n = has_signal.sum(axis=1)[:, None]
     dates = lowest.shape[0]
-    with np.errstate(invalid="ignore"):
-        # k q and n - 1 are whole numbers: their quotient is exact when it is whole, so the
-        # ceiling is never off by one.
-        above = np.ceil((lowest - 1.0) * q / np.maximum(n - 1, 1))
-        cell = np.clip(above, 1, q) + (np.arange(dates)[:, None] * q - 1.0)
-    cell[~(has_signal & (n >= 2))] = dates * q
-    cells: npt.NDArray[np.int64] = cell.astype(np.int64)
+    cells = np.empty(lowest.shape, dtype=np.int64)
+    # Block by block, so the temporaries stay in cache.
+    for first in range(0, dates, _BLOCK):
+        rows = slice(first, first + _BLOCK)
+        count = n[rows]
+        with np.errstate(invalid="ignore"):
+            # k q and n - 1 are whole numbers: their quotient is exact when it is whole, so
+            # the ceiling is never off by one.
+            above = np.ceil((lowest[rows] - 1.0) * q / np.maximum(count - 1, 1))
+            cell = np.clip(above, 1, q) + (np.arange(first, first + len(count))[:, None] * q - 1.0)
+        cell[~(has_signal[rows] & (count >= 2))] = dates * q
+        cells[rows] = cell
     return cells
 
 

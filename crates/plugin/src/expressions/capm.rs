@@ -309,7 +309,7 @@ fn rolling_alpha_beta(
     kwargs: RollingAlphaBetaKwargs,
 ) -> PolarsResult<Series> {
     guarded(|| {
-        let threads = Threads::of(&context);
+        let threads = Threads::of(&context, inputs[0].len());
         let (wanted, want_n) = wanted(kwargs.fields.as_deref())?;
         let call = RollingCall {
             layout: &kwargs.inputs,
@@ -333,7 +333,7 @@ fn ewm_alpha_beta(
     kwargs: EwmAlphaBetaKwargs,
 ) -> PolarsResult<Series> {
     guarded(|| {
-        let threads = Threads::of(&context);
+        let threads = Threads::of(&context, inputs[0].len());
         polars_ensure!(
             !kwargs.inputs.date_window,
             InvalidOperation: "exponentially weighted fits take a row `window`, not a date window"
@@ -377,9 +377,12 @@ fn single_field(
         wanted,
         want_n: false,
     };
-    let mut result = run_rolling(inputs, call, Threads::of(&context), |x, y, window, out| {
-        rolling_simple_ols(x, y, window, out)
-    })?;
+    let mut result = run_rolling(
+        inputs,
+        call,
+        Threads::of(&context, inputs[0].len()),
+        |x, y, window, out| rolling_simple_ols(x, y, window, out),
+    )?;
     let (values, mask) = result.floats[index].take().unwrap_or_default();
     Ok(finite_or_null_marked(inputs[0].name(), values, mask))
 }

@@ -121,7 +121,8 @@ fn rolling_factor_regression(
         let (y, factors) =
             layout.excess_returns(inputs, &mut columns, kwargs.risk_free.unwrap_or(0.0), false)?;
         let len = y.len();
-        let (panel, times) = layout.panel_and_times(inputs, Threads::of(&context))?;
+        let (panel, times) =
+            layout.panel_and_times(inputs, Threads::of(&context, inputs[0].len()))?;
         let spec = window_spec(kwargs.window, kwargs.min_periods, layout)?;
         let y = panel.gather(&y);
         let factors: Vec<_> = factors.iter().map(|f| panel.gather(f)).collect();

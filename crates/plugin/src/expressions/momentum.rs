@@ -125,7 +125,12 @@ fn weighted_alpha_rolling(
         // The weights once for all segments.
         let kernel = kwargs.kernel()?;
         let mut columns = Vec::new();
-        let data = momentum_inputs(inputs, &kwargs, Threads::of(&context), &mut columns)?;
+        let data = momentum_inputs(
+            inputs,
+            &kwargs,
+            Threads::of(&context, inputs[0].len()),
+            &mut columns,
+        )?;
         let (kind, argument) = (kwargs.kind(), kwargs.argument());
         // Zeroed, not NaN-filled: the kernel writes every row.
         let mut out = OutputColumn::new(data.main.len());

@@ -65,7 +65,8 @@ fn rolling_ratio(
         let mut columns = Vec::new();
         let [y, x] = excess_pair(inputs, layout, kwargs.risk_free, &mut columns)?;
         let len = y.len();
-        let (panel, times) = layout.panel_and_times(inputs, Threads::of(&context))?;
+        let (panel, times) =
+            layout.panel_and_times(inputs, Threads::of(&context, inputs[0].len()))?;
         let spec = window_spec(kwargs.window, kwargs.min_periods, layout)?;
         let (x, y) = (panel.gather(&x), panel.gather(&y));
         let mut out = vec![f64::NAN; len];

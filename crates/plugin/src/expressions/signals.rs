@@ -80,7 +80,7 @@ fn residual_momentum(
             kwargs.risk_free.unwrap_or(0.0),
             kwargs.market,
         )?;
-        let panel = layout.panel(inputs, Threads::of(&context))?;
+        let panel = layout.panel(inputs, Threads::of(&context, inputs[0].len()))?;
         let y = panel.gather(&y);
         let regressors: Vec<_> = regressors.iter().map(|r| panel.gather(r)).collect();
         // Zeroed, not NaN-filled: the kernel writes every row.

@@ -6,6 +6,9 @@ use polars_core::runtime::THREAD_POOL;
 use pyo3_polars::derive::CallerContext;
 use rayon::prelude::*;
 
+/// Calls on fewer rows run on the calling thread.
+pub const PARALLEL_MIN_ROWS: usize = 16_384;
+
 /// Where the jobs of one call run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Threads {
@@ -17,9 +20,11 @@ pub enum Threads {
 }
 
 impl Threads {
-    /// The driver for a plugin call made in `context`.
-    pub fn of(context: &CallerContext) -> Self {
-        if context.parallel() {
+    /// The driver for a plugin call made in `context` on inputs of `rows` rows. A small call
+    /// runs on the caller: handing it to the pool and waiting for it costs more than its
+    /// work, and under `.over()` Polars makes one such call per group.
+    pub fn of(context: &CallerContext, rows: usize) -> Self {
+        if context.parallel() || rows < PARALLEL_MIN_ROWS {
             Self::Caller
         } else {
             Self::Pool
