@@ -203,19 +203,14 @@ pub fn inference(
     let s = (ssr / dof).sqrt();
     let beta_se = s / sxx.sqrt();
     let alpha_se = s * (1.0 / weight + mean_x * mean_x / sxx).sqrt();
+    // Both quotients are taken before the choice, so the choice is a select and the block
+    // loops that call this stay vectorized.
+    let (alpha_t, beta_t) = (alpha / alpha_se, beta / beta_se);
     Inference {
         resid_std: s,
         alpha_se,
         beta_se,
-        alpha_t: if alpha_se > 0.0 {
-            alpha / alpha_se
-        } else {
-            f64::NAN
-        },
-        beta_t: if beta_se > 0.0 {
-            beta / beta_se
-        } else {
-            f64::NAN
-        },
+        alpha_t: if alpha_se > 0.0 { alpha_t } else { f64::NAN },
+        beta_t: if beta_se > 0.0 { beta_t } else { f64::NAN },
     }
 }
