@@ -405,3 +405,22 @@ def test_strategy_chart_draws_every_panel_and_any_name(
         strategy_chart(report, "KO")
     with pytest.raises(ValueError, match=r"\.png, \.svg, \.pdf"):
         strategy_chart(report, path=tmp_path / "chart.jpg")
+
+
+def test_integer_tickers_chart_and_page(sample: pa.datasets.SP500Sample, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    ids = {"KO": 1, "PEP": 2}
+    stocks = sample.stocks.filter(
+        pl.col("ticker").is_in(list(ids)), pl.col("date").dt.year() >= 2021
+    ).with_columns(pl.col("ticker").replace_strict(ids, return_dtype=pl.Int64))
+    report = pa.strategy_report(stocks, benchmark=sample.index)
+    assert report.strategies == ["1", "2"]
+    assert report.summary.schema["ticker"] == pl.Int64
+    by_name = pa.strategy_report(
+        sample.stocks.filter(pl.col("ticker") == "PEP", pl.col("date").dt.year() >= 2021),
+        benchmark=sample.index,
+    )
+    assert_frame_equal(report.monthly_table("2"), by_name.monthly_table("PEP"))
+    assert len(report.plot("2", path=tmp_path / "pep.png").axes) == 5
+    page = report.to_html(strategy="2")
+    assert 'data-name="2" class="chosen"' in page

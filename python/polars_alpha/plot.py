@@ -757,8 +757,8 @@ def strategy_chart(
     """
     name = report.choose(strategy)
     target = _validate.chart_path(path)
-    date, ticker = report.date, report.ticker
-    rows = report.returns.filter(pl.col(ticker) == name).sort(date)
+    date = report.date
+    rows = report.returns.filter(report.rows_of(name)).sort(date)
     growth = rows.select(
         pl.col(date),
         ((1.0 + pl.col("ret")).cum_prod() - 1.0).alias("strategy"),
@@ -768,7 +768,7 @@ def strategy_chart(
             "drawdown"
         )
     )
-    fits = report.rolling_fits().filter(pl.col(ticker) == name).sort(date)
+    fits = report.rolling_fits().filter(report.rows_of(name)).sort(date)
     table = report.monthly_table(name)
     years = table.height if month_table else 0
     size = figsize or (11.0, 8.5 + 0.25 * years)

@@ -182,6 +182,21 @@ class StrategyReport:
             raise ValueError(msg)
         return strategy
 
+    def rows_of(self, strategy: str) -> pl.Expr:
+        """A filter for one strategy's rows in the report's frames.
+
+        Parameters
+        ----------
+        strategy
+            A name of :attr:`strategies` (the ticker as text, also for integer tickers).
+
+        Returns
+        -------
+        pl.Expr
+            ``ticker.cast(String) == strategy``.
+        """
+        return pl.col(self.ticker).cast(pl.String) == strategy
+
     def monthly_table(self, strategy: str | None = None) -> pl.DataFrame:
         """A strategy's monthly returns as a year x month table.
 
@@ -197,7 +212,7 @@ class StrategyReport:
             Float64, null for a month the report has no row in; sorted by year.
         """
         name = self.choose(strategy)
-        rows = self.monthly.filter(pl.col(self.ticker) == name)
+        rows = self.monthly.filter(self.rows_of(name))
         months = rows.select(
             pl.col("month").dt.year().alias("year"),
             pl.col("month").dt.month().alias("m"),

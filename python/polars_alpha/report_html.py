@@ -297,7 +297,7 @@ def report_html(
         if png is not None
         else '<p class="meta">The charts need matplotlib: pip install "polars-alpha[plot]"</p>'
     )
-    last = report.monthly.filter(pl.col(report.ticker) == name).sort("month").tail(months)
+    last = report.monthly.filter(report.rows_of(name)).sort("month").tail(months)
     body = [
         f"<h1>{_e(heading)}</h1>",
         _meta(lines),

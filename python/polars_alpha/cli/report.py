@@ -337,7 +337,7 @@ def _summary_text(report: StrategyReport, header: str) -> str:
 
 def _last_months(report: StrategyReport, name: str) -> str:
     months = (
-        report.monthly.filter(pl.col(report.ticker) == name)
+        report.monthly.filter(report.rows_of(name))
         .sort("month")
         .tail(12)
         .select(
