@@ -449,3 +449,21 @@ def test_empty_frame_gives_empty_frames() -> None:
     assert report.summary["dates"].to_list() == [0, 0]
     assert report.summary["mean_ic"].null_count() == 2
     assert report.quantile_returns_by_date.height == 0
+
+
+def test_pearson_ic_matches_the_aggregation(synthetic: pl.DataFrame) -> None:
+    frame = synthetic.with_columns(
+        signal=pl.when(pl.col("ticker") == "T0001").then(None).otherwise(pl.col("signal"))
+    )
+    report = pa.signal_report(
+        frame, signal="signal", price="close", horizons=(2,), method="pearson"
+    )
+    want = (
+        frame.sort("ticker", "date")
+        .with_columns(f=pa.forward_return("close", 2, by="ticker"))
+        .group_by("date")
+        .agg(want=pa.information_coefficient("signal", "f", method="pearson"))
+    )
+    got = report.ic.join(want, on="date")
+    assert got["ic"].null_count() == got["want"].null_count() == 2
+    np.testing.assert_allclose(got["ic"].to_numpy(), got["want"].to_numpy(), atol=1e-12)
