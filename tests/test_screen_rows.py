@@ -359,3 +359,17 @@ def test_random_markets(
 
 
 DATA_ERRORS = ("more than one row", "no date", "no rows", "the benchmark", "kind=")
+
+
+def test_a_lazy_screen_reads_only_its_columns(market: SyntheticMarket, paths: Paths) -> None:
+    # A column the screen does not read fails if computed: it is never computed.
+    poisoned = market.stocks.lazy().with_columns(
+        volume=pl.col("close").mul(1e6).cast(pl.Int8, strict=True)
+    )
+    with pytest.raises(pl.exceptions.InvalidOperationError):
+        poisoned.collect()
+    lazy = pa.screen(
+        poisoned, benchmark=market.index, risk_free=market.risk_free, value="close"
+    ).collect()
+    eager = paths.fast(market.stocks, benchmark=market.index, risk_free=market.risk_free)
+    assert_frame_equal(lazy, eager, check_exact=True)

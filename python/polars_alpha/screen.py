@@ -81,6 +81,8 @@ class _Inputs:
     rf_frame: pl.LazyFrame | None
     has_rf: bool
     rf_number: float | None
+    #: The frame's columns the panel reads.
+    used: tuple[str, ...]
 
 
 def default_min_periods(window: int) -> int:
@@ -353,6 +355,8 @@ def _inputs(
         if rf_column is not None:
             keep.append(pl.col(rf_column).cast(pl.Float64).alias(_RF))
         long = lf.select(keep)
+        named = (date, ticker, value, bench_column, rf_column)
+        used = tuple(dict.fromkeys(c for c in named if c is not None))
     else:
         if value is not None:
             msg = (
@@ -361,6 +365,7 @@ def _inputs(
             )
             raise ValueError(msg)
         tickers = [c for c in columns if c not in special]
+        used = tuple(columns)
         if not tickers:
             msg = (
                 f"the frame has no ticker column {ticker!r} (long) and no price or return "
@@ -405,6 +410,7 @@ def _inputs(
         rf_frame=rf_frame,
         has_rf=rf_column is not None or rf_frame is not None,
         rf_number=rf_number,
+        used=used,
     )
 
 
@@ -1297,7 +1303,8 @@ def screen(
             maxlags=maxlags,
         )
 
-    return frame.map_batches(
+    # Only the columns the screen reads are collected.
+    return frame.select(inputs.used).map_batches(
         run,
         schema=out.collect_schema(),
         predicate_pushdown=False,
