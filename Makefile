@@ -9,13 +9,13 @@ install wheel: export CARGO_TARGET_DIR = $(TARGET_ROOT)/python
 test-rust test-plugin lint: export CARGO_TARGET_DIR = $(TARGET_ROOT)/rust
 # The fuzz crate (fuzz/) depends on the kernels alone, in its own workspace.
 fuzz fuzz-explore: export CARGO_TARGET_DIR = $(TARGET_ROOT)/fuzz
-FUZZ_TARGETS = rolling factor ewm weighted_alpha window ratios
+FUZZ_TARGETS = rolling factor ewm weighted_alpha window ratios robust
 # `make fuzz` (and CI) runs a fixed number of inputs per target from a fixed seed and the
 # checked-in corpus, in a fresh working directory: each run does the same amount of work
 # along nearly the same path, instead of rolling new dice on every commit. About 10 s a
 # target. Search for new bugs with `fuzz-explore`.
 FUZZ_SEED ?= 1
-FUZZ_RUNS = rolling:30000 factor:30000 ewm:25000 weighted_alpha:400000 window:1500000 ratios:100000
+FUZZ_RUNS = rolling:30000 factor:30000 ewm:25000 weighted_alpha:400000 window:1500000 ratios:100000 robust:30000
 # `make fuzz-explore` searches for new bugs: random seeds, a persistent working corpus.
 FUZZ_SECONDS ?= 60
 # The wheel is tested in fresh virtual environments that get only what its extras declare.

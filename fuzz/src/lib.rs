@@ -16,6 +16,7 @@
 //! | `weighted_alpha` | `weighted_alpha::{log_returns, weighted_alpha, weighted_alpha_last}`|
 //! | `window`         | `window::{DateWindow, WindowSpec}`: which rows each window covers   |
 //! | `ratios`         | `ratios::{rolling_pair_statistic, pair_statistic}`                  |
+//! | `robust`         | `robust_cov::{rolling_robust, whole_sample}` (HC0, HC1, HAC)         |
 
 // The reference code tests NaN on purpose: `!(a > b)` is true when either side is NaN.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
@@ -27,6 +28,7 @@ pub mod reference;
 pub mod ewm;
 pub mod factor;
 pub mod ratios;
+pub mod robust;
 pub mod rolling;
 pub mod weighted_alpha;
 pub mod window;

@@ -64,3 +64,8 @@ fn window() {
 fn ratios() {
     replay("ratios", polars_alpha_fuzz::ratios::check);
 }
+
+#[test]
+fn robust() {
+    replay("robust", polars_alpha_fuzz::robust::check);
+}

@@ -622,6 +622,17 @@ impl Sliding {
         }
     }
 
+    /// True when a column's sum of squares is so small or so large (below 1e-140 or above
+    /// 1e140) that the fourth powers in `V` underflow or overflow: the sums then lost what
+    /// the coefficients (huge for tiny regressors) would scale back up.
+    fn out_of_range(&self) -> bool {
+        let d = self.d;
+        (1..d).any(|a| {
+            let ss = self.g[a * d + a];
+            ss != 0.0 && !(1e-140..=1e140).contains(&ss)
+        })
+    }
+
     /// Drops the `q` of the positions before `lo` once they outnumber the window's.
     fn forget_before(&mut self, lo: usize) {
         let dead = lo - self.base;
@@ -630,6 +641,19 @@ impl Sliding {
             self.qs.drain(..dead * self.dk);
             self.base = lo;
         }
+    }
+
+    /// True when the window's means moved so far from the origin that a centered co-moment
+    /// `Σ w² - n m²` would lose more digits than [`CANCELLATION_RATIO`] allows (the origin was
+    /// the mean of a window that held an outlier), or a sum is not finite.
+    fn drifted(&self) -> bool {
+        let (d, n) = (self.d, self.g[0]);
+        (1..d).any(|a| {
+            let m = self.g[a] / n;
+            let level = n * m * m;
+            let spread = self.g[a * d + a] - level;
+            !(level.is_finite() && spread.is_finite()) || level * CANCELLATION_RATIO > spread
+        })
     }
 
     /// True when a sum of squares collapsed below its peak, or a sum overflowed.
@@ -674,6 +698,9 @@ impl Sliding {
     #[allow(clippy::result_unit_err)]
     fn variances(&self, betas: &[f64], spec: &RobustSpec) -> Result<Option<RobustVariances>, ()> {
         let (p, d, k, dk) = (self.p, self.d, self.k, self.dk);
+        if self.out_of_range() {
+            return Err(());
+        }
         let n = self.g[0];
         if n.partial_cmp(&(k as f64)) != Some(std::cmp::Ordering::Greater) {
             return Ok(None);
@@ -692,7 +719,7 @@ impl Sliding {
             }
         }
         let Some(chol) = cholesky(&cm, p) else {
-            return Ok(None);
+            return Err(());
         };
         let solved = chol_solve(&chol, p, &cy);
         let betas = if solved.iter().all(|b| b.is_finite()) {
@@ -781,6 +808,9 @@ impl Sliding {
         const D: usize = 3;
         const K: usize = 2;
         const DK: usize = D * K;
+        if self.out_of_range() {
+            return Err(());
+        }
         let gm = &self.g;
         let n = gm[0];
         if n.partial_cmp(&(K as f64)) != Some(std::cmp::Ordering::Greater) {
@@ -789,8 +819,10 @@ impl Sliding {
         let (mx, my) = (gm[1] / n, gm[2] / n);
         let sxx = gm[D + 1] - n * mx * mx;
         let sxy = gm[D + 2] - n * mx * my;
-        if sxx.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
-            return Ok(None);
+        // A spread too small to square (subnormal) keeps no relative precision here either.
+        if sxx.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) || !(sxx * sxx).is_normal() {
+            // The fit has a slope, so its rows have a spread these sums lost: from the rows.
+            return Err(());
         }
         let beta = sxy / sxx;
         let g = [-(my - beta * mx), -beta, 1.0];
@@ -834,7 +866,7 @@ impl Sliding {
             }
         }
         let mean_x = self.origin[0] + mx;
-        let var_b = s11 / (sxx * sxx);
+        let var_b = s11 / sxx / sxx;
         let cov_cb = s01 / (n * sxx);
         let var_c = s00 / (n * n);
         let var_a = var_c - 2.0 * mean_x * cov_cb + mean_x * mean_x * var_b;
@@ -900,10 +932,15 @@ pub fn rolling_robust(
             sliding.enter(reg, t, hi, lo);
             hi += 1;
         }
-        // Rebuilt once per window length of removals, when a sum collapsed, and whenever the
-        // window doubled since the last build, so the origin follows a filling window's mean.
+        // Rebuilt once per window length of removals, when a sum collapsed or the means
+        // drifted far from the origin after a row left, and whenever the window doubled since
+        // the last build, so the origin follows a filling window's mean.
         let n = hi - lo;
-        if n > 0 && ((left && sliding.collapsed()) || removals >= n || n >= 2 * built) {
+        if n > 0
+            && ((left && (sliding.collapsed() || sliding.drifted()))
+                || removals >= n
+                || n >= 2 * built)
+        {
             sliding.rebuild(reg, &usable[lo..hi], lo);
             removals = 0;
             built = n;
