@@ -65,6 +65,12 @@ from polars_alpha.strategy import (
     up_down_capture,
     up_market_alpha_beta,
 )
+from polars_alpha.thin_trading import (
+    dimson_beta,
+    rolling_dimson_beta,
+    rolling_scholes_williams_beta,
+    scholes_williams_beta,
+)
 from polars_alpha.updates import history_needed
 
 __all__ = [
@@ -82,6 +88,7 @@ __all__ = [
     "cross_sectional_rank",
     "cross_sectional_zscore",
     "datasets",
+    "dimson_beta",
     "down_capture",
     "down_market_alpha_beta",
     "downside_beta",
@@ -104,12 +111,14 @@ __all__ = [
     "rolling_beta",
     "rolling_calmar_ratio",
     "rolling_correlation",
+    "rolling_dimson_beta",
     "rolling_down_capture",
     "rolling_down_market_alpha_beta",
     "rolling_downside_beta",
     "rolling_factor_regression",
     "rolling_information_ratio",
     "rolling_max_drawdown",
+    "rolling_scholes_williams_beta",
     "rolling_sharpe_ratio",
     "rolling_sortino_ratio",
     "rolling_tracking_error",
@@ -117,6 +126,7 @@ __all__ = [
     "rolling_up_capture",
     "rolling_up_down_capture",
     "rolling_up_market_alpha_beta",
+    "scholes_williams_beta",
     "screen",
     "sharpe_ratio",
     "signal_report",

@@ -872,3 +872,88 @@ def residual_momentum_windows(
         )
         raise ValueError(msg)
     return fit_rows, fit_least, rows, skipped, least
+
+
+# ---------------------------------------------------------------------------------------------
+# Robust standard errors
+
+#: The covariance estimators of the standard errors and t-values, the default first.
+COV_TYPES = ("nonrobust", "HC0", "HC1", "HAC")
+
+
+def covariance(cov_type: object, maxlags: object, window: object = None) -> dict[str, Any]:
+    """Validate ``cov_type`` and ``maxlags``; the keyword arguments the plugin takes for them.
+
+    Nothing is sent for the default ``"nonrobust"``. ``maxlags`` is required by ``"HAC"``
+    and refused by the others; it is a whole number of lags from 0 to ``window - 1`` for a
+    row window.
+    """
+    if not (isinstance(cov_type, str) and cov_type in COV_TYPES):
+        listed = ", ".join(f'"{c}"' for c in COV_TYPES)
+        msg = f"`cov_type` must be one of {listed}, got {cov_type!r}"
+        raise ValueError(msg)
+    if cov_type != "HAC":
+        if maxlags is not None:
+            msg = (
+                f'`maxlags` applies only to cov_type="HAC" (Newey-West), got '
+                f'cov_type={cov_type!r}; drop maxlags or use cov_type="HAC"'
+            )
+            raise ValueError(msg)
+        return {} if cov_type == "nonrobust" else {"cov_type": cov_type}
+    if maxlags is None:
+        msg = (
+            '`maxlags` is required with cov_type="HAC": the number of lags of the '
+            "Newey-West estimator, e.g. floor(4 * (n / 100) ** (2 / 9)) for n rows"
+        )
+        raise ValueError(msg)
+    if not _is_integer(maxlags) or int(maxlags) < 0:
+        msg = f"`maxlags` must be a whole number of lags >= 0, got {maxlags!r}"
+        raise ValueError(msg)
+    lags = int(maxlags)
+    if _is_integer(window) and lags >= int(window):
+        msg = (
+            f"`maxlags` ({lags}) must be below the window ({int(window)} rows): a lag of "
+            "the window's length or more pairs no rows"
+        )
+        raise ValueError(msg)
+    return {"cov_type": "HAC", "maxlags": lags}
+
+
+# ---------------------------------------------------------------------------------------------
+# Thin-trading betas
+
+
+def dimson_lags(value: object) -> int:
+    """Validate Dimson's number of market lags (and leads): a whole number >= 1."""
+    if not _is_integer(value) or int(value) < 1:
+        msg = f"`lags` must be a whole number of lags >= 1 (1 is the usual choice), got {value!r}"
+        raise ValueError(msg)
+    return int(value)
+
+
+def lead_window_min_periods(window: object, min_periods: object, lead: int, needed: int) -> object:
+    """The ``min_periods`` of a fit that leaves out the last ``lead`` rows of each window.
+
+    A row window of ``window`` rows holds at most ``window - lead`` rows whose lead is known,
+    so that is the default, and a larger ``min_periods`` is an error. The window must hold
+    at least ``needed`` such rows. Other windows keep their own defaults.
+    """
+    if not _is_integer(window) or isinstance(window, bool):
+        return min_periods
+    rows = int(window)
+    usable = rows - lead
+    if usable < needed:
+        msg = (
+            f"`window` ({rows} rows) is too short for {lead} lag(s) and lead(s): without "
+            f"look-ahead it holds {usable} rows, and a fit needs at least {needed}"
+        )
+        raise ValueError(msg)
+    if min_periods is None:
+        return usable
+    if _is_integer(min_periods) and int(min_periods) > usable:
+        msg = (
+            f"`min_periods` ({int(min_periods)}) must not exceed window - {lead} ({usable}): "
+            f"the last {lead} row(s) of a window have no known lead and are left out"
+        )
+        raise ValueError(msg)
+    return min_periods

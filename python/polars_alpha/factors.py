@@ -22,6 +22,8 @@ def rolling_factor_regression(
     risk_free: float | IntoExprColumn | None = None,
     by: IntoExprColumn | None = None,
     order_by: IntoExprColumn | None = None,
+    cov_type: str = "nonrobust",
+    maxlags: int | None = None,
 ) -> pl.Expr:
     """Rolling multi-factor regression: alpha and one beta per factor.
 
@@ -55,6 +57,12 @@ def rolling_factor_regression(
     order_by
         The column that orders each key's rows in time (usually the date), as in
         :func:`~polars_alpha.rolling_alpha_beta`; a duration ``window`` is measured on it.
+    cov_type
+        The covariance behind the standard errors and t-values: ``"nonrobust"`` (default),
+        ``"HC0"``, ``"HC1"`` or ``"HAC"`` (Newey-West, with ``maxlags``), as in
+        :func:`~polars_alpha.rolling_alpha_beta`. The other fields do not depend on it.
+    maxlags
+        Lags of ``"HAC"`` (required by it, refused by the others): 0 to ``window - 1``.
 
     Returns
     -------
@@ -71,6 +79,11 @@ def rolling_factor_regression(
     ``resid_std = sqrt(SSR / (n - k - 1))``, ``beta_se_j = resid_std * sqrt((Sff^-1)_jj)``,
     ``alpha_se = resid_std * sqrt(1/n + mean(F)' Sff^-1 mean(F))``; t-values are coefficient
     / standard error. These equal statsmodels ``OLS(y, add_constant(F))``.
+
+    Robust covariances are statsmodels ``OLS(y, X).fit(cov_type=...,
+    cov_kwds={"maxlags": L, "use_correction": False})`` on the window's usable rows (HC1
+    scales HC0 by ``n / (n - k - 1)``); rows with a missing input are dropped before HAC's
+    lags are formed. See :func:`~polars_alpha.rolling_alpha_beta`.
 
     Each window is solved afresh from its co-moments by a Cholesky factorization of the
     factors' correlation matrix; no inverse is carried between windows.
@@ -122,6 +135,7 @@ def rolling_factor_regression(
         by=by,
         order_by=order_by,
         factor_names=names,
+        **_validate.covariance(cov_type, maxlags, window),
     )
 
 
@@ -131,6 +145,8 @@ def factor_regression(
     *,
     min_periods: int = 2,
     risk_free: float | IntoExprColumn | None = None,
+    cov_type: str = "nonrobust",
+    maxlags: int | None = None,
 ) -> pl.Expr:
     """One multi-factor regression over all rows: a single Struct per group.
 
@@ -149,6 +165,11 @@ def factor_regression(
     risk_free
         Per-period risk-free rate subtracted from ``asset``: a number, a column name or an
         expression.
+    cov_type
+        ``"nonrobust"``, ``"HC0"``, ``"HC1"`` or ``"HAC"``, as in
+        :func:`rolling_factor_regression`.
+    maxlags
+        Lags of ``"HAC"`` (required by it), a whole number >= 0.
 
     Returns
     -------
@@ -194,4 +215,5 @@ def factor_regression(
         min_periods=min_periods,
         risk_free=risk_free,
         factor_names=names,
+        **_validate.covariance(cov_type, maxlags),
     )

@@ -40,6 +40,8 @@ def rolling_alpha_beta(
     by: IntoExprColumn | None = None,
     order_by: IntoExprColumn | None = None,
     fields: Sequence[str] | None = None,
+    cov_type: str = "nonrobust",
+    maxlags: int | None = None,
 ) -> pl.Expr:
     """Rolling CAPM regression of an asset's returns on the market's returns.
 
@@ -82,6 +84,15 @@ def rolling_alpha_beta(
     fields
         The struct fields to compute and return, e.g. ``["alpha", "beta"]``, in struct
         order; ``None`` for all. Fields left out are not computed, so fewer is faster.
+    cov_type
+        The covariance behind ``alpha_se``, ``beta_se``, ``alpha_t`` and ``beta_t``:
+        ``"nonrobust"`` (the textbook one, the default), ``"HC0"`` or ``"HC1"`` (White's
+        heteroskedasticity-consistent) or ``"HAC"`` (Newey-West, with ``maxlags``). The
+        other fields do not depend on it. See the Inference guide.
+    maxlags
+        Lags of the ``"HAC"`` estimator (required by it, refused by the others): a whole
+        number from 0 to ``window - 1``. It is never chosen for you;
+        ``floor(4 * (n / 100) ** (2 / 9))`` is a common rule (5 for a year of daily rows).
 
     Returns
     -------
@@ -98,6 +109,14 @@ def rolling_alpha_beta(
     ``beta_se = resid_std / sqrt(Sxx)``, ``alpha_se = resid_std * sqrt(1/n + mean(x)^2 / Sxx)``,
     and t-values are coefficient / standard error. These equal statsmodels
     ``OLS(y, add_constant(x))`` with nonrobust covariance.
+
+    Robust covariances are statsmodels
+    ``OLS(y, X).fit(cov_type=..., cov_kwds={"maxlags": L, "use_correction": False})`` on the
+    window's usable rows: the sandwich ``inv(X'X) S inv(X'X)`` with
+    ``S = sum_t h_t h_t' + sum_{l=1..L} (1 - l / (L + 1)) sum_t (h_t h_{t-l}' + h_{t-l} h_t')``
+    and ``h_t = e_t x_t``; HC0 is ``L = 0``, HC1 scales HC0 by ``n / (n - 2)``. Rows with a
+    missing input are dropped before the lags are formed, as statsmodels ``missing="drop"``
+    does: a lag pairs consecutive usable rows of the window.
 
     Null rules: a row is left out of the fit when any of its inputs is null, NaN or
     infinite (statsmodels ``missing="drop"``), so ``n <= window``. ``n`` counts the usable
@@ -142,6 +161,7 @@ def rolling_alpha_beta(
         by=by,
         order_by=order_by,
         fields=_validate.fit_fields(fields),
+        **_validate.covariance(cov_type, maxlags, window),
     )
 
 
@@ -500,6 +520,8 @@ def alpha_beta(
     *,
     min_periods: int = 2,
     risk_free: float | IntoExprColumn | None = None,
+    cov_type: str = "nonrobust",
+    maxlags: int | None = None,
 ) -> pl.Expr:
     """One CAPM regression over all rows: a single Struct per group.
 
@@ -519,6 +541,10 @@ def alpha_beta(
     risk_free
         Per-period risk-free rate: a number, a column name or an expression. With it,
         ``alpha`` is Jensen's alpha.
+    cov_type
+        ``"nonrobust"``, ``"HC0"``, ``"HC1"`` or ``"HAC"``, as in :func:`rolling_alpha_beta`.
+    maxlags
+        Lags of ``"HAC"`` (required by it), a whole number >= 0.
 
     Returns
     -------
@@ -528,7 +554,8 @@ def alpha_beta(
     Notes
     -----
     Formulas and null rules as in :func:`rolling_alpha_beta`, over every usable row of
-    the group (rows with a null, NaN or infinite input are left out).
+    the group (rows with a null, NaN or infinite input are left out, before HAC's lags are
+    formed).
 
     Examples
     --------
@@ -565,4 +592,5 @@ def alpha_beta(
         min_periods=min_periods,
         risk_free=risk_free,
         fields=None,
+        **_validate.covariance(cov_type, maxlags),
     )

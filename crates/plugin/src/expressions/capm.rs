@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use polars::prelude::*;
 use polars_alpha_kernels::ewm_ols::{rolling_ewm_ols, EwmSpec};
 use polars_alpha_kernels::moments::PairMoments;
+use polars_alpha_kernels::robust_cov::{robust_simple_fit, robust_simple_whole, RobustSpec};
 use polars_alpha_kernels::rolling_ols::{fit_from_moments, rolling_simple_ols};
 use polars_alpha_kernels::simple_fit::{SimpleFitColumns, FIT_FIELDS};
 use polars_alpha_kernels::KernelError;
@@ -40,6 +41,12 @@ pub struct RollingAlphaBetaKwargs {
     /// The fields to compute and return (all when `None`).
     #[serde(deserialize_with = "required")]
     pub fields: Option<Vec<String>>,
+    /// The covariance of the standard errors and t-values: `"nonrobust"` (absent) or a
+    /// robust one (see `polars_alpha_kernels::robust_cov`), with HAC's `maxlags`.
+    #[serde(default)]
+    pub cov_type: Option<String>,
+    #[serde(default)]
+    pub maxlags: Option<usize>,
 }
 
 /// Keyword arguments of `rolling_alpha` and `rolling_beta`.
@@ -84,6 +91,12 @@ pub struct AlphaBetaKwargs {
     pub risk_free: Option<f64>,
     #[serde(deserialize_with = "required")]
     pub fields: Option<Vec<String>>,
+    /// The covariance of the standard errors and t-values: `"nonrobust"` (absent) or a
+    /// robust one (see `polars_alpha_kernels::robust_cov`), with HAC's `maxlags`.
+    #[serde(default)]
+    pub cov_type: Option<String>,
+    #[serde(default)]
+    pub maxlags: Option<usize>,
 }
 
 /// Which float fields (in [`FIT_FIELDS`] order) and whether `n` are requested.
@@ -319,11 +332,25 @@ fn rolling_alpha_beta(
             wanted,
             want_n,
         };
+        let robust = robust_spec(kwargs.cov_type.as_deref(), kwargs.maxlags)?;
         let result = run_rolling(inputs, call, threads, |x, y, window, out| {
-            rolling_simple_ols(x, y, window, out)
+            rolling_simple_ols(x, y, window, out)?;
+            match &robust {
+                Some(spec) => robust_simple_fit(x, y, window, spec, out),
+                None => Ok(()),
+            }
         })?;
         into_struct(inputs, inputs[0].len(), result, threads)
     })
+}
+
+/// The robust covariance asked for, `None` for the ordinary one.
+pub(crate) fn robust_spec(
+    cov_type: Option<&str>,
+    maxlags: Option<usize>,
+) -> PolarsResult<Option<RobustSpec>> {
+    RobustSpec::parse(cov_type.unwrap_or("nonrobust"), maxlags)
+        .map_err(|message| polars_err!(InvalidOperation: "{message}"))
 }
 
 #[polars_expr(output_type_func_with_kwargs=ewm_struct_output)]
@@ -421,7 +448,10 @@ fn alpha_beta(inputs: &[Series], kwargs: AlphaBetaKwargs) -> PolarsResult<Series
         let mut columns = Vec::new();
         let [y, x] = excess_pair(inputs, &kwargs.inputs, kwargs.risk_free, &mut columns)?;
         let moments = PairMoments::from_rows(&x, &y);
-        let fit = fit_from_moments(&moments, &x, &y, kwargs.min_periods, true);
+        let mut fit = fit_from_moments(&moments, &x, &y, kwargs.min_periods, true);
+        if let Some(spec) = robust_spec(kwargs.cov_type.as_deref(), kwargs.maxlags)? {
+            robust_simple_whole(&x, &y, &spec, &mut fit);
+        }
         let result = RollingResult {
             floats: fit
                 .values()

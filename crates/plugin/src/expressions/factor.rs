@@ -5,9 +5,11 @@ use polars::prelude::*;
 use polars_alpha_kernels::factor_ols::{
     factor_ols, rolling_factor_ols, FactorFitColumns, FactorLayout,
 };
+use polars_alpha_kernels::robust_cov::{robust_factor_fit, robust_factor_whole};
 use pyo3_polars::derive::{polars_expr, CallerContext};
 use serde::Deserialize;
 
+use super::capm::robust_spec;
 use super::common::{guarded, kernel_err, required};
 use super::inputs::{window_spec, InputLayout, SegmentWindow};
 use crate::panel::{finite_or_null, OutputColumn, OutputPart, Threads};
@@ -29,6 +31,11 @@ pub struct RollingFactorKwargs {
     pub min_periods: Option<usize>,
     #[serde(deserialize_with = "required")]
     pub risk_free: Option<f64>,
+    /// See `RollingAlphaBetaKwargs::cov_type`.
+    #[serde(default)]
+    pub cov_type: Option<String>,
+    #[serde(default)]
+    pub maxlags: Option<usize>,
 }
 
 /// Keyword arguments of `factor_regression`, one fit over all rows of a group.
@@ -40,6 +47,11 @@ pub struct FactorRegressionKwargs {
     pub min_periods: usize,
     #[serde(deserialize_with = "required")]
     pub risk_free: Option<f64>,
+    /// See `RollingAlphaBetaKwargs::cov_type`.
+    #[serde(default)]
+    pub cov_type: Option<String>,
+    #[serde(default)]
+    pub maxlags: Option<usize>,
 }
 
 /// The struct's field names ([`FactorLayout::field_names`]), checked to be distinct and to
@@ -127,6 +139,7 @@ fn rolling_factor_regression(
         let y = panel.gather(&y);
         let factors: Vec<_> = factors.iter().map(|f| panel.gather(f)).collect();
 
+        let robust = robust_spec(kwargs.cov_type.as_deref(), kwargs.maxlags)?;
         let k = kwargs.factor_names.len();
         // Zeroed part by part inside the jobs (see `OutputColumn`): the kernel writes every row.
         let mut floats: Vec<OutputColumn<f64>> = (0..FactorLayout { k }.field_count())
@@ -161,7 +174,11 @@ fn rolling_factor_regression(
                         range.clone(),
                     )?;
                     let views: Vec<&[f64]> = factors.iter().map(|f| &f[range.clone()]).collect();
-                    rolling_factor_ols(&views, &y[range], &window, &mut out)
+                    rolling_factor_ols(&views, &y[range.clone()], &window, &mut out)?;
+                    match &robust {
+                        Some(spec) => robust_factor_fit(&views, &y[range], &window, spec, &mut out),
+                        None => Ok(()),
+                    }
                 })
                 .map_err(kernel_err)?;
         }
@@ -198,6 +215,9 @@ fn factor_regression(inputs: &[Series], kwargs: FactorRegressionKwargs) -> Polar
                 n: &mut n,
             };
             factor_ols(&views, &y, kwargs.min_periods, &mut out).map_err(kernel_err)?;
+            if let Some(spec) = robust_spec(kwargs.cov_type.as_deref(), kwargs.maxlags)? {
+                robust_factor_whole(&views, &y, &spec, &mut out);
+            }
         }
         into_struct(inputs, &names, floats, n)
     })

@@ -11,3 +11,4 @@ pub mod numeric;
 pub mod ratios;
 pub mod signals;
 pub mod strategy;
+pub mod thin_trading;
