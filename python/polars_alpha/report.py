@@ -517,7 +517,11 @@ def _check_rows(panel: pl.DataFrame, usable: pl.DataFrame, date: str, ticker: st
     if panel.height == 0:
         msg = "the frame has no rows to report on"
         raise ValueError(msg)
-    repeated = panel.select(pl.struct(ticker, date).is_duplicated()).to_series()
+    # returns_panel sorts by ticker then date, so a repeated date is next to its twin.
+    repeated = panel.select(
+        (pl.col(ticker).eq_missing(pl.col(ticker).shift(1)))
+        & (pl.col(date).eq_missing(pl.col(date).shift(1)))
+    ).to_series()
     if repeated.any():
         row = panel.filter(repeated).row(0, named=True)
         msg = (
