@@ -431,7 +431,16 @@ def _regressions(returns: pl.DataFrame, ticker: str, periods: float) -> pl.DataF
     """
     ret, bench = pl.col("ret"), pl.col("benchmark")
     rf = "rf" if "rf" in returns.columns else None
-    fit = rolling_alpha_beta(ret, bench, window=None, min_periods=2, risk_free=rf, by=ticker)
+    # Only the fields the summary shows: the standard errors of the rest cost time.
+    fit = rolling_alpha_beta(
+        ret,
+        bench,
+        window=None,
+        min_periods=2,
+        risk_free=rf,
+        by=ticker,
+        fields=["alpha", "alpha_t", "beta", "r2"],
+    )
     whole = _last_per_run(
         returns.select(
             ticker,
@@ -461,7 +470,10 @@ def _regressions(returns: pl.DataFrame, ticker: str, periods: float) -> pl.DataF
     )
     for name, side in (("up_beta", bench > 0.0), ("down_beta", bench < 0.0)):
         rows = returns.filter(side)
-        beta = _last_per_run(rows.select(ticker, fit.struct.field("beta").alias(name)), ticker)
+        side_fit = rolling_alpha_beta(
+            ret, bench, window=None, min_periods=2, risk_free=rf, by=ticker, fields=["beta"]
+        )
+        beta = _last_per_run(rows.select(ticker, side_fit.struct.field("beta").alias(name)), ticker)
         whole = whole.join(beta, on=ticker, how="left", maintain_order="left")
     return whole
 
@@ -479,7 +491,9 @@ def _monthly(returns: pl.DataFrame, date: str, ticker: str, periods: float) -> p
     month = pl.col(date).dt.truncate("1mo").cast(pl.Date)
     starts = (pl.col(ticker) != pl.col(ticker).shift(1)) | (month != month.shift(1))
     runs = returns.with_columns(month.alias("month"), starts.fill_null(True).cum_sum().alias(_RUN))
-    fit = rolling_alpha_beta(ret, bench, window=None, min_periods=2, risk_free=rf, by=_RUN)
+    fit = rolling_alpha_beta(
+        ret, bench, window=None, min_periods=2, risk_free=rf, by=_RUN, fields=["alpha", "beta"]
+    )
     fits = (
         runs.with_columns(fit.alias(_FIT))
         .filter(pl.col(_RUN).ne_missing(pl.col(_RUN).shift(-1)))
