@@ -39,11 +39,12 @@ use super::tolerances::CANCELLATION_RATIO;
 use super::window::WindowBounds;
 use super::KernelError;
 
-/// A window whose robust `S` is below this fraction of the bound on its rounding is
-/// recomputed from its rows: the bound (a sum of magnitudes, by Cauchy-Schwarz) is far above
-/// the actual rounding, so at this ratio the sliding result still keeps about nine digits in
-/// the worst case and thirteen in practice.
-pub const DIRECT_BELOW: f64 = 1e-3;
+/// A window whose robust `S` is below this fraction of the bound on its magnitudes is
+/// recomputed from its rows. The bound is the sum of the magnitudes the sliding sums carry
+/// (Cauchy-Schwarz on their peaks since the last rebuild), each summed with a relative rounding
+/// of a few ulps times the rows since the rebuild; at this ratio `S` keeps at least ten digits
+/// (ordinary fits stay on the sliding path; near-perfect ones are summed from their rows).
+pub const DIRECT_BELOW: f64 = 1e-4;
 
 /// The covariance estimators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -428,9 +429,11 @@ struct Sliding {
     g: Vec<f64>,
     /// `Σ_t Σ_l ω_l q_t q_{t-l}'` (`dk x dk`).
     v: Vec<f64>,
-    /// `Σ q²` per entry of `q`, and its peak since the last rebuild.
+    /// `Σ q²` per entry of `q`, its peak since the last rebuild and the peak's root (taken
+    /// only when the peak grows, for the rounding bound of every row).
     sq: Vec<f64>,
     peak: Vec<f64>,
+    root_peak: Vec<f64>,
     /// `q` of the usable rows from position `base` on (computed on entry or at the last
     /// rebuild); the rows before the window are dropped now and then, so the buffer holds
     /// about a window, not the series.
@@ -457,6 +460,7 @@ impl Sliding {
             v: vec![0.0; d * k * d * k],
             sq: vec![0.0; d * k],
             peak: vec![0.0; d * k],
+            root_peak: vec![0.0; d * k],
             qs: Vec::with_capacity(usable_rows.min(1024) * d * k),
             base: 0,
             w: vec![0.0; d],
@@ -469,6 +473,7 @@ impl Sliding {
         self.v.fill(0.0);
         self.sq.fill(0.0);
         self.peak.fill(0.0);
+        self.root_peak.fill(0.0);
     }
 
     /// Computes `q` of row `t` (from `w = (1, x - o, y - o_y)`), stored at usable position
@@ -568,10 +573,12 @@ impl Sliding {
         }
         let (sq, _) = self.sq.as_chunks_mut::<DK>();
         let (peak, _) = self.peak.as_chunks_mut::<DK>();
+        let (root, _) = self.root_peak.as_chunks_mut::<DK>();
         for j in 0..DK {
             sq[0][j] += sign * q[j] * q[j];
-            if entering {
-                peak[0][j] = peak[0][j].max(sq[0][j]);
+            if entering && sq[0][j] > peak[0][j] {
+                peak[0][j] = sq[0][j];
+                root[0][j] = sq[0][j].sqrt();
             }
         }
     }
@@ -616,8 +623,9 @@ impl Sliding {
         }
         for j in 0..dk {
             self.sq[j] += sign * q[j] * q[j];
-            if entering {
-                self.peak[j] = self.peak[j].max(self.sq[j]);
+            if entering && self.sq[j] > self.peak[j] {
+                self.peak[j] = self.sq[j];
+                self.root_peak[j] = self.sq[j].sqrt();
             }
         }
     }
@@ -691,6 +699,9 @@ impl Sliding {
         }
         // The peaks start at the rebuilt sums.
         self.peak.copy_from_slice(&self.sq);
+        for (root, &pk) in self.root_peak.iter_mut().zip(&self.peak) {
+            *root = pk.sqrt();
+        }
     }
 
     /// The window's robust variances with the slopes `betas`, or `Err(())` when the sliding
@@ -785,7 +796,7 @@ impl Sliding {
             for &j in xs {
                 let aij = a_mat(i, j).abs();
                 for a in 0..d {
-                    h += aij * g[a].abs() * self.peak[a * k + j].sqrt();
+                    h += aij * g[a].abs() * self.root_peak[a * k + j];
                 }
             }
             let bound = 2.0 * self.weight_sum * h * h;
@@ -848,16 +859,13 @@ impl Sliding {
         let s00 = sp00;
         let s01 = sp01 - mx * sp00;
         let s11 = sp11 - 2.0 * mx * sp01 + mx * mx * sp00;
-        // The rounding bound of each diagonal entry (see `variances`), with its square
-        // `(Σ_a |g_a| sqrt(P_a))²` bounded by Cauchy-Schwarz as `count Σ_a g_a² P_a`, which
-        // takes no root on every row.
-        let peak = |a: usize, j: usize| self.peak[a * K + j];
-        let h0_sq: f64 = D as f64 * (0..D).map(|a| g[a] * g[a] * peak(a, 0)).sum::<f64>();
-        let h1_sq: f64 = 2.0
-            * D as f64
-            * (0..D)
-                .map(|a| g[a] * g[a] * (peak(a, 1) + mx * mx * peak(a, 0)))
-                .sum::<f64>();
+        // The rounding bound of each diagonal entry (see `variances`).
+        let root = |a: usize, j: usize| self.root_peak[a * K + j];
+        let h0: f64 = (0..D).map(|a| g[a].abs() * root(a, 0)).sum();
+        let h1: f64 = (0..D)
+            .map(|a| g[a].abs() * (root(a, 1) + mx.abs() * root(a, 0)))
+            .sum();
+        let (h0_sq, h1_sq) = (h0 * h0, h1 * h1);
         for (entry, h_sq) in [(s00, h0_sq), (s11, h1_sq)] {
             let bound = 2.0 * self.weight_sum * h_sq;
             let trusted = entry >= DIRECT_BELOW * bound;
