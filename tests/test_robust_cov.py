@@ -469,3 +469,28 @@ def test_lag_rule_is_not_applied() -> None:
     frame = random_frame(2, 100)
     with pytest.raises(ValueError, match="maxlags"):
         fit_frame(frame, window=50, cov_type="HAC")
+
+
+# --------------------------------------------------------------------------------------------
+# screen
+# --------------------------------------------------------------------------------------------
+
+
+def test_screen_passes_cov_type_to_alpha_t() -> None:
+    sample = load_sp500_sample()
+    kwargs = {"benchmark": sample.index, "risk_free": sample.risk_free}
+    base = pa.screen(sample.stocks, **kwargs)  # type: ignore[arg-type]
+    hac = pa.screen(sample.stocks, cov_type="HAC", maxlags=5, **kwargs)  # type: ignore[arg-type]
+    same = ["date", "ticker", "alpha", "beta", "r2", "resid_std", "n", "weighted_alpha"]
+    assert_frame_equal(base.sort("ticker").select(same), hac.sort("ticker").select(same))
+    panel = pa.returns_panel(sample.stocks, **kwargs)  # type: ignore[arg-type]
+    for row in hac.iter_rows(named=True):
+        one = panel.filter((pl.col("ticker") == row["ticker"]) & (pl.col("date") <= row["date"]))
+        last = one.tail(252)
+        y = (last["ret"] - last["rf"]).to_numpy().astype(float)
+        x = (last["benchmark"] - last["rf"]).to_numpy().astype(float)
+        want = statsmodels_fit(y, x, "HAC", 5)
+        assert want is not None
+        assert_close(row["alpha_t"], want[1][0], f"{row['ticker']} alpha_t", t_value=True)
+    with pytest.raises(ValueError, match="`cov_type` must be one of"):
+        pa.screen(sample.stocks, cov_type="White", **kwargs)  # type: ignore[arg-type]
