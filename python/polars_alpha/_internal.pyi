@@ -8,6 +8,10 @@ __version__: str
 #: alpha, beta, r2, resid_std, alpha_se, beta_se, alpha_t, beta_t, n.
 FIT_FIELDS: tuple[str, ...]
 
+#: Fields a rolling single-index fit returns only when named in ``fields=``, after ``n``:
+#: fitted, resid.
+ENDPOINT_FIELDS: tuple[str, ...]
+
 def factor_fields(factor_names: list[str]) -> list[str]:
     """The fields of a multi-factor fit on factors named ``factor_names``, in struct order:
     alpha, beta_<f>..., r2, adj_r2, resid_std, alpha_se, beta_<f>_se..., alpha_t,

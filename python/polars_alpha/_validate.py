@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from polars_alpha._internal import FIT_FIELDS, MAX_PER_PERIOD_RATE
+from polars_alpha._internal import ENDPOINT_FIELDS, FIT_FIELDS, MAX_PER_PERIOD_RATE
 from polars_alpha._typing import IntoExprColumn
 
 # ---------------------------------------------------------------------------------------------
@@ -449,17 +449,24 @@ def expressions(value: object, argument: str) -> list[pl.Expr]:
     return out
 
 
-def fit_fields(fields: object) -> list[str] | None:
-    """Validate a `fields=` selection of struct fields; None means all of them."""
+def fit_fields(fields: object, *, endpoints: bool = False) -> list[str] | None:
+    """Validate a `fields=` selection of struct fields; None means all of them. With
+    `endpoints`, the fit also returns the ENDPOINT_FIELDS (fitted, resid) when named."""
     if fields is None:
         return None
     if isinstance(fields, str) or not isinstance(fields, Sequence):
         msg = f'`fields` must be a list of field names such as ["alpha", "beta"], got {fields!r}'
         raise TypeError(msg)
     names = list(fields)
-    unknown = [f for f in names if f not in FIT_FIELDS]
+    known = FIT_FIELDS + ENDPOINT_FIELDS if endpoints else FIT_FIELDS
+    unknown = [f for f in names if f not in known]
     if unknown:
-        msg = f"unknown field {unknown[0]!r} in `fields`; choose from {', '.join(FIT_FIELDS)}"
+        hint = (
+            f"; only rolling_alpha_beta returns {' and '.join(ENDPOINT_FIELDS)}"
+            if unknown[0] in ENDPOINT_FIELDS
+            else ""
+        )
+        msg = f"unknown field {unknown[0]!r} in `fields`; choose from {', '.join(known)}{hint}"
         raise ValueError(msg)
     if not names:
         msg = '`fields` is empty; name at least one field, e.g. ["alpha", "beta"]'
@@ -867,9 +874,7 @@ def residual_momentum_windows(
         raise TypeError(msg)
     least = int(min_periods)
     if not 2 <= least <= span:
-        msg = (
-            f"`min_periods` must be between 2 and window - skip ({span}) residuals, got {least}"
-        )
+        msg = f"`min_periods` must be between 2 and window - skip ({span}) residuals, got {least}"
         raise ValueError(msg)
     return fit_rows, fit_least, rows, skipped, least
 

@@ -84,6 +84,8 @@ def rolling_alpha_beta(
     fields
         The struct fields to compute and return, e.g. ``["alpha", "beta"]``, in struct
         order; ``None`` for all. Fields left out are not computed, so fewer is faster.
+        Two more fields come only when named here: ``"fitted"``, the window's prediction
+        of its own last row, and ``"resid"``, that row's residual (see Notes).
     cov_type
         The covariance behind ``alpha_se``, ``beta_se``, ``alpha_t`` and ``beta_t``:
         ``"nonrobust"`` (the textbook one, the default), ``"HC0"`` or ``"HC1"`` (White's
@@ -99,7 +101,7 @@ def rolling_alpha_beta(
     pl.Expr
         A Struct with Float64 fields ``alpha, beta, r2, resid_std, alpha_se, beta_se,
         alpha_t, beta_t`` and the UInt32 field ``n``, one row per input row (only the
-        ``fields`` asked for, when given).
+        ``fields`` asked for, when given, with ``fitted`` and ``resid`` after ``n``).
 
     Notes
     -----
@@ -124,6 +126,11 @@ def rolling_alpha_beta(
     is constant in the window; ``resid_std``, the standard errors and t-values are null when
     ``n <= 2``; ``r2`` is null when the asset is constant; a t-value is null when its standard
     error is zero. A result that overflows Float64 is null, never infinite.
+
+    Endpoints: at row ``t``, with ``alpha`` and ``beta`` of the window ending at ``t``,
+    ``fitted = alpha + beta * x_t`` (the excess return the window predicts for its own last
+    row) and ``resid = y_t - fitted``. ``fitted`` is null where the fit or ``x_t`` is, and
+    ``resid`` also where ``y_t`` is; residual momentum averages these residuals over time.
 
     Examples
     --------
@@ -160,7 +167,7 @@ def rolling_alpha_beta(
         risk_free=risk_free,
         by=by,
         order_by=order_by,
-        fields=_validate.fit_fields(fields),
+        fields=_validate.fit_fields(fields, endpoints=True),
         **_validate.covariance(cov_type, maxlags, window),
     )
 

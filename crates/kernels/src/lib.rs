@@ -16,9 +16,9 @@ pub mod robust_cov;
 pub mod rolling_ols;
 pub mod simple_fit;
 pub mod strategy;
-pub mod thin_trading;
 #[cfg(test)]
 mod test_support;
+pub mod thin_trading;
 pub mod tolerances;
 pub mod weighted_alpha;
 pub mod window;

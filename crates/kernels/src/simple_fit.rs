@@ -19,6 +19,52 @@ pub const FIT_FIELDS: [&str; 9] = [
     "n",
 ];
 
+/// Fields a rolling fit returns only when asked for by name: the window's prediction of its
+/// own last row and that row's residual (see [`endpoints`]). They follow `n` in the struct.
+pub const ENDPOINT_FIELDS: [&str; 2] = ["fitted", "resid"];
+
+/// The fitted value and residual of each window's last row `t`:
+/// `fitted[t] = alpha[t] + beta[t] x[t]` and `resid[t] = y[t] - fitted[t]`, from the fit of the
+/// window ending at `t`. NaN where any input is NaN: a row without a fit, a row whose `x` is
+/// missing, and (for the residual) a row whose `y` is missing.
+pub fn endpoints(
+    x: &[f64],
+    y: &[f64],
+    alpha: &[f64],
+    beta: &[f64],
+    fitted: Option<&mut [f64]>,
+    resid: Option<&mut [f64]>,
+) -> Result<(), KernelError> {
+    let len = x.len();
+    for (got, what) in [
+        (y.len(), "y"),
+        (alpha.len(), "alpha"),
+        (beta.len(), "beta"),
+        (fitted.as_ref().map_or(len, |f| f.len()), "fitted"),
+        (resid.as_ref().map_or(len, |r| r.len()), "resid"),
+    ] {
+        if got != len {
+            return Err(KernelError::LengthMismatch {
+                expected: len,
+                got,
+                what,
+            });
+        }
+    }
+    let prediction = |t: usize| alpha[t] + beta[t] * x[t];
+    if let Some(fitted) = fitted {
+        for (t, f) in fitted.iter_mut().enumerate() {
+            *f = prediction(t);
+        }
+    }
+    if let Some(resid) = resid {
+        for (t, r) in resid.iter_mut().enumerate() {
+            *r = y[t] - prediction(t);
+        }
+    }
+    Ok(())
+}
+
 /// One fitted window. Fields that cannot be computed are NaN:
 /// everything but `n` when `n < min_periods` or the market is constant;
 /// `resid_std`, the standard errors and t-values when `n <= 2`;
@@ -212,5 +258,38 @@ pub fn inference(
         beta_se,
         alpha_t: if alpha_se > 0.0 { alpha_t } else { f64::NAN },
         beta_t: if beta_se > 0.0 { beta_t } else { f64::NAN },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_predict_the_last_row_and_propagate_missing_values() {
+        let x = [0.01, f64::NAN, -0.02, 0.03];
+        let y = [0.02, 0.01, f64::NAN, 0.05];
+        let alpha = [f64::NAN, 0.001, 0.002, 0.003];
+        let beta = [f64::NAN, 1.1, 0.9, 1.2];
+        let (mut fitted, mut resid) = ([0.0; 4], [0.0; 4]);
+        endpoints(&x, &y, &alpha, &beta, Some(&mut fitted), Some(&mut resid)).unwrap();
+        // No fit; no x; no y (the prediction stands); every input known.
+        assert!(fitted[0].is_nan() && resid[0].is_nan());
+        assert!(fitted[1].is_nan() && resid[1].is_nan());
+        assert_eq!(fitted[2], 0.002 + 0.9 * -0.02);
+        assert!(resid[2].is_nan());
+        assert_eq!(fitted[3], 0.003 + 1.2 * 0.03);
+        assert_eq!(resid[3], 0.05 - (0.003 + 1.2 * 0.03));
+    }
+
+    #[test]
+    fn endpoints_reject_buffers_of_another_length() {
+        let v = [0.0; 3];
+        let mut short = [0.0; 2];
+        let err = endpoints(&v, &v, &v, &v, Some(&mut short), None).unwrap_err();
+        assert!(matches!(
+            err,
+            KernelError::LengthMismatch { what: "fitted", .. }
+        ));
     }
 }

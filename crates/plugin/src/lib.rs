@@ -9,7 +9,7 @@ pub mod expressions;
 pub mod panel;
 
 use polars_alpha_kernels::factor_ols::FactorLayout;
-use polars_alpha_kernels::simple_fit::FIT_FIELDS;
+use polars_alpha_kernels::simple_fit::{ENDPOINT_FIELDS, FIT_FIELDS};
 use pyo3::prelude::*;
 use pyo3_polars::PolarsAllocator;
 
@@ -29,6 +29,10 @@ fn _internal(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // The single-index regression struct's fields, for Python's validation and tests.
     m.add("FIT_FIELDS", pyo3::types::PyTuple::new(m.py(), FIT_FIELDS)?)?;
+    m.add(
+        "ENDPOINT_FIELDS",
+        pyo3::types::PyTuple::new(m.py(), ENDPOINT_FIELDS)?,
+    )?;
     m.add_function(wrap_pyfunction!(factor_fields, m)?)?;
     // The bound on a per-period risk-free rate, which Python checks on numbers before a call.
     m.add(

@@ -10,14 +10,16 @@ use polars_alpha_kernels::ewm_ols::{rolling_ewm_ols, EwmSpec};
 use polars_alpha_kernels::moments::PairMoments;
 use polars_alpha_kernels::robust_cov::{robust_simple_fit, robust_simple_whole, RobustSpec};
 use polars_alpha_kernels::rolling_ols::{fit_from_moments, rolling_simple_ols};
-use polars_alpha_kernels::simple_fit::{SimpleFitColumns, FIT_FIELDS};
+use polars_alpha_kernels::simple_fit::{endpoints, SimpleFitColumns, ENDPOINT_FIELDS, FIT_FIELDS};
 use polars_alpha_kernels::KernelError;
 use pyo3_polars::derive::{polars_expr, CallerContext};
 use serde::Deserialize;
 
 use super::common::{guarded, kernel_err, required};
 use super::inputs::{window_spec, InputLayout, SegmentWindow};
-use crate::panel::{finite_or_null_marked, FiniteMask, OutputColumn, OutputPart, Threads};
+use crate::panel::{
+    finite_or_null, finite_or_null_marked, FiniteMask, OutputColumn, OutputPart, Threads,
+};
 
 /// The float fields of the struct, in output order (`n` follows them).
 const FLOAT_FIELDS: usize = 8;
@@ -99,17 +101,42 @@ pub struct AlphaBetaKwargs {
     pub maxlags: Option<usize>,
 }
 
-/// Which float fields (in [`FIT_FIELDS`] order) and whether `n` are requested.
-fn wanted(fields: Option<&[String]>) -> PolarsResult<([bool; FLOAT_FIELDS], bool)> {
+/// The fields a call asked for: the float fields (in [`FIT_FIELDS`] order), `n`, and the
+/// [`ENDPOINT_FIELDS`] that only the rolling fit returns, and only when named.
+#[derive(Debug, Clone, Copy)]
+struct Selection {
+    floats: [bool; FLOAT_FIELDS],
+    n: bool,
+    endpoints: [bool; 2],
+}
+
+/// The [`Selection`] of `fields` (every [`FIT_FIELDS`] field when `None`); `endpoints` says
+/// whether this expression returns the [`ENDPOINT_FIELDS`].
+fn selection(fields: Option<&[String]>, endpoints: bool) -> PolarsResult<Selection> {
     let Some(names) = fields else {
-        return Ok(([true; FLOAT_FIELDS], true));
+        return Ok(Selection {
+            floats: [true; FLOAT_FIELDS],
+            n: true,
+            endpoints: [false; 2],
+        });
     };
-    let mut floats = [false; FLOAT_FIELDS];
-    let mut n = false;
+    let mut picked = Selection {
+        floats: [false; FLOAT_FIELDS],
+        n: false,
+        endpoints: [false; 2],
+    };
     for name in names {
+        if let Some(i) = ENDPOINT_FIELDS.iter().position(|f| f == name) {
+            polars_ensure!(
+                endpoints,
+                InvalidOperation: "field {name:?} is returned by rolling_alpha_beta only"
+            );
+            picked.endpoints[i] = true;
+            continue;
+        }
         match FIT_FIELDS.iter().position(|f| f == name) {
-            Some(FLOAT_FIELDS) => n = true,
-            Some(i) => floats[i] = true,
+            Some(FLOAT_FIELDS) => picked.n = true,
+            Some(i) => picked.floats[i] = true,
             None => polars_bail!(
                 InvalidOperation: "unknown field {name:?} in `fields`; choose from {}",
                 FIT_FIELDS.join(", ")
@@ -117,24 +144,38 @@ fn wanted(fields: Option<&[String]>) -> PolarsResult<([bool; FLOAT_FIELDS], bool
         }
     }
     polars_ensure!(
-        floats.iter().any(|&w| w) || n,
+        picked.floats.iter().chain(&picked.endpoints).any(|&w| w) || picked.n,
         InvalidOperation: "`fields` is empty; name at least one field, e.g. [\"alpha\", \"beta\"]"
     );
-    Ok((floats, n))
+    Ok(picked)
 }
 
-fn struct_dtype(wanted: [bool; FLOAT_FIELDS], want_n: bool) -> DataType {
+/// Which float fields (in [`FIT_FIELDS`] order) and whether `n` are requested, for the fits
+/// without endpoint fields.
+fn wanted(fields: Option<&[String]>) -> PolarsResult<([bool; FLOAT_FIELDS], bool)> {
+    let picked = selection(fields, false)?;
+    Ok((picked.floats, picked.n))
+}
+
+fn struct_dtype(picked: Selection) -> DataType {
     let mut fields: Vec<Field> = FIT_FIELDS
         .iter()
-        .zip(wanted)
+        .zip(picked.floats)
         .filter(|(_, w)| *w)
         .map(|(name, _)| Field::new((*name).into(), DataType::Float64))
         .collect();
-    if want_n {
+    if picked.n {
         fields.push(Field::new(
             FIT_FIELDS[FLOAT_FIELDS].into(),
             DataType::UInt32,
         ));
+    }
+    for (name, _) in ENDPOINT_FIELDS
+        .iter()
+        .zip(picked.endpoints)
+        .filter(|(_, w)| *w)
+    {
+        fields.push(Field::new((*name).into(), DataType::Float64));
     }
     DataType::Struct(fields)
 }
@@ -143,25 +184,25 @@ fn struct_field(
     fields: &[Field],
     layout: &InputLayout,
     requested: Option<&[String]>,
+    endpoints: bool,
 ) -> PolarsResult<Field> {
     layout.check_fields(fields)?;
-    let (wanted, want_n) = wanted(requested)?;
     Ok(Field::new(
         fields[0].name().clone(),
-        struct_dtype(wanted, want_n),
+        struct_dtype(selection(requested, endpoints)?),
     ))
 }
 
 fn rolling_struct_output(fields: &[Field], kwargs: RollingAlphaBetaKwargs) -> PolarsResult<Field> {
-    struct_field(fields, &kwargs.inputs, kwargs.fields.as_deref())
+    struct_field(fields, &kwargs.inputs, kwargs.fields.as_deref(), true)
 }
 
 fn ewm_struct_output(fields: &[Field], kwargs: EwmAlphaBetaKwargs) -> PolarsResult<Field> {
-    struct_field(fields, &kwargs.inputs, kwargs.fields.as_deref())
+    struct_field(fields, &kwargs.inputs, kwargs.fields.as_deref(), false)
 }
 
 fn whole_sample_struct_output(fields: &[Field], kwargs: AlphaBetaKwargs) -> PolarsResult<Field> {
-    struct_field(fields, &kwargs.inputs, kwargs.fields.as_deref())
+    struct_field(fields, &kwargs.inputs, kwargs.fields.as_deref(), false)
 }
 
 fn field_output(fields: &[Field], kwargs: RollingFieldKwargs) -> PolarsResult<Field> {
@@ -203,6 +244,8 @@ struct RollingCall<'a> {
 struct RollingResult {
     floats: Vec<Option<(Vec<f64>, Option<FiniteMask>)>>,
     n: Option<Vec<u32>>,
+    /// The [`ENDPOINT_FIELDS`] asked for, in that order, after `n` in the struct.
+    endpoints: Vec<(&'static str, Vec<f64>)>,
 }
 
 /// Runs `kernel(x, y, window, columns)` on every segment of the panel, on `threads`.
@@ -289,6 +332,7 @@ where
             .map(|(column, mask)| column.map(|c| (panel.scatter(c.finish()), mask)))
             .collect(),
         n: n.map(|c| panel.scatter(c.finish())),
+        endpoints: Vec::new(),
     })
 }
 
@@ -312,6 +356,9 @@ fn into_struct(
     if let Some(n) = result.n {
         columns.push(UInt32Chunked::from_vec(FIT_FIELDS[FLOAT_FIELDS].into(), n).into_series());
     }
+    for (field, values) in result.endpoints {
+        columns.push(finite_or_null(field, values));
+    }
     Ok(StructChunked::from_series(inputs[0].name().clone(), len, columns.iter())?.into_series())
 }
 
@@ -323,25 +370,70 @@ fn rolling_alpha_beta(
 ) -> PolarsResult<Series> {
     guarded(|| {
         let threads = Threads::of(&context, inputs[0].len());
-        let (wanted, want_n) = wanted(kwargs.fields.as_deref())?;
+        let picked = selection(kwargs.fields.as_deref(), true)?;
+        let with_endpoints = picked.endpoints.contains(&true);
+        // The endpoints need each window's alpha and beta, asked for or not.
+        let mut wanted = picked.floats;
+        wanted[0] |= with_endpoints;
+        wanted[1] |= with_endpoints;
         let call = RollingCall {
             layout: &kwargs.inputs,
             window: kwargs.window,
             min_periods: kwargs.min_periods,
             risk_free: kwargs.risk_free,
             wanted,
-            want_n,
+            want_n: picked.n,
         };
         let robust = robust_spec(kwargs.cov_type.as_deref(), kwargs.maxlags)?;
-        let result = run_rolling(inputs, call, threads, |x, y, window, out| {
+        let mut result = run_rolling(inputs, call, threads, |x, y, window, out| {
             rolling_simple_ols(x, y, window, out)?;
             match &robust {
                 Some(spec) => robust_simple_fit(x, y, window, spec, out),
                 None => Ok(()),
             }
         })?;
+        if with_endpoints {
+            result = with_endpoint_fields(inputs, &kwargs, picked, result)?;
+        }
         into_struct(inputs, inputs[0].len(), result, threads)
     })
+}
+
+/// `result` with the [`ENDPOINT_FIELDS`] `picked` asks for, from its alpha and beta (which
+/// leave the struct unless asked for too) and the excess returns of each row.
+fn with_endpoint_fields(
+    inputs: &[Series],
+    kwargs: &RollingAlphaBetaKwargs,
+    picked: Selection,
+    mut result: RollingResult,
+) -> PolarsResult<RollingResult> {
+    let mut columns = Vec::new();
+    let [y, x] = excess_pair(inputs, &kwargs.inputs, kwargs.risk_free, &mut columns)?;
+    let fit = |i: usize| result.floats[i].as_ref().map(|(v, _)| v.as_slice());
+    let (Some(alpha), Some(beta)) = (fit(0), fit(1)) else {
+        polars_bail!(ComputeError: "the fit returned no alpha or beta for its endpoints")
+    };
+    let [mut fitted, mut resid] = picked.endpoints.map(|w| w.then(|| vec![0.0; x.len()]));
+    endpoints(
+        &x,
+        &y,
+        alpha,
+        beta,
+        fitted.as_deref_mut(),
+        resid.as_deref_mut(),
+    )
+    .map_err(kernel_err)?;
+    result.endpoints = ENDPOINT_FIELDS
+        .into_iter()
+        .zip([fitted, resid])
+        .filter_map(|(name, values)| values.map(|v| (name, v)))
+        .collect();
+    for (i, asked) in picked.floats[..2].iter().enumerate() {
+        if !asked {
+            result.floats[i] = None;
+        }
+    }
+    Ok(result)
 }
 
 /// The robust covariance asked for, `None` for the ordinary one.
@@ -408,7 +500,7 @@ fn single_field(
         inputs,
         call,
         Threads::of(&context, inputs[0].len()),
-        |x, y, window, out| rolling_simple_ols(x, y, window, out),
+        rolling_simple_ols,
     )?;
     let (values, mask) = result.floats[index].take().unwrap_or_default();
     Ok(finite_or_null_marked(inputs[0].name(), values, mask))
@@ -460,6 +552,7 @@ fn alpha_beta(inputs: &[Series], kwargs: AlphaBetaKwargs) -> PolarsResult<Series
                 .map(|(v, w)| w.then(|| (vec![*v], None)))
                 .collect(),
             n: want_n.then(|| vec![u32::try_from(fit.n).unwrap_or(u32::MAX)]),
+            endpoints: Vec::new(),
         };
         into_struct(inputs, 1, result, Threads::Caller)
     })
