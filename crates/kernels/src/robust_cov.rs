@@ -106,15 +106,17 @@ impl RobustSpec {
         }
     }
 
-    /// `ω_0 = 1/2` (the lag-0 term appears once in `V + V'`), `ω_l = 1 - l / (L + 1)`.
-    fn half_weights(&self) -> Vec<f64> {
+    /// `ω_0 = 1/2` (the lag-0 term appears once in `V + V'`), `ω_l = 1 - l / (L + 1)`, for
+    /// the lags that pair any of `rows` rows (a lag of `rows` or more pairs none, so a huge
+    /// `maxlags` costs nothing).
+    fn half_weights(&self, rows: usize) -> Vec<f64> {
         let lags = self.lags();
-        (0..=lags)
+        (0..=lags.min(rows.saturating_sub(1)))
             .map(|l| {
                 if l == 0 {
                     0.5
                 } else {
-                    1.0 - l as f64 / (lags + 1) as f64
+                    1.0 - l as f64 / (lags as f64 + 1.0)
                 }
             })
             .collect()
@@ -379,7 +381,7 @@ fn direct(
             h[r * k + 1 + j] = e * ur[j];
         }
     }
-    let weights = spec.half_weights();
+    let weights = spec.half_weights(n);
     let mut s = vec![0.0; k * k];
     for (l, &w) in weights.iter().enumerate() {
         if l >= n {
@@ -446,7 +448,7 @@ struct Sliding {
 impl Sliding {
     fn new(p: usize, spec: &RobustSpec, usable_rows: usize) -> Self {
         let (d, k) = (p + 2, p + 1);
-        let weights = spec.half_weights();
+        let weights = spec.half_weights(usable_rows);
         let weight_sum = weights.iter().sum();
         Self {
             p,
@@ -1232,7 +1234,7 @@ mod tests {
             .collect();
         let mut s = vec![0.0; k * k];
         for l in 0..=lags.min(n.saturating_sub(1)) {
-            let w = 1.0 - l as f64 / (lags + 1) as f64;
+            let w = 1.0 - l as f64 / (lags as f64 + 1.0);
             for t in l..n {
                 for i in 0..k {
                     for j in 0..k {
@@ -1528,6 +1530,34 @@ mod tests {
         let var = whole_sample(&reg, &all, &spec).unwrap();
         assert!(rel(var.alpha.sqrt(), se[0][499]) < 1e-11);
         assert!(rel(var.betas[0].sqrt(), se[1][499]) < 1e-11);
+    }
+
+    #[test]
+    fn a_huge_maxlags_allocates_nothing_for_lags_that_pair_no_rows() {
+        let (x, y) = capm_data(120);
+        let spec_w = WindowSpec::new(Window::Expanding, 10).unwrap();
+        let lags = 1usize << 40;
+        let spec = RobustSpec::parse("HAC", Some(lags)).unwrap().unwrap();
+        let huge = rolling(std::slice::from_ref(&x), &y, &spec_w, &spec);
+        // With every weight 1 - l / (L + 1) next to 1 the meat is (Σ h)(Σ h)', and the
+        // scores sum to zero: the standard errors collapse far below White's.
+        let hc0 = RobustSpec::parse("HC0", None).unwrap().unwrap();
+        let white = rolling(std::slice::from_ref(&x), &y, &spec_w, &hc0);
+        let mut compared = 0;
+        for t in 0..y.len() {
+            for i in 0..2 {
+                if white[i][t].is_finite() {
+                    assert!(
+                        huge[i][t] >= 0.0 && huge[i][t] < 1e-3 * white[i][t],
+                        "row {t}"
+                    );
+                    compared += 1;
+                } else {
+                    assert!(huge[i][t].is_nan());
+                }
+            }
+        }
+        assert!(compared > 200);
     }
 
     #[test]
