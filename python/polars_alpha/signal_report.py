@@ -8,9 +8,11 @@ pandas MultiIndex.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import math
 import queue
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -206,7 +208,31 @@ def signal_report(
     q = _validate.quantile_count(quantiles)
     method = _validate.choice(method, "method", ("spearman", "pearson"))
     df = _prepare(frame, signal=signal, price=price, date=date, by=by)
+    with _small_pages():
+        return _report(df, hs, q, method, date)
 
+
+@contextlib.contextmanager
+def _small_pages() -> Iterator[None]:
+    """NumPy asks the kernel for huge pages for every large array; each fresh one is then
+    zeroed (and often compacted for) 2 MB at a time. The report's matrices are allocated
+    and freed many times, so there that costs more CPU than all its arithmetic."""
+    try:
+        multiarray = importlib.import_module("numpy._core.multiarray")
+    except ImportError:  # NumPy 1
+        multiarray = importlib.import_module("numpy.core.multiarray")
+    toggle = getattr(multiarray, "_set_madvise_hugepage", None)
+    if toggle is None:
+        yield
+        return
+    before = toggle(False)
+    try:
+        yield
+    finally:
+        toggle(before)
+
+
+def _report(df: pl.DataFrame, hs: tuple[int, ...], q: int, method: str, date: str) -> SignalReport:
     # Every statistic is a cross-section: one row of a (dates x tickers) matrix.
     panel = _Panel.of(df)
     if panel.day is not None:
@@ -221,16 +247,32 @@ def signal_report(
             .alias(f"_f{h}")
             for h in hs
         )
+    # Two workers (NumPy releases the GIL in its loops).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return _statistics(df, panel, hs, q, method, date, pool)
+
+
+def _statistics(
+    df: pl.DataFrame,
+    panel: _Panel,
+    hs: tuple[int, ...],
+    q: int,
+    method: str,
+    date: str,
+    pool: ThreadPoolExecutor,
+) -> SignalReport:
     signal_matrix = panel.matrix(df["_signal"])
+    price_job = pool.submit(panel.matrix, df["_price"]) if panel.day is None else None
     has_signal = ~np.isnan(signal_matrix)
-    ranks, lowest = _row_ranks(signal_matrix)
+    no_signal = ~has_signal
+    ranks, lowest = _row_ranks(signal_matrix, pool=pool)
     assert lowest is not None
     cells = _quantile_cells(lowest, has_signal, q)
     del lowest
-    # The horizons are independent: two workers (NumPy releases the GIL in its loops), each
-    # with its own buffers, reused from one horizon to the next: a fresh matrix per horizon
-    # costs more in first touches of its memory than the arithmetic.
-    prices = panel.matrix(df["_price"]) if panel.day is None else None
+    prices = None if price_job is None else price_job.result()
+    # The horizons are independent, each worker with its own buffers, reused from one
+    # horizon to the next: a fresh matrix per horizon costs more in first touches of its
+    # memory than the arithmetic.
     workers = min(2, len(hs))
     buffers: queue.SimpleQueue[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]]
     buffers = queue.SimpleQueue()
@@ -248,7 +290,7 @@ def signal_report(
             else:
                 forward[...] = panel.matrix(df[f"_f{h}"])
             # Only the names with a signal count: the others' returns are left out.
-            forward[~has_signal] = np.nan
+            np.copyto(forward, np.nan, where=no_signal)
             ic_h = _ic_of_horizon(
                 panel, h, signal_matrix, has_signal, ranks, forward, rank_buffer, method
             )
@@ -256,14 +298,15 @@ def signal_report(
         finally:
             buffers.put((forward, rank_buffer))
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(one_horizon, hs))
+    # Needs only the signal's ranks: runs beside the horizons.
+    turnover_job = pool.submit(_rank_autocorrelation, panel, ranks, sorted({1, *hs}))
+    results = list(pool.map(one_horizon, hs))
+    autocorrelation, turnover = turnover_job.result()
     ic_frames = [ic_h for ic_h, _ in results]
     quantile_frames = [means for _, means in results]
     ic = pl.concat(ic_frames)
     summary = _ic_summary(ic, hs)
     by_date, quantile_summary, spread = _quantile_summary(quantile_frames, hs, q)
-    autocorrelation, turnover = _rank_autocorrelation(panel, ranks, sorted({1, *hs}))
     names = {"_date": date}
     return SignalReport(
         ic=ic.rename(names),
@@ -288,14 +331,19 @@ class _Panel:
 
     @staticmethod
     def of(df: pl.DataFrame) -> _Panel:
-        names = df["_seg"].n_unique() if df.height else 0
+        # ``_seg`` numbers the sorted tickers from 1: the last is their count.
+        names = int(df["_seg"][-1]) if df.height else 0
         days = df["_date"]
+        # A balanced panel (every ticker on every date) is a reshape: each ticker's dates,
+        # rising, are the first ticker's.
+        first = int((df["_seg"] == 1).sum()) if df.height else 0
+        if df.height == first * names and names:
+            physical = days.to_physical().to_numpy()
+            if np.array_equal(
+                physical.reshape(names, first), np.broadcast_to(physical[:first], (names, first))
+            ):
+                return _Panel(days.head(first), None, None, names)
         dates = days.unique().sort()
-        # A balanced panel (every ticker on every date) is a reshape.
-        if df.height == dates.len() * names and days.head(dates.len()).equals(dates):
-            tiled = np.tile(dates.to_physical().to_numpy(), names)
-            if np.array_equal(days.to_physical().to_numpy(), tiled):
-                return _Panel(dates, None, None, names)
         day = np.searchsorted(dates.to_physical().to_numpy(), days.to_physical().to_numpy())
         return _Panel(dates, day, df["_seg"].to_numpy().astype(np.intp) - 1, names)
 
@@ -303,7 +351,12 @@ class _Panel:
         """A column of the long frame as a (dates x tickers) matrix, missing as NaN."""
         flat = values.cast(pl.Float64).fill_null(np.nan).to_numpy()
         if self.day is None or self.name is None:
-            return np.ascontiguousarray(flat.reshape(self.names, self.dates.len()).T)
+            by_name = flat.reshape(self.names, self.dates.len())
+            out = np.empty((self.dates.len(), self.names))
+            # A few tickers at a time: the transposed copy stays in cache.
+            for first in range(0, self.names, _BLOCK):
+                out[:, first : first + _BLOCK] = by_name[first : first + _BLOCK].T
+            return out
         out = np.full((self.dates.len(), self.names), np.nan)
         out[self.day, self.name] = flat
         return out
@@ -318,17 +371,41 @@ def _row_ranks(
     *,
     with_lowest: bool = True,
     out: npt.NDArray[np.float64] | None = None,
+    pool: ThreadPoolExecutor | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64] | None]:
     """Each row's ranks among its non-NaN values, from 1: ties averaged (as
     ``scipy.stats.rankdata``, written to ``out`` when given) and, ``with_lowest``, the ties'
     lowest rank; NaN stays NaN."""
     average = np.empty_like(matrix) if out is None else out
     lowest = np.empty_like(matrix) if with_lowest else None
+    rows = matrix.shape[0]
+    if pool is None:
+        _rank_rows(matrix, average, lowest, 0, rows)
+    else:
+        # Two halves of whole blocks, one per worker: the rows are independent.
+        middle = -(-rows // (2 * _BLOCK)) * _BLOCK
+        jobs = [
+            pool.submit(_rank_rows, matrix, average, lowest, start, stop)
+            for start, stop in ((0, middle), (middle, rows))
+        ]
+        for job in jobs:
+            job.result()
+    return average, lowest
+
+
+def _rank_rows(
+    matrix: npt.NDArray[np.float64],
+    average: npt.NDArray[np.float64],
+    lowest: npt.NDArray[np.float64] | None,
+    begin: int,
+    finish: int,
+) -> None:
+    """:func:`_row_ranks` of the rows ``begin:finish``, block by block."""
     width = matrix.shape[1]
     position = np.arange(width)
     plain = position + 1.0
-    for first in range(0, matrix.shape[0], _BLOCK):
-        rows = slice(first, first + _BLOCK)
+    for first in range(begin, finish, _BLOCK):
+        rows = slice(first, min(first + _BLOCK, finish))
         block = matrix[rows]
         order = np.argsort(block, axis=1)
         # Flat indices into the block's rows: a gather and a scatter without the index
@@ -353,7 +430,6 @@ def _row_ranks(
         average[rows].reshape(-1)[flat] = mid.ravel()
         if lowest is not None:
             lowest[rows].reshape(-1)[flat] = np.where(missing, np.nan, start + 1.0).ravel()
-    return average, lowest
 
 
 def _rank_correlation(
@@ -494,8 +570,13 @@ def _prepare(
         msg = f"`{date}` and `{by}` must have no nulls; drop or fill those rows first"
         raise ValueError(msg)
     key, day = pl.col("_key"), pl.col("_date")
-    # Sorted and without duplicates exactly when each row follows the one before.
-    ascending = (key > key.shift()) | ((key == key.shift()) & (day > day.shift()))
+    # Numbered runs of equal keys: the tickers once sorted.
+    seg = (key.rle_id() + 1).cast(pl.Int32).alias("_seg")
+    df = df.with_columns(seg)
+    # Sorted and without duplicates exactly when each row follows the one before: the key
+    # never falls, and within a run of one key the date rises.
+    same_run = pl.col("_seg") == pl.col("_seg").shift()
+    ascending = (key >= key.shift()) & (~same_run | (day > day.shift()))
     if not df.select(ascending.slice(1).all()).item():
         df = df.sort("_key", "_date")
         duplicated = (key == key.shift()) & (day == day.shift())
@@ -507,7 +588,8 @@ def _prepare(
                 f"frame.unique(subset=[{by!r}, {date!r}])"
             )
             raise ValueError(msg)
-    return df.with_columns(_seg=(key != key.shift()).fill_null(True).cum_sum().cast(pl.Int32))
+        df = df.with_columns(seg)
+    return df
 
 
 def _ic_summary(ic: pl.DataFrame, hs: tuple[int, ...]) -> pl.DataFrame:
@@ -561,10 +643,20 @@ def _quantile_means(
 ) -> pl.DataFrame:
     """Each date's and quantile's mean forward return for one horizon."""
     spare = panel.dates.len() * q
-    # A missing forward return goes to the spare cell too.
-    index = np.where(np.isnan(forward), spare, cells).ravel()
-    count = np.bincount(index, minlength=spare + 1)[:spare]
-    total = np.bincount(index, weights=forward.ravel(), minlength=spare + 1)[:spare]
+    count = np.empty(spare, dtype=np.int64)
+    total = np.empty(spare)
+    # Block by block, so the index stays in cache. A date's cells are its own: each block's
+    # sums are final, and added in the same order as over the whole matrix.
+    for first in range(0, forward.shape[0], _BLOCK):
+        rows = slice(first, first + _BLOCK)
+        block = forward[rows]
+        low, own = first * q, block.shape[0] * q
+        # A missing forward return or quantile goes to the block's spare cell, ``own``.
+        index = np.where(np.isnan(block), spare, cells[rows]).ravel()
+        index -= low
+        np.minimum(index, own, out=index)
+        count[low : low + own] = np.bincount(index, minlength=own + 1)[:own]
+        total[low : low + own] = np.bincount(index, weights=block.ravel(), minlength=own + 1)[:own]
     present = count > 0
     slots = np.flatnonzero(present)
     return pl.DataFrame(
