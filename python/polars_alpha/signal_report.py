@@ -269,6 +269,7 @@ def _statistics(
     assert lowest is not None
     cells = _quantile_cells(lowest, has_signal, q)
     del lowest
+    rank_sums = _rank_sums(ranks) if method == "spearman" else None
     prices = None if price_job is None else price_job.result()
     # The horizons are independent, each worker with its own buffers, reused from one
     # horizon to the next: a fresh matrix per horizon costs more in first touches of its
@@ -292,7 +293,7 @@ def _statistics(
             # Only the names with a signal count: the others' returns are left out.
             np.copyto(forward, np.nan, where=no_signal)
             ic_h = _ic_of_horizon(
-                panel, h, signal_matrix, has_signal, ranks, forward, rank_buffer, method
+                panel, h, signal_matrix, has_signal, ranks, rank_sums, forward, rank_buffer, method
             )
             return ic_h, _quantile_means(panel, h, cells, forward, q)
         finally:
@@ -432,30 +433,51 @@ def _rank_rows(
             lowest[rows].reshape(-1)[flat] = np.where(missing, np.nan, start + 1.0).ravel()
 
 
+_RankSums = tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]
+
+
+def _rank_sums(a: npt.NDArray[np.float64]) -> _RankSums:
+    """Each row's count of ranks, their sum and their sum of squares (NaN left out)."""
+    count = np.zeros(a.shape[0], dtype=np.int64)
+    total = np.zeros(a.shape[0])
+    squares = np.zeros(a.shape[0])
+    for first in range(0, a.shape[0], _BLOCK):
+        rows = slice(first, first + _BLOCK)
+        # NaN to 0 in one pass: ranks are at least 1.
+        a0 = np.fmax(a[rows], 0.0)
+        count[rows] = np.count_nonzero(a0, axis=1)
+        total[rows] = a0.sum(axis=1)
+        squares[rows] = np.einsum("ij,ij->i", a0, a0)
+    return count, total, squares
+
+
 def _rank_correlation(
-    a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]
+    a: npt.NDArray[np.float64], b: npt.NDArray[np.float64], a_sums: _RankSums | None = None
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
     """Pearson correlation of each row of two rank matrices that are NaN at the same
     places; the pair counts, and whether both sides vary. Ranks are multiples of 1/2, so
     the raw sums are exact and the cancellation in ``sum(ab) - n mean(a) mean(b)`` costs
-    no digits."""
+    no digits; ``a_sums`` is :func:`_rank_sums` of ``a`` when already known (the signal's
+    ranks serve every horizon)."""
+    counts, a_totals, a_squares = _rank_sums(a) if a_sums is None else a_sums
     r = np.full(a.shape[0], np.nan)
-    n = np.zeros(a.shape[0], dtype=np.int64)
     varies = np.zeros(a.shape[0], dtype=bool)
+    a0 = np.empty((min(_BLOCK, a.shape[0]), a.shape[1]))
+    b0 = np.empty_like(a0)
     for first in range(0, a.shape[0], _BLOCK):
         rows = slice(first, first + _BLOCK)
-        a0 = np.nan_to_num(a[rows])
-        b0 = np.nan_to_num(b[rows])
-        count = np.count_nonzero(a0, axis=1)
-        sa, sb = a0.sum(axis=1), b0.sum(axis=1)
-        saa = np.einsum("ij,ij->i", a0, a0) - sa * sa / np.maximum(count, 1)
-        sbb = np.einsum("ij,ij->i", b0, b0) - sb * sb / np.maximum(count, 1)
-        sab = np.einsum("ij,ij->i", a0, b0) - sa * sb / np.maximum(count, 1)
+        k = len(range(*rows.indices(a.shape[0])))
+        np.fmax(a[rows], 0.0, out=a0[:k])
+        np.fmax(b[rows], 0.0, out=b0[:k])
+        count, sa = counts[rows], a_totals[rows]
+        sb = b0[:k].sum(axis=1)
+        saa = a_squares[rows] - sa * sa / np.maximum(count, 1)
+        sbb = np.einsum("ij,ij->i", b0[:k], b0[:k]) - sb * sb / np.maximum(count, 1)
+        sab = np.einsum("ij,ij->i", a0[:k], b0[:k]) - sa * sb / np.maximum(count, 1)
         with np.errstate(invalid="ignore", divide="ignore"):
             r[rows] = sab / np.sqrt(saa * sbb)
-        n[rows] = count
         varies[rows] = (saa > 0) & (sbb > 0)
-    return np.clip(r, -1.0, 1.0), n, varies
+    return np.clip(r, -1.0, 1.0), counts, varies
 
 
 def _row_correlation(
@@ -492,6 +514,7 @@ def _ic_of_horizon(
     signal: npt.NDArray[np.float64],
     has_signal: npt.NDArray[np.bool_],
     ranks: npt.NDArray[np.float64],
+    rank_sums: _RankSums | None,
     forward: npt.NDArray[np.float64],
     rank_buffer: npt.NDArray[np.float64],
     method: str,
@@ -501,7 +524,7 @@ def _ic_of_horizon(
     n = pair.sum(axis=1)
     if method == "spearman":
         _row_ranks(forward, with_lowest=False, out=rank_buffer)
-        r, _, varies = _rank_correlation(ranks, rank_buffer)
+        r, _, varies = _rank_correlation(ranks, rank_buffer, rank_sums)
         # The signal's ranks count only the names with a forward return: ranked again on
         # the dates where some name with a signal has none.
         redo = np.flatnonzero(n < has_signal.sum(axis=1))
