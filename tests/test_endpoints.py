@@ -170,7 +170,10 @@ def test_by_equals_over_and_a_date_window() -> None:
 
 
 def test_only_the_rolling_fit_returns_endpoints() -> None:
-    with pytest.raises(ValueError, match="only rolling_alpha_beta returns fitted and resid"):
+    with pytest.raises(
+        ValueError,
+        match="only rolling_alpha_beta and rolling_factor_regression return fitted and resid",
+    ):
         pa.ewm_alpha_beta("ret", "mkt", half_life=10.0, fields=["fitted"])
 
 
@@ -199,3 +202,95 @@ def test_residual_momentum_is_the_mean_over_std_of_these_residuals() -> None:
     np.testing.assert_allclose(
         out["got"].drop_nulls().to_numpy(), out["want"].drop_nulls().to_numpy(), rtol=1e-9
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Multi-factor fits
+
+
+def lstsq_factor_endpoints(
+    y: np.ndarray, factors: np.ndarray, window: int, min_periods: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's fitted value and residual from the multi-factor fit of its window."""
+    fitted = np.full(len(y), np.nan)
+    resid = np.full(len(y), np.nan)
+    for t in range(len(y)):
+        start = max(0, t + 1 - window)
+        ys, fs = y[start : t + 1], factors[start : t + 1]
+        ok = np.isfinite(ys) & np.isfinite(fs).all(axis=1)
+        if ok.sum() < min_periods:
+            continue
+        design = np.column_stack([np.ones(ok.sum()), fs[ok]])
+        coef, *_ = np.linalg.lstsq(design, ys[ok], rcond=None)
+        fitted[t] = coef[0] + factors[t] @ coef[1:]
+        resid[t] = y[t] - fitted[t]
+    return fitted, resid
+
+
+def factor_frame(seed: int, n: int = 150) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    mkt, smb = rng.normal(0, 0.01, n), rng.normal(0, 0.005, n)
+    rf = np.full(n, 0.0001)
+    ret = rf + 0.0003 + 0.9 * mkt + 0.4 * smb + rng.normal(0, 0.008, n)
+    ret[rng.random(n) < 0.1] = np.nan
+    smb[rng.random(n) < 0.05] = np.nan
+    return pl.DataFrame({"ret": ret, "mkt": mkt, "smb": smb, "rf": rf}).with_columns(
+        pl.all().fill_nan(None)
+    )
+
+
+def test_factor_endpoints_match_lstsq() -> None:
+    frame = factor_frame(5)
+    out = frame.select(
+        pa.rolling_factor_regression(
+            "ret",
+            ["mkt", "smb"],
+            window=40,
+            min_periods=30,
+            risk_free="rf",
+            fields=["fitted", "resid"],
+        )
+    ).unnest("ret")
+    assert out.columns == ["fitted", "resid"]
+    y = (frame["ret"] - frame["rf"]).to_numpy().astype(np.float64)
+    factors = frame.select("mkt", "smb").to_numpy().astype(np.float64)
+    fitted, resid = lstsq_factor_endpoints(y, factors, 40, 30)
+    assert np.isfinite(resid).sum() > 50
+    assert_close_or_both_null(out["fitted"], fitted)
+    assert_close_or_both_null(out["resid"], resid)
+
+
+def test_factor_fields_select_and_order_the_struct() -> None:
+    frame = factor_frame(6).with_columns(ticker=pl.lit("A"))
+    fields = ["resid", "beta_smb", "n", "alpha"]
+    expr = pa.rolling_factor_regression("ret", ["mkt", "smb"], window=30, fields=fields)
+    out = frame.select(expr)
+    assert [f.name for f in out.schema["ret"].fields] == ["alpha", "beta_smb", "n", "resid"]
+    assert_frame_equal(frame.lazy().select(expr).collect(), out)
+    by = frame.select(
+        pa.rolling_factor_regression("ret", ["mkt", "smb"], window=30, fields=fields, by="ticker")
+    )
+    assert_frame_equal(by, out)
+    full = frame.select(
+        pa.rolling_factor_regression("ret", ["mkt", "smb"], window=30, fields=["alpha", "beta_mkt"])
+    ).unnest("ret")
+    # Without a risk-free rate the fitted value is the fit at the row's factors, summed in
+    # factor order: the same bits as the expression below.
+    both = frame.select(
+        pa.rolling_factor_regression(
+            "ret", ["mkt", "smb"], window=30, fields=["alpha", "beta_mkt", "beta_smb", "fitted"]
+        )
+    ).unnest("ret")
+    want = both["alpha"] + both["beta_mkt"] * frame["mkt"] + both["beta_smb"] * frame["smb"]
+    assert both["fitted"].equals(want.rename("fitted"))
+    assert full["alpha"].equals(both["alpha"])
+    # The default struct has no endpoints.
+    default = frame.select(pa.rolling_factor_regression("ret", ["mkt", "smb"], window=30))
+    assert "fitted" not in [f.name for f in default.schema["ret"].fields]
+
+
+def test_factor_fields_name_the_choices_on_a_typo() -> None:
+    with pytest.raises(ValueError, match=r"unknown field 'beta_hml'.*beta_smb.*fitted, resid"):
+        pa.rolling_factor_regression("ret", ["mkt", "smb"], fields=["beta_hml"])
+    with pytest.raises(ValueError, match="`fields` is empty"):
+        pa.rolling_factor_regression("ret", ["mkt", "smb"], fields=[])

@@ -21,7 +21,12 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from polars_alpha._internal import ENDPOINT_FIELDS, FIT_FIELDS, MAX_PER_PERIOD_RATE
+from polars_alpha._internal import (
+    ENDPOINT_FIELDS,
+    FIT_FIELDS,
+    MAX_PER_PERIOD_RATE,
+    factor_fields,
+)
 from polars_alpha._typing import IntoExprColumn
 
 # ---------------------------------------------------------------------------------------------
@@ -452,17 +457,28 @@ def expressions(value: object, argument: str) -> list[pl.Expr]:
 def fit_fields(fields: object, *, endpoints: bool = False) -> list[str] | None:
     """Validate a `fields=` selection of struct fields; None means all of them. With
     `endpoints`, the fit also returns the ENDPOINT_FIELDS (fitted, resid) when named."""
+    known = FIT_FIELDS + ENDPOINT_FIELDS if endpoints else FIT_FIELDS
+    return _field_selection(fields, known)
+
+
+def factor_fit_fields(fields: object, factor_names: Sequence[str]) -> list[str] | None:
+    """Validate a `fields=` selection of a rolling multi-factor fit's struct fields (those of
+    `factor_fields(factor_names)` and the ENDPOINT_FIELDS); None means all but the endpoints."""
+    return _field_selection(fields, (*factor_fields(list(factor_names)), *ENDPOINT_FIELDS))
+
+
+def _field_selection(fields: object, known: Sequence[str]) -> list[str] | None:
     if fields is None:
         return None
     if isinstance(fields, str) or not isinstance(fields, Sequence):
         msg = f'`fields` must be a list of field names such as ["alpha", "beta"], got {fields!r}'
         raise TypeError(msg)
     names = list(fields)
-    known = FIT_FIELDS + ENDPOINT_FIELDS if endpoints else FIT_FIELDS
     unknown = [f for f in names if f not in known]
     if unknown:
         hint = (
-            f"; only rolling_alpha_beta returns {' and '.join(ENDPOINT_FIELDS)}"
+            f"; only rolling_alpha_beta and rolling_factor_regression return"
+            f" {' and '.join(ENDPOINT_FIELDS)}"
             if unknown[0] in ENDPOINT_FIELDS
             else ""
         )

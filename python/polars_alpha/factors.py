@@ -24,6 +24,7 @@ def rolling_factor_regression(
     order_by: IntoExprColumn | None = None,
     cov_type: str = "nonrobust",
     maxlags: int | None = None,
+    fields: Sequence[str] | None = None,
 ) -> pl.Expr:
     """Rolling multi-factor regression: alpha and one beta per factor.
 
@@ -63,13 +64,18 @@ def rolling_factor_regression(
         :func:`~polars_alpha.rolling_alpha_beta`. The other fields do not depend on it.
     maxlags
         Lags of ``"HAC"`` (required by it, refused by the others): 0 to ``window - 1``.
+    fields
+        The struct fields to return, in struct order; ``None`` for all of the fields below.
+        ``"fitted"`` (the window's prediction of its own last row) and ``"resid"`` (that
+        row's residual) come only when named here, after ``n``.
 
     Returns
     -------
     pl.Expr
         A Struct with Float64 fields ``alpha``, ``beta_<f>`` for each factor ``f``, ``r2``,
         ``adj_r2``, ``resid_std``, ``alpha_se``, ``beta_<f>_se``, ``alpha_t``,
-        ``beta_<f>_t``, and the UInt32 field ``n``.
+        ``beta_<f>_t``, and the UInt32 field ``n`` (only the ``fields`` asked for, when
+        given).
 
     Notes
     -----
@@ -93,6 +99,10 @@ def rolling_factor_regression(
     constant, or the factors are collinear in the window (a factor's ``1 - R²`` on the other
     factors below 1e-9); ``resid_std``, ``adj_r2``, standard errors and t-values when
     ``n <= k + 1``; ``r2`` and ``adj_r2`` when the asset is constant.
+
+    Endpoints: at row ``t``, with the fit of the window ending at ``t``,
+    ``fitted = alpha + sum_j beta_j * factor_j[t]`` and ``resid = y_t - fitted``; ``fitted``
+    is null where the fit or a factor at ``t`` is, and ``resid`` also where ``y_t`` is.
 
     Examples
     --------
@@ -136,6 +146,7 @@ def rolling_factor_regression(
         order_by=order_by,
         factor_names=names,
         **_validate.covariance(cov_type, maxlags, window),
+        fields=_validate.factor_fit_fields(fields, names),
     )
 
 

@@ -816,6 +816,62 @@ pub fn factor_ols(
     Ok(())
 }
 
+/// The fitted value and residual of each window's last row `t` (see
+/// [`crate::simple_fit::endpoints`]): `fitted[t] = alpha[t] + sum_j betas[j][t] factors[j][t]`,
+/// summed in factor order, and `resid[t] = y[t] - fitted[t]`. NaN where any input is NaN.
+pub fn factor_endpoints(
+    factors: &[&[f64]],
+    y: &[f64],
+    alpha: &[f64],
+    betas: &[&[f64]],
+    fitted: Option<&mut [f64]>,
+    resid: Option<&mut [f64]>,
+) -> Result<(), KernelError> {
+    let len = y.len();
+    if betas.len() != factors.len() {
+        return Err(KernelError::LengthMismatch {
+            expected: factors.len(),
+            got: betas.len(),
+            what: "the betas (one per factor)",
+        });
+    }
+    let lengths = factors
+        .iter()
+        .map(|f| (f.len(), "a factor"))
+        .chain(betas.iter().map(|b| (b.len(), "a beta")))
+        .chain([
+            (alpha.len(), "alpha"),
+            (fitted.as_ref().map_or(len, |f| f.len()), "fitted"),
+            (resid.as_ref().map_or(len, |r| r.len()), "resid"),
+        ]);
+    for (got, what) in lengths {
+        if got != len {
+            return Err(KernelError::LengthMismatch {
+                expected: len,
+                got,
+                what,
+            });
+        }
+    }
+    let prediction = |t: usize| {
+        factors
+            .iter()
+            .zip(betas)
+            .fold(alpha[t], |sum, (f, b)| sum + b[t] * f[t])
+    };
+    if let Some(fitted) = fitted {
+        for (t, v) in fitted.iter_mut().enumerate() {
+            *v = prediction(t);
+        }
+    }
+    if let Some(resid) = resid {
+        for (t, r) in resid.iter_mut().enumerate() {
+            *r = y[t] - prediction(t);
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1365,5 +1421,30 @@ mod tests {
                 "n"
             ]
         );
+    }
+
+    #[test]
+    fn factor_endpoints_sum_the_factors_in_order() {
+        let (f1, f2) = ([0.01, 0.02, f64::NAN], [0.5, -0.25, 0.1]);
+        let y = [0.03, f64::NAN, 0.01];
+        let alpha = [0.001, 0.002, 0.003];
+        let (b1, b2) = ([1.1, 0.9, 1.0], [0.2, 0.4, 0.3]);
+        let (mut fitted, mut resid) = ([0.0; 3], [0.0; 3]);
+        factor_endpoints(
+            &[&f1, &f2],
+            &y,
+            &alpha,
+            &[&b1, &b2],
+            Some(&mut fitted),
+            Some(&mut resid),
+        )
+        .unwrap();
+        assert_eq!(fitted[0], 0.001 + 1.1 * 0.01 + 0.2 * 0.5);
+        assert_eq!(resid[0], 0.03 - fitted[0]);
+        assert_eq!(fitted[1], 0.002 + 0.9 * 0.02 + 0.4 * -0.25);
+        assert!(resid[1].is_nan());
+        assert!(fitted[2].is_nan() && resid[2].is_nan());
+        let err = factor_endpoints(&[&f1], &y, &alpha, &[&b1, &b2], Some(&mut fitted), None);
+        assert!(err.is_err());
     }
 }

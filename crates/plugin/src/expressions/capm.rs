@@ -129,7 +129,7 @@ fn selection(fields: Option<&[String]>, endpoints: bool) -> PolarsResult<Selecti
         if let Some(i) = ENDPOINT_FIELDS.iter().position(|f| f == name) {
             polars_ensure!(
                 endpoints,
-                InvalidOperation: "field {name:?} is returned by rolling_alpha_beta only"
+                InvalidOperation: "field {name:?} is returned by rolling_alpha_beta and rolling_factor_regression only"
             );
             picked.endpoints[i] = true;
             continue;

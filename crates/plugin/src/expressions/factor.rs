@@ -3,9 +3,10 @@
 
 use polars::prelude::*;
 use polars_alpha_kernels::factor_ols::{
-    factor_ols, rolling_factor_ols, FactorFitColumns, FactorLayout,
+    factor_endpoints, factor_ols, rolling_factor_ols, FactorFitColumns, FactorLayout,
 };
 use polars_alpha_kernels::robust_cov::{robust_factor_fit, robust_factor_whole};
+use polars_alpha_kernels::simple_fit::ENDPOINT_FIELDS;
 use pyo3_polars::derive::{polars_expr, CallerContext};
 use serde::Deserialize;
 
@@ -36,6 +37,9 @@ pub struct RollingFactorKwargs {
     pub cov_type: Option<String>,
     #[serde(default)]
     pub maxlags: Option<usize>,
+    /// The struct fields to return (all but the endpoint fields when `None`).
+    #[serde(deserialize_with = "required")]
+    pub fields: Option<Vec<String>>,
 }
 
 /// Keyword arguments of `factor_regression`, one fit over all rows of a group.
@@ -75,19 +79,79 @@ pub fn field_names(factor_names: &[String], layout: &InputLayout) -> PolarsResul
     Ok(FactorLayout::field_names(factor_names))
 }
 
+/// The fields a call returns: one flag per name of [`field_names`] (`n` last), and the
+/// [`ENDPOINT_FIELDS`], which follow `n` and come only when named.
+struct Selection {
+    fields: Vec<bool>,
+    endpoints: [bool; 2],
+}
+
+impl Selection {
+    fn all(names: &[String]) -> Self {
+        Self {
+            fields: vec![true; names.len()],
+            endpoints: [false; 2],
+        }
+    }
+
+    fn of(names: &[String], requested: Option<&[String]>) -> PolarsResult<Self> {
+        let Some(requested) = requested else {
+            return Ok(Self::all(names));
+        };
+        let mut picked = Self {
+            fields: vec![false; names.len()],
+            endpoints: [false; 2],
+        };
+        for name in requested {
+            if let Some(i) = names.iter().position(|f| f == name) {
+                picked.fields[i] = true;
+            } else if let Some(i) = ENDPOINT_FIELDS.iter().position(|f| f == name) {
+                picked.endpoints[i] = true;
+            } else {
+                polars_bail!(
+                    InvalidOperation: "unknown field {name:?} in `fields`; choose from {}, {}",
+                    names.join(", "), ENDPOINT_FIELDS.join(", ")
+                );
+            }
+        }
+        polars_ensure!(
+            picked.fields.iter().chain(&picked.endpoints).any(|&w| w),
+            InvalidOperation: "`fields` is empty; name at least one field, e.g. [\"alpha\"]"
+        );
+        Ok(picked)
+    }
+}
+
 fn struct_field(
     fields: &[Field],
     layout: &InputLayout,
     factor_names: &[String],
+    requested: Option<&[String]>,
 ) -> PolarsResult<Field> {
     let names = field_names(factor_names, layout)?;
     layout.check_fields(fields)?;
-    let (n, floats) = names.split_last().expect("field_names ends with n");
-    let mut dtype_fields: Vec<Field> = floats
+    let picked = Selection::of(&names, requested)?;
+    let last = names.len() - 1;
+    let mut dtype_fields: Vec<Field> = names
         .iter()
-        .map(|name| Field::new(name.into(), DataType::Float64))
+        .enumerate()
+        .filter(|(i, _)| picked.fields[*i])
+        .map(|(i, name)| {
+            let dtype = if i == last {
+                DataType::UInt32
+            } else {
+                DataType::Float64
+            };
+            Field::new(name.into(), dtype)
+        })
         .collect();
-    dtype_fields.push(Field::new(n.into(), DataType::UInt32));
+    for (name, _) in ENDPOINT_FIELDS
+        .iter()
+        .zip(picked.endpoints)
+        .filter(|(_, w)| *w)
+    {
+        dtype_fields.push(Field::new((*name).into(), DataType::Float64));
+    }
     Ok(Field::new(
         fields[0].name().clone(),
         DataType::Struct(dtype_fields),
@@ -95,27 +159,42 @@ fn struct_field(
 }
 
 fn rolling_output(fields: &[Field], kwargs: RollingFactorKwargs) -> PolarsResult<Field> {
-    struct_field(fields, &kwargs.inputs, &kwargs.factor_names)
+    struct_field(
+        fields,
+        &kwargs.inputs,
+        &kwargs.factor_names,
+        kwargs.fields.as_deref(),
+    )
 }
 
 fn whole_sample_output(fields: &[Field], kwargs: FactorRegressionKwargs) -> PolarsResult<Field> {
-    struct_field(fields, &kwargs.inputs, &kwargs.factor_names)
+    struct_field(fields, &kwargs.inputs, &kwargs.factor_names, None)
 }
 
+/// The struct of the `picked` fields, the endpoint columns (computed for `picked`) last.
 fn into_struct(
     inputs: &[Series],
     names: &[String],
+    picked: &Selection,
     floats: Vec<Vec<f64>>,
     n: Vec<u32>,
+    endpoints: Vec<(&str, Vec<f64>)>,
 ) -> PolarsResult<Series> {
     let len = n.len();
     let (n_name, float_names) = names.split_last().expect("field_names ends with n");
     let mut columns: Vec<Series> = float_names
         .iter()
         .zip(floats)
-        .map(|(name, values)| finite_or_null(name, values))
+        .zip(&picked.fields)
+        .filter(|(_, keep)| **keep)
+        .map(|((name, values), _)| finite_or_null(name, values))
         .collect();
-    columns.push(UInt32Chunked::from_vec(n_name.into(), n).into_series());
+    if picked.fields[float_names.len()] {
+        columns.push(UInt32Chunked::from_vec(n_name.into(), n).into_series());
+    }
+    for (name, values) in endpoints {
+        columns.push(finite_or_null(name, values));
+    }
     Ok(StructChunked::from_series(inputs[0].name().clone(), len, columns.iter())?.into_series())
 }
 
@@ -128,16 +207,17 @@ fn rolling_factor_regression(
     guarded(|| {
         let layout = &kwargs.inputs;
         let names = field_names(&kwargs.factor_names, layout)?;
+        let picked = Selection::of(&names, kwargs.fields.as_deref())?;
         layout.check_inputs(inputs)?;
         let mut columns = Vec::new();
-        let (y, factors) =
+        let (y_rows, factor_rows) =
             layout.excess_returns(inputs, &mut columns, kwargs.risk_free.unwrap_or(0.0), false)?;
-        let len = y.len();
+        let len = y_rows.len();
         let (panel, times) =
             layout.panel_and_times(inputs, Threads::of(&context, inputs[0].len()))?;
         let spec = window_spec(kwargs.window, kwargs.min_periods, layout)?;
-        let y = panel.gather(&y);
-        let factors: Vec<_> = factors.iter().map(|f| panel.gather(f)).collect();
+        let y = panel.gather(&y_rows);
+        let factors: Vec<_> = factor_rows.iter().map(|f| panel.gather(f)).collect();
 
         let robust = robust_spec(kwargs.cov_type.as_deref(), kwargs.maxlags)?;
         let k = kwargs.factor_names.len();
@@ -182,11 +262,34 @@ fn rolling_factor_regression(
                 })
                 .map_err(kernel_err)?;
         }
-        let floats = floats
+        let floats: Vec<Vec<f64>> = floats
             .into_iter()
             .map(|c| panel.scatter(c.finish()))
             .collect();
-        into_struct(inputs, &names, floats, panel.scatter(n.finish()))
+        let endpoints = if picked.endpoints.contains(&true) {
+            let layout = FactorLayout { k };
+            let betas: Vec<&[f64]> = (0..k).map(|j| floats[layout.beta(j)].as_slice()).collect();
+            let views: Vec<&[f64]> = factor_rows.iter().map(|f| f.as_ref()).collect();
+            let [mut fitted, mut resid] = picked.endpoints.map(|w| w.then(|| vec![0.0; len]));
+            factor_endpoints(
+                &views,
+                &y_rows,
+                &floats[layout.alpha()],
+                &betas,
+                fitted.as_deref_mut(),
+                resid.as_deref_mut(),
+            )
+            .map_err(kernel_err)?;
+            ENDPOINT_FIELDS
+                .into_iter()
+                .zip([fitted, resid])
+                .filter_map(|(name, values)| values.map(|v| (name, v)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let n = panel.scatter(n.finish());
+        into_struct(inputs, &names, &picked, floats, n, endpoints)
     })
 }
 
@@ -219,6 +322,13 @@ fn factor_regression(inputs: &[Series], kwargs: FactorRegressionKwargs) -> Polar
                 robust_factor_whole(&views, &y, &spec, &mut out);
             }
         }
-        into_struct(inputs, &names, floats, n)
+        into_struct(
+            inputs,
+            &names,
+            &Selection::all(&names),
+            floats,
+            n,
+            Vec::new(),
+        )
     })
 }
