@@ -29,7 +29,10 @@ TIMED = (5000, 2520)
 
 @pytest.fixture(scope="module")
 def signal_frame(request: pytest.FixtureRequest) -> pl.DataFrame:
-    disabled = bool(request.config.getoption("benchmark_disable", default=False))
+    # pyproject's addopts disable timing and `make bench` enables it again: both flags are set.
+    disabled = bool(request.config.getoption("benchmark_disable", default=False)) and not bool(
+        request.config.getoption("benchmark_enable", default=False)
+    )
     tickers, days = SMOKE if disabled else TIMED
     return make_signal_workload(tickers, days)
 
@@ -62,7 +65,10 @@ def test_signal_report_whole_market(
 
 @pytest.fixture(scope="module")
 def returns_frame(request: pytest.FixtureRequest) -> pl.DataFrame:
-    disabled = bool(request.config.getoption("benchmark_disable", default=False))
+    # pyproject's addopts disable timing and `make bench` enables it again: both flags are set.
+    disabled = bool(request.config.getoption("benchmark_disable", default=False)) and not bool(
+        request.config.getoption("benchmark_enable", default=False)
+    )
     tickers, days = SMOKE if disabled else TIMED
     return wl.make_workload(tickers, days)
 
