@@ -494,3 +494,17 @@ def test_screen_passes_cov_type_to_alpha_t() -> None:
         assert_close(row["alpha_t"], want[1][0], f"{row['ticker']} alpha_t", t_value=True)
     with pytest.raises(ValueError, match="`cov_type` must be one of"):
         pa.screen(sample.stocks, cov_type="White", **kwargs)  # type: ignore[arg-type]
+
+
+def test_huge_maxlags_without_a_window_bound() -> None:
+    """An expanding window or a whole sample has no row count to bound maxlags; a lag past
+    the rows pairs nothing, and with every Bartlett weight next to 1 the meat is the square of
+    the scores' sum, which is zero: the standard errors collapse far below White's."""
+    frame = random_frame(21, 80, null_share=0.0)
+    huge = fit_frame(frame, window=None, min_periods=10, cov_type="HAC", maxlags=2**40)
+    white = fit_frame(frame, window=None, min_periods=10, cov_type="HC0")
+    ok = white["beta_se"].is_not_null()
+    assert ok.sum() > 60
+    assert (huge.filter(ok)["beta_se"] < 1e-3 * white.filter(ok)["beta_se"]).all()
+    whole = frame.select(pa.alpha_beta("y", "x", cov_type="HAC", maxlags=2**40).alias("f"))
+    assert whole.unnest("f")["beta_se"][0] < 1e-3 * white["beta_se"][-1]
