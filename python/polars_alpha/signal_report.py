@@ -15,6 +15,7 @@ import queue
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -527,7 +528,8 @@ def _ic_of_horizon(
         r, _, varies = _rank_correlation(ranks, rank_buffer, rank_sums)
         # The signal's ranks count only the names with a forward return: ranked again on
         # the dates where some name with a signal has none.
-        redo = np.flatnonzero(n < has_signal.sum(axis=1))
+        assert rank_sums is not None
+        redo = np.flatnonzero(n < rank_sums[0])
         if redo.size:
             again = _row_ranks(np.where(pair[redo], signal[redo], np.nan), with_lowest=False)[0]
             r[redo], _, varies[redo] = _rank_correlation(again, rank_buffer[redo])
@@ -638,7 +640,7 @@ def _ic_summary(ic: pl.DataFrame, hs: tuple[int, ...]) -> pl.DataFrame:
 
 def _quantile_cells(
     lowest: npt.NDArray[np.float64], has_signal: npt.NDArray[np.bool_], q: int
-) -> npt.NDArray[np.int64]:
+) -> npt.NDArray[np.signedinteger[Any]]:
     """Each name's cell ``date * q + quantile - 1``; ``dates * q`` (a spare cell) for a name
     without a quantile, so the sums need no masking."""
     # pandas.qcut's edges by rank: with the date's n signals sorted, edge i lies at position
@@ -646,7 +648,8 @@ def _quantile_cells(
     # is above the edge, so its quantile is 1 + #{i : i (n - 1) / q < k} = ceil(k q / (n - 1)).
     n = has_signal.sum(axis=1)[:, None]
     dates = lowest.shape[0]
-    cells = np.empty(lowest.shape, dtype=np.int64)
+    # Half the memory of int64 when the cells fit.
+    cells = np.empty(lowest.shape, dtype=np.int32 if (dates + 1) * q < 2**31 else np.int64)
     # Block by block, so the temporaries stay in cache.
     for first in range(0, dates, _BLOCK):
         rows = slice(first, first + _BLOCK)
@@ -662,7 +665,11 @@ def _quantile_cells(
 
 
 def _quantile_means(
-    panel: _Panel, h: int, cells: npt.NDArray[np.int64], forward: npt.NDArray[np.float64], q: int
+    panel: _Panel,
+    h: int,
+    cells: npt.NDArray[np.signedinteger[Any]],
+    forward: npt.NDArray[np.float64],
+    q: int,
 ) -> pl.DataFrame:
     """Each date's and quantile's mean forward return for one horizon."""
     spare = panel.dates.len() * q
