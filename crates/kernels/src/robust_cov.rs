@@ -14,7 +14,7 @@
 //! `V = Σ_t Σ_l ω_l q_t q_{t-l}'` with `q_t = w_t ⊗ z_t` and `ω_0 = 1/2`, `ω_l = w_l`:
 //! `S_ij = Σ_ab g_a g_b (V + V')_{(a,i),(b,j)}`. `V` does not depend on the coefficients,
 //! so it is updated as rows enter (`V += q_t (Σ_l ω_l q_{t-l})'`) and leave
-//! (`V -= (Σ_l ω_l q_{s+l}) q_s'`): `O(L k + k⁴)` per row for `k` regressors. The result is
+//! (`V -= (Σ_l ω_l q_{s+l}) q_s'`): `O(L k² + k⁴)` per row for `k` regressors. The result is
 //! moved to a basis centered on the window's means, where `B` is block-diagonal.
 //!
 //! **Numerics.** The origin is the window's mean at the last rebuild, so `w_t` is small and
