@@ -272,33 +272,56 @@ def _statistics(
     del lowest
     rank_sums = _rank_sums(ranks) if method == "spearman" else None
     prices = None if price_job is None else price_job.result()
-    # The horizons are independent, each worker with its own buffers, reused from one
-    # horizon to the next: a fresh matrix per horizon costs more in first touches of its
-    # memory than the arithmetic.
-    workers = min(2, len(hs))
+    # The horizons are independent. Each is taken a block of dates at a time (every
+    # statistic is within a date), in small buffers that stay in cache and are reused.
+    dates = panel.dates.len()
     buffers: queue.SimpleQueue[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]]
     buffers = queue.SimpleQueue()
-    for _ in range(workers):
-        buffers.put((np.empty_like(signal_matrix), np.empty_like(signal_matrix)))
+    for _ in range(2):
+        block = (min(_BLOCK, dates), signal_matrix.shape[1])
+        buffers.put((np.empty(block), np.empty(block)))
 
     def one_horizon(h: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-        forward, rank_buffer = buffers.get()
+        forward_buffer, rank_buffer = buffers.get()
         try:
-            if prices is not None:
-                # A balanced panel: a ticker's row t + h is the date t + h.
-                np.divide(prices[h:], prices[:-h], out=forward[:-h])
-                forward[:-h] -= 1.0
-                forward[-h:] = np.nan
-            else:
-                forward[...] = panel.matrix(df[f"_f{h}"])
-            # Only the names with a signal count: the others' returns are left out.
-            np.copyto(forward, np.nan, where=no_signal)
-            ic_h = _ic_of_horizon(
-                panel, h, signal_matrix, has_signal, ranks, rank_sums, forward, rank_buffer, method
-            )
-            return ic_h, _quantile_means(panel, h, cells, forward, q)
+            whole = None if prices is not None else panel.matrix(df[f"_f{h}"])
+            ic = np.empty(dates)
+            n = np.empty(dates, dtype=np.int64)
+            count = np.empty(dates * q, dtype=np.int64)
+            total = np.empty(dates * q)
+            for first in range(0, dates, _BLOCK):
+                rows = slice(first, min(first + _BLOCK, dates))
+                forward = forward_buffer[: rows.stop - first]
+                if prices is not None:
+                    # A balanced panel: a ticker's row t + h is the date t + h.
+                    known = max(0, min(rows.stop, dates - h) - first)
+                    np.divide(
+                        prices[first + h : first + h + known],
+                        prices[first : first + known],
+                        out=forward[:known],
+                    )
+                    forward[:known] -= 1.0
+                    forward[known:] = np.nan
+                else:
+                    assert whole is not None
+                    forward[...] = whole[rows]
+                # Only the names with a signal count: the others' returns are left out.
+                np.copyto(forward, np.nan, where=no_signal[rows])
+                sums = None
+                if rank_sums is not None:
+                    sums = (rank_sums[0][rows], rank_sums[1][rows], rank_sums[2][rows])
+                ic[rows], n[rows] = _ic_rows(
+                    signal_matrix[rows],
+                    ranks[rows],
+                    sums,
+                    forward,
+                    rank_buffer[: rows.stop - first],
+                    method,
+                )
+                _quantile_sums(cells[rows], forward, first, q, count, total)
+            return _ic_frame(panel, h, ic, n), _quantile_means(panel, h, count, total, q)
         finally:
-            buffers.put((forward, rank_buffer))
+            buffers.put((forward_buffer, rank_buffer))
 
     # Needs only the signal's ranks: runs beside the horizons.
     turnover_job = pool.submit(_rank_autocorrelation, panel, ranks, sorted({1, *hs}))
@@ -509,18 +532,16 @@ def _row_correlation(
     return np.clip(out, -1.0, 1.0), saa_all, sbb_all
 
 
-def _ic_of_horizon(
-    panel: _Panel,
-    h: int,
+def _ic_rows(
     signal: npt.NDArray[np.float64],
-    has_signal: npt.NDArray[np.bool_],
     ranks: npt.NDArray[np.float64],
     rank_sums: _RankSums | None,
     forward: npt.NDArray[np.float64],
     rank_buffer: npt.NDArray[np.float64],
     method: str,
-) -> pl.DataFrame:
-    """The IC of every date for one horizon; ``forward`` is NaN wherever the signal is."""
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """The IC of each row (NaN where undefined) and its pair count; ``forward`` is NaN
+    wherever the signal is."""
     pair = ~np.isnan(forward)
     n = pair.sum(axis=1)
     if method == "spearman":
@@ -544,11 +565,17 @@ def _ic_of_horizon(
                 np.nanmax(a_masked[rows], axis=1) > np.nanmin(a_masked[rows], axis=1)
             ) & (np.nanmax(forward[rows], axis=1) > np.nanmin(forward[rows], axis=1))
         defined = (n >= 3) & varies
+    return np.where(defined, r, np.nan), n
+
+
+def _ic_frame(
+    panel: _Panel, h: int, ic: npt.NDArray[np.float64], n: npt.NDArray[np.int64]
+) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "_date": panel.dates,
             "horizon": pl.Series([h] * panel.dates.len(), dtype=pl.Int64),
-            "ic": pl.Series(np.where(defined, r, np.nan)).fill_nan(None),
+            "ic": pl.Series(ic).fill_nan(None),
             "n": pl.Series(n, dtype=pl.UInt32),
         }
     )
@@ -664,29 +691,34 @@ def _quantile_cells(
     return cells
 
 
+def _quantile_sums(
+    cells: npt.NDArray[np.signedinteger[Any]],
+    forward: npt.NDArray[np.float64],
+    first: int,
+    q: int,
+    count: npt.NDArray[np.int64],
+    total: npt.NDArray[np.float64],
+) -> None:
+    """The count and sum of the forward returns of each cell of the rows from ``first``,
+    written to their places in ``count`` and ``total``. A date's cells are its own, so these
+    are final, added in the same order as over the whole matrix."""
+    low, own = first * q, forward.shape[0] * q
+    # A missing forward return or quantile goes to the rows' spare cell, ``own``.
+    index = np.where(np.isnan(forward), count.size, cells).ravel()
+    index -= low
+    np.minimum(index, own, out=index)
+    count[low : low + own] = np.bincount(index, minlength=own + 1)[:own]
+    total[low : low + own] = np.bincount(index, weights=forward.ravel(), minlength=own + 1)[:own]
+
+
 def _quantile_means(
     panel: _Panel,
     h: int,
-    cells: npt.NDArray[np.signedinteger[Any]],
-    forward: npt.NDArray[np.float64],
+    count: npt.NDArray[np.int64],
+    total: npt.NDArray[np.float64],
     q: int,
 ) -> pl.DataFrame:
     """Each date's and quantile's mean forward return for one horizon."""
-    spare = panel.dates.len() * q
-    count = np.empty(spare, dtype=np.int64)
-    total = np.empty(spare)
-    # Block by block, so the index stays in cache. A date's cells are its own: each block's
-    # sums are final, and added in the same order as over the whole matrix.
-    for first in range(0, forward.shape[0], _BLOCK):
-        rows = slice(first, first + _BLOCK)
-        block = forward[rows]
-        low, own = first * q, block.shape[0] * q
-        # A missing forward return or quantile goes to the block's spare cell, ``own``.
-        index = np.where(np.isnan(block), spare, cells[rows]).ravel()
-        index -= low
-        np.minimum(index, own, out=index)
-        count[low : low + own] = np.bincount(index, minlength=own + 1)[:own]
-        total[low : low + own] = np.bincount(index, weights=block.ravel(), minlength=own + 1)[:own]
     present = count > 0
     slots = np.flatnonzero(present)
     return pl.DataFrame(
