@@ -467,3 +467,38 @@ def test_pearson_ic_matches_the_aggregation(synthetic: pl.DataFrame) -> None:
     got = report.ic.join(want, on="date")
     assert got["ic"].null_count() == got["want"].null_count() == 2
     np.testing.assert_allclose(got["ic"].to_numpy(), got["want"].to_numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("setting", [True, False])
+def test_numpy_huge_page_setting_is_put_back(synthetic: pl.DataFrame, setting: bool) -> None:
+    # The report turns NumPy's process-wide huge-page advice off while it runs; reports
+    # running at once in threads must leave the setting as it was before the first.
+    import importlib
+    import threading
+
+    try:
+        multiarray = importlib.import_module("numpy._core.multiarray")
+    except ImportError:
+        multiarray = importlib.import_module("numpy.core.multiarray")
+    toggle = getattr(multiarray, "_set_madvise_hugepage", None)
+    if toggle is None:
+        pytest.skip("this NumPy has no huge-page setting")
+    original = toggle(setting)
+    try:
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                pa.signal_report(synthetic, signal="signal", price="close", horizons=(1, 5))
+            except BaseException as error:  # reported by the assert below
+                errors.append(error)
+
+        threads = [threading.Thread(target=run) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert toggle(setting) is setting
+    finally:
+        toggle(original)

@@ -12,6 +12,7 @@ import contextlib
 import importlib
 import math
 import queue
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -217,7 +218,9 @@ def signal_report(
 def _small_pages() -> Iterator[None]:
     """NumPy asks the kernel for huge pages for every large array; each fresh one is then
     zeroed (and often compacted for) 2 MB at a time. The report's matrices are allocated
-    and freed many times, so there that costs more CPU than all its arithmetic."""
+    and freed many times, so there that costs more CPU than all its arithmetic. The setting
+    is NumPy's, for the whole process: reports running at once share one switch, and the
+    last to finish puts back what was there before the first."""
     try:
         multiarray = importlib.import_module("numpy._core.multiarray")
     except ImportError:  # NumPy 1
@@ -226,11 +229,23 @@ def _small_pages() -> Iterator[None]:
     if toggle is None:
         yield
         return
-    before = toggle(False)
+    with _PAGES_LOCK:
+        if not _PAGES_USERS:
+            _PAGES_BEFORE[:] = [bool(toggle(False))]
+        _PAGES_USERS.append(None)
     try:
         yield
     finally:
-        toggle(before)
+        with _PAGES_LOCK:
+            _PAGES_USERS.pop()
+            if not _PAGES_USERS:
+                toggle(_PAGES_BEFORE[0])
+
+
+_PAGES_LOCK = threading.Lock()
+#: One entry per report inside :func:`_small_pages`, and NumPy's setting before the first.
+_PAGES_USERS: list[None] = []
+_PAGES_BEFORE: list[bool] = []
 
 
 def _report(df: pl.DataFrame, hs: tuple[int, ...], q: int, method: str, date: str) -> SignalReport:
