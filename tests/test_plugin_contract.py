@@ -32,7 +32,7 @@ KEYS: dict[str, set[str]] = {
     "alpha_beta": {"min_periods", "risk_free", "fields"},
     "rolling_ratio": {"window", "min_periods", "risk_free", "statistic", "periods_per_year"},
     "ratio": {"min_periods", "risk_free", "statistic", "periods_per_year"},
-    "rolling_factor_regression": {"factor_names", "window", "min_periods", "risk_free"},
+    "rolling_factor_regression": {"factor_names", "window", "min_periods", "risk_free", "fields"},
     "factor_regression": {"factor_names", "min_periods", "risk_free"},
     "weighted_alpha_rolling": {"window", "weights", "half_life", "cap", "returns"},
     "last_weighted_alpha": {"window", "weights", "half_life", "cap", "returns"},
@@ -214,7 +214,13 @@ CASES: dict[str, tuple[Callable[[], pl.Expr], str, dict[str, Any], dict[str, Any
         ),
         "rolling_factor_regression",
         inputs(["asset", "factors", "factors"], risk_free=True, by=True),
-        {"factor_names": ["mkt", "smb"], "window": 40, "min_periods": 40, "risk_free": None},
+        {
+            "factor_names": ["mkt", "smb"],
+            "window": 40,
+            "min_periods": 40,
+            "risk_free": None,
+            "fields": None,
+        },
     ),
     "factor_regression": (
         lambda: pa.factor_regression("r", ["mkt", "smb", "hml"], risk_free=1e-4),
