@@ -103,6 +103,12 @@ ROW_WINDOW_EXPRESSIONS: dict[str, Callable[[], pl.Expr]] = {
         "ret", "mkt", fit_window=15, window=10, skip=2, min_periods=5, fit_min_periods=10, **KEY
     ),
     "momentum": lambda: pa.momentum("price", window=10, skip=2, **KEY),
+    "rolling_dimson_beta": lambda: pa.rolling_dimson_beta(
+        "ret", "mkt", lags=2, window=20, min_periods=10, **KEY
+    ),
+    "rolling_scholes_williams_beta": lambda: pa.rolling_scholes_williams_beta(
+        "ret", "mkt", window=20, min_periods=10, **KEY
+    ),
     # Polars' own functions, and one feeding another: their needs add up.
     "polars_rolling_mean": lambda: pl.col("ret").rolling_mean(7).over("ticker", order_by="date"),
     "beta_of_price_changes": lambda: pa.rolling_beta(

@@ -68,6 +68,10 @@ def _need(call: PluginCall) -> tuple[int, list[pl.Expr]]:
         if call.symbol in _WEIGHTED_ALPHA and not call.kwargs.get("returns"):
             return int(window), call.value_inputs()
         return int(window) - 1, []
+    if call.symbol == "thin_trading_beta" and window is not None and not call.date_window():
+        # The window's oldest row reads the market `lags` rows before it (its leads reach
+        # no further than t).
+        return int(window) - 1 + int(call.kwargs["lags"]), []
     if call.symbol == "residual_momentum":
         # The oldest residual in the score ends `window - 1` rows back, and its regression
         # reaches `fit_window - 1` rows further.
@@ -237,8 +241,9 @@ def history_needed(
     ``ewm_alpha_beta`` with a row window, Polars' ``rolling_*``). Weighted alpha on prices
     needs ``w`` rows (``w`` log returns take ``w + 1`` prices) and, when the first of them is
     missing, back to the last known price, since a missing price's move is taken from the
-    last known one; on returns (``returns=True``) ``w - 1``. Residual momentum needs
-    ``fit_window + window - 2``; momentum, Polars' ``shift``, ``diff`` and ``pct_change`` by
+    last known one; on returns (``returns=True``) ``w - 1``. The thin-trading betas need
+    ``w - 1 + lags`` (a row's market lags reach ``lags`` rows before the window; Scholes-Williams
+    has one). Residual momentum needs ``fit_window + window - 2``; momentum, Polars' ``shift``, ``diff`` and ``pct_change`` by
     ``n`` need ``n``. A function fed by another needs both (their sum); of several
     expressions the most any needs is kept. Functions reading one row at a time need
     nothing. A key with fewer rows keeps them all.
