@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 import pytest
+from timing import timing_disabled
 
 from polars_alpha._internal import FIT_FIELDS
 
@@ -61,7 +62,7 @@ def _env_int(name: str, default: int) -> int:
 
 @pytest.fixture(scope="session")
 def size(request: pytest.FixtureRequest) -> Size:
-    disabled = bool(request.config.getoption("benchmark_disable", default=False))
+    disabled = timing_disabled(request.config)
     tickers, days, window = SMOKE if disabled else TIMED
     chosen = Size(
         _env_int("POLARS_ALPHA_BENCH_TICKERS", tickers),
@@ -401,7 +402,7 @@ def test_peer_gives_ours_numbers(peer: str, small: pl.DataFrame) -> None:
 
 @pytest.fixture(scope="session")
 def market(request: pytest.FixtureRequest) -> Any:
-    disabled = bool(request.config.getoption("benchmark_disable", default=False))
+    disabled = timing_disabled(request.config)
     tickers = _env_int("POLARS_ALPHA_BENCH_SCREEN_TICKERS", 20 if disabled else 500)
     return wl.screen_market(tickers, 600 if disabled else 2520)
 

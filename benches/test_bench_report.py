@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
+from timing import timing_disabled
 
 import polars_alpha as pa
 
@@ -25,7 +26,7 @@ TIMED = (500, 2520)
 
 @pytest.fixture(scope="module")
 def market(request: pytest.FixtureRequest) -> pa.datasets.SyntheticMarket:
-    disabled = bool(request.config.getoption("benchmark_disable", default=False))
+    disabled = timing_disabled(request.config)
     funds, days = SMOKE if disabled else TIMED
     return pa.datasets.synthetic_market(funds, days, seed=7)
 

@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 import pytest
 import workload as wl
+from timing import timing_disabled
 
 import polars_alpha as pa
 
@@ -30,7 +31,7 @@ MAXLAGS = 5
 
 @pytest.fixture(scope="module")
 def robust_size(request: pytest.FixtureRequest) -> tuple[int, int, int]:
-    disabled = bool(request.config.getoption("benchmark_disable", default=False))
+    disabled = timing_disabled(request.config)
     tickers, days, window = SMOKE if disabled else TIMED
     env = os.environ.get
     return (

@@ -15,6 +15,7 @@ import pytest
 import workload as wl
 from scipy import stats
 from signal_workload import HORIZONS, QUANTILES, make_signal_workload
+from timing import timing_disabled
 
 import polars_alpha as pa
 
@@ -29,10 +30,7 @@ TIMED = (5000, 2520)
 
 @pytest.fixture(scope="module")
 def signal_frame(request: pytest.FixtureRequest) -> pl.DataFrame:
-    # pyproject's addopts disable timing and `make bench` enables it again: both flags are set.
-    disabled = bool(request.config.getoption("benchmark_disable", default=False)) and not bool(
-        request.config.getoption("benchmark_enable", default=False)
-    )
+    disabled = timing_disabled(request.config)
     tickers, days = SMOKE if disabled else TIMED
     return make_signal_workload(tickers, days)
 
@@ -65,10 +63,7 @@ def test_signal_report_whole_market(
 
 @pytest.fixture(scope="module")
 def returns_frame(request: pytest.FixtureRequest) -> pl.DataFrame:
-    # pyproject's addopts disable timing and `make bench` enables it again: both flags are set.
-    disabled = bool(request.config.getoption("benchmark_disable", default=False)) and not bool(
-        request.config.getoption("benchmark_enable", default=False)
-    )
+    disabled = timing_disabled(request.config)
     tickers, days = SMOKE if disabled else TIMED
     return wl.make_workload(tickers, days)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 import pytest
+from timing import timing_disabled
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -32,7 +33,7 @@ EMPYRICAL_TICKERS = 2
 
 @pytest.fixture(scope="module")
 def shape(request: pytest.FixtureRequest) -> tuple[int, int, int]:
-    disabled = bool(request.config.getoption("benchmark_disable", default=False))
+    disabled = timing_disabled(request.config)
     return SMOKE if disabled else TIMED
 
 
