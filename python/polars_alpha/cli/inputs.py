@@ -3,6 +3,7 @@ benchmark and a risk-free rate given as columns, files or a number, or the bundl
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import math
 import os
@@ -17,7 +18,7 @@ from polars_alpha.cli.errors import CliError, first_line
 from polars_alpha.cli.render import Progress
 from polars_alpha.datasets import load_sp500_sample
 
-__all__ = ["InputOptions", "ScreenInputs", "read_inputs"]
+__all__ = ["InputOptions", "ScreenInputs", "add_input_arguments", "read_inputs"]
 
 _DATE_NAMES = ("date", "datetime", "timestamp", "time", "day")
 _TICKER_NAMES = ("ticker", "symbol")
@@ -52,6 +53,57 @@ class ScreenInputs:
     risk_free: pl.DataFrame | float | None
     benchmark_name: str
     risk_free_name: str
+
+
+def add_input_arguments(
+    data: argparse._ArgumentGroup,
+    *,
+    value_help: str = "the price or return column of long files",
+    risk_free: bool = True,
+    kind_help: str | None = None,
+) -> None:
+    """The input options the commands share, added to the argument group `data`: the
+    benchmark, the risk-free rate and its units (with `risk_free`), the columns and date
+    format of the files, and `--kind` (with `kind_help`)."""
+    data.add_argument("--benchmark", metavar="COL|FILE", help="benchmark column or file")
+    if risk_free:
+        data.add_argument(
+            "--risk-free", metavar="COL|FILE|RATE", help="risk-free rate: column, file or number"
+        )
+        data.add_argument(
+            "--annual-risk-free",
+            action="store_true",
+            help="the risk-free values are annual yields (decimals), converted to per-period",
+        )
+        data.add_argument(
+            "--percent-risk-free",
+            action="store_true",
+            help="the risk-free values are in percent (5.03 for 5.03%%, as FRED's yields)",
+        )
+        data.add_argument(
+            "--no-fill-risk-free",
+            action="store_true",
+            help="leave a risk-free rate missing on a trading date out (default: the last quote)",
+        )
+        data.add_argument(
+            "--no-risk-free",
+            action="store_true",
+            help="no risk-free rate (the bundled sample's stops in 2017)",
+        )
+    data.add_argument("--date-column", metavar="COL", help="the date column (default: detect)")
+    data.add_argument(
+        "--date-format",
+        metavar="FMT",
+        help="how the dates are written, e.g. %%m/%%d/%%Y (default: ISO or YYYYMMDD)",
+    )
+    data.add_argument(
+        "--ticker-column", metavar="COL", help="the ticker column of long files (ticker/symbol)"
+    )
+    data.add_argument("--value-column", metavar="COL", help=value_help)
+    if kind_help is not None:
+        data.add_argument(
+            "--kind", choices=("auto", "prices", "returns"), default="auto", help=kind_help
+        )
 
 
 def _looks_like_file(value: str) -> bool:

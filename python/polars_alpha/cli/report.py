@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from polars_alpha.cli.errors import CliError
-from polars_alpha.cli.inputs import InputOptions, ScreenInputs, read_inputs
+from polars_alpha.cli.inputs import InputOptions, ScreenInputs, add_input_arguments, read_inputs
 from polars_alpha.cli.render import FORMATS, Progress, check_plot, output_format, write
 from polars_alpha.report import StrategyReport, strategy_report
 from polars_alpha.screen import returns_panel
@@ -74,48 +74,7 @@ def add_report_parser(commands: Any) -> None:
         "files", nargs="*", metavar="FILE", help="CSV or Parquet files of prices or returns"
     )
     data = parser.add_argument_group("inputs")
-    data.add_argument("--benchmark", metavar="COL|FILE", help="benchmark column or file")
-    data.add_argument(
-        "--risk-free", metavar="COL|FILE|RATE", help="risk-free rate: column, file or number"
-    )
-    data.add_argument(
-        "--annual-risk-free",
-        action="store_true",
-        help="the risk-free values are annual yields (decimals), converted to per-period",
-    )
-    data.add_argument(
-        "--percent-risk-free",
-        action="store_true",
-        help="the risk-free values are in percent (5.03 for 5.03%%, as FRED's yields)",
-    )
-    data.add_argument(
-        "--no-fill-risk-free",
-        action="store_true",
-        help="leave a risk-free rate missing on a trading date out (default: the last quote)",
-    )
-    data.add_argument(
-        "--no-risk-free",
-        action="store_true",
-        help="no risk-free rate (the bundled sample's stops in 2017)",
-    )
-    data.add_argument("--date-column", metavar="COL", help="the date column (default: detect)")
-    data.add_argument(
-        "--date-format",
-        metavar="FMT",
-        help="how the dates are written, e.g. %%m/%%d/%%Y (default: ISO or YYYYMMDD)",
-    )
-    data.add_argument(
-        "--ticker-column", metavar="COL", help="the ticker column of long files (ticker/symbol)"
-    )
-    data.add_argument(
-        "--value-column", metavar="COL", help="the price or return column of long files"
-    )
-    data.add_argument(
-        "--kind",
-        choices=("auto", "prices", "returns"),
-        default="auto",
-        help="prices or returns (default: auto, per strategy)",
-    )
+    add_input_arguments(data, kind_help="prices or returns (default: auto, per strategy)")
     data.add_argument(
         "--periods-per-year",
         type=float,

@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 
 from polars_alpha.cli.errors import CliError
-from polars_alpha.cli.inputs import InputOptions, ScreenInputs, read_inputs
+from polars_alpha.cli.inputs import InputOptions, ScreenInputs, add_input_arguments, read_inputs
 from polars_alpha.cli.render import FORMATS, Progress, check_plot, output_format, write
 from polars_alpha.momentum import weighted_alpha
 from polars_alpha.regression import rolling_alpha
@@ -92,17 +92,7 @@ def add_signal_parser(commands: Any) -> None:
         "--quantiles", type=int, default=5, metavar="Q", help="signal quantiles (default 5)"
     )
     data = parser.add_argument_group("inputs")
-    data.add_argument("--benchmark", metavar="COL|FILE", help="benchmark column or file")
-    data.add_argument("--date-column", metavar="COL", help="the date column (default: detect)")
-    data.add_argument(
-        "--date-format",
-        metavar="FMT",
-        help="how the dates are written, e.g. %%m/%%d/%%Y (default: ISO or YYYYMMDD)",
-    )
-    data.add_argument(
-        "--ticker-column", metavar="COL", help="the ticker column of long files (ticker/symbol)"
-    )
-    data.add_argument("--value-column", metavar="COL", help="the price column of long files")
+    add_input_arguments(data, value_help="the price column of long files", risk_free=False)
     out = parser.add_argument_group("output")
     out.add_argument(
         "--format", choices=FORMATS, help="the rows as table (default), csv, parquet or json"
