@@ -244,9 +244,9 @@ def history_needed(
     last known one; on returns (``returns=True``) ``w - 1``. The thin-trading betas need
     ``w - 1 + lags`` (a row's market lags reach ``lags`` rows before the window;
     Scholes-Williams has one). Residual momentum needs ``fit_window + window - 2``; momentum,
-    Polars' ``shift``, ``diff`` and ``pct_change`` by ``n`` need ``n``. A function fed by another needs both (their sum); of several
-    expressions the most any needs is kept. Functions reading one row at a time need
-    nothing. A key with fewer rows keeps them all.
+    Polars' ``shift``, ``diff`` and ``pct_change`` by ``n`` need ``n``. A function fed by
+    another needs both (their sum); of several expressions the most any needs is kept.
+    Functions reading one row at a time need nothing. A key with fewer rows keeps them all.
 
     Raises ``ValueError`` for what no halo reproduces: an expanding fit or an exponentially
     weighted one over all history (``window=None``: they would need the fit's carried sums,
