@@ -4,6 +4,7 @@ expressions on the whole frame in one process, exactly."""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -180,7 +181,11 @@ def test_shipped_expressions_find_the_library_where_the_worker_has_it() -> None:
     frame = random_panel(10)
     expr = pa.rolling_beta("ret", "market", window=5, by="ticker", order_by="date").alias("b")
     shipped = _calls.portable([expr])[0]
-    ours = str(Path(pa.__file__).parent)
+    # Polars stores the library's path relative to sys.prefix when the package is installed
+    # there (a virtual environment), and absolute otherwise (an editable checkout).
+    package = Path(pa.__file__).parent
+    prefix = Path(sys.prefix)
+    ours = str(package.relative_to(prefix) if package.is_relative_to(prefix) else package)
     assert ours in shipped
     elsewhere = shipped.replace(json.dumps(ours)[1:-1], "/opt/other-env/site-packages/polars_alpha")
     assert ours not in elsewhere

@@ -161,7 +161,8 @@ def portable(exprs: Sequence[pl.Expr]) -> list[str]:
 
 def local(serialized: Sequence[str]) -> list[pl.Expr]:
     """Expressions from :func:`portable`, their plugin calls pointed at this process's copy of
-    the compiled library (a plugin call holds the library's absolute path)."""
+    the compiled library (a plugin call holds the library's path: relative to ``sys.prefix``
+    for an installed package, absolute otherwise)."""
     library = str(PurePath(__file__).parent)
     return [_node_expr(_relocate(json.loads(text), library)) for text in serialized]
 
