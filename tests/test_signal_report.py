@@ -263,6 +263,10 @@ def test_quantiles_match_pandas_qcut_on_random_dates() -> None:
     for n in (2, 3, 5, 7, 10, 31, 100):
         for q in (2, 3, 5, 10):
             values = np.round(rng.normal(size=n), 1 if n > 20 else 3)
+            if any((n - 1) * k % q == 0 for k in range(1, q)):
+                # An edge at a data point: which bin that value takes depends on the rounding
+                # of the edge's position, which differs between NumPy and pandas versions.
+                continue
             try:
                 want = pd.qcut(pd.Series(values), q, labels=False).to_numpy() + 1
             except ValueError:
