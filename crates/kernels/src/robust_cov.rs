@@ -190,6 +190,23 @@ impl RobustVariances {
 }
 
 impl RobustColumns<'_> {
+    /// Row `t` of a one-factor fit: the standard errors and t-values of alpha and beta.
+    #[inline]
+    fn write_one(&mut self, t: usize, se: [f64; 2], t_value: [f64; 2]) {
+        if let Some(b) = &mut self.alpha_se {
+            b[t] = se[0];
+        }
+        if let Some(b) = &mut self.alpha_t {
+            b[t] = t_value[0];
+        }
+        if let Some(Some(b)) = self.beta_se.first_mut() {
+            b[t] = se[1];
+        }
+        if let Some(Some(b)) = self.beta_t.first_mut() {
+            b[t] = t_value[1];
+        }
+    }
+
     /// Writes row `t` from the variances `(alpha, betas)`, or NaN without them.
     fn write(&mut self, t: usize, coef: &Coefficients<'_>, var: Option<(f64, &[f64])>) {
         let p = coef.betas.len();
@@ -418,18 +435,27 @@ pub fn whole_sample(
 }
 
 /// The lagged cross-moment sums of a sliding window (see the module docs).
+///
+/// `q = w ⊗ z` holds each distinct product once: `w_a z_i` and `w_i z_a` are the same number
+/// for two regressors `a, i < k`, so `q` keeps the upper triangle of `z z'` and then `y z`,
+/// `k (k + 1) / 2 + k` entries (5 for one factor, where the full product has 6; 9 for two,
+/// against 12). `index` tells where each `w_a z_i` lives.
 struct Sliding {
     p: usize,
     d: usize,
     k: usize,
-    dk: usize,
+    /// Entries of `q`.
+    m: usize,
+    /// `index[a * k + i]`: the entry of `q` holding `w_a z_i`.
+    index: Vec<usize>,
     weights: Vec<f64>,
     /// `Σ ω_l` over the lags: how many times a row's magnitude enters `V`.
     weight_sum: f64,
     origin: Vec<f64>,
-    /// `Σ w w'` (`d x d`): the count, the sums and the co-moments about the origin.
-    g: Vec<f64>,
-    /// `Σ_t Σ_l ω_l q_t q_{t-l}'` (`dk x dk`).
+    /// `Σ q`: the count, the sums and the co-moments about the origin, but `Σ y²`, which
+    /// is the entry of `y` in `sq`.
+    sums: Vec<f64>,
+    /// `Σ_t Σ_l ω_l q_t q_{t-l}'` (`m x m`).
     v: Vec<f64>,
     /// `Σ q²` per entry of `q`, its peak since the last rebuild and the peak's root (taken
     /// only when the peak grows, for the rounding bound of every row).
@@ -442,231 +468,346 @@ struct Sliding {
     qs: Vec<f64>,
     base: usize,
     w: Vec<f64>,
-    r: Vec<f64>,
+    /// Scratch for the lag sums of a row entering and of one leaving.
+    r_in: Vec<f64>,
+    r_out: Vec<f64>,
+}
+
+/// A row leaving the window (usable position `pos`, the window holding `pos..hi`) and a row
+/// entering it (`pos`, after the rows from `lo` on): the pairs each makes inside the window.
+#[derive(Debug, Clone, Copy)]
+struct Leaving {
+    pos: usize,
+    hi: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entering {
+    pos: usize,
+    lo: usize,
+}
+
+/// `Σ_l ω_l q_(pos ∓ l)` over the `reach` nearest rows on one side (the row itself first):
+/// backwards for a row entering, forwards for one leaving. Positions are relative to the
+/// buffer's base.
+#[inline(always)]
+fn lag_sum<const M: usize>(
+    rows: &[[f64; M]],
+    weights: &[f64],
+    pos: usize,
+    reach: usize,
+    backward: bool,
+) -> [f64; M] {
+    let lags = weights.len().min(reach);
+    let weights = &weights[..lags];
+    let mut r = [0.0; M];
+    // One slice of the rows, walked nearest first: no index to check per lag.
+    let mut add = |wl: f64, q: &[f64; M]| {
+        for j in 0..M {
+            r[j] += wl * q[j];
+        }
+    };
+    if backward {
+        for (&wl, q) in weights.iter().zip(rows[pos + 1 - lags..=pos].iter().rev()) {
+            add(wl, q);
+        }
+    } else {
+        for (&wl, q) in weights.iter().zip(&rows[pos..pos + lags]) {
+            add(wl, q);
+        }
+    }
+    r
 }
 
 impl Sliding {
     fn new(p: usize, spec: &RobustSpec, usable_rows: usize) -> Self {
         let (d, k) = (p + 2, p + 1);
+        let tri = k * (k + 1) / 2;
+        let m = tri + k;
+        let mut index = vec![0; d * k];
+        for a in 0..d {
+            for i in 0..k {
+                index[a * k + i] = if a < k {
+                    // Row `lo` of the upper triangle starts after `lo k - lo (lo - 1) / 2`.
+                    let (lo, hi) = (a.min(i), a.max(i));
+                    lo * (2 * k + 1 - lo) / 2 + (hi - lo)
+                } else {
+                    tri + i
+                };
+            }
+        }
         let weights = spec.half_weights(usable_rows);
         let weight_sum = weights.iter().sum();
         Self {
             p,
             d,
             k,
-            dk: d * k,
+            m,
+            index,
             weights,
             weight_sum,
             origin: vec![0.0; p + 1],
-            g: vec![0.0; d * d],
-            v: vec![0.0; d * k * d * k],
-            sq: vec![0.0; d * k],
-            peak: vec![0.0; d * k],
-            root_peak: vec![0.0; d * k],
-            qs: Vec::with_capacity(usable_rows.min(1024) * d * k),
+            sums: vec![0.0; m],
+            v: vec![0.0; m * m],
+            sq: vec![0.0; m],
+            peak: vec![0.0; m],
+            root_peak: vec![0.0; m],
+            qs: Vec::with_capacity(usable_rows.min(1024) * m),
             base: 0,
             w: vec![0.0; d],
-            r: vec![0.0; d * k],
+            r_in: vec![0.0; m],
+            r_out: vec![0.0; m],
         }
     }
 
     fn clear(&mut self) {
-        self.g.fill(0.0);
+        self.sums.fill(0.0);
         self.v.fill(0.0);
         self.sq.fill(0.0);
         self.peak.fill(0.0);
         self.root_peak.fill(0.0);
     }
 
+    /// The entry of `q` holding `y` (`y z_0`).
+    fn y_entry(&self) -> usize {
+        self.k * (self.k + 1) / 2
+    }
+
+    /// `Σ w_a w_b` over the window.
+    #[inline(always)]
+    fn comoment(&self, a: usize, b: usize) -> f64 {
+        let (k, y) = (self.k, self.d - 1);
+        match (a == y, b == y) {
+            (true, true) => self.sq[self.y_entry()],
+            (false, true) => self.sums[self.index[b * k + a]],
+            _ => self.sums[self.index[a * k + b]],
+        }
+    }
+
     /// Computes `q` of row `t` (from `w = (1, x - o, y - o_y)`), stored at usable position
     /// `pos`.
-    #[inline]
+    #[inline(always)]
     fn load(&mut self, reg: &Regression<'_>, t: usize, pos: usize) {
-        let (p, k, dk) = (self.p, self.k, self.dk);
+        let (p, k, m) = (self.p, self.k, self.m);
+        let at = (pos - self.base) * m;
+        if self.qs.len() < at + m {
+            self.qs.resize(at + m, 0.0);
+        }
+        if p == 1 {
+            // The products below for one factor, written out: every row comes here.
+            let wx = reg.factors[0][t] - self.origin[0];
+            let wy = reg.y[t] - self.origin[1];
+            self.qs[at..at + m].copy_from_slice(&[1.0, wx, wx * wx, wy, wy * wx]);
+            return;
+        }
         self.w[0] = 1.0;
         for j in 0..p {
             self.w[1 + j] = reg.factors[j][t] - self.origin[j];
         }
         self.w[p + 1] = reg.y[t] - self.origin[p];
-        let at = (pos - self.base) * dk;
-        if self.qs.len() < at + dk {
-            self.qs.resize(at + dk, 0.0);
-        }
-        let q = &mut self.qs[at..at + dk];
-        for a in 0..self.d {
-            for i in 0..k {
-                q[a * k + i] = self.w[a] * self.w[i];
+        let q = &mut self.qs[at..at + m];
+        let mut e = 0;
+        for lo in 0..k {
+            for hi in lo..k {
+                q[e] = self.w[lo] * self.w[hi];
+                e += 1;
             }
         }
-    }
-
-    /// Row at usable position `pos` = `hi` enters a window holding positions `lo..hi`.
-    #[inline]
-    fn enter(&mut self, reg: &Regression<'_>, t: usize, pos: usize, lo: usize) {
-        self.load(reg, t, pos);
-        // A fixed size lets the compiler unroll the products: the common shapes have their
-        // own copies (one factor, and two or three).
-        match self.dk {
-            6 => self.slide::<6>(pos, lo, pos + 1, true),
-            12 => self.slide::<12>(pos, lo, pos + 1, true),
-            20 => self.slide::<20>(pos, lo, pos + 1, true),
-            _ => self.slide_any(pos, lo, pos + 1, true),
+        for i in 0..k {
+            q[e] = self.w[p + 1] * self.w[i];
+            e += 1;
         }
     }
 
-    /// Row at usable position `lo` leaves a window holding positions `lo..hi`.
-    #[inline]
-    fn leave(&mut self, lo: usize, hi: usize) {
-        match self.dk {
-            6 => self.slide::<6>(lo, lo, hi, false),
-            12 => self.slide::<12>(lo, lo, hi, false),
-            20 => self.slide::<20>(lo, lo, hi, false),
-            _ => self.slide_any(lo, lo, hi, false),
-        }
-    }
-
-    /// The update of the row at usable position `pos` in a window of positions `lo..hi`:
-    /// entering (`pos = hi - 1`, its pairs with the rows before it) or leaving (`pos = lo`,
-    /// its pairs with the rows after it). `w` of the row is `q[(a, 0)]` (`z_0 = 1`).
+    /// Row `t` at usable position `entering.pos` joins the window; `leaving`, when given,
+    /// leaves it first (both in one pass over `V`).
     #[inline(always)]
-    fn slide<const DK: usize>(&mut self, pos: usize, lo: usize, hi: usize, entering: bool) {
-        let (d, k) = (self.d, self.k);
-        let sign = if entering { 1.0 } else { -1.0 };
+    fn step(
+        &mut self,
+        reg: &Regression<'_>,
+        t: usize,
+        entering: Entering,
+        leaving: Option<Leaving>,
+    ) {
+        self.load(reg, t, entering.pos);
+        self.update(Some(entering), leaving);
+    }
+
+    /// The row at usable position `lo` leaves a window holding positions `lo..hi`.
+    #[inline(always)]
+    fn leave(&mut self, lo: usize, hi: usize) {
+        self.update(None, Some(Leaving { pos: lo, hi }));
+    }
+
+    #[inline(always)]
+    fn update(&mut self, entering: Option<Entering>, leaving: Option<Leaving>) {
+        // A fixed size lets the compiler unroll the products: the common shapes have their
+        // own copies (one, two and three factors).
+        match self.m {
+            5 => self.slide::<5>(entering, leaving),
+            9 => self.slide::<9>(entering, leaving),
+            14 => self.slide::<14>(entering, leaving),
+            _ => self.slide_any(entering, leaving),
+        }
+    }
+
+    /// The update of `V` and the sums for a row entering (its pairs with the rows before it
+    /// in the window: `V += q r'`, the row is the later of each pair) and one leaving (its
+    /// pairs with the rows after it: `V -= r q'`).
+    #[inline(always)]
+    fn slide<const M: usize>(&mut self, entering: Option<Entering>, leaving: Option<Leaving>) {
         let base = self.base;
-        let (rows, _) = self.qs.as_chunks::<DK>();
-        let q = rows[pos - base];
-        let mut r = [0.0; DK];
-        for (l, &wl) in self.weights.iter().enumerate() {
-            let other = if entering {
-                match pos.checked_sub(l) {
-                    Some(o) if o >= lo => o,
-                    _ => break,
-                }
-            } else if pos + l < hi {
-                pos + l
-            } else {
-                break;
-            };
-            let ql = &rows[other - base];
-            for j in 0..DK {
-                r[j] += wl * ql[j];
-            }
-        }
-        let (v, _) = self.v.as_chunks_mut::<DK>();
-        // Entering adds q r' (the row is the later of each pair); leaving removes r q'.
-        if entering {
-            for i in 0..DK {
-                for j in 0..DK {
-                    v[i][j] += q[i] * r[j];
+        let (rows, _) = self.qs.as_chunks::<M>();
+        let weights = &self.weights;
+        let into = entering.map(|e| {
+            let r = lag_sum::<M>(rows, weights, e.pos - base, e.pos - e.lo + 1, true);
+            (rows[e.pos - base], r)
+        });
+        let out = leaving.map(|o| {
+            let r = lag_sum::<M>(rows, weights, o.pos - base, o.hi - o.pos, false);
+            (rows[o.pos - base], r)
+        });
+        let (v, _) = self.v.as_chunks_mut::<M>();
+        match (into, out) {
+            (Some((qi, ri)), Some((qo, ro))) => {
+                for i in 0..M {
+                    for j in 0..M {
+                        v[i][j] += qi[i] * ri[j] - ro[i] * qo[j];
+                    }
                 }
             }
-        } else {
-            for i in 0..DK {
-                for j in 0..DK {
-                    v[i][j] -= r[i] * q[j];
+            (Some((qi, ri)), None) => {
+                for i in 0..M {
+                    for j in 0..M {
+                        v[i][j] += qi[i] * ri[j];
+                    }
                 }
             }
+            (None, Some((qo, ro))) => {
+                for i in 0..M {
+                    for j in 0..M {
+                        v[i][j] -= ro[i] * qo[j];
+                    }
+                }
+            }
+            (None, None) => {}
         }
-        for a in 0..d {
-            let wa = sign * q[a * k];
-            for b in 0..d {
-                self.g[a * d + b] += wa * q[b * k];
+        let (sums, _) = self.sums.as_chunks_mut::<M>();
+        let (sq, _) = self.sq.as_chunks_mut::<M>();
+        if let Some((qo, _)) = out {
+            for j in 0..M {
+                sums[0][j] -= qo[j];
+                sq[0][j] -= qo[j] * qo[j];
             }
         }
-        let (sq, _) = self.sq.as_chunks_mut::<DK>();
-        let (peak, _) = self.peak.as_chunks_mut::<DK>();
-        let (root, _) = self.root_peak.as_chunks_mut::<DK>();
-        for j in 0..DK {
-            sq[0][j] += sign * q[j] * q[j];
-            if entering && sq[0][j] > peak[0][j] {
-                peak[0][j] = sq[0][j];
-                root[0][j] = sq[0][j].sqrt();
+        if let Some((qi, _)) = into {
+            for j in 0..M {
+                sums[0][j] += qi[j];
+                sq[0][j] += qi[j] * qi[j];
+            }
+            let (peak, _) = self.peak.as_chunks_mut::<M>();
+            let (root, _) = self.root_peak.as_chunks_mut::<M>();
+            for j in 0..M {
+                if sq[0][j] > peak[0][j] {
+                    peak[0][j] = sq[0][j];
+                    root[0][j] = sq[0][j].sqrt();
+                }
             }
         }
     }
 
     /// [`Sliding::slide`] for any size.
-    fn slide_any(&mut self, pos: usize, lo: usize, hi: usize, entering: bool) {
-        let (d, k, dk) = (self.d, self.k, self.dk);
-        let sign = if entering { 1.0 } else { -1.0 };
-        self.r.fill(0.0);
-        for (l, &wl) in self.weights.iter().enumerate() {
-            let other = if entering {
-                match pos.checked_sub(l) {
-                    Some(o) if o >= lo => o,
-                    _ => break,
-                }
-            } else if pos + l < hi {
-                pos + l
-            } else {
-                break;
-            };
-            let ql = &self.qs[(other - self.base) * dk..(other - self.base + 1) * dk];
-            for (r, &qi) in self.r.iter_mut().zip(ql) {
-                *r += wl * qi;
-            }
-        }
-        let q = &self.qs[(pos - self.base) * dk..(pos - self.base + 1) * dk];
-        for i in 0..dk {
-            let row = &mut self.v[i * dk..(i + 1) * dk];
-            for j in 0..dk {
-                if entering {
-                    row[j] += q[i] * self.r[j];
-                } else {
-                    row[j] -= self.r[i] * q[j];
+    fn slide_any(&mut self, entering: Option<Entering>, leaving: Option<Leaving>) {
+        let (m, base) = (self.m, self.base);
+        let row = |pos: usize| (pos - base) * m..(pos - base + 1) * m;
+        if let Some(e) = entering {
+            self.r_in.fill(0.0);
+            for (l, &wl) in self.weights.iter().enumerate().take(e.pos - e.lo + 1) {
+                let ql = &self.qs[row(e.pos - l)];
+                for (r, &qv) in self.r_in.iter_mut().zip(ql) {
+                    *r += wl * qv;
                 }
             }
         }
-        for a in 0..d {
-            let wa = sign * q[a * k];
-            for b in 0..d {
-                self.g[a * d + b] += wa * q[b * k];
+        if let Some(o) = leaving {
+            self.r_out.fill(0.0);
+            for (l, &wl) in self.weights.iter().enumerate().take(o.hi - o.pos) {
+                let ql = &self.qs[row(o.pos + l)];
+                for (r, &qv) in self.r_out.iter_mut().zip(ql) {
+                    *r += wl * qv;
+                }
+            }
+            let qo = &self.qs[row(o.pos)];
+            for i in 0..m {
+                let vrow = &mut self.v[i * m..(i + 1) * m];
+                for j in 0..m {
+                    vrow[j] -= self.r_out[i] * qo[j];
+                }
+            }
+            for j in 0..m {
+                self.sums[j] -= qo[j];
+                self.sq[j] -= qo[j] * qo[j];
             }
         }
-        for j in 0..dk {
-            self.sq[j] += sign * q[j] * q[j];
-            if entering && self.sq[j] > self.peak[j] {
-                self.peak[j] = self.sq[j];
-                self.root_peak[j] = self.sq[j].sqrt();
+        if let Some(e) = entering {
+            let qi = &self.qs[row(e.pos)];
+            for i in 0..m {
+                let vrow = &mut self.v[i * m..(i + 1) * m];
+                for j in 0..m {
+                    vrow[j] += qi[i] * self.r_in[j];
+                }
+            }
+            for j in 0..m {
+                self.sums[j] += qi[j];
+                self.sq[j] += qi[j] * qi[j];
+                if self.sq[j] > self.peak[j] {
+                    self.peak[j] = self.sq[j];
+                    self.root_peak[j] = self.sq[j].sqrt();
+                }
             }
         }
+    }
+
+    /// `Σ w_a²` of each value but the constant.
+    fn square_sums(&self) -> impl Iterator<Item = f64> + '_ {
+        (1..self.d).map(|a| self.comoment(a, a))
     }
 
     /// True when a column's sum of squares is so small or so large (below 1e-140 or above
     /// 1e140) that the fourth powers in `V` underflow or overflow: the sums then lost what
     /// the coefficients (huge for tiny regressors) would scale back up.
     fn out_of_range(&self) -> bool {
-        let d = self.d;
-        (1..d).any(|a| {
-            let ss = self.g[a * d + a];
-            ss != 0.0 && !(1e-140..=1e140).contains(&ss)
-        })
+        self.square_sums()
+            .any(|ss| ss != 0.0 && !(1e-140..=1e140).contains(&ss))
     }
 
     /// Drops the `q` of the positions before `lo` once they outnumber the window's.
     fn forget_before(&mut self, lo: usize) {
         let dead = lo - self.base;
-        let held = self.qs.len() / self.dk;
+        let held = self.qs.len() / self.m;
         if dead >= 1024 && 2 * dead >= held {
-            self.qs.drain(..dead * self.dk);
+            self.qs.drain(..dead * self.m);
             self.base = lo;
         }
     }
 
     /// True when the window's means moved so far from the origin that a centered co-moment
     /// `Σ w² - n m²` would lose more digits than [`CANCELLATION_RATIO`] allows (the origin was
-    /// the mean of a window that held an outlier), or a sum is not finite.
+    /// the mean of a window that held an outlier), or a sum is not finite. Both sides are
+    /// scaled by `n`, which spares the divisions.
+    #[inline(always)]
     fn drifted(&self) -> bool {
-        let (d, n) = (self.d, self.g[0]);
-        (1..d).any(|a| {
-            let m = self.g[a] / n;
-            let level = n * m * m;
-            let spread = self.g[a * d + a] - level;
+        let n = self.sums[0];
+        (1..self.d).any(|a| {
+            let s = self.comoment(a, 0);
+            let level = s * s;
+            let spread = n * self.comoment(a, a) - level;
             !(level.is_finite() && spread.is_finite()) || level * CANCELLATION_RATIO > spread
         })
     }
 
     /// True when a sum of squares collapsed below its peak, or a sum overflowed.
+    #[inline(always)]
     fn collapsed(&self) -> bool {
         self.sq
             .iter()
@@ -675,6 +816,7 @@ impl Sliding {
     }
 
     /// Sums the window's rows `rows` (usable positions `lo..`) afresh, about their mean.
+    #[inline(always)]
     fn rebuild(&mut self, reg: &Regression<'_>, rows: &[usize], lo: usize) {
         self.clear();
         let n = rows.len();
@@ -683,6 +825,44 @@ impl Sliding {
             return;
         }
         // The mean about the last row (exact differences), as the new origin.
+        if self.p == 1 {
+            // The same sums as below, without the buffers: a CAPM window rebuilds often.
+            let (x, y) = (reg.factors[0], reg.y);
+            let last = rows[n - 1];
+            let (lx, ly) = (x[last], y[last]);
+            let (mut mx, mut my) = (0.0, 0.0);
+            for &t in rows {
+                mx += x[t] - lx;
+                my += y[t] - ly;
+            }
+            self.origin[0] = lx + mx / n as f64;
+            self.origin[1] = ly + my / n as f64;
+        } else {
+            self.origin_from(reg, rows);
+        }
+        for (i, &t) in rows.iter().enumerate() {
+            self.load(reg, t, lo + i);
+        }
+        match self.m {
+            5 => self.accumulate::<5>(lo, lo + n),
+            9 => self.accumulate::<9>(lo, lo + n),
+            14 => self.accumulate::<14>(lo, lo + n),
+            _ => {
+                for pos in lo..lo + n {
+                    self.slide_any(Some(Entering { pos, lo }), None);
+                }
+            }
+        }
+        // The peaks start at the rebuilt sums.
+        self.peak.copy_from_slice(&self.sq);
+        for (root, &pk) in self.root_peak.iter_mut().zip(&self.peak) {
+            *root = pk.sqrt();
+        }
+    }
+
+    /// The mean of the usable rows `rows` (not empty), about the last of them, as the origin.
+    fn origin_from(&mut self, reg: &Regression<'_>, rows: &[usize]) {
+        let n = rows.len();
         let mut vals = vec![0.0; self.p + 1];
         reg.values(rows[n - 1], &mut vals);
         let last = vals.clone();
@@ -696,39 +876,57 @@ impl Sliding {
         for j in 0..=self.p {
             self.origin[j] = last[j] + mean[j] / n as f64;
         }
-        for (i, &t) in rows.iter().enumerate() {
-            self.enter(reg, t, lo + i, lo);
+    }
+
+    /// The sums of the loaded rows at usable positions `lo..hi`, entered in order onto
+    /// cleared sums, accumulated in locals (the same additions as entering them one by one).
+    #[inline(always)]
+    fn accumulate<const M: usize>(&mut self, lo: usize, hi: usize) {
+        let base = self.base;
+        let (rows, _) = self.qs.as_chunks::<M>();
+        let mut v = [[0.0; M]; M];
+        let (mut sums, mut sq) = ([0.0; M], [0.0; M]);
+        for pos in lo..hi {
+            let q = rows[pos - base];
+            let r = lag_sum::<M>(rows, &self.weights, pos - base, pos - lo + 1, true);
+            for i in 0..M {
+                for j in 0..M {
+                    v[i][j] += q[i] * r[j];
+                }
+            }
+            for j in 0..M {
+                sums[j] += q[j];
+                sq[j] += q[j] * q[j];
+            }
         }
-        // The peaks start at the rebuilt sums.
-        self.peak.copy_from_slice(&self.sq);
-        for (root, &pk) in self.root_peak.iter_mut().zip(&self.peak) {
-            *root = pk.sqrt();
-        }
+        self.v.copy_from_slice(v.as_flattened());
+        self.sums.copy_from_slice(&sums);
+        self.sq.copy_from_slice(&sq);
     }
 
     /// The window's robust variances with the slopes `betas`, or `Err(())` when the sliding
     /// sums cannot be trusted for this window and it must be computed directly.
     #[allow(clippy::result_unit_err)]
     fn variances(&self, betas: &[f64], spec: &RobustSpec) -> Result<Option<RobustVariances>, ()> {
-        let (p, d, k, dk) = (self.p, self.d, self.k, self.dk);
+        let (p, d, k, m_len) = (self.p, self.d, self.k, self.m);
         if self.out_of_range() {
             return Err(());
         }
-        let n = self.g[0];
+        let n = self.sums[0];
         if n.partial_cmp(&(k as f64)) != Some(std::cmp::Ordering::Greater) {
             return Ok(None);
         }
         // Means of the shifted values; g = (-c, -beta, 1) gives e_t = g · w_t.
-        let m: Vec<f64> = (1..d).map(|a| self.g[a] / n).collect();
+        let m: Vec<f64> = (1..d).map(|a| self.comoment(a, 0) / n).collect();
         // Centered co-moments of the factors, and the slopes solved from them: a residual
         // at a high-leverage row moves with a slope's last digits, so the residuals must
         // come from slopes consistent with these sums to rounding.
         let mut cm = vec![0.0; p * p];
         let mut cy = vec![0.0; p];
         for i in 0..p {
-            cy[i] = self.g[(1 + i) * d + p + 1] - n * m[i] * m[p];
+            cy[i] = self.comoment(1 + i, p + 1) - n * m[i] * m[p];
             for j in 0..p {
-                cm[i * p + j] = self.g[(1 + i) * d + 1 + j] - n * m[i] * m[j];
+                cm[i * p + j] = self.comoment(1 + i, 1 + j) - n * m[i] * m[j];
             }
         }
         let Some(chol) = cholesky(&cm, p) else {
@@ -748,20 +946,25 @@ impl Sliding {
         }
         g[0] = -c;
         g[d - 1] = 1.0;
-        // u[i][(b, j)] = Σ_a g_a V[(a, i), (b, j)], then s1[i][j] = Σ_b g_b u[i][(b, j)].
-        let mut s1 = vec![0.0; k * k];
-        let mut u = vec![0.0; dk];
+        // h_t,i = e_t z_t,i = G_i · q_t, with G_i gathering g onto the entries of q.
+        let mut gq = vec![0.0; k * m_len];
         for i in 0..k {
-            u.fill(0.0);
             for a in 0..d {
-                let ga = g[a];
-                let row = &self.v[(a * k + i) * dk..(a * k + i + 1) * dk];
-                for (uj, &vj) in u.iter_mut().zip(row) {
-                    *uj += ga * vj;
-                }
+                gq[i * m_len + self.index[a * k + i]] += g[a];
             }
-            for j in 0..k {
-                s1[i * k + j] = (0..d).map(|b| g[b] * u[b * k + j]).sum();
+        }
+        // s1[i][j] = G_i' V G_j.
+        let mut s1 = vec![0.0; k * k];
+        let mut vg = vec![0.0; m_len];
+        for j in 0..k {
+            let gj = &gq[j * m_len..(j + 1) * m_len];
+            for (e, out) in vg.iter_mut().enumerate() {
+                let row = &self.v[e * m_len..(e + 1) * m_len];
+                *out = row.iter().zip(gj).map(|(v, g)| v * g).sum();
+            }
+            for i in 0..k {
+                let gi = &gq[i * m_len..(i + 1) * m_len];
+                s1[i * k + j] = gi.iter().zip(&vg).map(|(g, v)| g * v).sum();
             }
         }
         // S' = s1 + s1' in the shifted basis; A moves it to z - mean: ẑ_i = z_i - m_i z_0.
@@ -798,7 +1001,7 @@ impl Sliding {
             for &j in xs {
                 let aij = a_mat(i, j).abs();
                 for a in 0..d {
-                    h += aij * g[a].abs() * self.root_peak[a * k + j];
+                    h += aij * g[a].abs() * self.root_peak[self.index[a * k + j]];
                 }
             }
             let bound = 2.0 * self.weight_sum * h * h;
@@ -812,82 +1015,257 @@ impl Sliding {
     }
 }
 
-impl Sliding {
-    /// [`Sliding::variances`] of a single regressor (the CAPM fit), on the stack: the same
-    /// formulas with `d = 3`, `k = 2`, unrolled, since every row of a rolling CAPM fit comes
-    /// here.
-    #[allow(clippy::result_unit_err)]
-    fn variances_one(&self, spec: &RobustSpec) -> Result<Option<(f64, f64)>, ()> {
-        const D: usize = 3;
-        const K: usize = 2;
-        const DK: usize = D * K;
-        if self.out_of_range() {
-            return Err(());
+/// Rows of a one-factor rolling fit gathered for their variances: the sliding sums each row
+/// needs, field by field. A row's variances are a long chain of divisions and square roots;
+/// computed apart from the sliding updates, the chains of a block's rows overlap.
+struct CapmBlock {
+    len: usize,
+    /// Per row: its index, the usable positions of its window, its coefficients.
+    rows: [usize; BLOCK],
+    window: [(usize, usize); BLOCK],
+    alpha: [f64; BLOCK],
+    beta: [f64; BLOCK],
+    /// `Σ q` (`n, Σx, Σx², Σy, Σxy` about the origin), `Σ y²`, the upper triangle of
+    /// `V + V'` (row-major), the roots of the peaks of `Σ q²`, and the origin of `x`.
+    sums: [[f64; BLOCK]; 5],
+    syy: [f64; BLOCK],
+    vs: [[f64; BLOCK]; 15],
+    root: [[f64; BLOCK]; 5],
+    origin: [f64; BLOCK],
+    /// Results: standard errors and t-values, and whether the sums could be trusted.
+    se: [[f64; BLOCK]; 2],
+    t: [[f64; BLOCK]; 2],
+    trusted: [bool; BLOCK],
+}
+
+/// Rows per [`CapmBlock`].
+const BLOCK: usize = 64;
+
+/// `(i, j)` of each entry of the upper triangle of a 5 x 5 matrix, row-major.
+const UPPER_5: [(usize, usize); 15] = {
+    let mut pairs = [(0, 0); 15];
+    let mut e = 0;
+    let mut i = 0;
+    while i < 5 {
+        let mut j = i;
+        while j < 5 {
+            pairs[e] = (i, j);
+            e += 1;
+            j += 1;
         }
-        let gm = &self.g;
-        let n = gm[0];
-        if n.partial_cmp(&(K as f64)) != Some(std::cmp::Ordering::Greater) {
-            return Ok(None);
+        i += 1;
+    }
+    pairs
+};
+
+/// Where `(i, j)` (`i <= j`) lives in [`UPPER_5`].
+const fn upper_5(i: usize, j: usize) -> usize {
+    i * (11 - i) / 2 + (j - i)
+}
+
+impl CapmBlock {
+    fn new() -> Box<Self> {
+        Box::new(Self {
+            len: 0,
+            rows: [0; BLOCK],
+            window: [(0, 0); BLOCK],
+            alpha: [0.0; BLOCK],
+            beta: [0.0; BLOCK],
+            sums: [[0.0; BLOCK]; 5],
+            syy: [0.0; BLOCK],
+            vs: [[0.0; BLOCK]; 15],
+            root: [[0.0; BLOCK]; 5],
+            origin: [0.0; BLOCK],
+            se: [[0.0; BLOCK]; 2],
+            t: [[0.0; BLOCK]; 2],
+            trusted: [false; BLOCK],
+        })
+    }
+
+    fn is_full(&self) -> bool {
+        self.len == BLOCK
+    }
+
+    /// Takes row `t` (window of usable positions `window`) with its coefficients and the
+    /// sums of `sliding`, which holds that window.
+    #[inline(always)]
+    fn push(&mut self, sliding: &Sliding, t: usize, window: (usize, usize), alpha: f64, beta: f64) {
+        let e = self.len;
+        self.rows[e] = t;
+        self.window[e] = window;
+        self.alpha[e] = alpha;
+        self.beta[e] = beta;
+        for f in 0..5 {
+            self.sums[f][e] = sliding.sums[f];
+            self.root[f][e] = sliding.root_peak[f];
         }
-        let (mx, my) = (gm[1] / n, gm[2] / n);
-        let sxx = gm[D + 1] - n * mx * mx;
-        let sxy = gm[D + 2] - n * mx * my;
-        // A spread too small to square (subnormal) keeps no relative precision here either.
-        if sxx.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) || !(sxx * sxx).is_normal() {
-            // The fit has a slope, so its rows have a spread these sums lost: from the rows.
-            return Err(());
+        self.syy[e] = sliding.sq[3];
+        let v = &sliding.v;
+        for (f, &(i, j)) in UPPER_5.iter().enumerate() {
+            self.vs[f][e] = v[i * 5 + j] + v[j * 5 + i];
         }
-        let beta = sxy / sxx;
-        let g = [-(my - beta * mx), -beta, 1.0];
-        let v: &[f64] = &self.v;
-        // s1[i][j] = Σ_a Σ_b g_a g_b V[(a, i), (b, j)].
-        let mut s1 = [[0.0; K]; K];
-        for i in 0..K {
-            let mut u = [0.0; DK];
-            for a in 0..D {
-                let row = &v[(a * K + i) * DK..(a * K + i + 1) * DK];
-                for (uj, &vj) in u.iter_mut().zip(row) {
-                    *uj += g[a] * vj;
-                }
+        self.origin[e] = sliding.origin[0];
+        self.len += 1;
+    }
+
+    /// The variances of every row taken, from the sums (see [`Sliding::variances`], here
+    /// with `q = (1, x, x², y, x y)`), and whether each row's sums can be trusted.
+    #[inline(always)]
+    fn compute(&mut self, spec: &RobustSpec, weight_sum: f64) {
+        let hc1 = spec.cov_type == CovType::Hc1;
+        let Self {
+            len,
+            alpha,
+            beta,
+            sums,
+            syy,
+            vs,
+            root,
+            origin,
+            se,
+            t,
+            trusted,
+            ..
+        } = self;
+        let vs = |i: usize, j: usize, e: usize| vs[upper_5(i.min(j), i.max(j))][e];
+        // `e < BLOCK` evidently, so no index is checked.
+        for e in 0..(*len).min(BLOCK) {
+            let (n, sx, sxx_raw) = (sums[0][e], sums[1][e], sums[2][e]);
+            let (sy, sxy_raw, syy) = (sums[3][e], sums[4][e], syy[e]);
+            // Fourth powers of a column below 1e-140 or above 1e140 underflow or overflow.
+            let in_range = |ss: f64| ss == 0.0 || (1e-140..=1e140).contains(&ss);
+            // Every row comes here, so the divisions are reciprocals taken once.
+            let inv_n = 1.0 / n;
+            let (mx, my) = (sx * inv_n, sy * inv_n);
+            let sxx = sxx_raw - n * mx * mx;
+            let sxy = sxy_raw - n * mx * my;
+            // A spread too small to square (subnormal) keeps no relative precision: the fit
+            // has a slope, so its rows have a spread these sums lost.
+            let sxx_sq = sxx * sxx;
+            let spread_kept = sxx > 0.0 && (f64::MIN_POSITIVE..=f64::MAX).contains(&sxx_sq);
+            let inv_sxx = 1.0 / sxx;
+            let slope = sxy * inv_sxx;
+            let (g0, g1) = (-(my - slope * mx), -slope);
+            // e z_0 = G_0 · q with G_0 = (g0, g1, 0, 1, 0), e z_1 = G_1 · q with
+            // G_1 = (0, g0, g1, 0, 1); S' = G' (V + V') G.
+            let sp00 = g0 * g0 * vs(0, 0, e)
+                + 2.0 * g0 * (g1 * vs(0, 1, e) + vs(0, 3, e))
+                + g1 * g1 * vs(1, 1, e)
+                + 2.0 * g1 * vs(1, 3, e)
+                + vs(3, 3, e);
+            let sp11 = g0 * g0 * vs(1, 1, e)
+                + 2.0 * g0 * (g1 * vs(1, 2, e) + vs(1, 4, e))
+                + g1 * g1 * vs(2, 2, e)
+                + 2.0 * g1 * vs(2, 4, e)
+                + vs(4, 4, e);
+            let sp01 = g0 * (g0 * vs(0, 1, e) + g1 * vs(0, 2, e) + vs(0, 4, e))
+                + g1 * (g0 * vs(1, 1, e) + g1 * vs(1, 2, e) + vs(1, 4, e))
+                + (g0 * vs(3, 1, e) + g1 * vs(3, 2, e) + vs(3, 4, e));
+            // To the centered basis (1, x - mean).
+            let s00 = sp00;
+            let s01 = sp01 - mx * sp00;
+            let s11 = sp11 - 2.0 * mx * sp01 + mx * mx * sp00;
+            // The rounding bound of each diagonal entry (see `Sliding::variances`).
+            let r = |f: usize| root[f][e];
+            let (a0, a1, amx) = (g0.abs(), g1.abs(), mx.abs());
+            let h0 = a0 * r(0) + a1 * r(1) + r(3);
+            let h1 = a0 * (r(1) + amx * r(0)) + a1 * (r(2) + amx * r(1)) + (r(4) + amx * r(3));
+            let bound0 = 2.0 * weight_sum * h0 * h0;
+            let bound1 = 2.0 * weight_sum * h1 * h1;
+            let ok = in_range(sxx_raw)
+                & in_range(syy)
+                & spread_kept
+                & (s00 >= DIRECT_BELOW * bound0)
+                & (s11 >= DIRECT_BELOW * bound1)
+                & (bound0 < f64::INFINITY)
+                & (bound1 < f64::INFINITY);
+            let mean_x = origin[e] + mx;
+            let var_b = s11 * inv_sxx * inv_sxx;
+            let cov_cb = s01 * inv_n * inv_sxx;
+            let var_c = s00 * inv_n * inv_n;
+            let var_a = var_c - 2.0 * mean_x * cov_cb + mean_x * mean_x * var_b;
+            let scale = if hc1 { n / (n - 2.0) } else { 1.0 };
+            let se_a = clamp_non_negative(var_a * scale).sqrt();
+            let se_b = clamp_non_negative(var_b * scale).sqrt();
+            se[0][e] = se_a;
+            se[1][e] = se_b;
+            t[0][e] = if se_a > 0.0 {
+                alpha[e] / se_a
+            } else {
+                f64::NAN
+            };
+            t[1][e] = if se_b > 0.0 { beta[e] / se_b } else { f64::NAN };
+            trusted[e] = ok;
+        }
+    }
+
+    /// Computes and writes every row taken; a row whose sums cannot be trusted is summed from
+    /// its window's rows (`usable[lo..hi]`) instead. Empties the block.
+    #[inline(always)]
+    fn flush(
+        &mut self,
+        reg: &Regression<'_>,
+        usable: &[usize],
+        spec: &RobustSpec,
+        weight_sum: f64,
+        coef: &Coefficients<'_>,
+        out: &mut RobustColumns<'_>,
+    ) {
+        self.compute(spec, weight_sum);
+        for e in 0..self.len {
+            let t = self.rows[e];
+            if self.trusted[e] {
+                out.write_one(
+                    t,
+                    [self.se[0][e], self.se[1][e]],
+                    [self.t[0][e], self.t[1][e]],
+                );
+            } else {
+                let (lo, hi) = self.window[e];
+                let var = direct(reg, &usable[lo..hi], &[self.beta[e]], spec);
+                out.write(t, coef, var.as_ref().map(RobustVariances::parts));
             }
-            for j in 0..K {
-                s1[i][j] = g[0] * u[j] + g[1] * u[K + j] + g[2] * u[2 * K + j];
-            }
         }
-        let sp00 = 2.0 * s1[0][0];
-        let sp01 = s1[0][1] + s1[1][0];
-        let sp11 = 2.0 * s1[1][1];
-        // To the centered basis (1, x - mean).
-        let s00 = sp00;
-        let s01 = sp01 - mx * sp00;
-        let s11 = sp11 - 2.0 * mx * sp01 + mx * mx * sp00;
-        // The rounding bound of each diagonal entry (see `variances`).
-        let root = |a: usize, j: usize| self.root_peak[a * K + j];
-        let h0: f64 = (0..D).map(|a| g[a].abs() * root(a, 0)).sum();
-        let h1: f64 = (0..D)
-            .map(|a| g[a].abs() * (root(a, 1) + mx.abs() * root(a, 0)))
-            .sum();
-        let (h0_sq, h1_sq) = (h0 * h0, h1 * h1);
-        for (entry, h_sq) in [(s00, h0_sq), (s11, h1_sq)] {
-            let bound = 2.0 * self.weight_sum * h_sq;
-            let trusted = entry >= DIRECT_BELOW * bound;
-            if !trusted || !bound.is_finite() {
-                return Err(());
-            }
-        }
-        let mean_x = self.origin[0] + mx;
-        let var_b = s11 / sxx / sxx;
-        let cov_cb = s01 / (n * sxx);
-        let var_c = s00 / (n * n);
-        let var_a = var_c - 2.0 * mean_x * cov_cb + mean_x * mean_x * var_b;
-        let scale = spec.scale(n as usize, K);
-        Ok(Some((var_a * scale, var_b * scale)))
+        self.len = 0;
     }
 }
 
 /// Rolling robust standard errors and t-values of the fit whose coefficients are `coef`,
 /// written to `out` row by row.
+///
+/// On a CPU with AVX2 the same code runs compiled for it: its products of short vectors
+/// take fewer instructions. No fused multiply-add is enabled and every sum keeps its order,
+/// so both builds give the same bits.
 pub fn rolling_robust(
+    reg: &Regression<'_>,
+    bounds: &impl WindowBounds,
+    spec: &RobustSpec,
+    coef: &Coefficients<'_>,
+    out: &mut RobustColumns<'_>,
+) -> Result<(), KernelError> {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        return unsafe { rolling_robust_avx2(reg, bounds, spec, coef, out) };
+    }
+    rolling_robust_portable(reg, bounds, spec, coef, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn rolling_robust_avx2(
+    reg: &Regression<'_>,
+    bounds: &impl WindowBounds,
+    spec: &RobustSpec,
+    coef: &Coefficients<'_>,
+    out: &mut RobustColumns<'_>,
+) -> Result<(), KernelError> {
+    rolling_robust_portable(reg, bounds, spec, coef, out)
+}
+
+/// [`rolling_robust`] for the CPU the crate was compiled for; inlined into the AVX2 copy.
+#[inline(always)]
+fn rolling_robust_portable(
     reg: &Regression<'_>,
     bounds: &impl WindowBounds,
     spec: &RobustSpec,
@@ -921,33 +1299,48 @@ pub fn rolling_robust(
     // Rows in the window at the last rebuild.
     let mut built = 0usize;
     let mut betas = vec![0.0; p];
+    let mut block = (p == 1).then(CapmBlock::new);
     for t in 0..len {
         let start = bounds.start(t);
-        let mut left = false;
+        let first = lo;
         while lo < hi && usable[lo] < start {
-            sliding.leave(lo, hi);
             lo += 1;
-            removals += 1;
-            left = true;
+        }
+        let left = lo - first;
+        removals += left;
+        let enters = hi < usable.len() && usable[hi] == t;
+        if left == 1 && enters && lo < hi {
+            // One row out and one in, the rolling window's usual step: one pass over V.
+            sliding.step(
+                reg,
+                t,
+                Entering { pos: hi, lo },
+                Some(Leaving { pos: first, hi }),
+            );
+            hi += 1;
+        } else {
+            for pos in first..lo {
+                sliding.leave(pos, hi);
+            }
+            if lo == hi {
+                // An empty window has exactly zero sums, not the residue of the removals.
+                sliding.clear();
+                removals = 0;
+                built = 0;
+            }
+            // Every usable row before `t` has entered, so `usable[hi]` is `t` or later.
+            if enters {
+                sliding.step(reg, t, Entering { pos: hi, lo }, None);
+                hi += 1;
+            }
         }
         sliding.forget_before(lo);
-        if lo == hi {
-            // An empty window has exactly zero sums, not the residue of the removals.
-            sliding.clear();
-            removals = 0;
-            built = 0;
-        }
-        // Every usable row before `t` has entered, so `usable[hi]` is `t` or later.
-        if hi < usable.len() && usable[hi] == t {
-            sliding.enter(reg, t, hi, lo);
-            hi += 1;
-        }
         // Rebuilt once per window length of removals, when a sum collapsed or the means
         // drifted far from the origin after a row left, and whenever the window doubled since
         // the last build, so the origin follows a filling window's mean.
         let n = hi - lo;
         if n > 0
-            && ((left && (sliding.collapsed() || sliding.drifted()))
+            && ((left > 0 && (sliding.collapsed() || sliding.drifted()))
                 || removals >= n
                 || n >= 2 * built)
         {
@@ -962,33 +1355,29 @@ pub fn rolling_robust(
             out.write(t, coef, None);
             continue;
         }
-        // One regressor (every rolling CAPM row) takes the unrolled form, without allocating.
-        let sliding_result = if p == 1 {
-            match sliding.variances_one(spec) {
-                Ok(v) => {
-                    out.write(
-                        t,
-                        coef,
-                        v.as_ref().map(|(a, b)| (*a, std::slice::from_ref(b))),
-                    );
-                    continue;
-                }
-                Err(()) => Err(()),
+        // One regressor (every rolling CAPM row) goes by blocks of rows.
+        if let Some(block) = &mut block {
+            block.push(&sliding, t, (lo, hi), coef.alpha[t], betas[0]);
+            if block.is_full() {
+                block.flush(reg, &usable, spec, sliding.weight_sum, coef, out);
             }
-        } else {
-            sliding.variances(&betas, spec)
-        };
-        let var = match sliding_result {
+            continue;
+        }
+        let var = match sliding.variances(&betas, spec) {
             Ok(v) => v,
             Err(()) => direct(reg, &usable[lo..hi], &betas, spec),
         };
         out.write(t, coef, var.as_ref().map(RobustVariances::parts));
     }
+    if let Some(block) = &mut block {
+        block.flush(reg, &usable, spec, sliding.weight_sum, coef, out);
+    }
     Ok(())
 }
 
-/// Replaces the standard errors and t-values of a rolling CAPM fit (already in `out`) by the
-/// robust ones of `spec`. Reads alpha and beta from `out`, computing them when absent.
+/// The rolling CAPM fit of `out`'s fields with the standard errors and t-values of `spec`:
+/// the ordinary fit writes the other fields (and skips its own standard errors, which would
+/// only be overwritten), then the robust pass writes those from each window's alpha and beta.
 pub fn robust_simple_fit(
     x: &[f64],
     y: &[f64],
@@ -1000,30 +1389,30 @@ pub fn robust_simple_fit(
         || out.beta_se.is_some()
         || out.alpha_t.is_some()
         || out.beta_t.is_some();
-    if !wants {
+    // The robust pass needs alpha and beta, asked for or not.
+    let own_len = if wants { y.len() } else { 0 };
+    let (mut own_alpha, mut own_beta) = (vec![0.0; own_len], vec![0.0; own_len]);
+    let (own_alpha, own_beta) = (own_alpha.as_mut_slice(), own_beta.as_mut_slice());
+    let mut fit = SimpleFitColumns {
+        alpha: out.alpha.as_deref_mut().or(wants.then_some(own_alpha)),
+        beta: out.beta.as_deref_mut().or(wants.then_some(own_beta)),
+        r2: out.r2.as_deref_mut(),
+        resid_std: out.resid_std.as_deref_mut(),
+        n: out.n.as_deref_mut(),
+        ..Default::default()
+    };
+    rolling_simple_ols(x, y, bounds, &mut fit)?;
+    let (Some(alpha), Some(beta)) = (fit.alpha, fit.beta) else {
         return Ok(());
-    }
-    let (alpha, beta) = match (out.alpha.as_deref(), out.beta.as_deref()) {
-        (Some(a), Some(b)) => (a.to_vec(), b.to_vec()),
-        _ => {
-            let (mut a, mut b) = (vec![0.0; y.len()], vec![0.0; y.len()]);
-            let mut cols = SimpleFitColumns {
-                alpha: Some(&mut a),
-                beta: Some(&mut b),
-                ..Default::default()
-            };
-            rolling_simple_ols(x, y, bounds, &mut cols)?;
-            (a, b)
-        }
     };
     let factors = [x];
-    let betas = [beta.as_slice()];
+    let betas = [&beta[..]];
     let reg = Regression {
         factors: &factors,
         y,
     };
     let coef = Coefficients {
-        alpha: &alpha,
+        alpha,
         betas: &betas,
     };
     let mut robust = RobustColumns {
@@ -1575,6 +1964,66 @@ mod tests {
         assert!(RobustSpec::parse("nonrobust", Some(2)).is_err());
     }
 
+    /// The AVX2 copy of [`rolling_robust`] (where the CPU has it) gives the bits of the
+    /// portable one: the standard errors of one and of two factors, HC1 and HAC.
+    #[test]
+    fn every_cpu_path_gives_the_same_bits() {
+        let (x, y) = capm_data(700);
+        let x2 = with_nulls(lcg_series(7, 700, 0.02), 31, 3);
+        let spec_w = WindowSpec::new(Window::Rows(90), 40).unwrap();
+        for factors in [vec![x.clone()], vec![x.clone(), x2.clone()]] {
+            let views: Vec<&[f64]> = factors.iter().map(|f| f.as_slice()).collect();
+            let p = views.len();
+            let layout = FactorLayout { k: p };
+            let mut floats = vec![vec![0.0; y.len()]; layout.field_count()];
+            let mut n = vec![0u32; y.len()];
+            let mut fit = FactorFitColumns {
+                floats: floats.iter_mut().map(|b| b.as_mut_slice()).collect(),
+                n: &mut n,
+            };
+            rolling_factor_ols(&views, &y, &spec_w, &mut fit).unwrap();
+            let betas: Vec<&[f64]> = (0..p).map(|j| floats[layout.beta(j)].as_slice()).collect();
+            let coef = Coefficients {
+                alpha: &floats[layout.alpha()],
+                betas: &betas,
+            };
+            let reg = Regression {
+                factors: &views,
+                y: &y,
+            };
+            for spec in [
+                RobustSpec::parse("HC1", None).unwrap().unwrap(),
+                RobustSpec::parse("HAC", Some(6)).unwrap().unwrap(),
+            ] {
+                let run = |portable: bool| {
+                    let mut se = vec![vec![0.0; y.len()]; 2 * (p + 1)];
+                    let (ses, ts) = se.split_at_mut(p + 1);
+                    let (a_se, b_se) = ses.split_at_mut(1);
+                    let (a_t, b_t) = ts.split_at_mut(1);
+                    let mut out = RobustColumns {
+                        alpha_se: Some(&mut a_se[0]),
+                        beta_se: b_se.iter_mut().map(|b| Some(b.as_mut_slice())).collect(),
+                        alpha_t: Some(&mut a_t[0]),
+                        beta_t: b_t.iter_mut().map(|b| Some(b.as_mut_slice())).collect(),
+                    };
+                    if portable {
+                        rolling_robust_portable(&reg, &spec_w, &spec, &coef, &mut out).unwrap();
+                    } else {
+                        rolling_robust(&reg, &spec_w, &spec, &coef, &mut out).unwrap();
+                    }
+                    se
+                };
+                let (fast, portable) = (run(false), run(true));
+                assert!(portable[0].iter().any(|v| v.is_finite()));
+                for (a, b) in fast.iter().zip(&portable) {
+                    for (t, (u, v)) in a.iter().zip(b).enumerate() {
+                        assert_eq!(u.to_bits(), v.to_bits(), "row {t}, {p} factors, {spec:?}");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn simple_fit_binding_form_matches_the_factor_form() {
         let (x, y) = capm_data(300);
@@ -1589,7 +2038,6 @@ mod tests {
             alpha_t: Some(&mut a_t),
             ..Default::default()
         };
-        rolling_simple_ols(&x, &y, &spec_w, &mut out).unwrap();
         robust_simple_fit(&x, &y, &spec_w, &spec, &mut out).unwrap();
         for t in 0..len {
             if want[0][t].is_nan() {

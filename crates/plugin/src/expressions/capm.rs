@@ -13,12 +13,15 @@ use polars_alpha_kernels::rolling_ols::{fit_from_moments, rolling_simple_ols};
 use polars_alpha_kernels::simple_fit::{endpoints, SimpleFitColumns, ENDPOINT_FIELDS, FIT_FIELDS};
 use polars_alpha_kernels::KernelError;
 use pyo3_polars::derive::{polars_expr, CallerContext};
+use pyo3_polars::export::polars_arrow::ffi::ArrowSchema;
+use pyo3_polars::export::polars_ffi::version_0::SeriesExport;
 use serde::Deserialize;
 
-use super::common::{guarded, kernel_err, required};
+use super::common::{expression_entry, field_entry, guarded, kernel_err, required};
 use super::inputs::{window_spec, InputLayout, SegmentWindow};
 use crate::panel::{
-    finite_or_null, finite_or_null_marked, FiniteMask, OutputColumn, OutputPart, Threads,
+    finite_or_null, finite_or_null_marked, FiniteMask, OutputColumn, OutputPart, Panel, Threads,
+    PARALLEL_MIN_ROWS,
 };
 
 /// The float fields of the struct, in output order (`n` follows them).
@@ -193,7 +196,7 @@ fn struct_field(
     ))
 }
 
-fn rolling_struct_output(fields: &[Field], kwargs: RollingAlphaBetaKwargs) -> PolarsResult<Field> {
+fn rolling_struct_output(fields: &[Field], kwargs: &RollingAlphaBetaKwargs) -> PolarsResult<Field> {
     struct_field(fields, &kwargs.inputs, kwargs.fields.as_deref(), true)
 }
 
@@ -265,6 +268,13 @@ where
     let (panel, times) = call.layout.panel_and_times(inputs, threads)?;
     let spec = window_spec(call.window, call.min_periods, call.layout)?;
     let (x, y) = (panel.gather(&x), panel.gather(&y));
+    if let [range] = panel.segments() {
+        if len < PARALLEL_MIN_ROWS {
+            let window = SegmentWindow::for_segment(spec, call.min_periods, times.as_ref(), 0..len)
+                .map_err(kernel_err)?;
+            return one_segment(&panel, range.clone(), &x, &y, &window, &call, kernel);
+        }
+    }
 
     // Zeroed, not NaN-filled: both kernels write every row.
     let mut floats: Vec<Option<OutputColumn<f64>>> = call
@@ -336,6 +346,52 @@ where
     })
 }
 
+/// [`run_rolling`] on a panel of one short segment, such as each call under `.over()` makes:
+/// plain columns, which the kernel writes in one go, and no parts, jobs or masks, which cost
+/// more than the fit of a short series. The validity comes from one pass over each column.
+fn one_segment<K>(
+    panel: &Panel,
+    range: std::ops::Range<usize>,
+    x: &[f64],
+    y: &[f64],
+    window: &SegmentWindow,
+    call: &RollingCall<'_>,
+    kernel: K,
+) -> PolarsResult<RollingResult>
+where
+    K: Fn(&[f64], &[f64], &SegmentWindow, &mut SimpleFitColumns<'_>) -> Result<(), KernelError>,
+{
+    let len = range.len();
+    // Zeroed, not NaN-filled: both kernels write every row.
+    let mut floats: [Option<Vec<f64>>; FLOAT_FIELDS] =
+        call.wanted.map(|w| w.then(|| vec![0.0; len]));
+    let mut n = call.want_n.then(|| vec![0u32; len]);
+    {
+        let [alpha, beta, r2, resid_std, alpha_se, beta_se, alpha_t, beta_t] =
+            floats.each_mut().map(Option::as_deref_mut);
+        let mut columns = SimpleFitColumns {
+            alpha,
+            beta,
+            r2,
+            resid_std,
+            alpha_se,
+            beta_se,
+            alpha_t,
+            beta_t,
+            n: n.as_deref_mut(),
+        };
+        kernel(&x[range.clone()], &y[range], window, &mut columns).map_err(kernel_err)?;
+    }
+    Ok(RollingResult {
+        floats: floats
+            .into_iter()
+            .map(|column| column.map(|c| (panel.scatter(c), None)))
+            .collect(),
+        n: n.map(|c| panel.scatter(c)),
+        endpoints: Vec::new(),
+    })
+}
+
 /// The computed fields as a struct named after the first input; fields not requested are
 /// absent.
 fn into_struct(
@@ -362,11 +418,60 @@ fn into_struct(
     Ok(StructChunked::from_series(inputs[0].name().clone(), len, columns.iter())?.into_series())
 }
 
-#[polars_expr(output_type_func_with_kwargs=rolling_struct_output)]
+/// The entry point of `rolling_alpha_beta`, written out rather than by `#[polars_expr]` so
+/// that the keyword arguments are decoded once per thread, not once per group under
+/// `.over()` (see [`super::common::decoded_kwargs`]).
+///
+/// # Safety
+/// Called by Polars with the plugin ABI (version 0), as [`expression_entry`] requires.
+#[no_mangle]
+pub unsafe extern "C" fn _polars_plugin_rolling_alpha_beta(
+    inputs: *mut SeriesExport,
+    input_len: usize,
+    kwargs_ptr: *const u8,
+    kwargs_len: usize,
+    return_value: *mut SeriesExport,
+    context: *mut CallerContext,
+) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        expression_entry(
+            (inputs, input_len),
+            (kwargs_ptr, kwargs_len),
+            return_value,
+            context,
+            rolling_alpha_beta,
+        );
+    }
+}
+
+/// The output field of `rolling_alpha_beta`.
+///
+/// # Safety
+/// Called by Polars with the plugin ABI (version 0), as [`field_entry`] requires.
+#[no_mangle]
+pub unsafe extern "C" fn _polars_plugin_field_rolling_alpha_beta(
+    fields: *mut ArrowSchema,
+    len: usize,
+    return_value: *mut ArrowSchema,
+    kwargs_ptr: *const u8,
+    kwargs_len: usize,
+) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        field_entry(
+            (fields, len),
+            (kwargs_ptr, kwargs_len),
+            return_value,
+            rolling_struct_output,
+        );
+    }
+}
+
 fn rolling_alpha_beta(
     inputs: &[Series],
     context: CallerContext,
-    kwargs: RollingAlphaBetaKwargs,
+    kwargs: &RollingAlphaBetaKwargs,
 ) -> PolarsResult<Series> {
     guarded(|| {
         let threads = Threads::of(&context, inputs[0].len());
@@ -385,15 +490,12 @@ fn rolling_alpha_beta(
             want_n: picked.n,
         };
         let robust = robust_spec(kwargs.cov_type.as_deref(), kwargs.maxlags)?;
-        let mut result = run_rolling(inputs, call, threads, |x, y, window, out| {
-            rolling_simple_ols(x, y, window, out)?;
-            match &robust {
-                Some(spec) => robust_simple_fit(x, y, window, spec, out),
-                None => Ok(()),
-            }
+        let mut result = run_rolling(inputs, call, threads, |x, y, window, out| match &robust {
+            Some(spec) => robust_simple_fit(x, y, window, spec, out),
+            None => rolling_simple_ols(x, y, window, out),
         })?;
         if with_endpoints {
-            result = with_endpoint_fields(inputs, &kwargs, picked, result)?;
+            result = with_endpoint_fields(inputs, kwargs, picked, result)?;
         }
         into_struct(inputs, inputs[0].len(), result, threads)
     })
