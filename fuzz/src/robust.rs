@@ -4,7 +4,8 @@
 //! fit has no coefficient (and never negative); and on a window of ordinary returns whose fit
 //! is not near-perfect (R² at most 0.999), with factors not nearly collinear, it equals `robust_cov::whole_sample` (the sandwich
 //! summed from the window's rows): their variances agree to 1e-7, or to 1e-8 of the
-//! ordinary variance.
+//! ordinary variance. Where the window's rows give NaN (the sandwich overflows inside), the
+//! rolling standard error is not finite either.
 
 use crate::bytes::{Bytes, KernelBounds, WindowCase};
 use polars_alpha_kernels::factor_ols::{rolling_factor_ols, FactorFitColumns, FactorLayout};
@@ -133,6 +134,18 @@ fn check_with(
             let ordinary = fit[at][t];
             // A variance past f64::MAX on both sides agrees (the plugin returns null for it).
             if got == f64::INFINITY && v == f64::INFINITY {
+                continue;
+            }
+            // A sandwich that overflows inside (a factor whose spread squares below the
+            // smallest double: inf times 0) is NaN from the window's rows; the rolling form,
+            // which sums such windows from their rows too, must not invent a number for it.
+            // (`NaN.max(0.0)` is 0, so this is decided before the comparison below.)
+            if v.is_nan() {
+                assert!(
+                    !got.is_finite(),
+                    "row {t}: standard error {i} {got} where the window's rows give NaN, \
+                     {case:?}, {spec:?}, factors {factors:?}, y {y:?}"
+                );
                 continue;
             }
             let tol = 1e-7 * v.abs() + 1e-8 * ordinary * ordinary + 1e-24;
