@@ -15,7 +15,7 @@ FUZZ_TARGETS = rolling factor ewm weighted_alpha window ratios robust
 # along nearly the same path, instead of rolling new dice on every commit. About 10 s a
 # target. Search for new bugs with `fuzz-explore`.
 FUZZ_SEED ?= 1
-FUZZ_RUNS = rolling:30000 factor:30000 ewm:25000 weighted_alpha:400000 window:1500000 ratios:100000 robust:20000
+FUZZ_RUNS = rolling:30000 factor:30000 ewm:25000 weighted_alpha:400000 window:1500000 ratios:100000 robust:50000
 # `make fuzz-explore` searches for new bugs: random seeds, a persistent working corpus.
 FUZZ_SECONDS ?= 60
 # The wheel is tested in fresh virtual environments that get only what its extras declare.
