@@ -25,6 +25,12 @@
 //! too small next to that bound (a near-perfect fit, where the residuals are tiny beside
 //! the data) is recomputed directly from its rows in `O(window · L · k²)`.
 //!
+//! **Layout.** `q` keeps each distinct product once (5 entries for one factor). A row
+//! leaving and one entering update `V` in one pass. For one factor on a row window where no
+//! row is missing, the full windows are cut into four runs slid side by side, so that
+//! each update is one operation on a vector of lanes; each run starts from a window summed
+//! from its rows. The variances of a one-factor fit are computed a block of rows at a time.
+//!
 //! The coefficients come from the ordinary fit ([`crate::rolling_ols`],
 //! [`crate::factor_ols`]); where that fit is NaN, so are the robust standard errors. They
 //! are NaN too when `n <= k` (no residual degrees of freedom), as the ordinary ones are.
