@@ -12,6 +12,7 @@ use polars_alpha_kernels::robust_cov::{robust_simple_fit, robust_simple_whole, R
 use polars_alpha_kernels::rolling_ols::{fit_from_moments, rolling_simple_ols};
 use polars_alpha_kernels::simple_fit::{endpoints, SimpleFitColumns, ENDPOINT_FIELDS, FIT_FIELDS};
 use polars_alpha_kernels::KernelError;
+use polars_arrow::array::{PrimitiveArray, StructArray};
 use pyo3_polars::derive::{polars_expr, CallerContext};
 use pyo3_polars::export::polars_arrow::ffi::ArrowSchema;
 use pyo3_polars::export::polars_ffi::version_0::SeriesExport;
@@ -20,7 +21,7 @@ use serde::Deserialize;
 use super::common::{expression_entry, field_entry, guarded, kernel_err, required};
 use super::inputs::{window_spec, InputLayout, SegmentWindow};
 use crate::panel::{
-    finite_or_null, finite_or_null_marked, FiniteMask, OutputColumn, OutputPart, Panel, Threads,
+    finite_array, finite_or_null_marked, FiniteMask, OutputColumn, OutputPart, Panel, Threads,
     PARALLEL_MIN_ROWS,
 };
 
@@ -400,22 +401,38 @@ fn into_struct(
     result: RollingResult,
     threads: Threads,
 ) -> PolarsResult<Series> {
-    let named: Vec<(&str, Vec<f64>, Option<FiniteMask>)> = FIT_FIELDS
-        .iter()
-        .zip(result.floats)
-        .filter_map(|(field, values)| values.map(|(v, mask)| (*field, v, mask)))
-        .collect();
+    let mut fields = Vec::new();
+    let mut floats = Vec::new();
+    for (name, values) in FIT_FIELDS.iter().zip(result.floats) {
+        if let Some(values) = values {
+            fields.push(Field::new((*name).into(), DataType::Float64));
+            floats.push(values);
+        }
+    }
     // A validity pass for the fields the jobs could not mark, side by side.
-    let mut columns: Vec<Series> = threads.map(named, |(field, values, mask)| {
-        finite_or_null_marked(field, values, mask)
-    });
+    let mut arrays: Vec<ArrayRef> =
+        threads.map(floats, |(values, mask)| finite_array(values, mask).boxed());
     if let Some(n) = result.n {
-        columns.push(UInt32Chunked::from_vec(FIT_FIELDS[FLOAT_FIELDS].into(), n).into_series());
+        arrays.push(PrimitiveArray::from_vec(n).boxed());
+        fields.push(Field::new(
+            FIT_FIELDS[FLOAT_FIELDS].into(),
+            DataType::UInt32,
+        ));
     }
     for (field, values) in result.endpoints {
-        columns.push(finite_or_null(field, values));
+        arrays.push(finite_array(values, None).boxed());
+        fields.push(Field::new(field.into(), DataType::Float64));
     }
-    Ok(StructChunked::from_series(inputs[0].name().clone(), len, columns.iter())?.into_series())
+    // Built as one struct array rather than from a series per field: under `.over()` this
+    // runs once per group, and the series would only be taken apart again.
+    let dtype = DataType::Struct(fields);
+    let array = StructArray::new(dtype.to_arrow(CompatLevel::newest()), len, arrays, None);
+    // SAFETY: the array is the struct of `dtype`: its fields' arrays are Float64 and UInt32
+    // arrays of `len` values, in the order of the dtype's fields.
+    let ca = unsafe {
+        StructChunked::from_chunks_and_dtype(inputs[0].name().clone(), vec![array.boxed()], dtype)
+    };
+    Ok(ca.into_series())
 }
 
 /// The entry point of `rolling_alpha_beta`, written out rather than by `#[polars_expr]` so

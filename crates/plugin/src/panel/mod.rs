@@ -19,7 +19,7 @@ mod validity;
 use output::output_buffer;
 pub use output::{OutputColumn, OutputPart};
 pub use threads::{Threads, PARALLEL_MIN_ROWS};
-pub use validity::{finite_or_null, finite_or_null_marked, FiniteMask};
+pub use validity::{finite_array, finite_or_null, finite_or_null_marked, FiniteMask};
 
 /// Row segments of a panel, in the order the kernels see the rows.
 #[derive(Debug, Clone)]

@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 use polars::prelude::*;
 use polars_alpha_kernels::pair_lanes::finite_byte;
+use polars_arrow::array::PrimitiveArray;
 use polars_arrow::bitmap::Bitmap;
+use polars_arrow::datatypes::ArrowDataType;
 
 /// A Float64 series whose non-finite values are null: the kernels' "cannot compute".
 pub fn finite_or_null(name: &str, values: Vec<f64>) -> Series {
@@ -21,6 +23,16 @@ pub fn finite_or_null_marked(name: &str, values: Vec<f64>, mask: Option<FiniteMa
     };
     let validity = mask.finish().unwrap_or_else(|_| finite_mask(&values));
     Float64Chunked::from_vec_validity(name.into(), values, validity).into_series()
+}
+
+/// The Float64 array of [`finite_or_null_marked`], without a series around it: the fields
+/// of a struct built as arrays.
+pub fn finite_array(values: Vec<f64>, mask: Option<FiniteMask>) -> PrimitiveArray<f64> {
+    let validity = match mask {
+        Some(mask) => mask.finish().unwrap_or_else(|_| finite_mask(&values)),
+        None => finite_mask(&values),
+    };
+    PrimitiveArray::new(ArrowDataType::Float64, values.into(), validity)
 }
 
 /// The validity byte of up to eight values: bit `i` set where `group[i]` is finite, for the
@@ -151,6 +163,32 @@ mod tests {
             .unwrap()
             .downcast_iter()
             .all(|a| a.validity().is_none()));
+    }
+
+    #[test]
+    fn finite_array_is_the_array_of_finite_or_null() {
+        for values in [
+            (0..21)
+                .map(|i| if i % 4 == 1 { f64::NAN } else { i as f64 })
+                .collect::<Vec<f64>>(),
+            vec![1.0, 2.0, 3.0],
+        ] {
+            let series = finite_or_null("v", values.clone());
+            let expected = series
+                .f64()
+                .unwrap()
+                .downcast_iter()
+                .next()
+                .unwrap()
+                .clone();
+            assert_eq!(finite_array(values.clone(), None), expected);
+            let mask = FiniteMask::new(values.len());
+            mask.mark(0, &values[..2]);
+            mask.mark(2, &values[2..]);
+            let marked = finite_array(values, Some(mask));
+            assert_eq!(marked, expected);
+            assert_eq!(marked.validity(), expected.validity());
+        }
     }
 
     #[test]
