@@ -1338,20 +1338,26 @@ fn rolling_robust_portable(
         }
     }
     let usable: Vec<usize> = (0..len).filter(|&t| reg.usable(t)).collect();
-    // One factor on row windows without a missing row: the full windows go by lanes, the
-    // first windows by one sliding window.
+    // One factor on row windows: the full windows past the last missing row go by lanes,
+    // the windows before them by one sliding window.
     let weights = spec.half_weights(usable.len());
+    let missing = len - usable.len();
+    // The first row after the last missing one (all rows are usable from there on).
+    let complete_from = match missing {
+        0 => 0,
+        _ => (0..len)
+            .rev()
+            .find(|&t| !reg.usable(t))
+            .map_or(0, |t| t + 1),
+    };
     match bounds.row_count() {
         Some(w)
-            if p == 1
-                && usable.len() == len
-                && w > 2
-                && weights.len() < w
-                && len >= w - 1 + LANES * w =>
+            if p == 1 && w > 2 && weights.len() < w && len >= complete_from + w - 1 + LANES * w =>
         {
-            // The windows before the first full one, and as many full ones as make the rest a
-            // whole number of rows a lane.
-            let first = w - 1 + (len - (w - 1)) % LANES;
+            // The windows up to the first full one without a missing row, and as many more
+            // as make the rest a whole number of rows a lane.
+            let start = complete_from + w - 1;
+            let first = start + (len - start) % LANES;
             let head_factors = [&reg.factors[0][..first]];
             let head_betas = [&coef.betas[0][..first]];
             sliding_rows(
@@ -1366,9 +1372,9 @@ fn rolling_robust_portable(
                     betas: &head_betas,
                 },
                 &mut out.head(first),
-                &usable[..first],
+                &usable[..first - missing],
             );
-            capm_lanes(reg, &usable, w, first, spec, weights, coef, out);
+            capm_lanes(reg, &usable, w, first, missing, spec, weights, coef, out);
         }
         _ => sliding_rows(reg, bounds, spec, coef, out, &usable),
     }
@@ -1678,7 +1684,8 @@ fn one_factor_products(x: f64, y: f64) -> [f64; 5] {
 }
 
 /// The rows of a one-factor fit from `first` on (whole runs of [`LANES`] lanes), by
-/// [`CapmLanes`]: full windows of `w` rows, every row usable.
+/// [`CapmLanes`]: full windows of `w` rows, every row usable; the `missing` rows are all
+/// before them, so row `r` is at usable position `r - missing`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn capm_lanes(
@@ -1686,6 +1693,7 @@ fn capm_lanes(
     usable: &[usize],
     w: usize,
     first: usize,
+    missing: usize,
     spec: &RobustSpec,
     weights: Vec<f64>,
     coef: &Coefficients<'_>,
@@ -1714,7 +1722,7 @@ fn capm_lanes(
             }
             block.push_from(
                 t,
-                (t + 1 - w, t + 1),
+                (t + 1 - w - missing, t + 1 - missing),
                 (alpha, beta),
                 |a| lanes.sums[a][k],
                 lanes.sq[3][k],
@@ -2188,6 +2196,29 @@ mod tests {
         }
     }
 
+    #[test]
+    fn lanes_after_the_last_missing_row() {
+        // Missing rows early (a leading null, as returns from prices have): the windows that
+        // hold one slide as one window, the later ones go by lanes.
+        let (mut x, mut y) = complete_capm_data(500);
+        x[0] = f64::NAN;
+        y[10] = f64::NAN;
+        x[57] = f64::INFINITY;
+        let spec_w = WindowSpec::new(Window::Rows(40), 30).unwrap();
+        for spec in specs() {
+            let n = check(std::slice::from_ref(&x), &y, &spec_w, &spec, 0.0, |_| 1e-9);
+            assert!(n > 450);
+        }
+        // A near-perfect stretch in the lanes' rows: those rows are summed from their
+        // windows' rows, found past the missing ones.
+        let tiny = lcg_series(4, 500, 1e-9);
+        for t in 250..500 {
+            y[t] = 0.01 + 1.3 * x[t] + tiny[t];
+        }
+        let spec = RobustSpec::parse("HAC", Some(3)).unwrap().unwrap();
+        assert!(check(std::slice::from_ref(&x), &y, &spec_w, &spec, 0.0, |_| 1e-6) > 450);
+    }
+
     /// The lanes and one sliding window agree on the same rows, to the rounding of sums
     /// rebuilt at different rows.
     #[test]
@@ -2229,7 +2260,7 @@ mod tests {
                 };
                 if lanes {
                     let weights = spec.half_weights(x.len());
-                    capm_lanes(&reg, &usable, w, first, &spec, weights, &coef, &mut out);
+                    capm_lanes(&reg, &usable, w, first, 0, &spec, weights, &coef, &mut out);
                 } else {
                     sliding_rows(&reg, &spec_w, &spec, &coef, &mut out, &usable);
                 }
