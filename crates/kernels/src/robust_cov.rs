@@ -1354,10 +1354,16 @@ fn rolling_robust_portable(
         Some(w)
             if p == 1 && w > 2 && weights.len() < w && len >= complete_from + w - 1 + LANES * w =>
         {
-            // The windows up to the first full one without a missing row, and as many more
-            // as make the rest a whole number of rows a lane.
-            let start = complete_from + w - 1;
-            let first = start + (len - start) % LANES;
+            // The windows up to the first full one without a missing row; where none of them
+            // has a fit (a `min_periods` of the window), they need no sums at all.
+            let first = complete_from + w - 1;
+            let fitted = |t: usize| coef.alpha[t].is_finite() && coef.betas[0][t].is_finite();
+            if !(0..first).any(fitted) {
+                let mut head = out.head(first);
+                (0..first).for_each(|t| head.write(t, coef, None));
+                capm_lanes(reg, &usable, w, first, missing, spec, weights, coef, out);
+                return Ok(());
+            }
             let head_factors = [&reg.factors[0][..first]];
             let head_betas = [&coef.betas[0][..first]];
             sliding_rows(
@@ -1683,9 +1689,11 @@ fn one_factor_products(x: f64, y: f64) -> [f64; 5] {
     [1.0, x, x * x, y, y * x]
 }
 
-/// The rows of a one-factor fit from `first` on (whole runs of [`LANES`] lanes), by
-/// [`CapmLanes`]: full windows of `w` rows, every row usable; the `missing` rows are all
-/// before them, so row `r` is at usable position `r - missing`.
+/// The rows of a one-factor fit from `first` on, by [`CapmLanes`]: full windows of `w` rows,
+/// every row usable; the `missing` rows are all before them, so row `r` is at usable
+/// position `r - missing`. The last lane ends at the last row, so it overlaps the one before
+/// by the rows that do not divide evenly (fewer than [`LANES`]); those rows are written twice,
+/// each time a value of its own window's sums.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn capm_lanes(
@@ -1700,10 +1708,10 @@ fn capm_lanes(
     out: &mut RobustColumns<'_>,
 ) {
     let (x, y, len) = (reg.factors[0], reg.y, reg.len());
-    debug_assert_eq!((len - first) % LANES, 0, "whole runs");
-    let runs = (len - first) / LANES;
+    let runs = (len - first).div_ceil(LANES);
     let weight_sum = weights.iter().sum();
-    let mut lanes = CapmLanes::new(w, weights, std::array::from_fn(|k| first + k * runs));
+    let starts = std::array::from_fn(|k| (first + k * runs).min(len - runs));
+    let mut lanes = CapmLanes::new(w, weights, starts);
     let mut block = CapmBlock::new();
     for i in 0..runs {
         if i > 0 {
@@ -2249,7 +2257,7 @@ mod tests {
                 betas: &betas,
             };
             let usable: Vec<usize> = (0..x.len()).collect();
-            let first = w - 1 + (x.len() - (w - 1)) % LANES;
+            let first = w - 1 + 2;
             let run = |lanes: bool| {
                 let (mut a_se, mut b_se) = (vec![f64::NAN; x.len()], vec![f64::NAN; x.len()]);
                 let mut out = RobustColumns {
