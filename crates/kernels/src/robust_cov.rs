@@ -453,6 +453,23 @@ pub fn whole_sample(
     direct(reg, &rows, betas, spec)
 }
 
+/// True when a sum of squares `sum_sq` fell below [`CANCELLATION_RATIO`] of its `peak` since
+/// the last rebuild, or is not finite.
+#[inline(always)]
+fn collapsed(sum_sq: f64, peak: f64) -> bool {
+    sum_sq < CANCELLATION_RATIO * peak || !sum_sq.is_finite()
+}
+
+/// True when a value's mean moved so far from the origin that its centered co-moment
+/// `Σ w² - n m²` loses more digits than [`CANCELLATION_RATIO`] allows, or a sum is not
+/// finite; from `n`, `Σ w` and `Σ w²` about the origin, both sides scaled by `n` (no division).
+#[inline(always)]
+fn mean_drifted(n: f64, sum: f64, sum_sq: f64) -> bool {
+    let level = sum * sum;
+    let spread = n * sum_sq - level;
+    !(level.is_finite() && spread.is_finite()) || level * CANCELLATION_RATIO > spread
+}
+
 /// The lagged cross-moment sums of a sliding window (see the module docs).
 ///
 /// `q = w ⊗ z` holds each distinct product once: `w_a z_i` and `w_i z_a` are the same number
@@ -616,7 +633,7 @@ impl Sliding {
             // The products below for one factor, written out: every row comes here.
             let wx = reg.factors[0][t] - self.origin[0];
             let wy = reg.y[t] - self.origin[1];
-            self.qs[at..at + m].copy_from_slice(&[1.0, wx, wx * wx, wy, wy * wx]);
+            self.qs[at..at + m].copy_from_slice(&one_factor_products(wx, wy));
             return;
         }
         self.w[0] = 1.0;
@@ -817,12 +834,7 @@ impl Sliding {
     #[inline(always)]
     fn drifted(&self) -> bool {
         let n = self.sums[0];
-        (1..self.d).any(|a| {
-            let s = self.comoment(a, 0);
-            let level = s * s;
-            let spread = n * self.comoment(a, a) - level;
-            !(level.is_finite() && spread.is_finite()) || level * CANCELLATION_RATIO > spread
-        })
+        (1..self.d).any(|a| mean_drifted(n, self.comoment(a, 0), self.comoment(a, a)))
     }
 
     /// True when a sum of squares collapsed below its peak, or a sum overflowed.
@@ -831,7 +843,7 @@ impl Sliding {
         self.sq
             .iter()
             .zip(&self.peak)
-            .any(|(&s, &pk)| s < CANCELLATION_RATIO * pk || !s.is_finite())
+            .any(|(&s, &pk)| collapsed(s, pk))
     }
 
     /// Sums the window's rows `rows` (usable positions `lo..`) afresh, about their mean.
@@ -1492,9 +1504,6 @@ const LANES: usize = 4;
 /// same rebuilds.
 struct CapmLanes {
     w: usize,
-    /// Slots of the ring of `q`, a power of two (a mask, not a division, finds a slot) that
-    /// holds a window's rows and the one leaving.
-    ring: usize,
     weights: Vec<f64>,
     /// The first row of each lane's run.
     start: [usize; LANES],
@@ -1512,10 +1521,11 @@ struct CapmLanes {
 
 impl CapmLanes {
     fn new(w: usize, weights: Vec<f64>, start: [usize; LANES]) -> Self {
+        // A power of two of slots (a mask, not a division, finds one) holds a window's rows and
+        // the one leaving.
         let ring = (w + 1).next_power_of_two();
         Self {
             w,
-            ring,
             weights,
             start,
             origin: [[0.0; LANES]; 2],
@@ -1532,7 +1542,8 @@ impl CapmLanes {
     /// The slot of lane offset `offset` (`-w < offset`).
     #[inline(always)]
     fn slot(&self, offset: isize) -> usize {
-        (offset + self.ring as isize) as usize & (self.ring - 1)
+        let ring = self.qs.len();
+        (offset + ring as isize) as usize & (ring - 1)
     }
 
     /// Sums the windows at offset `i` (rows `start + i - w + 1 ..= start + i`) of the lanes
@@ -1663,23 +1674,12 @@ impl CapmLanes {
     /// [`Sliding::collapsed`] or [`Sliding::drifted`] true.
     #[inline(always)]
     fn due(&self, k: usize) -> bool {
-        let collapsed = (0..5).any(|a| {
-            let s = self.sq[a][k];
-            s < CANCELLATION_RATIO * self.peak[a][k] || !s.is_finite()
-        });
         let n = self.sums[0][k];
         // Σ w and Σ w² of x (entries 1 and 2) and of y (entry 3, its square in `sq`).
-        let drifted = [
-            (self.sums[1][k], self.sums[2][k]),
-            (self.sums[3][k], self.sq[3][k]),
-        ]
-        .into_iter()
-        .any(|(s, squares)| {
-            let level = s * s;
-            let spread = n * squares - level;
-            !(level.is_finite() && spread.is_finite()) || level * CANCELLATION_RATIO > spread
-        });
-        self.removals[k] >= self.w || collapsed || drifted
+        self.removals[k] >= self.w
+            || (0..5).any(|a| collapsed(self.sq[a][k], self.peak[a][k]))
+            || mean_drifted(n, self.sums[1][k], self.sums[2][k])
+            || mean_drifted(n, self.sums[3][k], self.sq[3][k])
     }
 }
 
@@ -2139,17 +2139,8 @@ mod tests {
     }
 
     fn capm_data(len: usize) -> (Vec<f64>, Vec<f64>) {
-        let x = with_nulls(lcg_series(1, len, 0.04), 17, 5);
-        let noise = lcg_series(2, len, 0.03);
-        let y = x
-            .iter()
-            .zip(&noise)
-            .enumerate()
-            .map(|(t, (a, e))| {
-                0.001 + 1.1 * a + e * (1.0 + 20.0 * a.abs()) + 0.3 * (t % 3) as f64 * e
-            })
-            .collect();
-        (x, with_nulls(y, 23, 11))
+        let (x, y) = complete_capm_data(len);
+        (with_nulls(x, 17, 5), with_nulls(y, 23, 11))
     }
 
     #[test]
@@ -2162,7 +2153,7 @@ mod tests {
         }
     }
 
-    /// [`capm_data`] without its nulls: every row usable, as the lanes need.
+    /// Market returns and a stock's, heteroskedastic, every row usable (as the lanes need).
     fn complete_capm_data(len: usize) -> (Vec<f64>, Vec<f64>) {
         let x = lcg_series(1, len, 0.04);
         let noise = lcg_series(2, len, 0.03);
@@ -2190,18 +2181,8 @@ mod tests {
 
     #[test]
     fn outliers_entering_and_leaving_lanes() {
-        let (mut x, mut y) = complete_capm_data(600);
-        for (t, s) in [(150, 1e4), (151, -3e3), (420, 1e6)] {
-            x[t] = 0.05 * s;
-            y[t] = -0.02 * s;
-        }
-        y[300] = 1e5;
-        let spec_w = WindowSpec::new(Window::Rows(40), 40).unwrap();
-        // As in `outliers_entering_and_leaving`: eight digits while the 5e4 return is in.
-        let tol = |t: usize| if (420..460).contains(&t) { 1e-8 } else { 1e-9 };
-        for spec in specs() {
-            assert!(check(std::slice::from_ref(&x), &y, &spec_w, &spec, 0.0, tol) > 500);
-        }
+        let (x, y) = complete_capm_data(600);
+        check_outliers(x, y, [150, 300, 420], 40, 500);
     }
 
     #[test]
@@ -2352,22 +2333,41 @@ mod tests {
         }
     }
 
-    #[test]
-    fn outliers_entering_and_leaving() {
-        let (mut x, mut y) = capm_data(400);
-        for (t, s) in [(100, 1e4), (101, -3e3), (250, 1e6)] {
+    /// Outliers in both columns from row `at[0]`, in `y` alone at `at[1]`, and a 5e4 market
+    /// return at `at[2]`, on a 40-row window: every row against the sandwich, more than
+    /// `rows` of them compared.
+    fn check_outliers(
+        mut x: Vec<f64>,
+        mut y: Vec<f64>,
+        at: [usize; 3],
+        min_periods: usize,
+        rows: usize,
+    ) {
+        for (t, s) in [(at[0], 1e4), (at[0] + 1, -3e3), (at[2], 1e6)] {
             x[t] = 0.05 * s;
             y[t] = -0.02 * s;
         }
-        y[180] = 1e5;
-        let spec_w = WindowSpec::new(Window::Rows(40), 25).unwrap();
+        y[at[1]] = 1e5;
+        let spec_w = WindowSpec::new(Window::Rows(40), min_periods).unwrap();
         // A window holding the 5e4 market return: that row's residual is a difference of
         // terms near 2e4 and its leverage is 1, so the meat carries 1e-12 of 2e4 times 5e4;
         // any float64 sandwich (statsmodels' too) keeps eight digits there, not nine.
-        let tol = |t: usize| if (250..290).contains(&t) { 1e-8 } else { 1e-9 };
+        let tol = |t: usize| {
+            if (at[2]..at[2] + 40).contains(&t) {
+                1e-8
+            } else {
+                1e-9
+            }
+        };
         for spec in specs() {
-            assert!(check(std::slice::from_ref(&x), &y, &spec_w, &spec, 0.0, tol) > 300);
+            assert!(check(std::slice::from_ref(&x), &y, &spec_w, &spec, 0.0, tol) > rows);
         }
+    }
+
+    #[test]
+    fn outliers_entering_and_leaving() {
+        let (x, y) = capm_data(400);
+        check_outliers(x, y, [100, 180, 250], 25, 300);
     }
 
     #[test]

@@ -127,7 +127,24 @@ pub struct SimpleFitColumns<'a> {
     pub n: Option<&'a mut [u32]>,
 }
 
-impl SimpleFitColumns<'_> {
+impl<'a> SimpleFitColumns<'a> {
+    /// The columns of the float fields in [`FIT_FIELDS`] order (as [`Self::floats`] gives
+    /// them), and `n`.
+    pub fn from_fields(floats: [Option<&'a mut [f64]>; 8], n: Option<&'a mut [u32]>) -> Self {
+        let [alpha, beta, r2, resid_std, alpha_se, beta_se, alpha_t, beta_t] = floats;
+        Self {
+            alpha,
+            beta,
+            r2,
+            resid_std,
+            alpha_se,
+            beta_se,
+            alpha_t,
+            beta_t,
+            n,
+        }
+    }
+
     pub fn check_len(&self, len: usize) -> Result<(), KernelError> {
         let lens = [
             self.alpha.as_ref().map(|s| s.len()),

@@ -307,19 +307,10 @@ where
             .threads()
             .try_for_each(jobs, |(range, parts, n_part)| {
                 // Each part is zeroed here, by the job that writes it, while it is in cache.
-                let [alpha, beta, r2, resid_std, alpha_se, beta_se, alpha_t, beta_t] =
-                    parts.map(|part| part.map(OutputPart::zeroed));
-                let mut columns = SimpleFitColumns {
-                    alpha,
-                    beta,
-                    r2,
-                    resid_std,
-                    alpha_se,
-                    beta_se,
-                    alpha_t,
-                    beta_t,
-                    n: n_part.map(OutputPart::zeroed),
-                };
+                let mut columns = SimpleFitColumns::from_fields(
+                    parts.map(|part| part.map(OutputPart::zeroed)),
+                    n_part.map(OutputPart::zeroed),
+                );
                 let window = SegmentWindow::for_segment(
                     spec,
                     call.min_periods,
@@ -368,19 +359,10 @@ where
         call.wanted.map(|w| w.then(|| vec![0.0; len]));
     let mut n = call.want_n.then(|| vec![0u32; len]);
     {
-        let [alpha, beta, r2, resid_std, alpha_se, beta_se, alpha_t, beta_t] =
-            floats.each_mut().map(Option::as_deref_mut);
-        let mut columns = SimpleFitColumns {
-            alpha,
-            beta,
-            r2,
-            resid_std,
-            alpha_se,
-            beta_se,
-            alpha_t,
-            beta_t,
-            n: n.as_deref_mut(),
-        };
+        let mut columns = SimpleFitColumns::from_fields(
+            floats.each_mut().map(Option::as_deref_mut),
+            n.as_deref_mut(),
+        );
         kernel(&x[range.clone()], &y[range], window, &mut columns).map_err(kernel_err)?;
     }
     Ok(RollingResult {
