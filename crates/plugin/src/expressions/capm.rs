@@ -21,8 +21,8 @@ use serde::Deserialize;
 use super::common::{expression_entry, field_entry, guarded, kernel_err, required};
 use super::inputs::{window_spec, InputLayout, SegmentWindow};
 use crate::panel::{
-    finite_array, finite_or_null_marked, FiniteMask, OutputColumn, OutputPart, Panel, Threads,
-    PARALLEL_MIN_ROWS,
+    finite_array, finite_or_null_marked, with_scratch, FiniteMask, OutputColumn, OutputPart, Panel,
+    Threads, PARALLEL_MIN_ROWS,
 };
 
 /// The float fields of the struct, in output order (`n` follows them).
@@ -306,24 +306,37 @@ where
         panel
             .threads()
             .try_for_each(jobs, |(range, parts, n_part)| {
-                // Each part is zeroed here, by the job that writes it, while it is in cache.
-                let mut columns = SimpleFitColumns::from_fields(
-                    parts.map(|part| part.map(OutputPart::zeroed)),
-                    n_part.map(OutputPart::zeroed),
-                );
-                let window = SegmentWindow::for_segment(
-                    spec,
-                    call.min_periods,
-                    times.as_ref(),
-                    range.clone(),
-                )?;
-                kernel(&x[range.clone()], &y[range.clone()], &window, &mut columns)?;
-                for (mask, values) in masks.iter().zip(columns.floats()) {
-                    if let (Some(mask), Some(values)) = (mask, values) {
-                        mask.mark(range.start, values);
+                let floats = parts.iter().filter(|p| p.is_some()).count();
+                let ints = usize::from(n_part.is_some());
+                // The kernel writes this thread's scratch, in cache; the parts are then
+                // written once, from it.
+                with_scratch(range.len(), floats, ints, |scratch, mut scratch_n| {
+                    let mut scratch = scratch.into_iter();
+                    let wanted = parts
+                        .each_ref()
+                        .map(|p| p.is_some().then(|| scratch.next()).flatten());
+                    let mut columns = SimpleFitColumns::from_fields(wanted, scratch_n.pop());
+                    let window = SegmentWindow::for_segment(
+                        spec,
+                        call.min_periods,
+                        times.as_ref(),
+                        range.clone(),
+                    )?;
+                    kernel(&x[range.clone()], &y[range.clone()], &window, &mut columns)?;
+                    let written = columns.floats();
+                    for ((mask, values), part) in masks.iter().zip(&written).zip(parts) {
+                        if let (Some(values), Some(part)) = (values, part) {
+                            if let Some(mask) = mask {
+                                mask.mark(range.start, values);
+                            }
+                            part.stream_from(values);
+                        }
                     }
-                }
-                Ok(())
+                    if let (Some(part), Some(n)) = (n_part, columns.n.as_deref()) {
+                        part.stream_from(n);
+                    }
+                    Ok(())
+                })
             })
             .map_err(kernel_err)?;
     }

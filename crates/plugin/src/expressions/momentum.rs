@@ -12,7 +12,9 @@ use serde::Deserialize;
 
 use super::common::{guarded, kernel_err, required, values_with_nan};
 use super::inputs::InputLayout;
-use crate::panel::{finite_or_null, OutputColumn, Panel, Threads};
+use crate::panel::{
+    finite_or_null, finite_or_null_marked, with_scratch, FiniteMask, OutputColumn, Panel, Threads,
+};
 
 /// Keyword arguments of `weighted_alpha_rolling` and `last_weighted_alpha` (the same score,
 /// rolling or as of the last row).
@@ -132,8 +134,12 @@ fn weighted_alpha_rolling(
             &mut columns,
         )?;
         let (kind, argument) = (kwargs.kind(), kwargs.argument());
-        // Zeroed, not NaN-filled: the kernel writes every row.
         let mut out = OutputColumn::new(data.main.len());
+        // The jobs build the validity of the rows they wrote, unless the rows move afterwards.
+        let mask = data
+            .panel
+            .keeps_row_order()
+            .then(|| FiniteMask::new(data.main.len()));
         let jobs: Vec<_> = out
             .parts(&data.panel)
             .into_iter()
@@ -152,11 +158,25 @@ fn weighted_alpha_rolling(
                     kind,
                     argument: "benchmark",
                 });
-                kernel.score(series, benchmark, part.zeroed())
+                // The kernel writes this thread's scratch, in cache; the part is then written
+                // once, from it.
+                with_scratch(range.len(), 1, 0, |mut scratch, _| {
+                    let values = &mut *scratch[0];
+                    kernel.score(series, benchmark, values)?;
+                    if let Some(mask) = &mask {
+                        mask.mark(range.start, values);
+                    }
+                    part.stream_from(values);
+                    Ok(())
+                })
             })
             .map_err(kernel_err)?;
         let out = out.finish();
-        Ok(finite_or_null(inputs[0].name(), data.panel.scatter(out)))
+        Ok(finite_or_null_marked(
+            inputs[0].name(),
+            data.panel.scatter(out),
+            mask,
+        ))
     })
 }
 

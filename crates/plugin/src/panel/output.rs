@@ -1,5 +1,6 @@
 //! Output columns the parallel jobs write segment by segment.
 
+use std::cell::RefCell;
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -97,6 +98,83 @@ impl<'a, T: Copy + Default> OutputPart<'a, T> {
     }
 }
 
+impl<T: Copy> OutputPart<'_, T> {
+    /// Writes `values` (as long as the part) into the part, as its first write (no zero fill
+    /// before it), with streaming stores where the target has them: the column goes to memory
+    /// without each of its lines first being read into the cache, as a plain store's would.
+    pub fn stream_from(self, values: &[T]) {
+        assert_eq!(values.len(), self.slots.len(), "a part is written whole");
+        stream_copy(values, self.slots);
+        self.initialized
+            .fetch_add(self.slots.len(), Ordering::Relaxed);
+    }
+}
+
+/// Copies `src` into `dst` (of the same length) with non-temporal stores of 8 bytes (x86_64;
+/// SSE2 is part of its baseline), then fences them, so that they are ordered before whatever
+/// the caller publishes next. A plain copy elsewhere.
+fn stream_copy<T: Copy>(src: &[T], dst: &mut [MaybeUninit<T>]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::mem::size_of::<T>() == 8 && std::mem::align_of::<T>() == 8 {
+        use std::arch::x86_64::{_mm_sfence, _mm_stream_si64};
+        // SAFETY: both slices hold `src.len()` values of 8 bytes at 8-byte alignment, so each
+        // is read and written as an `i64` in bounds; `T: Copy` has no drop to skip.
+        unsafe {
+            let (from, to) = (src.as_ptr().cast::<i64>(), dst.as_mut_ptr().cast::<i64>());
+            for i in 0..src.len() {
+                _mm_stream_si64(to.add(i), from.add(i).read());
+            }
+            _mm_sfence();
+        }
+        return;
+    }
+    for (slot, &v) in dst.iter_mut().zip(src) {
+        slot.write(v);
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<(Vec<f64>, Vec<u32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Runs `job` with this thread's scratch columns: `floats` Float64 columns and `ints` UInt32
+/// ones of `len` values each, initialized but holding whatever the thread's last job left
+/// (the kernels write every row). A job writes a segment here, in cache, and then copies it
+/// into its output parts, so that the outputs are written once and never zero-filled first.
+pub fn with_scratch<R>(
+    len: usize,
+    floats: usize,
+    ints: usize,
+    job: impl FnOnce(Vec<&mut [f64]>, Vec<&mut [u32]>) -> R,
+) -> R {
+    let run = |(f, n): &mut (Vec<f64>, Vec<u32>)| {
+        if f.len() < len * floats {
+            f.resize(len * floats, 0.0);
+        }
+        if n.len() < len * ints {
+            n.resize(len * ints, 0);
+        }
+        job(columns(f, len, floats), columns(n, len, ints))
+    };
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => run(&mut scratch),
+        // Only a job run inside another on the same thread gets here: it has its own.
+        Err(_) => run(&mut (Vec::new(), Vec::new())),
+    })
+}
+
+/// The first `count` runs of `len` values of `buf`.
+fn columns<T>(buf: &mut [T], len: usize, count: usize) -> Vec<&mut [T]> {
+    let mut rest = buf;
+    (0..count)
+        .map(|_| {
+            let (column, tail) = std::mem::take(&mut rest).split_at_mut(len);
+            rest = tail;
+            column
+        })
+        .collect()
+}
+
 #[cfg(target_os = "linux")]
 fn advise_huge_pages<T>(buf: &mut [T]) {
     const HUGE_PAGE: usize = 1 << 21;
@@ -165,5 +243,46 @@ mod tests {
             parts.next().unwrap().zeroed().fill(7);
         }
         assert_eq!(column.finish(), [0; 6]);
+    }
+
+    #[test]
+    fn streamed_parts_make_the_column() {
+        // Segments of odd and even lengths, so parts start at every alignment.
+        let key = Series::new(
+            "k".into(),
+            &["a", "b", "b", "c", "c", "c", "d", "d", "d", "d"],
+        );
+        let panel = Panel::from_key(&key, Threads::Pool).unwrap();
+        let values: Vec<f64> = (0..10).map(|i| i as f64 * 1.5 - 3.0).collect();
+        let counts: Vec<u32> = (0..10).map(|i| 7 * i + 1).collect();
+        let mut floats = OutputColumn::<f64>::new(10);
+        let mut ints = OutputColumn::<u32>::new(10);
+        for ((f, n), seg) in floats
+            .parts(&panel)
+            .into_iter()
+            .zip(ints.parts(&panel))
+            .zip(panel.segments())
+        {
+            f.stream_from(&values[seg.clone()]);
+            n.stream_from(&counts[seg.clone()]);
+        }
+        assert_eq!(floats.finish(), values);
+        assert_eq!(ints.finish(), counts);
+    }
+
+    #[test]
+    fn scratch_columns_have_the_asked_shape_and_nest() {
+        for (len, floats, ints) in [(0, 2, 1), (5, 8, 1), (3, 1, 0), (4, 0, 0)] {
+            with_scratch(len, floats, ints, |f, n| {
+                assert_eq!(f.len(), floats);
+                assert_eq!(n.len(), ints);
+                assert!(f.iter().all(|c| c.len() == len));
+                assert!(n.iter().all(|c| c.len() == len));
+                // A job inside a job gets scratch of its own.
+                with_scratch(len + 1, 1, 1, |inner, _| {
+                    assert_eq!(inner[0].len(), len + 1)
+                });
+            });
+        }
     }
 }
