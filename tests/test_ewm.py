@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal, assert_series_equal
 from statsmodels.regression.rolling import RollingWLS
 from test_regression import (
+    long_and_short_tickers,
     FLOAT_FIELDS,
     STRUCT_DTYPE,
     Fit,
@@ -819,3 +820,17 @@ def test_non_bool_zero_mean_is_a_type_error(zero_mean: object) -> None:
         pa.ewm_alpha_beta("ret", "mkt", zero_mean=zero_mean)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="`zero_mean` must be True or False"):
         pa.riskmetrics_alpha_beta("ret", "mkt", zero_mean=zero_mean)  # type: ignore[arg-type]
+
+
+def test_a_segment_longer_than_the_scratch_matches_statsmodels_wls() -> None:
+    frame = long_and_short_tickers()
+    got = frame.with_columns(
+        pa.ewm_alpha_beta("ret", "mkt", half_life=20.0, window=100, by="ticker").alias("fit")
+    ).unnest("fit")
+    for ticker, part in got.partition_by("ticker", maintain_order=True, as_dict=True).items():
+        y = part.get_column("ret").to_numpy().astype(np.float64)
+        x = part.get_column("mkt").to_numpy()
+        rows = sorted({*range(0, len(y), 131), *range(len(y) - 200, len(y))})
+        rows = [t for t in rows if 0 <= t < len(y)]
+        expected = ewm_oracle(y, x, half_life=20.0, window=100, min_periods=100, rows=rows)
+        assert_fits_match(part[rows], expected, context=f"{ticker[0]}")

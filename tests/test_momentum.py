@@ -674,3 +674,22 @@ def test_non_numeric_benchmark_names_the_benchmark() -> None:
 def test_non_column_price_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="`price` must be a column name"):
         pa.weighted_alpha(3.5)  # type: ignore[arg-type]
+
+
+def test_a_segment_longer_than_the_scratch_matches_brute_force() -> None:
+    """One ticker longer than a job copies through its thread's scratch (written in place)
+    and two short ones (through the scratch), every row."""
+    rng = np.random.default_rng(11)
+    rows = {"LONG": 70_000, "S1": 600, "S2": 300}
+    returns = {t: rng.normal(0.0004, 0.02, n) for t, n in rows.items()}
+    returns["LONG"][[5, 40_000, 69_000]] = np.nan
+    frame = pl.concat(
+        pl.DataFrame({"ticker": t, "ret": r}) for t, r in returns.items()
+    ).with_columns(pl.col("ret").fill_nan(None))
+    got = frame.select(pa.weighted_alpha("ret", window=252, by="ticker", returns=True))
+    weights = exponential_weights(252)
+    start = 0
+    for t, r in returns.items():
+        expected = brute_force(log_returns_of_returns(r), weights)
+        assert_scores_match(got.to_series()[start : start + len(r)], expected, context=t)
+        start += len(r)

@@ -1350,3 +1350,29 @@ def test_fields_subset_equals_the_full_struct(
 def test_bad_fields(fields: object, error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):
         pa.rolling_alpha_beta("ret", "mkt", fields=fields)  # type: ignore[arg-type]
+
+
+def long_and_short_tickers(long_rows: int = 70_000, seed: int = 7) -> pl.DataFrame:
+    """One ticker longer than a job copies through its thread's scratch (65,536 rows; it is
+    written in place) and two short ones (written through the scratch), with missing rows."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for ticker, rows in (("LONG", long_rows), ("S1", 700), ("S2", 400)):
+        mkt = rng.normal(0.0003, 0.01, rows)
+        ret = 0.0002 + 1.1 * mkt + rng.normal(0.0, 0.015, rows)
+        ret[rng.choice(rows, size=rows // 500, replace=False)] = np.nan
+        frames.append(pl.DataFrame({"ticker": ticker, "ret": ret, "mkt": mkt}))
+    return pl.concat(frames).with_columns(pl.col("ret").fill_nan(None))
+
+
+def test_a_segment_longer_than_the_scratch_matches_statsmodels() -> None:
+    frame = long_and_short_tickers()
+    got = fit_frame(frame, window=60, by="ticker")
+    for ticker, part in got.partition_by("ticker", maintain_order=True, as_dict=True).items():
+        y = part.get_column("ret").to_numpy().astype(np.float64)
+        x = part.get_column("mkt").to_numpy()
+        # Every row of the short tickers; the long one's first and last rows and a sample.
+        rows = sorted({*range(0, len(y), 97), *range(len(y) - 300, len(y)), *range(80)})
+        rows = [t for t in rows if 0 <= t < len(y)]
+        expected = rolling_ols_oracle(y, x, 60, 60, rows)
+        assert_fits_match(part[rows], expected, context=f"{ticker[0]}")

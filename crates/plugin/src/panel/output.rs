@@ -133,6 +133,11 @@ fn stream_copy<T: Copy>(src: &[T], dst: &mut [MaybeUninit<T>]) {
     }
 }
 
+/// The longest segment a job copies through its thread's scratch, which stays allocated
+/// between calls: 4 MiB a thread for the eight float fields of a fit. Longer segments are
+/// written in place.
+pub const SCRATCH_ROWS: usize = 1 << 16;
+
 thread_local! {
     static SCRATCH: RefCell<(Vec<f64>, Vec<u32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
