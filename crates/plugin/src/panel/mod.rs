@@ -171,7 +171,11 @@ impl Panel {
 fn contiguous_runs(key: &Series, threads: Threads) -> PolarsResult<Option<Vec<Range<usize>>>> {
     let len = key.len();
     let key = key.rechunk();
-    let starts = match string_run_starts(&key, threads)? {
+    let scanned = match string_run_starts(&key, threads)? {
+        Some(starts) => Some(starts),
+        None => integer_run_starts(&key, threads)?,
+    };
+    let starts = match scanned {
         Some(starts) => starts,
         None => {
             let changed = key
@@ -209,8 +213,7 @@ fn contiguous_runs(key: &Series, threads: Threads) -> PolarsResult<Option<Vec<Ra
 /// Where a run of equal keys starts, for a String key without nulls (ticker symbols, the
 /// usual key); `None` for other keys. Compares the 16-byte string views: equal views are
 /// equal strings, views that differ in length or prefix are different strings, and only
-/// long strings with the same prefix need their bytes compared. This pass is on every `by=`
-/// call, so it avoids Polars' general comparison.
+/// long strings with the same prefix need their bytes compared.
 fn string_run_starts(key: &Series, threads: Threads) -> PolarsResult<Option<Vec<IdxSize>>> {
     let (DataType::String, 0) = (key.dtype(), key.null_count()) else {
         return Ok(None);
@@ -224,22 +227,58 @@ fn string_run_starts(key: &Series, threads: Threads) -> PolarsResult<Option<Vec<
         return Ok(None);
     };
     let views = chunk.views();
-    // Two rows of the same ticker have the same view, so the loop is a 16-byte compare a row;
+    // Two rows of the same ticker have the same view, so the test is a 16-byte compare a row;
     // the rare unequal views go to `keys_differ`, out of line so that the loop stays small.
-    let starts_in = |rows: Range<usize>| -> Vec<IdxSize> {
-        let first = rows.start;
-        let mut starts = Vec::new();
-        for (j, pair) in views[first - 1..rows.end].windows(2).enumerate() {
-            if pair[0].as_u128() != pair[1].as_u128() && keys_differ(chunk, first + j) {
-                starts.push((first + j) as IdxSize);
-            }
-        }
-        starts
-    };
-    // The scan reads 16 bytes a row, so it is split across threads in large pieces.
+    Ok(Some(run_starts(views.len(), threads, |i| {
+        views[i - 1].as_u128() != views[i].as_u128() && keys_differ(chunk, i)
+    })))
+}
+
+/// Where a run of equal keys starts, for an integer key without nulls (or one whose physical
+/// values are integers: dates, categories); `None` for other keys.
+fn integer_run_starts(key: &Series, threads: Threads) -> PolarsResult<Option<Vec<IdxSize>>> {
+    if key.null_count() != 0 || !key.dtype().to_physical().is_integer() {
+        return Ok(None);
+    }
+    let physical = key.to_physical_repr();
+    fn of<T: PolarsNumericType>(
+        values: &ChunkedArray<T>,
+        threads: Threads,
+    ) -> Option<Vec<IdxSize>> {
+        let values = values.cont_slice().ok()?;
+        Some(run_starts(values.len(), threads, |i| {
+            values[i - 1] != values[i]
+        }))
+    }
+    Ok(match physical.dtype() {
+        DataType::Int8 => of(physical.i8()?, threads),
+        DataType::Int16 => of(physical.i16()?, threads),
+        DataType::Int32 => of(physical.i32()?, threads),
+        DataType::Int64 => of(physical.i64()?, threads),
+        DataType::UInt8 => of(physical.u8()?, threads),
+        DataType::UInt16 => of(physical.u16()?, threads),
+        DataType::UInt32 => of(physical.u32()?, threads),
+        DataType::UInt64 => of(physical.u64()?, threads),
+        _ => None,
+    })
+}
+
+/// The rows `i` of `0..len` where a run starts: row 0 and every row with `starts_run(i)`
+/// (called for `i >= 1`). This pass is on every `by=` call and reads a whole column, so it is
+/// split across threads in large pieces.
+fn run_starts(
+    len: usize,
+    threads: Threads,
+    starts_run: impl Fn(usize) -> bool + Sync,
+) -> Vec<IdxSize> {
     const PIECE: usize = 1 << 18;
-    let pieces: Vec<Vec<IdxSize>> = threads.map((0..views.len().div_ceil(PIECE)).collect(), |p| {
-        starts_in((p * PIECE).max(1)..((p + 1) * PIECE).min(views.len()))
+    let starts_in = |rows: Range<usize>| -> Vec<IdxSize> {
+        rows.filter(|&i| starts_run(i))
+            .map(|i| i as IdxSize)
+            .collect()
+    };
+    let pieces: Vec<Vec<IdxSize>> = threads.map((0..len.div_ceil(PIECE)).collect(), |p| {
+        starts_in((p * PIECE).max(1)..((p + 1) * PIECE).min(len))
     });
     let mut starts: Vec<IdxSize> =
         Vec::with_capacity(1 + pieces.iter().map(Vec::len).sum::<usize>());
@@ -247,7 +286,7 @@ fn string_run_starts(key: &Series, threads: Threads) -> PolarsResult<Option<Vec<
     for piece in pieces {
         starts.extend(piece);
     }
-    Ok(Some(starts))
+    starts
 }
 
 /// Whether the keys at rows `i - 1` and `i` differ, given that their views do: views that
@@ -304,6 +343,58 @@ mod tests {
             .unwrap()
             .order
             .is_some());
+    }
+
+    #[test]
+    fn integer_keys_make_the_same_runs_as_the_general_scan() {
+        let codes = [7i64, 7, 7, -1, -1, 0, 9, 9, 9, 9, 2];
+        let runs = [0..3, 3..5, 5..6, 6..10, 10..11];
+        let key = Series::new("k".into(), &codes);
+        for dtype in [
+            DataType::Int64,
+            DataType::Int32,
+            DataType::Int8,
+            DataType::Date,
+            DataType::Categorical(Categories::global(), Categories::global().mapping()),
+        ] {
+            let key = match &dtype {
+                DataType::Categorical(..) => key.cast(&DataType::String).unwrap().cast(&dtype),
+                _ => key.cast(&dtype),
+            }
+            .unwrap();
+            for threads in [Threads::Pool, Threads::Caller] {
+                let p = Panel::from_key(&key, threads).unwrap();
+                assert_eq!(p.segments(), &runs, "{dtype:?}");
+                assert!(p.order.is_none());
+            }
+        }
+        let unsigned = Series::new("k".into(), &[3u32, 3, 1, 1, 1, 200]);
+        let p = Panel::from_key(&unsigned, Threads::Pool).unwrap();
+        assert_eq!(p.segments(), &[0..2, 2..5, 5..6]);
+        // A key seen again later is not contiguous: rows are gathered instead.
+        let again = Series::new("k".into(), &[1u64, 1, 2, 1]);
+        assert!(Panel::from_key(&again, Threads::Pool)
+            .unwrap()
+            .order
+            .is_some());
+        // Nulls take the general path, where they form a group of their own.
+        let nulls = Series::new("k".into(), &[Some(1i32), None, None, Some(2)]);
+        let p = Panel::from_key(&nulls, Threads::Pool).unwrap();
+        assert_eq!(p.segments(), &[0..1, 1..3, 3..4]);
+    }
+
+    #[test]
+    fn a_run_across_the_scan_pieces_is_one_segment() {
+        // Longer than one piece of the parallel scan, with runs across its edges.
+        let len = (1usize << 18) * 2 + 1000;
+        let codes: Vec<u32> = (0..len).map(|i| (i / 100_003) as u32).collect();
+        let key = Series::new("k".into(), &codes);
+        let p = Panel::from_key(&key, Threads::Pool).unwrap();
+        let expected: Vec<_> = (0..len)
+            .step_by(100_003)
+            .map(|s| s..(s + 100_003).min(len))
+            .collect();
+        assert_eq!(p.segments(), &expected);
     }
 
     #[test]
