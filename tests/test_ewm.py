@@ -25,12 +25,12 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal, assert_series_equal
 from statsmodels.regression.rolling import RollingWLS
 from test_regression import (
-    long_and_short_tickers,
     FLOAT_FIELDS,
     STRUCT_DTYPE,
     Fit,
     assert_fits_match,
     excess_returns,
+    long_and_short_tickers,
     null_fit,
     one_ticker,
     with_bad_values,
