@@ -21,18 +21,19 @@ pub fn output_buffer<T: Copy + Default + Send + Sync>(len: usize, threads: Threa
     buf
 }
 
-/// An output column of `len` values whose parts are zero-filled by the parallel jobs that
-/// compute them, just before their kernel writes them: the column is not written twice over
-/// memory, and it is allocated plainly so that it can reuse the pages of the last call's
-/// freed columns (a zeroed allocation is fresh memory, which the operating system clears
-/// page by page).
+/// An output column of `len` values whose parts are written by the parallel jobs that
+/// compute them: copied once from the job's scratch ([`OutputPart::stream_from`]), or
+/// zero-filled just before their kernel writes them in place ([`OutputPart::zeroed`]). The
+/// column is allocated plainly so that it can reuse the pages of the last call's freed columns
+/// (a zeroed allocation is fresh memory, which the operating system clears page by page).
 ///
 /// Where the memory is fresh after all, it is marked for transparent huge pages (Linux)
 /// before the first write: one page fault per 2 MiB instead of one per 4 KiB.
 pub struct OutputColumn<T> {
     buf: Vec<T>,
     len: usize,
-    /// Values initialized through [`OutputPart::zeroed`], over all parts.
+    /// Values initialized through [`OutputPart::zeroed`] or [`OutputPart::stream_from`], over
+    /// all parts.
     initialized: AtomicUsize,
 }
 
