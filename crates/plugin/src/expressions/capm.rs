@@ -21,8 +21,8 @@ use serde::Deserialize;
 use super::common::{expression_entry, field_entry, guarded, kernel_err, required};
 use super::inputs::{window_spec, InputLayout, SegmentWindow};
 use crate::panel::{
-    finite_array, finite_or_null_marked, with_scratch, FiniteMask, OutputColumn, OutputPart, Panel,
-    Threads, PARALLEL_MIN_ROWS, SCRATCH_ROWS,
+    finite_array, finite_or_null_marked, write_parts, FiniteMask, OutputColumn, OutputPart, Panel,
+    Threads, PARALLEL_MIN_ROWS,
 };
 
 /// The float fields of the struct, in output order (`n` follows them).
@@ -306,46 +306,19 @@ where
         panel
             .threads()
             .try_for_each(jobs, |(range, parts, n_part)| {
-                let fit = |columns: &mut SimpleFitColumns<'_>| -> Result<(), KernelError> {
+                write_parts(parts, n_part, |floats, n| {
+                    let mut columns = SimpleFitColumns::from_fields(floats, n);
                     let window = SegmentWindow::for_segment(
                         spec,
                         call.min_periods,
                         times.as_ref(),
                         range.clone(),
                     )?;
-                    kernel(&x[range.clone()], &y[range.clone()], &window, columns)?;
+                    kernel(&x[range.clone()], &y[range.clone()], &window, &mut columns)?;
                     for (mask, values) in masks.iter().zip(columns.floats()) {
                         if let (Some(mask), Some(values)) = (mask, values) {
                             mask.mark(range.start, values);
                         }
-                    }
-                    Ok(())
-                };
-                if range.len() > SCRATCH_ROWS {
-                    // A segment too long to keep a copy of is written in place, zeroed first.
-                    return fit(&mut SimpleFitColumns::from_fields(
-                        parts.map(|part| part.map(OutputPart::zeroed)),
-                        n_part.map(OutputPart::zeroed),
-                    ));
-                }
-                let floats = parts.iter().filter(|p| p.is_some()).count();
-                let ints = usize::from(n_part.is_some());
-                // The kernel writes this thread's scratch, in cache; the parts are then
-                // written once, from it.
-                with_scratch(range.len(), floats, ints, |scratch, mut scratch_n| {
-                    let mut scratch = scratch.into_iter();
-                    let wanted = parts
-                        .each_ref()
-                        .map(|p| p.is_some().then(|| scratch.next()).flatten());
-                    let mut columns = SimpleFitColumns::from_fields(wanted, scratch_n.pop());
-                    fit(&mut columns)?;
-                    for (values, part) in columns.floats().into_iter().zip(parts) {
-                        if let (Some(values), Some(part)) = (values, part) {
-                            part.stream_from(values);
-                        }
-                    }
-                    if let (Some(part), Some(n)) = (n_part, columns.n.as_deref()) {
-                        part.stream_from(n);
                     }
                     Ok(())
                 })

@@ -13,8 +13,7 @@ use serde::Deserialize;
 use super::common::{guarded, kernel_err, required, values_with_nan};
 use super::inputs::InputLayout;
 use crate::panel::{
-    finite_or_null, finite_or_null_marked, with_scratch, FiniteMask, OutputColumn, Panel, Threads,
-    SCRATCH_ROWS,
+    finite_or_null, finite_or_null_marked, write_parts, FiniteMask, OutputColumn, Panel, Threads,
 };
 
 /// Keyword arguments of `weighted_alpha_rolling` and `last_weighted_alpha` (the same score,
@@ -159,23 +158,12 @@ fn weighted_alpha_rolling(
                     kind,
                     argument: "benchmark",
                 });
-                let score = |values: &mut [f64]| {
+                write_parts([Some(part)], None, |[values], _| {
+                    let values = values.expect("one part in, one column out");
                     kernel.score(series, benchmark, values)?;
                     if let Some(mask) = &mask {
                         mask.mark(range.start, values);
                     }
-                    Ok(())
-                };
-                if range.len() > SCRATCH_ROWS {
-                    // A segment too long to keep a copy of is written in place, zeroed first.
-                    return score(part.zeroed());
-                }
-                // The kernel writes this thread's scratch, in cache; the part is then written
-                // once, from it.
-                with_scratch(range.len(), 1, 0, |mut scratch, _| {
-                    let values = &mut *scratch[0];
-                    score(values)?;
-                    part.stream_from(values);
                     Ok(())
                 })
             })

@@ -17,7 +17,7 @@ mod threads;
 mod validity;
 
 use output::output_buffer;
-pub use output::{with_scratch, OutputColumn, OutputPart, SCRATCH_ROWS};
+pub use output::{write_parts, OutputColumn, OutputPart};
 pub use threads::{Threads, PARALLEL_MIN_ROWS};
 pub use validity::{finite_array, finite_or_null, finite_or_null_marked, FiniteMask};
 

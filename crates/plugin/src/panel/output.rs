@@ -137,17 +137,62 @@ fn stream_copy<T: Copy>(src: &[T], dst: &mut [MaybeUninit<T>]) {
 /// The longest segment a job copies through its thread's scratch, which stays allocated
 /// between calls: 4 MiB a thread for the eight float fields of a fit. Longer segments are
 /// written in place.
-pub const SCRATCH_ROWS: usize = 1 << 16;
+const SCRATCH_ROWS: usize = 1 << 16;
 
 thread_local! {
     static SCRATCH: RefCell<(Vec<f64>, Vec<u32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
+/// Runs `job` on the columns of one segment's parts (`None` for a field not asked for) and
+/// leaves the parts written. The job writes this thread's scratch, in cache, and each part is
+/// then written once from it, with no zero fill before ([`OutputPart::stream_from`]); a
+/// segment too long to keep a copy of is zero-filled and written in place. The job must write
+/// every value of every column, as the kernels do.
+pub fn write_parts<const N: usize, E>(
+    floats: [Option<OutputPart<'_, f64>>; N],
+    ints: Option<OutputPart<'_, u32>>,
+    job: impl FnOnce([Option<&mut [f64]>; N], Option<&mut [u32]>) -> Result<(), E>,
+) -> Result<(), E> {
+    let len = floats
+        .iter()
+        .flatten()
+        .map(|part| part.slots.len())
+        .chain(ints.iter().map(|part| part.slots.len()))
+        .next()
+        .unwrap_or(0);
+    if len > SCRATCH_ROWS {
+        return job(
+            floats.map(|part| part.map(OutputPart::zeroed)),
+            ints.map(OutputPart::zeroed),
+        );
+    }
+    let wanted = floats.iter().flatten().count();
+    with_scratch(
+        len,
+        wanted,
+        usize::from(ints.is_some()),
+        |mut scratch, mut scratch_n| {
+            let mut columns = scratch.iter_mut();
+            job(
+                floats
+                    .each_ref()
+                    .map(|part| part.as_ref().and_then(|_| columns.next().map(|c| &mut **c))),
+                scratch_n.first_mut().map(|c| &mut **c),
+            )?;
+            for (values, part) in scratch.iter().zip(floats.into_iter().flatten()) {
+                part.stream_from(values);
+            }
+            if let (Some(part), Some(values)) = (ints, scratch_n.first()) {
+                part.stream_from(values);
+            }
+            Ok(())
+        },
+    )
+}
+
 /// Runs `job` with this thread's scratch columns: `floats` Float64 columns and `ints` UInt32
-/// ones of `len` values each, initialized but holding whatever the thread's last job left
-/// (the kernels write every row). A job writes a segment here, in cache, and then copies it
-/// into its output parts, so that the outputs are written once and never zero-filled first.
-pub fn with_scratch<R>(
+/// ones of `len` values each, initialized but holding whatever the thread's last job left.
+fn with_scratch<R>(
     len: usize,
     floats: usize,
     ints: usize,
