@@ -834,3 +834,53 @@ def test_a_segment_longer_than_the_scratch_matches_statsmodels_wls() -> None:
         rows = [t for t in rows if 0 <= t < len(y)]
         expected = ewm_oracle(y, x, half_life=20.0, window=100, min_periods=100, rows=rows)
         assert_fits_match(part[rows], expected, context=f"{ticker[0]}")
+
+
+def many_tickers_of_one_length(rows: int = 500, seed: int = 11) -> pl.DataFrame:
+    """44 tickers of ``rows`` rows each, enough rows for the parallel path, which fits two
+    tickers of one length side by side: most complete, some with a missing first row (as
+    returns from prices have), one with a gap, one with a different missing start, one with a
+    market constant for a while, and two shorter ones at the end."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for i in range(44):
+        length = rows if i < 42 else rows - 7
+        mkt = rng.normal(0.0003, 0.01, length)
+        ret = 0.0002 * i + (0.5 + i / 40) * mkt + rng.normal(0.0, 0.015, length)
+        if i % 4 in (2, 3):
+            ret[0] = np.nan
+        if i == 8:
+            ret[rows // 2] = np.nan
+        if i == 13:
+            mkt[:3] = np.nan
+        if i == 20:
+            mkt[:50] = 0.004
+        frames.append(pl.DataFrame({"ticker": f"T{i:02d}", "ret": ret, "mkt": mkt}))
+    return pl.concat(frames).with_columns(pl.col("ret", "mkt").fill_nan(None))
+
+
+@pytest.mark.parametrize("fields", [["alpha", "beta"], ["beta"], ["alpha", "n"]])
+def test_expanding_alpha_beta_of_many_tickers_match_statsmodels_wls(fields: list[str]) -> None:
+    frame = many_tickers_of_one_length()
+    assert frame.height >= 16_384, "the parallel path needs this many rows"
+    kwargs: dict[str, Any] = {"half_life": 30.0, "window": None, "min_periods": 5, "by": "ticker"}
+    got = frame.with_columns(
+        pa.ewm_alpha_beta("ret", "mkt", fields=fields, **kwargs).alias("fit")
+    ).unnest("fit")
+    # Every field of the whole struct comes from the one-ticker-at-a-time fit.
+    whole = frame.with_columns(pa.ewm_alpha_beta("ret", "mkt", **kwargs).alias("fit")).unnest("fit")
+    for field in fields:
+        assert_series_equal(got.get_column(field), whole.get_column(field), check_exact=True)
+    for ticker, part in got.partition_by("ticker", maintain_order=True, as_dict=True).items():
+        y = part.get_column("ret").to_numpy().astype(np.float64)
+        x = part.get_column("mkt").to_numpy().astype(np.float64)
+        rows = sorted({*range(0, len(y), 37), *range(8), len(y) - 1})
+        expected = ewm_oracle(y, x, half_life=30.0, window=None, min_periods=5, rows=rows)
+        assert_fits_match(
+            part[rows],
+            expected,
+            fields=[f for f in fields if f != "n"],
+            context=f"{ticker[0]}",
+        )
+        if "n" in fields:
+            assert part["n"].gather(rows).to_list() == [e["n"] for e in expected]

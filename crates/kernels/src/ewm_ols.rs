@@ -51,6 +51,7 @@
 //! R² statsmodels reports for a model without constant.
 
 use super::moments::{clamp_non_negative, usable};
+use super::pair_lanes::F64x2;
 use super::simple_fit::{inference, r_squared, residual_sum, SimpleFit, SimpleFitColumns};
 use super::tolerances::CANCELLATION_RATIO;
 use super::window::{Window, WindowSpec};
@@ -654,6 +655,165 @@ pub fn rolling_ewm_ols(
         out.write(t, &fit);
     }
     Ok(())
+}
+
+/// [`rolling_ewm_ols`] on two series, writing the bits two calls would write.
+///
+/// The common case of a panel, an expanding fit of alpha and beta (and `n`) on two series of
+/// one length whose rows are all usable after the same number of leading rows, runs both
+/// series side by side in two lanes ([`F64x2`]). Each lane performs the scalar fit's
+/// operations in the same order, each rounded alike, and the one branch the scalar fit takes
+/// per series on such rows (a market too flat to fit) becomes a per-lane mask; the rest of the
+/// scalar fit (removals, rebuilds, residuals) never runs on such rows. Anything else runs the
+/// two series one after the other.
+pub fn rolling_ewm_ols_pair(
+    x: [&[f64]; 2],
+    y: [&[f64]; 2],
+    spec: &EwmSpec,
+    out: [&mut SimpleFitColumns<'_>; 2],
+) -> Result<(), KernelError> {
+    for lane in 0..2 {
+        check_inputs(x[lane], y[lane])?;
+        out[lane].check_len(x[lane].len())?;
+    }
+    let [out0, out1] = out;
+    if let Some(first_usable) = lanes_start(x, y, spec, [&*out0, &*out1]) {
+        if expanding_alpha_beta_lanes(x, y, spec, first_usable, [&mut *out0, &mut *out1]) {
+            return Ok(());
+        }
+    }
+    rolling_ewm_ols(x[0], y[0], spec, out0)?;
+    rolling_ewm_ols(x[1], y[1], spec, out1)
+}
+
+/// The first usable row of both series when [`expanding_alpha_beta_lanes`] may fit them: an
+/// expanding fit without `zero_mean` or residuals, a decay of one row that stays a normal
+/// number (a smaller one rebuilds every row), two series of one length, and the same first
+/// usable row.
+fn lanes_start(
+    x: [&[f64]; 2],
+    y: [&[f64]; 2],
+    spec: &EwmSpec,
+    out: [&SimpleFitColumns<'_>; 2],
+) -> Option<usize> {
+    let plain = spec.window.window == Window::Expanding
+        && !spec.zero_mean
+        && out.iter().all(|o| !o.needs_residuals())
+        && x[0].len() == x[1].len()
+        && Decay::compute(1, spec.half_life).0 >= f64::MIN_POSITIVE;
+    if !plain {
+        return None;
+    }
+    let first = |lane: usize| {
+        (0..x[lane].len())
+            .find(|&t| usable(x[lane][t], y[lane][t]))
+            .unwrap_or(x[lane].len())
+    };
+    let start = first(0);
+    (first(1) == start).then_some(start)
+}
+
+/// The expanding fit of [`rolling_ewm_ols`], alpha and beta only, on two series in lanes; see
+/// [`lanes_start`] for what it assumes, and `start` for the first usable row of both. Before
+/// it no row is fit. It assumes every row from it on is usable, so that each new row is one
+/// row younger than the last (the decay `f` of one row), nothing leaves and nothing is
+/// rebuilt; it checks that as it reads the rows, in the same pass, and returns false, having
+/// written rows that mean nothing, when a row was not usable after all.
+fn expanding_alpha_beta_lanes(
+    x: [&[f64]; 2],
+    y: [&[f64]; 2],
+    spec: &EwmSpec,
+    start: usize,
+    mut out: [&mut SimpleFitColumns<'_>; 2],
+) -> bool {
+    let len = x[0].len();
+    let min_periods = spec.window.min_periods;
+    for t in 0..len.min(start + 1) {
+        let n = usize::from(t == start);
+        for o in out.iter_mut() {
+            o.write(t, &SimpleFit::empty(n));
+        }
+    }
+    if start >= len {
+        return true;
+    }
+    let lanes = |v: [&[f64]; 2], t: usize| F64x2::from_array([v[0][t], v[1][t]]);
+    let f = F64x2::splat(Decay::compute(1, spec.half_life).0);
+    let (one, nan) = (F64x2::splat(1.0), F64x2::splat(f64::NAN));
+    let flat = F64x2::splat(16.0 * f64::EPSILON);
+    let (flat_floor, tiny, max) = (
+        F64x2::splat(4.0 * (16.0 * f64::EPSILON) * (16.0 * f64::EPSILON)),
+        F64x2::splat(1e-300),
+        F64x2::splat(f64::MAX),
+    );
+    // The moments of the first usable row, about itself. `WeightedPairMoments::cleared` is
+    // not needed: a column constant since that row adds `g * 0` to its offset and spread at
+    // every row, which stays exactly 0 (a co-moment it spoils with an overflow goes with an
+    // infinite spread of the market, which leaves every fit empty from then on).
+    let mut weight = one;
+    let zero = F64x2::splat(0.0);
+    let (mut mean_x, mut mean_y, mut sxx, mut sxy) = (zero, zero, zero, zero);
+    let (mut ox, mut oy) = (lanes(x, start), lanes(y, start));
+    // `0 * v` is 0 for a finite `v` and NaN otherwise, and a NaN stays in the sum.
+    let mut unusable = zero;
+    for t in start + 1..len {
+        let n = t - start + 1;
+        let (xt, yt) = (lanes(x, t), lanes(y, t));
+        unusable = unusable + ((xt * zero) + (yt * zero));
+        // `WeightedPairMoments::scale`, then `push_origin` of the row about the origin.
+        weight = weight * f;
+        sxx = sxx * f;
+        sxy = sxy * f;
+        let old = weight;
+        weight = old + one;
+        let dx = mean_x - (xt - ox);
+        let dy = mean_y - (yt - oy);
+        let g = old / weight;
+        let (gx, gy) = (g * dx, g * dy);
+        sxx = sxx + gx * dx;
+        sxy = sxy + gx * dy;
+        (mean_x, mean_y) = (gx, gy);
+        (ox, oy) = (xt, yt);
+        let (alpha, beta) = if n < min_periods {
+            (nan, nan)
+        } else {
+            // `fit_from_weighted_moments` about the data's zero; `x_is_constant` leaves the
+            // fit empty (the weight is at least 1 here).
+            let (mx, my) = (mean_x + ox, mean_y + oy);
+            let beta = sxy / sxx;
+            let alpha = my - beta * mx;
+            // The market is clearly not flat when `sxx / weight >= (2 * flat * mx)^2`, which
+            // puts the spread `sd` at twice the test's bound `flat * (|mx| + sd)` at least,
+            // further than rounding moves either; checked without the division and the root,
+            // on a level whose square stays in the normal range and a finite `sxx` (an
+            // infinite one is flat). Other rows take the test.
+            let floor = (mx * mx) * flat_floor;
+            let clear = floor.ge_bits(tiny) & sxx.ge_bits(floor * weight) & max.ge_bits(sxx);
+            if clear == 0b11 {
+                (alpha, beta)
+            } else {
+                let sd = (sxx / weight).sqrt();
+                let flat_x = sd.le_mask(flat * (mx.abs() + sd));
+                (
+                    nan.and(flat_x).or(alpha.and_not(flat_x)),
+                    nan.and(flat_x).or(beta.and_not(flat_x)),
+                )
+            }
+        };
+        let (alpha, beta) = (alpha.to_array(), beta.to_array());
+        for (lane, o) in out.iter_mut().enumerate() {
+            if let Some(a) = o.alpha.as_deref_mut() {
+                a[t] = alpha[lane];
+            }
+            if let Some(b) = o.beta.as_deref_mut() {
+                b[t] = beta[lane];
+            }
+            if let Some(count) = o.n.as_deref_mut() {
+                count[t] = u32::try_from(n).unwrap_or(u32::MAX);
+            }
+        }
+    }
+    unusable.ge_bits(zero) == 0b11
 }
 
 /// The fit that [`rolling_ewm_ols`] writes at the last row of `x`, `y`, computed directly from
@@ -1475,5 +1635,285 @@ mod tests {
         assert!(rolling_ewm_ols(&[1.0, 2.0], &[1.0, 2.0], &s, &mut out).is_err());
         let mut out = SimpleFitColumns::default();
         assert!(rolling_ewm_ols(&[], &[], &s, &mut out).is_ok());
+    }
+
+    fn columns<'a>(
+        floats: &'a mut [Vec<f64>],
+        n: &'a mut [u32],
+        fields: &[usize],
+    ) -> SimpleFitColumns<'a> {
+        let mut cols: [Option<&mut [f64]>; 8] = [(); 8].map(|_| None);
+        for (i, c) in floats.iter_mut().enumerate() {
+            if fields.contains(&i) {
+                cols[i] = Some(c.as_mut_slice());
+            }
+        }
+        SimpleFitColumns::from_fields(cols, Some(n))
+    }
+
+    /// The bits of the `fields` (indices in [`SimpleFit::values`] order) and `n` that
+    /// `rolling_ewm_ols` writes for each series, or `rolling_ewm_ols_pair` when `paired`.
+    fn fit_bits(
+        series: [(&[f64], &[f64]); 2],
+        spec: &EwmSpec,
+        fields: &[usize],
+        paired: bool,
+    ) -> Vec<Vec<u64>> {
+        let lens = series.map(|(x, _)| x.len());
+        let mut floats: [Vec<Vec<f64>>; 2] = lens.map(|len| vec![vec![-1.0; len]; 8]);
+        let mut counts: [Vec<u32>; 2] = lens.map(|len| vec![7; len]);
+        {
+            let ([f0, f1], [n0, n1]) = (&mut floats, &mut counts);
+            let (mut out0, mut out1) = (columns(f0, n0, fields), columns(f1, n1, fields));
+            if paired {
+                let x = series.map(|(x, _)| x);
+                let y = series.map(|(_, y)| y);
+                rolling_ewm_ols_pair(x, y, spec, [&mut out0, &mut out1]).unwrap();
+            } else {
+                rolling_ewm_ols(series[0].0, series[0].1, spec, &mut out0).unwrap();
+                rolling_ewm_ols(series[1].0, series[1].1, spec, &mut out1).unwrap();
+            }
+        }
+        let mut bits = Vec::new();
+        for lane in 0..2 {
+            for &i in fields {
+                bits.push(floats[lane][i].iter().map(|v| v.to_bits()).collect());
+            }
+            bits.push(counts[lane].iter().map(|&c| u64::from(c)).collect());
+        }
+        bits
+    }
+
+    /// Asserts that the pair writes the bits of two calls, and returns whether it runs in lanes
+    /// (for alpha and beta only).
+    fn assert_pair_is_two_calls(
+        series: [(&[f64], &[f64]); 2],
+        spec: &EwmSpec,
+        fields: &[usize],
+        at: &str,
+    ) -> bool {
+        let single = fit_bits(series, spec, fields, false);
+        let paired = fit_bits(series, spec, fields, true);
+        for (column, (got, want)) in paired.iter().zip(&single).enumerate() {
+            if let Some(t) = (0..want.len()).find(|&t| got[t] != want[t]) {
+                panic!(
+                    "{at}: column {column} row {t}: paired {} but alone {}",
+                    f64::from_bits(got[t]),
+                    f64::from_bits(want[t])
+                );
+            }
+        }
+        if fields.iter().any(|&i| i > 1) {
+            return false;
+        }
+        let (mut a, mut b) = (vec![0.0; series[0].0.len()], vec![0.0; series[1].0.len()]);
+        let mut out0 = SimpleFitColumns {
+            alpha: Some(&mut a),
+            ..Default::default()
+        };
+        let mut out1 = SimpleFitColumns {
+            alpha: Some(&mut b),
+            ..Default::default()
+        };
+        let x = series.map(|(x, _)| x);
+        let y = series.map(|(_, y)| y);
+        lanes_start(x, y, spec, [&out0, &out1]).is_some_and(|start| {
+            expanding_alpha_beta_lanes(x, y, spec, start, [&mut out0, &mut out1])
+        })
+    }
+
+    const ALPHA_BETA: [usize; 2] = [0, 1];
+
+    #[test]
+    fn pair_in_lanes_writes_the_bits_of_two_fits() {
+        let (x0, y0) = capm_pair(3, 700);
+        let (x1, y1) = capm_pair(9, 700);
+        let (ox, oy) = crate::test_support::offset_pair(700);
+        for half_life in [0.01, 1.0, 10.0, 63.0, 1e6] {
+            for min_periods in [2, 3, 30, 699, 700, 701] {
+                let s = spec(Window::Expanding, min_periods, half_life, false);
+                let at = format!("half-life {half_life}, min_periods {min_periods}");
+                for fields in [&ALPHA_BETA[..], &[0], &[1], &[]] {
+                    let pairs = [[(&x0, &y0), (&x1, &y1)], [(&ox, &oy), (&x0, &y0)]];
+                    for [(a, b), (c, d)] in pairs {
+                        let series = [(&a[..], &b[..]), (&c[..], &d[..])];
+                        assert!(assert_pair_is_two_calls(series, &s, fields, &at), "{at}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pair_in_lanes_keeps_constant_columns_and_flat_markets() {
+        let (x, y) = capm_pair(5, 300);
+        let s = spec(Window::Expanding, 2, 20.0, false);
+        // A market constant for 40 rows, then moving; one constant all along; an asset
+        // constant all along; both constant; a market that moves by less than an ulp's worth
+        // of its level for a while; -0.0 next to 0.0.
+        let late_x: Vec<f64> = (0..300).map(|t| if t < 40 { 0.01 } else { x[t] }).collect();
+        let flat = vec![0.02; 300];
+        let level: Vec<f64> = (0..300)
+            .map(|t| {
+                if t < 100 {
+                    1e6 + 1e-10 * (t % 2) as f64
+                } else {
+                    1e6 + x[t]
+                }
+            })
+            .collect();
+        let signed_zero: Vec<f64> = (0..300)
+            .map(|t| match t {
+                0..=9 => {
+                    if t % 2 == 0 {
+                        0.0
+                    } else {
+                        -0.0
+                    }
+                }
+                _ => x[t],
+            })
+            .collect();
+        // An asset whose moves overflow while the market is still constant.
+        let wild: Vec<f64> = (0..300)
+            .map(|t| {
+                if t < 60 {
+                    1e308 * (1 - 2 * (t % 2) as i32) as f64
+                } else {
+                    y[t]
+                }
+            })
+            .collect();
+        // A market whose spread overflows at a spike while its level stays in range.
+        let spike: Vec<f64> = (0..300)
+            .map(|t| if t == 50 { 1e155 } else { x[t] })
+            .collect();
+        let cases: [(&[f64], &[f64]); 9] = [
+            (&spike, &y),
+            (&late_x, &wild),
+            (&wild, &late_x),
+            (&late_x, &y),
+            (&flat, &y),
+            (&x, &flat),
+            (&flat, &flat),
+            (&level, &y),
+            (&signed_zero, &y),
+        ];
+        for (i, &a) in cases.iter().enumerate() {
+            for &b in &cases {
+                let at = format!("case {i}");
+                assert!(
+                    assert_pair_is_two_calls([a, b], &s, &ALPHA_BETA, &at),
+                    "{at}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn pair_in_lanes_overflows_as_the_scalar_fit_does() {
+        let (x, y) = capm_pair(11, 200);
+        let huge: Vec<f64> = x.iter().map(|v| v * 1e306).collect();
+        let s = spec(Window::Expanding, 2, 5.0, false);
+        for series in [
+            [(&huge[..], &y[..]), (&x[..], &huge[..])],
+            [(&huge[..], &huge[..]); 2],
+        ] {
+            assert!(assert_pair_is_two_calls(series, &s, &ALPHA_BETA, "huge"));
+        }
+    }
+
+    #[test]
+    fn pair_with_a_common_missing_start_runs_in_lanes() {
+        let (mut x0, mut y0) = capm_pair(13, 400);
+        let (mut x1, y1) = capm_pair(17, 400);
+        (x0[0], y0[1], x1[0], x1[1]) = (f64::NAN, f64::INFINITY, f64::NAN, f64::NAN);
+        for min_periods in [2, 10] {
+            let s = spec(Window::Expanding, min_periods, 30.0, false);
+            let series = [(&x0[..], &y0[..]), (&x1[..], &y1[..])];
+            assert!(assert_pair_is_two_calls(
+                series,
+                &s,
+                &ALPHA_BETA,
+                "missing start"
+            ));
+        }
+        // All rows missing, one usable row at the end, no rows.
+        let nan = vec![f64::NAN; 5];
+        let last: Vec<f64> = (0..5)
+            .map(|t| if t == 4 { 1.0 } else { f64::NAN })
+            .collect();
+        let s = spec(Window::Expanding, 2, 30.0, false);
+        for (a, b) in [(&nan, &nan), (&last, &last)] {
+            assert!(assert_pair_is_two_calls(
+                [(a, b), (a, b)],
+                &s,
+                &ALPHA_BETA,
+                "missing"
+            ));
+        }
+        assert!(assert_pair_is_two_calls(
+            [(&[], &[]); 2],
+            &s,
+            &ALPHA_BETA,
+            "empty"
+        ));
+    }
+
+    #[test]
+    fn pair_outside_the_lanes_case_is_two_fits() {
+        let (x0, y0) = capm_pair(19, 300);
+        let (mut x1, y1) = capm_pair(23, 300);
+        let expanding = spec(Window::Expanding, 2, 30.0, false);
+        let same = [(&x0[..], &y0[..]), (&x1[..], &y1[..])];
+        let all_fields: Vec<usize> = (0..8).collect();
+        // Residuals asked for, a rolling window, zero_mean, a decay below the normal range.
+        for (s, fields) in [
+            (expanding, &all_fields[..]),
+            (spec(Window::Rows(60), 20, 30.0, false), &ALPHA_BETA[..]),
+            (spec(Window::Expanding, 2, 30.0, true), &ALPHA_BETA[..]),
+            (spec(Window::Expanding, 2, 1e-4, false), &ALPHA_BETA[..]),
+        ] {
+            assert!(!assert_pair_is_two_calls(same, &s, fields, "not lanes"));
+        }
+        // Lengths or missing starts that differ, a missing row later on.
+        let shorter = [(&x0[..299], &y0[..299]), (&x1[..], &y1[..])];
+        assert!(!assert_pair_is_two_calls(
+            shorter,
+            &expanding,
+            &ALPHA_BETA,
+            "lengths"
+        ));
+        x1[0] = f64::NAN;
+        let starts = [(&x0[..], &y0[..]), (&x1[..], &y1[..])];
+        assert!(!assert_pair_is_two_calls(
+            starts,
+            &expanding,
+            &ALPHA_BETA,
+            "starts"
+        ));
+        x1[0] = 0.0;
+        x1[150] = f64::NAN;
+        let gap = [(&x0[..], &y0[..]), (&x1[..], &y1[..])];
+        assert!(!assert_pair_is_two_calls(
+            gap,
+            &expanding,
+            &ALPHA_BETA,
+            "gap"
+        ));
+        // A market and an asset that are not usable at the last row.
+        let (mut x2, mut y2) = (x0.clone(), y0.clone());
+        (x2[299], y2[298]) = (f64::INFINITY, f64::NAN);
+        for last in [
+            [(&x2[..], &y0[..]), (&x0[..], &y0[..])],
+            [(&x0[..], &y0[..]), (&x0[..], &y2[..])],
+        ] {
+            assert!(!assert_pair_is_two_calls(
+                last,
+                &expanding,
+                &ALPHA_BETA,
+                "last"
+            ));
+        }
     }
 }

@@ -1,7 +1,7 @@
-//! Two `f64` lanes that add, subtract and multiply side by side, for loops over rows that the
-//! compiler does not vectorize well by itself: given the co-moments of `x` and `y`, it pairs
-//! each `x` with its `y` in one register and spends the loop shuffling them, where two rows of
-//! one column per register need no shuffle.
+//! Two `f64` lanes that add, subtract, multiply, divide and compare side by side, for loops
+//! the compiler does not vectorize well by itself: rows of one column two to a register, where
+//! pairing each `x` with its `y` would spend the loop shuffling, and two series run side by
+//! side through a recurrence no compiler can split.
 //!
 //! On x86-64 the lanes are an SSE2 register (SSE2 is part of the x86-64 baseline); elsewhere
 //! they are a pair of floats. Both round every lane exactly as the scalar operation does, so
@@ -10,8 +10,9 @@
 #[cfg(target_arch = "x86_64")]
 mod sse2 {
     use std::arch::x86_64::{
-        __m128d, _mm_add_pd, _mm_cmpeq_pd, _mm_cmpge_pd, _mm_loadu_pd, _mm_max_pd, _mm_movemask_pd,
-        _mm_mul_pd, _mm_set1_pd, _mm_set_pd, _mm_setzero_pd, _mm_storeu_pd, _mm_sub_pd,
+        __m128d, _mm_add_pd, _mm_and_pd, _mm_andnot_pd, _mm_cmpeq_pd, _mm_cmpge_pd, _mm_cmple_pd,
+        _mm_div_pd, _mm_loadu_pd, _mm_max_pd, _mm_movemask_pd, _mm_mul_pd, _mm_or_pd, _mm_set1_pd,
+        _mm_set_pd, _mm_setzero_pd, _mm_sqrt_pd, _mm_storeu_pd, _mm_sub_pd,
     };
 
     #[derive(Clone, Copy)]
@@ -70,6 +71,51 @@ mod sse2 {
         pub fn finite_bits(self) -> u32 {
             let zero_when_finite = unsafe { _mm_sub_pd(self.0, self.0) };
             (unsafe { _mm_movemask_pd(_mm_cmpeq_pd(zero_when_finite, _mm_setzero_pd())) }) as u32
+        }
+
+        /// Per lane, the correctly rounded square root (as `f64::sqrt`).
+        #[inline(always)]
+        pub fn sqrt(self) -> Self {
+            Self(unsafe { _mm_sqrt_pd(self.0) })
+        }
+
+        /// Per lane, the value with its sign bit cleared (as `f64::abs`).
+        #[inline(always)]
+        pub fn abs(self) -> Self {
+            Self(unsafe { _mm_andnot_pd(_mm_set1_pd(-0.0), self.0) })
+        }
+
+        /// All ones in the lanes where `self <= o`, zeros elsewhere (and where either is NaN).
+        #[inline(always)]
+        pub fn le_mask(self, o: Self) -> Self {
+            Self(unsafe { _mm_cmple_pd(self.0, o.0) })
+        }
+
+        /// Bitwise `self & mask`: the lanes where `mask` (from a `*_mask`) is set, `0.0`
+        /// elsewhere.
+        #[inline(always)]
+        pub fn and(self, mask: Self) -> Self {
+            Self(unsafe { _mm_and_pd(self.0, mask.0) })
+        }
+
+        /// Bitwise `self & !mask`: `0.0` in the lanes where `mask` is set.
+        #[inline(always)]
+        pub fn and_not(self, mask: Self) -> Self {
+            Self(unsafe { _mm_andnot_pd(mask.0, self.0) })
+        }
+
+        /// Bitwise `self | o`.
+        #[inline(always)]
+        pub fn or(self, o: Self) -> Self {
+            Self(unsafe { _mm_or_pd(self.0, o.0) })
+        }
+    }
+
+    impl std::ops::Div for F64x2 {
+        type Output = Self;
+        #[inline(always)]
+        fn div(self, o: Self) -> Self {
+            Self(unsafe { _mm_div_pd(self.0, o.0) })
         }
     }
 
@@ -156,6 +202,62 @@ mod portable {
         pub fn finite_bits(self) -> u32 {
             u32::from(self.0[0].is_finite()) | (u32::from(self.0[1].is_finite()) << 1)
         }
+
+        fn lanes(self, o: Self, op: impl Fn(f64, f64) -> f64) -> Self {
+            Self([op(self.0[0], o.0[0]), op(self.0[1], o.0[1])])
+        }
+
+        fn bits(self, o: Self, op: impl Fn(u64, u64) -> u64) -> Self {
+            self.lanes(o, |a, b| f64::from_bits(op(a.to_bits(), b.to_bits())))
+        }
+
+        fn mask(flag: bool) -> f64 {
+            f64::from_bits(if flag { u64::MAX } else { 0 })
+        }
+
+        /// Per lane, the correctly rounded square root.
+        #[inline(always)]
+        pub fn sqrt(self) -> Self {
+            self.lanes(self, |a, _| a.sqrt())
+        }
+
+        /// Per lane, the value with its sign bit cleared.
+        #[inline(always)]
+        pub fn abs(self) -> Self {
+            self.lanes(self, |a, _| a.abs())
+        }
+
+        /// All ones in the lanes where `self <= o`, zeros elsewhere.
+        #[inline(always)]
+        pub fn le_mask(self, o: Self) -> Self {
+            self.lanes(o, |a, b| Self::mask(a <= b))
+        }
+
+        /// Bitwise `self & mask`.
+        #[inline(always)]
+        pub fn and(self, mask: Self) -> Self {
+            self.bits(mask, |a, m| a & m)
+        }
+
+        /// Bitwise `self & !mask`.
+        #[inline(always)]
+        pub fn and_not(self, mask: Self) -> Self {
+            self.bits(mask, |a, m| a & !m)
+        }
+
+        /// Bitwise `self | o`.
+        #[inline(always)]
+        pub fn or(self, o: Self) -> Self {
+            self.bits(o, |a, b| a | b)
+        }
+    }
+
+    impl std::ops::Div for F64x2 {
+        type Output = Self;
+        #[inline(always)]
+        fn div(self, o: Self) -> Self {
+            self.lanes(o, |a, b| a / b)
+        }
     }
 
     impl std::ops::Add for F64x2 {
@@ -216,6 +318,9 @@ mod tests {
                 assert_eq!(sum.to_array()[l].to_bits(), (x + y).to_bits());
                 assert_eq!(diff.to_array()[l].to_bits(), (x - y).to_bits());
                 assert_eq!(prod.to_array()[l].to_bits(), (x * y).to_bits());
+                assert_eq!((va / vb).to_array()[l].to_bits(), (x / y).to_bits());
+                assert_eq!(va.sqrt().to_array()[l].to_bits(), x.sqrt().to_bits());
+                assert_eq!(va.abs().to_array()[l].to_bits(), x.abs().to_bits());
             }
         }
         let (a, b) = (
@@ -260,6 +365,17 @@ mod tests {
             assert_eq!(bits((a - b).to_array()), bits((pa - pb).to_array()));
             assert_eq!(bits((a * b).to_array()), bits((pa * pb).to_array()));
             assert_eq!(bits(a.max(b).to_array()), bits(pa.max(pb).to_array()));
+            assert_eq!(bits((a / b).to_array()), bits((pa / pb).to_array()));
+            assert_eq!(bits(a.sqrt().to_array()), bits(pa.sqrt().to_array()));
+            assert_eq!(bits(a.abs().to_array()), bits(pa.abs().to_array()));
+            let (mask, pmask) = (a.le_mask(b), pa.le_mask(pb));
+            assert_eq!(bits(mask.to_array()), bits(pmask.to_array()));
+            assert_eq!(bits(b.and(mask).to_array()), bits(pb.and(pmask).to_array()));
+            assert_eq!(
+                bits(b.and_not(mask).to_array()),
+                bits(pb.and_not(pmask).to_array())
+            );
+            assert_eq!(bits(a.or(b).to_array()), bits(pa.or(pb).to_array()));
             assert_eq!(a.ge_bits(b), pa.ge_bits(pb));
             assert_eq!(a.finite_bits(), pa.finite_bits());
             let pair = [values[i], values[j]];

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use polars::prelude::*;
-use polars_alpha_kernels::ewm_ols::{rolling_ewm_ols, EwmSpec};
+use polars_alpha_kernels::ewm_ols::{rolling_ewm_ols, rolling_ewm_ols_pair, EwmSpec};
 use polars_alpha_kernels::moments::PairMoments;
 use polars_alpha_kernels::robust_cov::{robust_simple_fit, robust_simple_whole, RobustSpec};
 use polars_alpha_kernels::rolling_ols::{fit_from_moments, rolling_simple_ols};
@@ -21,8 +21,8 @@ use serde::Deserialize;
 use super::common::{expression_entry, field_entry, guarded, kernel_err, required};
 use super::inputs::{window_spec, InputLayout, SegmentWindow};
 use crate::panel::{
-    finite_array, finite_or_null_marked, write_parts, FiniteMask, OutputColumn, OutputPart, Panel,
-    Threads, PARALLEL_MIN_ROWS,
+    finite_array, finite_or_null_marked, write_parts, write_segment_parts, FiniteMask,
+    OutputColumn, OutputPart, Panel, Threads, PARALLEL_MIN_ROWS,
 };
 
 /// The float fields of the struct, in output order (`n` follows them).
@@ -252,12 +252,27 @@ struct RollingResult {
     endpoints: Vec<(&'static str, Vec<f64>)>,
 }
 
-/// Runs `kernel(x, y, window, columns)` on every segment of the panel, on `threads`.
+/// A kernel that fits two segments side by side, writing what two calls of the one-segment
+/// kernel would.
+type PairKernel<'a> = dyn Fn([&[f64]; 2], [&[f64]; 2], [&mut SimpleFitColumns<'_>; 2]) -> Result<(), KernelError>
+    + Sync
+    + 'a;
+
+/// The output parts of one segment: the float fields', then `n`'s.
+type SegmentParts<'a> = (
+    [Option<OutputPart<'a, f64>>; FLOAT_FIELDS],
+    Option<OutputPart<'a, u32>>,
+);
+
+/// Runs `kernel(x, y, window, columns)` on every segment of the panel, on `threads`, or
+/// `pair` on two neighbouring segments of one length at a time when given (for kernels that
+/// take no date window).
 fn run_rolling<K>(
     inputs: &[Series],
     call: RollingCall<'_>,
     threads: Threads,
     kernel: K,
+    pair: Option<&PairKernel<'_>>,
 ) -> PolarsResult<RollingResult>
 where
     K: Fn(&[f64], &[f64], &SegmentWindow, &mut SimpleFitColumns<'_>) -> Result<(), KernelError>
@@ -290,22 +305,54 @@ where
         .iter()
         .map(|&w| (w && panel.keeps_row_order()).then(|| FiniteMask::new(len)))
         .collect();
+    let mark = |range: &std::ops::Range<usize>, columns: &mut SimpleFitColumns<'_>| {
+        for (mask, values) in masks.iter().zip(columns.floats()) {
+            if let (Some(mask), Some(values)) = (mask, values) {
+                mask.mark(range.start, values);
+            }
+        }
+    };
     {
         let mut float_parts: Vec<Option<std::vec::IntoIter<OutputPart<'_, f64>>>> = floats
             .iter_mut()
             .map(|column| column.as_mut().map(|c| c.parts(&panel).into_iter()))
             .collect();
         let mut n_parts = n.as_mut().map(|c| c.parts(&panel).into_iter());
+        let mut next_parts = || -> SegmentParts<'_> {
+            (
+                std::array::from_fn(|i| float_parts[i].as_mut().and_then(|it| it.next())),
+                n_parts.as_mut().and_then(|it| it.next()),
+            )
+        };
         let mut jobs = Vec::with_capacity(panel.segments().len());
-        for range in panel.segments() {
-            let parts: [Option<OutputPart<'_, f64>>; FLOAT_FIELDS] =
-                std::array::from_fn(|i| float_parts[i].as_mut().and_then(|it| it.next()));
-            let n_part = n_parts.as_mut().and_then(|it| it.next());
-            jobs.push((range.clone(), parts, n_part));
+        let mut segments = panel.segments().iter().peekable();
+        while let Some(range) = segments.next() {
+            let first = (range.clone(), next_parts());
+            let partner = segments.next_if(|next| pair.is_some() && next.len() == range.len());
+            let second = partner.map(|next| (next.clone(), next_parts()));
+            jobs.push((first, second));
         }
         panel
             .threads()
-            .try_for_each(jobs, |(range, parts, n_part)| {
+            .try_for_each(jobs, |((range, (parts, n_part)), second)| {
+                if let (Some(pair), Some((range1, (parts1, n_part1)))) = (pair, second) {
+                    return write_segment_parts(
+                        [parts, parts1],
+                        [n_part, n_part1],
+                        |[floats, floats1], [n, n1]| {
+                            let mut out = SimpleFitColumns::from_fields(floats, n);
+                            let mut out1 = SimpleFitColumns::from_fields(floats1, n1);
+                            pair(
+                                [&x[range.clone()], &x[range1.clone()]],
+                                [&y[range.clone()], &y[range1.clone()]],
+                                [&mut out, &mut out1],
+                            )?;
+                            mark(&range, &mut out);
+                            mark(&range1, &mut out1);
+                            Ok(())
+                        },
+                    );
+                }
                 write_parts(parts, n_part, |floats, n| {
                     let mut columns = SimpleFitColumns::from_fields(floats, n);
                     let window = SegmentWindow::for_segment(
@@ -315,11 +362,7 @@ where
                         range.clone(),
                     )?;
                     kernel(&x[range.clone()], &y[range.clone()], &window, &mut columns)?;
-                    for (mask, values) in masks.iter().zip(columns.floats()) {
-                        if let (Some(mask), Some(values)) = (mask, values) {
-                            mask.mark(range.start, values);
-                        }
-                    }
+                    mark(&range, &mut columns);
                     Ok(())
                 })
             })
@@ -487,10 +530,14 @@ fn rolling_alpha_beta(
             want_n: picked.n,
         };
         let robust = robust_spec(kwargs.cov_type.as_deref(), kwargs.maxlags)?;
-        let mut result = run_rolling(inputs, call, threads, |x, y, window, out| match &robust {
-            Some(spec) => robust_simple_fit(x, y, window, spec, out),
-            None => rolling_simple_ols(x, y, window, out),
-        })?;
+        let kernel =
+            |x: &[f64], y: &[f64], window: &SegmentWindow, out: &mut SimpleFitColumns<'_>| {
+                match &robust {
+                    Some(spec) => robust_simple_fit(x, y, window, spec, out),
+                    None => rolling_simple_ols(x, y, window, out),
+                }
+            };
+        let mut result = run_rolling(inputs, call, threads, kernel, None)?;
         if with_endpoints {
             result = with_endpoint_fields(inputs, kwargs, picked, result)?;
         }
@@ -571,9 +618,13 @@ fn ewm_alpha_beta(
             wanted,
             want_n,
         };
-        let result = run_rolling(inputs, call, threads, |x, y, _, out| {
-            rolling_ewm_ols(x, y, &spec, out)
-        })?;
+        let result = run_rolling(
+            inputs,
+            call,
+            threads,
+            |x, y, _, out| rolling_ewm_ols(x, y, &spec, out),
+            Some(&|x, y, [out, out1]| rolling_ewm_ols_pair(x, y, &spec, [out, out1])),
+        )?;
         into_struct(inputs, inputs[0].len(), result, threads)
     })
 }
@@ -600,6 +651,7 @@ fn single_field(
         call,
         Threads::of(&context, inputs[0].len()),
         rolling_simple_ols,
+        None,
     )?;
     let (values, mask) = result.floats[index].take().unwrap_or_default();
     Ok(finite_or_null_marked(inputs[0].name(), values, mask))

@@ -144,46 +144,71 @@ thread_local! {
 }
 
 /// Runs `job` on the columns of one segment's parts (`None` for a field not asked for) and
-/// leaves the parts written. The job writes this thread's scratch, in cache, and each part is
-/// then written once from it, with no zero fill before ([`OutputPart::stream_from`]); a
-/// segment too long to keep a copy of is zero-filled and written in place. The job must write
-/// every value of every column, as the kernels do.
+/// leaves the parts written; see [`write_segment_parts`].
 pub fn write_parts<const N: usize, E>(
     floats: [Option<OutputPart<'_, f64>>; N],
     ints: Option<OutputPart<'_, u32>>,
     job: impl FnOnce([Option<&mut [f64]>; N], Option<&mut [u32]>) -> Result<(), E>,
 ) -> Result<(), E> {
-    let len = floats
-        .iter()
-        .flatten()
-        .map(|part| part.slots.len())
-        .chain(ints.iter().map(|part| part.slots.len()))
-        .next()
-        .unwrap_or(0);
-    if len > SCRATCH_ROWS {
+    write_segment_parts([floats], [ints], |[floats], [ints]| job(floats, ints))
+}
+
+/// Runs `job` on the columns of the parts of `S` segments (`None` for a field not asked for),
+/// each column as long as its segment, and leaves the parts written. The job writes this
+/// thread's scratch, in cache, and each part is then written once from it, with no zero fill
+/// before ([`OutputPart::stream_from`]); segments too long to keep a copy of are zero-filled
+/// and written in place. The job must write every value of every column, as the kernels do.
+pub fn write_segment_parts<const N: usize, const S: usize, E>(
+    floats: [[Option<OutputPart<'_, f64>>; N]; S],
+    ints: [Option<OutputPart<'_, u32>>; S],
+    job: impl FnOnce([[Option<&mut [f64]>; N]; S], [Option<&mut [u32]>; S]) -> Result<(), E>,
+) -> Result<(), E> {
+    let lens: [usize; S] = std::array::from_fn(|s| {
+        floats[s]
+            .iter()
+            .flatten()
+            .map(|part| part.slots.len())
+            .chain(ints[s].iter().map(|part| part.slots.len()))
+            .next()
+            .unwrap_or(0)
+    });
+    let longest = lens.iter().copied().max().unwrap_or(0);
+    if longest > SCRATCH_ROWS {
         return job(
-            floats.map(|part| part.map(OutputPart::zeroed)),
-            ints.map(OutputPart::zeroed),
+            floats.map(|parts| parts.map(|part| part.map(OutputPart::zeroed))),
+            ints.map(|part| part.map(OutputPart::zeroed)),
         );
     }
-    let wanted = floats.iter().flatten().count();
+    let wanted = floats.iter().flatten().flatten().count();
+    let wanted_ints = ints.iter().flatten().count();
     with_scratch(
-        len,
+        longest,
         wanted,
-        usize::from(ints.is_some()),
+        wanted_ints,
         |mut scratch, mut scratch_n| {
             let mut columns = scratch.iter_mut();
+            let mut n_columns = scratch_n.iter_mut();
             job(
-                floats
-                    .each_ref()
-                    .map(|part| part.as_ref().and_then(|_| columns.next().map(|c| &mut **c))),
-                scratch_n.first_mut().map(|c| &mut **c),
+                std::array::from_fn(|s| {
+                    floats[s].each_ref().map(|part| {
+                        part.as_ref()
+                            .and_then(|_| columns.next().map(|c| &mut c[..lens[s]]))
+                    })
+                }),
+                std::array::from_fn(|s| {
+                    ints[s]
+                        .as_ref()
+                        .and_then(|_| n_columns.next().map(|c| &mut c[..lens[s]]))
+                }),
             )?;
-            for (values, part) in scratch.iter().zip(floats.into_iter().flatten()) {
-                part.stream_from(values);
+            let parts = floats.into_iter().flatten().flatten();
+            for (values, part) in scratch.iter().zip(parts) {
+                let len = part.slots.len();
+                part.stream_from(&values[..len]);
             }
-            if let (Some(part), Some(values)) = (ints, scratch_n.first()) {
-                part.stream_from(values);
+            for (values, part) in scratch_n.iter().zip(ints.into_iter().flatten()) {
+                let len = part.slots.len();
+                part.stream_from(&values[..len]);
             }
             Ok(())
         },
@@ -335,5 +360,67 @@ mod tests {
                 });
             });
         }
+    }
+
+    #[test]
+    fn segment_parts_of_several_segments_make_the_columns() {
+        // Two segments a job, of different lengths, and one past the scratch's length.
+        let long = SCRATCH_ROWS + 3;
+        let labels: Vec<&str> = ["a", "b", "b", "b", "c"]
+            .into_iter()
+            .chain(std::iter::repeat_n("d", long))
+            .collect();
+        let panel = Panel::from_key(&Series::new("k".into(), &labels), Threads::Pool).unwrap();
+        let len = labels.len();
+        let value = |row: usize, field: usize| (row * 10 + field) as f64;
+        let mut floats: Vec<OutputColumn<f64>> = (0..3).map(|_| OutputColumn::new(len)).collect();
+        let mut ints = OutputColumn::<u32>::new(len);
+        {
+            let mut parts: Vec<_> = floats
+                .iter_mut()
+                .map(|c| c.parts(&panel).into_iter())
+                .collect();
+            let mut int_parts = ints.parts(&panel).into_iter();
+            let segments = panel.segments();
+            for pair in segments.chunks(2) {
+                let mut next = || {
+                    // The middle field is not asked for.
+                    let [a, _, c] = [0, 1, 2].map(|f| parts[f].next());
+                    ([a, None, c], int_parts.next())
+                };
+                let ((f0, n0), (f1, n1)) = (next(), next());
+                write_segment_parts([f0, f1], [n0, n1], |columns, counts| {
+                    for (s, (fields, count)) in columns.into_iter().zip(counts).enumerate() {
+                        let rows = pair[s].clone();
+                        assert!(fields[1].is_none());
+                        for (f, column) in fields.into_iter().enumerate() {
+                            if let Some(column) = column {
+                                assert_eq!(column.len(), rows.len());
+                                for (slot, row) in column.iter_mut().zip(rows.clone()) {
+                                    *slot = value(row, f);
+                                }
+                            }
+                        }
+                        let count = count.expect("asked for");
+                        assert_eq!(count.len(), rows.len());
+                        count
+                            .iter_mut()
+                            .zip(rows)
+                            .for_each(|(c, row)| *c = row as u32);
+                    }
+                    Ok::<(), ()>(())
+                })
+                .unwrap();
+            }
+            // The middle field's parts are never written.
+            while parts[1].next().is_some() {}
+        }
+        let columns: Vec<Vec<f64>> = floats.into_iter().map(OutputColumn::finish).collect();
+        for f in [0, 2] {
+            let want: Vec<f64> = (0..len).map(|row| value(row, f)).collect();
+            assert_eq!(columns[f], want, "field {f}");
+        }
+        assert_eq!(columns[1], vec![0.0; len]);
+        assert_eq!(ints.finish(), (0..len as u32).collect::<Vec<_>>());
     }
 }
