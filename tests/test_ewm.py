@@ -859,18 +859,21 @@ def many_tickers_of_one_length(rows: int = 500, seed: int = 11) -> pl.DataFrame:
     return pl.concat(frames).with_columns(pl.col("ret", "mkt").fill_nan(None))
 
 
-@pytest.mark.parametrize("fields", [["alpha", "beta"], ["beta"], ["alpha", "n"]])
-def test_expanding_alpha_beta_of_many_tickers_match_statsmodels_wls(fields: list[str]) -> None:
+@pytest.mark.parametrize("fields", [["alpha", "beta"], ["beta"], ["alpha", "n"], None])
+def test_expanding_fits_of_many_tickers_match_statsmodels_wls(fields: list[str] | None) -> None:
     frame = many_tickers_of_one_length()
     assert frame.height >= 16_384, "the parallel path needs this many rows"
-    kwargs: dict[str, Any] = {"half_life": 30.0, "window": None, "min_periods": 5, "by": "ticker"}
+    options: dict[str, Any] = {"half_life": 30.0, "window": None, "min_periods": 5}
     got = frame.with_columns(
-        pa.ewm_alpha_beta("ret", "mkt", fields=fields, **kwargs).alias("fit")
+        pa.ewm_alpha_beta("ret", "mkt", fields=fields, by="ticker", **options).alias("fit")
     ).unnest("fit")
-    # Every field of the whole struct comes from the one-ticker-at-a-time fit.
-    whole = frame.with_columns(pa.ewm_alpha_beta("ret", "mkt", **kwargs).alias("fit")).unnest("fit")
-    for field in fields:
-        assert_series_equal(got.get_column(field), whole.get_column(field), check_exact=True)
+    # `.over` fits one ticker a call, the way a lone series is fit.
+    one_by_one = frame.with_columns(
+        pa.ewm_alpha_beta("ret", "mkt", **options).over("ticker").alias("fit")
+    ).unnest("fit")
+    names = [*FLOAT_FIELDS, "n"] if fields is None else fields
+    for field in names:
+        assert_series_equal(got.get_column(field), one_by_one.get_column(field), check_exact=True)
     for ticker, part in got.partition_by("ticker", maintain_order=True, as_dict=True).items():
         y = part.get_column("ret").to_numpy().astype(np.float64)
         x = part.get_column("mkt").to_numpy().astype(np.float64)
@@ -879,8 +882,8 @@ def test_expanding_alpha_beta_of_many_tickers_match_statsmodels_wls(fields: list
         assert_fits_match(
             part[rows],
             expected,
-            fields=[f for f in fields if f != "n"],
+            fields=[f for f in names if f != "n"],
             context=f"{ticker[0]}",
         )
-        if "n" in fields:
+        if "n" in names:
             assert part["n"].gather(rows).to_list() == [e["n"] for e in expected]
