@@ -782,7 +782,15 @@ fn expanding_lanes_of<const RESIDUALS: bool>(
         weight = old + one;
         let dx = mean_x - (xt - ox);
         let dy = mean_y - (yt - oy);
-        let g = old / weight;
+        // The weights are the same in both lanes (one start, one decay), so with residuals
+        // one division gives `old / weight` in the first lane and `1 / weight` in the second.
+        let (g, inv_weight) = if RESIDUALS {
+            let [old, _] = old.to_array();
+            let [g, inv_weight] = (F64x2::from_array([old, 1.0]) / weight).to_array();
+            (F64x2::splat(g), F64x2::splat(inv_weight))
+        } else {
+            (old / weight, one)
+        };
         let (gx, gy) = (g * dx, g * dy);
         sxx = sxx + gx * dx;
         sxy = sxy + gx * dy;
@@ -840,7 +848,7 @@ fn expanding_lanes_of<const RESIDUALS: bool>(
         let r2 = beta * (sxy / syy);
         let s = (ssr / F64x2::splat((n - 2) as f64)).sqrt();
         let beta_se = s / sxx.sqrt();
-        let alpha_se = s * (one / weight + mx * mx / sxx).sqrt();
+        let alpha_se = s * (inv_weight + mx * mx / sxx).sqrt();
         let usual = clear
             & ssr.ge_bits(near_perfect * syy)
             & ssr.ge_bits(tiny)
