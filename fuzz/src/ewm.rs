@@ -1,5 +1,6 @@
 //! `rolling_ewm_ols` and `ewm_fit`: the exponentially weighted regression (with and without
-//! intercept), against a fresh weighted least-squares fit of every window.
+//! intercept), against a fresh weighted least-squares fit of every window; and
+//! `rolling_ewm_ols_pair`, against two calls of `rolling_ewm_ols`, bit for bit.
 //!
 //! The reference weighs row `s` of the fit that ends at row `t` by `0.5 ** ((u - s) / h)`,
 //! with `u` the newest usable row, and multiplies `resid_std` by `sqrt(0.5 ** ((t - u) / h))`:
@@ -9,8 +10,8 @@
 
 use crate::bytes::Bytes;
 use crate::reference::{compare, fit, Expected, Fields, Got, History, Model, Obs};
-use crate::rolling::decode_pair;
-use polars_alpha_kernels::ewm_ols::{ewm_fit, rolling_ewm_ols, EwmSpec};
+use crate::rolling::{decode_pair, Pair};
+use polars_alpha_kernels::ewm_ols::{ewm_fit, rolling_ewm_ols, rolling_ewm_ols_pair, EwmSpec};
 use polars_alpha_kernels::rolling_ols::{SimpleFit, SimpleFitColumns};
 use polars_alpha_kernels::window::{Window, WindowSpec};
 use polars_alpha_kernels::KernelError;
@@ -211,6 +212,45 @@ pub fn check(data: &[u8]) {
         });
     }
 
+    // Two series side by side: the decoded one and a second, then both with every row after
+    // the first usable one made usable, which is when the pair runs in lanes.
+    let second = decode_pair(&mut b, len);
+    check_pair([&p, &second], &spec);
+    let start = (0..len).find(|&t| p.x[t].is_finite() && p.y[t].is_finite());
+    if let Some(start) = start {
+        let usable_from = |q: &Pair| {
+            let fill = |v: &[f64], salt: f64| -> Vec<f64> {
+                (0..len)
+                    .map(|t| match t {
+                        _ if t < start => f64::NAN,
+                        _ if v[t].is_finite() => v[t],
+                        _ => salt + t as f64 * 1e-3,
+                    })
+                    .collect()
+            };
+            Pair {
+                x: fill(&q.x, 0.25),
+                y: fill(&q.y, -0.5),
+            }
+        };
+        check_pair([&usable_from(&p), &usable_from(&second)], &spec);
+    }
+    // Two series of ordinary returns, where the pair's lanes fit most rows themselves, drawn
+    // from a seed so that they do not run out of bytes.
+    let mut state = b.bits64() | 1;
+    let mut ordinary = || {
+        let mut draw = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 0.04
+        };
+        let x: Vec<f64> = (0..len).map(|_| draw()).collect();
+        let y = x.iter().map(|&v| 1e-4 + 0.9 * v + draw() * 0.5).collect();
+        Pair { x, y }
+    };
+    check_pair([&ordinary(), &ordinary()], &spec);
+
     if len > 0 {
         let mut short = vec![0.0; len - 1];
         let mut out = SimpleFitColumns {
@@ -225,5 +265,64 @@ pub fn check(data: &[u8]) {
             ewm_fit(&p.x, &p.y[1..], &spec),
             Err(KernelError::LengthMismatch { .. })
         ));
+    }
+}
+
+/// `rolling_ewm_ols_pair` on `series` writes the bits two `rolling_ewm_ols` calls write, with
+/// every field and with alpha and beta alone.
+fn check_pair(series: [&Pair; 2], spec: &EwmSpec) {
+    let len = series[0].x.len();
+    for all_fields in [true, false] {
+        let run = |paired: bool| {
+            let mut cols = vec![vec![vec![-7.0; len]; 8]; 2];
+            let mut n = vec![vec![7u32; len]; 2];
+            {
+                let mut outs: Vec<SimpleFitColumns<'_>> = cols
+                    .iter_mut()
+                    .zip(n.iter_mut())
+                    .map(|(cols, n)| {
+                        let mut it = cols.iter_mut().map(|c| Some(c.as_mut_slice()));
+                        let mut next = || it.next().flatten();
+                        let (alpha, beta) = (next(), next());
+                        let mut rest = || if all_fields { next() } else { None };
+                        SimpleFitColumns {
+                            alpha,
+                            beta,
+                            r2: rest(),
+                            resid_std: rest(),
+                            alpha_se: rest(),
+                            beta_se: rest(),
+                            alpha_t: rest(),
+                            beta_t: rest(),
+                            n: Some(n.as_mut_slice()),
+                        }
+                    })
+                    .collect();
+                let [out0, out1] = &mut outs[..] else {
+                    unreachable!("two outputs")
+                };
+                if paired {
+                    let x = series.map(|p| p.x.as_slice());
+                    let y = series.map(|p| p.y.as_slice());
+                    rolling_ewm_ols_pair(x, y, spec, [out0, out1]).expect("valid inputs");
+                } else {
+                    rolling_ewm_ols(&series[0].x, &series[0].y, spec, out0).expect("valid inputs");
+                    rolling_ewm_ols(&series[1].x, &series[1].y, spec, out1).expect("valid inputs");
+                }
+            }
+            let bits: Vec<Vec<u64>> = cols
+                .iter()
+                .flatten()
+                .map(|c| c.iter().map(|v| v.to_bits()).collect())
+                .collect();
+            (bits, n)
+        };
+        let (alone, paired) = (run(false), run(true));
+        assert!(
+            alone == paired,
+            "pair differs from two calls (all fields: {all_fields}), {spec:?}, series {:?} {:?}",
+            (&series[0].x, &series[0].y),
+            (&series[1].x, &series[1].y)
+        );
     }
 }

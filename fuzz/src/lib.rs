@@ -12,7 +12,7 @@
 //! |------------------|---------------------------------------------------------------------|
 //! | `rolling`        | `rolling_ols::rolling_simple_ols` (row, expanding and date windows) |
 //! | `factor`         | `factor_ols::{rolling_factor_ols, factor_ols}`                      |
-//! | `ewm`            | `ewm_ols::{rolling_ewm_ols, ewm_fit}`                               |
+//! | `ewm`            | `ewm_ols::{rolling_ewm_ols, ewm_fit, rolling_ewm_ols_pair}`         |
 //! | `weighted_alpha` | `weighted_alpha::{log_returns, weighted_alpha, weighted_alpha_last}`|
 //! | `window`         | `window::{DateWindow, WindowSpec}`: which rows each window covers   |
 //! | `ratios`         | `ratios::{rolling_pair_statistic, pair_statistic}`                  |
