@@ -104,6 +104,12 @@ impl EwmSpec {
     pub fn zero_mean(&self) -> bool {
         self.zero_mean
     }
+
+    /// Rows an expanding near-perfect fit sums its residuals over, counting back from the
+    /// newest ([`RESIDUAL_HORIZON_HALF_LIVES`] half-lives).
+    fn residual_horizon(&self) -> usize {
+        (RESIDUAL_HORIZON_HALF_LIVES * self.half_life).ceil() as usize
+    }
 }
 
 /// `0.5 ** (age / half_life)`.
@@ -558,7 +564,7 @@ pub fn rolling_ewm_ols(
         Window::Expanding => 2,
     };
     let decay = Decay::new(spec.half_life, ages);
-    let horizon = (RESIDUAL_HORIZON_HALF_LIVES * spec.half_life).ceil() as usize;
+    let horizon = spec.residual_horizon();
     let root_horizon = (ROOT_HORIZON_HALF_LIVES * spec.half_life).ceil() as usize;
 
     // Moments about the origin `(ox, oy)`: the values of the newest usable row `newest`, to
@@ -822,10 +828,8 @@ fn expanding_lanes_of<const RESIDUALS: bool>(
             } else {
                 let sd = (sxx / weight).sqrt();
                 let flat_x = sd.le_mask(flat * (mx.abs() + sd));
-                (
-                    nan.and(flat_x).or(alpha.and_not(flat_x)),
-                    nan.and(flat_x).or(beta.and_not(flat_x)),
-                )
+                let nan_where_flat = |v: F64x2| nan.and(flat_x).or(v.and_not(flat_x));
+                (nan_where_flat(alpha), nan_where_flat(beta))
             };
             // Written field by field: `SimpleFitColumns::write` would test all nine.
             let (alpha, beta) = (alpha.to_array(), beta.to_array());
@@ -906,8 +910,7 @@ fn scalar_expanding_fit(
     spec: &EwmSpec,
     decay: &Decay,
 ) -> SimpleFit {
-    let horizon = (RESIDUAL_HORIZON_HALF_LIVES * spec.half_life).ceil() as usize;
-    let lo = t.saturating_sub(horizon);
+    let lo = t.saturating_sub(spec.residual_horizon());
     let origin = (ox, oy, m.mean_x, m.mean_y);
     fit_from_weighted_moments(
         m,

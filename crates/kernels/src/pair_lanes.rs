@@ -264,7 +264,7 @@ mod portable {
         type Output = Self;
         #[inline(always)]
         fn add(self, o: Self) -> Self {
-            Self([self.0[0] + o.0[0], self.0[1] + o.0[1]])
+            self.lanes(o, |a, b| a + b)
         }
     }
 
@@ -272,7 +272,7 @@ mod portable {
         type Output = Self;
         #[inline(always)]
         fn sub(self, o: Self) -> Self {
-            Self([self.0[0] - o.0[0], self.0[1] - o.0[1]])
+            self.lanes(o, |a, b| a - b)
         }
     }
 
@@ -280,7 +280,7 @@ mod portable {
         type Output = Self;
         #[inline(always)]
         fn mul(self, o: Self) -> Self {
-            Self([self.0[0] * o.0[0], self.0[1] * o.0[1]])
+            self.lanes(o, |a, b| a * b)
         }
     }
 }

@@ -530,14 +530,16 @@ fn rolling_alpha_beta(
             want_n: picked.n,
         };
         let robust = robust_spec(kwargs.cov_type.as_deref(), kwargs.maxlags)?;
-        let kernel =
-            |x: &[f64], y: &[f64], window: &SegmentWindow, out: &mut SimpleFitColumns<'_>| {
-                match &robust {
-                    Some(spec) => robust_simple_fit(x, y, window, spec, out),
-                    None => rolling_simple_ols(x, y, window, out),
-                }
-            };
-        let mut result = run_rolling(inputs, call, threads, kernel, None)?;
+        let mut result = run_rolling(
+            inputs,
+            call,
+            threads,
+            |x, y, window, out| match &robust {
+                Some(spec) => robust_simple_fit(x, y, window, spec, out),
+                None => rolling_simple_ols(x, y, window, out),
+            },
+            None,
+        )?;
         if with_endpoints {
             result = with_endpoint_fields(inputs, kwargs, picked, result)?;
         }
