@@ -114,7 +114,8 @@ def weighted_alpha(
     each series (prices; ``N - 1`` with returns) are null. With ``returns=True`` a missing
     return is a move nobody knows, so the windows that hold it are null. Non-positive
     prices, or returns at or below -100%, raise an error: their log is undefined. Each row
-    costs O(1) whatever ``N``.
+    costs O(1) whatever ``N``. ``ln(1 + r)`` and ``exp(z) - 1`` are computed several rows at
+    a time, within one unit in the last place of the C library's ``log1p`` and ``expm1``.
 
     Examples
     --------

@@ -7,6 +7,7 @@
 
 pub mod ewm_ols;
 pub mod factor_ols;
+pub mod log_exp;
 pub mod moments;
 pub mod pair_lanes;
 pub mod rates;

@@ -25,6 +25,7 @@
 //! - whenever a row leaves a window whose sums overflowed (`inf - big` stays `inf`, so the
 //!   updates alone would never come back).
 
+use super::log_exp;
 use super::tolerances::CANCELLATION_RATIO;
 use super::KernelError;
 
@@ -174,16 +175,26 @@ pub fn log_returns_of(
                     what: "the output buffer",
                 });
             }
-            if let Some(&value) = values.iter().find(|r| r.is_finite() && **r <= -1.0) {
+            // A finite return at or below -100% (NaN and -inf are missing values).
+            let undefined = |r: f64| (r <= -1.0) & (r != f64::NEG_INFINITY);
+            // The copy and the test in one branch-free pass: this is the first read of the
+            // input, and a vector loop keeps up with memory where a search would not.
+            let mut any_undefined = false;
+            for (o, &r) in out.iter_mut().zip(values) {
+                *o = r;
+                any_undefined |= undefined(r);
+            }
+            let first_undefined = any_undefined
+                .then(|| values.iter().copied().find(|&r| undefined(r)))
+                .flatten();
+            if let Some(value) = first_undefined {
                 return Err(KernelError::UndefinedLog {
                     argument,
                     kind,
                     value,
                 });
             }
-            for (o, r) in out.iter_mut().zip(values) {
-                *o = r.ln_1p();
-            }
+            log_exp::ln_1p_in_place(out);
             Ok(())
         }
         SeriesKind::Prices => {
@@ -233,7 +244,7 @@ pub fn bridged_log_returns(prices: &[f64], out: &mut [f64]) -> Result<(), Kernel
 fn log_price_ratio(p0: f64, p1: f64) -> f64 {
     let simple = (p1 - p0) / p0;
     if simple.abs() <= 0.5 {
-        return simple.ln_1p();
+        return log_exp::ln_1p(simple);
     }
     let ratio = p1 / p0;
     if ratio.is_normal() {
@@ -381,11 +392,9 @@ fn run<S: RunningSum>(
             sums.value()
         };
     }
-    // The score in a pass of its own: a library call inside the loop above would make the
-    // running sums wait on memory around it row after row.
-    for o in out.iter_mut() {
-        *o = prepared.percent(*o);
-    }
+    // The score in passes of their own, over a whole series at a time, so that `exp_m1`
+    // runs several rows at once.
+    prepared.percent_in_place(out);
 }
 
 /// A weighted alpha with its weights computed once, to run over many series (the tickers of
@@ -410,10 +419,26 @@ impl WeightedAlpha {
         }
     }
 
-    /// `100 * (exp(N * weighted_sum / sum(w)) - 1)`.
+    /// `N * weighted_sum / sum(w)`: the exponent of the score.
     #[inline(always)]
+    fn exponent(&self, weighted_sum: f64) -> f64 {
+        self.spec.window as f64 * weighted_sum / self.weight_sum
+    }
+
+    /// `100 * (exp(N * weighted_sum / sum(w)) - 1)`.
     fn percent(&self, weighted_sum: f64) -> f64 {
-        100.0 * (self.spec.window as f64 * weighted_sum / self.weight_sum).exp_m1()
+        100.0 * log_exp::exp_m1(self.exponent(weighted_sum))
+    }
+
+    /// [`WeightedAlpha::percent`] of every value, with the same bits.
+    fn percent_in_place(&self, values: &mut [f64]) {
+        for v in values.iter_mut() {
+            *v = self.exponent(*v);
+        }
+        log_exp::exp_m1_in_place(values);
+        for v in values.iter_mut() {
+            *v *= 100.0;
+        }
     }
 
     /// Rolling weighted alpha of the log returns `l` (in time order), one value per row, in
