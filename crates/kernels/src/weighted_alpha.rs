@@ -25,7 +25,10 @@
 //! - whenever a row leaves a window whose sums overflowed (`inf - big` stays `inf`, so the
 //!   updates alone would never come back).
 
+use std::ops::{Add, Mul, Sub};
+
 use super::log_exp;
+use super::pair_lanes::F64x2;
 use super::tolerances::CANCELLATION_RATIO;
 use super::KernelError;
 
@@ -106,6 +109,15 @@ impl WeightedAlphaSpec {
                 let c = 0.5 / (n - 1) as f64;
                 (0..n).map(|k| 1.0 - c * k as f64).collect()
             }
+        }
+    }
+
+    /// [`WeightedAlphaSpec::clean`] of every value, in a loop without a branch per value.
+    fn cleaned(&self, l: &[f64]) -> Vec<f64> {
+        let finite_or_zero = |x: f64| if x.is_finite() { x } else { 0.0 };
+        match self.cap {
+            None => l.iter().map(|&x| finite_or_zero(x)).collect(),
+            Some(c) => l.iter().map(|&x| finite_or_zero(x).clamp(-c, c)).collect(),
         }
     }
 
@@ -254,14 +266,127 @@ fn log_price_ratio(p0: f64, p1: f64) -> f64 {
     }
 }
 
-/// `sum_k w_k v_{t-k}` over a window of `N` values, updated in O(1) per row.
-trait RunningSum {
-    /// Moves the window one row: `enter` comes in at age 0 and `leave` (age `N` now; 0 while
-    /// the window is filling) goes out.
-    fn step(&mut self, enter: f64, leave: f64);
-    /// Recomputes the sum from the window's values `value(v)`, `window` oldest first.
-    fn rebuild(&mut self, window: &[f64], value: impl Fn(f64) -> f64);
-    fn value(&self) -> f64;
+/// The numbers the rolling loop runs on: one series' value (`f64`) or two epochs' side by side
+/// in one SIMD register ([`F64x2`]), each lane doing the scalar arithmetic.
+trait Lanes: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> {
+    const COUNT: usize;
+    /// The row `rows[i]` of `values` in lane `i`.
+    fn gather(values: &[f64], rows: &[usize]) -> Self;
+    fn scatter(self, values: &mut [f64], rows: &[usize]);
+    fn splat(v: f64) -> Self;
+    fn lane(self, i: usize) -> f64;
+    fn set_lane(&mut self, i: usize, v: f64);
+    fn abs(self) -> Self;
+    /// Per lane, `if self > o { self } else { o }`.
+    fn max(self, o: Self) -> Self;
+    /// Bit `i` set where lane `i` of `self` is finite and `>= o` (neither is NaN here).
+    fn finite_and_ge_bits(self, o: Self) -> u32;
+}
+
+impl Lanes for f64 {
+    const COUNT: usize = 1;
+
+    #[inline(always)]
+    fn gather(values: &[f64], rows: &[usize]) -> Self {
+        values[rows[0]]
+    }
+
+    #[inline(always)]
+    fn scatter(self, values: &mut [f64], rows: &[usize]) {
+        values[rows[0]] = self;
+    }
+
+    #[inline(always)]
+    fn splat(v: f64) -> Self {
+        v
+    }
+
+    #[inline(always)]
+    fn lane(self, _: usize) -> f64 {
+        self
+    }
+
+    #[inline(always)]
+    fn set_lane(&mut self, _: usize, v: f64) {
+        *self = v;
+    }
+
+    #[inline(always)]
+    fn abs(self) -> Self {
+        f64::abs(self)
+    }
+
+    #[inline(always)]
+    fn max(self, o: Self) -> Self {
+        if self > o {
+            self
+        } else {
+            o
+        }
+    }
+
+    #[inline(always)]
+    fn finite_and_ge_bits(self, o: Self) -> u32 {
+        u32::from(self.is_finite() & (self >= o))
+    }
+}
+
+impl Lanes for F64x2 {
+    const COUNT: usize = 2;
+
+    #[inline(always)]
+    fn gather(values: &[f64], rows: &[usize]) -> Self {
+        F64x2::from_array([values[rows[0]], values[rows[1]]])
+    }
+
+    #[inline(always)]
+    fn scatter(self, values: &mut [f64], rows: &[usize]) {
+        let [a, b] = self.to_array();
+        values[rows[0]] = a;
+        values[rows[1]] = b;
+    }
+
+    #[inline(always)]
+    fn splat(v: f64) -> Self {
+        F64x2::splat(v)
+    }
+
+    #[inline(always)]
+    fn lane(self, i: usize) -> f64 {
+        self.to_array()[i]
+    }
+
+    #[inline(always)]
+    fn set_lane(&mut self, i: usize, v: f64) {
+        let mut lanes = self.to_array();
+        lanes[i] = v;
+        *self = F64x2::from_array(lanes);
+    }
+
+    #[inline(always)]
+    fn abs(self) -> Self {
+        F64x2::abs(self)
+    }
+
+    #[inline(always)]
+    fn max(self, o: Self) -> Self {
+        F64x2::max(self, o)
+    }
+
+    #[inline(always)]
+    fn finite_and_ge_bits(self, o: Self) -> u32 {
+        self.finite_bits() & self.ge_bits(o)
+    }
+}
+
+/// `sum_k w_k v_{t-k}` over a window of `N` values, updated in O(1) per row, in each lane.
+trait RunningSum<L: Lanes> {
+    /// Moves the window one row: `enter` comes in at age 0 and `leave` (age `N` now) goes out.
+    fn step(&mut self, enter: L, leave: L);
+    /// Recomputes lane `lane`'s sum from the window's values `value(v)`, `window` oldest
+    /// first.
+    fn rebuild(&mut self, lane: usize, window: &[f64], value: impl Fn(f64) -> f64);
+    fn value(&self) -> L;
 }
 
 /// `sum_j f(j)` for `j in 0..len`, in four partial sums: one running sum would make every add
@@ -282,28 +407,29 @@ fn four_lane_sum(len: usize, f: impl Fn(usize) -> f64) -> f64 {
 }
 
 /// Exponential weights: `S_t = d * S_{t-1} + (v_t - d^N * v_{t-N})`.
-struct ExpSum<'a> {
-    d: f64,
-    d_n: f64,
+struct ExpSum<'a, L> {
+    d: L,
+    d_n: L,
     /// The weights oldest first: `w_{N-1} .. w_0`.
     oldest_first: &'a [f64],
-    s: f64,
+    s: L,
 }
 
-impl RunningSum for ExpSum<'_> {
+impl<L: Lanes> RunningSum<L> for ExpSum<'_, L> {
     #[inline(always)]
-    fn step(&mut self, enter: f64, leave: f64) {
+    fn step(&mut self, enter: L, leave: L) {
         // Grouped so that only one multiply and one add wait on the previous row's sum.
         self.s = self.d * self.s + (enter - self.d_n * leave);
     }
 
-    fn rebuild(&mut self, window: &[f64], value: impl Fn(f64) -> f64) {
+    fn rebuild(&mut self, lane: usize, window: &[f64], value: impl Fn(f64) -> f64) {
         let weights = &self.oldest_first[self.oldest_first.len() - window.len()..];
-        self.s = four_lane_sum(window.len(), |j| weights[j] * value(window[j]));
+        let s = four_lane_sum(window.len(), |j| weights[j] * value(window[j]));
+        self.s.set_lane(lane, s);
     }
 
     #[inline(always)]
-    fn value(&self) -> f64 {
+    fn value(&self) -> L {
         self.s
     }
 }
@@ -311,86 +437,194 @@ impl RunningSum for ExpSum<'_> {
 /// Linear weights `1 - c * k`: the plain sum `P_t = sum_k v_{t-k}` and the age-weighted sum
 /// `T_t = sum_k k * v_{t-k}`, with `T_t = T_{t-1} + P_{t-1} - N * v_{t-N}` (every value ages
 /// by one row, and the one leaving had age `N`) and `P_t = P_{t-1} + v_t - v_{t-N}`.
-struct LinSum {
-    n: f64,
-    c: f64,
-    p: f64,
-    t: f64,
+struct LinSum<L> {
+    n: L,
+    c: L,
+    p: L,
+    t: L,
 }
 
-impl RunningSum for LinSum {
+impl<L: Lanes> RunningSum<L> for LinSum<L> {
     #[inline(always)]
-    fn step(&mut self, enter: f64, leave: f64) {
-        self.t += self.p - self.n * leave;
-        self.p += enter - leave;
+    fn step(&mut self, enter: L, leave: L) {
+        self.t = self.t + (self.p - self.n * leave);
+        self.p = self.p + (enter - leave);
     }
 
-    fn rebuild(&mut self, window: &[f64], value: impl Fn(f64) -> f64) {
+    fn rebuild(&mut self, lane: usize, window: &[f64], value: impl Fn(f64) -> f64) {
         let oldest_age = window.len().saturating_sub(1);
-        self.p = four_lane_sum(window.len(), |j| value(window[j]));
-        self.t = four_lane_sum(window.len(), |j| (oldest_age - j) as f64 * value(window[j]));
+        let p = four_lane_sum(window.len(), |j| value(window[j]));
+        let t = four_lane_sum(window.len(), |j| (oldest_age - j) as f64 * value(window[j]));
+        self.p.set_lane(lane, p);
+        self.t.set_lane(lane, t);
     }
 
     #[inline(always)]
-    fn value(&self) -> f64 {
+    fn value(&self) -> L {
         self.p - self.c * self.t
     }
 }
 
-/// The rolling loop shared by both weightings. `sums` runs on the cleaned log returns and
-/// `mags` on their absolute values; `peak_decay` is the factor by which one row shrinks the
-/// weight of every value already in the window (`d`, or 1 for linear weights).
-fn run<S: RunningSum>(
+/// How the rolling loop runs the epochs of a series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EpochLanes {
+    /// Two epochs side by side where it can.
+    Paired,
+    /// One at a time (the tests compare the two, bit for bit).
+    #[cfg(test)]
+    Single,
+}
+
+/// The weighting's running sums, made for the lanes `L`.
+trait Weighting {
+    fn sums<L: Lanes>(&self) -> impl RunningSum<L>;
+    /// The factor by which one row shrinks the weight of every value already in the window
+    /// (`d`, or 1 for linear weights).
+    fn peak_decay(&self) -> f64;
+}
+
+struct ExpWeighting<'a> {
+    d: f64,
+    d_n: f64,
+    oldest_first: &'a [f64],
+}
+
+impl Weighting for ExpWeighting<'_> {
+    fn sums<L: Lanes>(&self) -> impl RunningSum<L> {
+        ExpSum {
+            d: L::splat(self.d),
+            d_n: L::splat(self.d_n),
+            oldest_first: self.oldest_first,
+            s: L::splat(0.0),
+        }
+    }
+
+    fn peak_decay(&self) -> f64 {
+        self.d
+    }
+}
+
+struct LinWeighting {
+    n: f64,
+    c: f64,
+}
+
+impl Weighting for LinWeighting {
+    fn sums<L: Lanes>(&self) -> impl RunningSum<L> {
+        LinSum {
+            n: L::splat(self.n),
+            c: L::splat(self.c),
+            p: L::splat(0.0),
+            t: L::splat(0.0),
+        }
+    }
+
+    fn peak_decay(&self) -> f64 {
+        1.0
+    }
+}
+
+/// The epochs that start at rows `starts` (one per lane), each `steps` rows after its start:
+/// the sums are rebuilt exactly from the window that ends at the start, then slide one row at
+/// a time. `sums` runs on the cleaned log returns `v` and `mags` on their absolute values; a
+/// lane whose magnitude collapses below `CANCELLATION_RATIO` of its (decayed) peak as a value
+/// leaves, or overflows, is rebuilt on that row, as its rounding residue would otherwise
+/// dominate what remains (`inf - big` stays `inf`).
+#[inline(always)]
+fn run_epochs<L: Lanes, W: Weighting>(
+    v: &[f64],
+    n: usize,
+    weighting: &W,
+    starts: &[usize],
+    steps: usize,
+    out: &mut [f64],
+) {
+    let mut sums = weighting.sums::<L>();
+    let mut mags = weighting.sums::<L>();
+    let mut peak = L::splat(0.0);
+    for (lane, &start) in starts.iter().enumerate() {
+        let window = &v[start + 1 - n..=start];
+        sums.rebuild(lane, window, |x| x);
+        mags.rebuild(lane, window, f64::abs);
+        peak.set_lane(lane, mags.value().lane(lane));
+    }
+    sums.value().scatter(out, starts);
+    let decay = L::splat(weighting.peak_decay());
+    let ratio = L::splat(CANCELLATION_RATIO);
+    let mut rows = [0usize; 2];
+    let mut leaving = [0usize; 2];
+    for step in 1..=steps {
+        for (i, &start) in starts.iter().enumerate() {
+            rows[i] = start + step;
+            leaving[i] = start + step - n;
+        }
+        let (rows, leaving) = (&rows[..L::COUNT], &leaving[..L::COUNT]);
+        let enter = L::gather(v, rows);
+        let leave = L::gather(v, leaving);
+        sums.step(enter, leave);
+        mags.step(enter.abs(), leave.abs());
+        let mag = mags.value();
+        let kept = mag.finite_and_ge_bits(ratio * peak);
+        peak = mag.max(peak * decay);
+        if kept != (1 << L::COUNT) - 1 {
+            for (lane, &row) in rows.iter().enumerate() {
+                let collapsed = kept & (1 << lane) == 0;
+                if collapsed && leave.lane(lane) != 0.0 {
+                    let window = &v[row + 1 - n..=row];
+                    sums.rebuild(lane, window, |x| x);
+                    mags.rebuild(lane, window, f64::abs);
+                    peak.set_lane(lane, mags.value().lane(lane));
+                }
+            }
+        }
+        sums.value().scatter(out, rows);
+    }
+}
+
+/// The rolling loop shared by both weightings, on the log returns `l`.
+///
+/// The rows are cut into epochs of `N`: an epoch starts with an exact rebuild of the sums at
+/// row `N - 1`, `2N - 1`, ..., and slides through the `N - 1` rows after it, so that rounding
+/// drift never builds up over more than `N` rows. An epoch's values depend on its own rows
+/// alone, so two epochs run side by side in one SIMD register, each lane doing the one-epoch
+/// arithmetic.
+fn run<W: Weighting>(
     l: &[f64],
     prepared: &WeightedAlpha,
     out: &mut [f64],
-    mut sums: S,
-    mut mags: S,
-    peak_decay: f64,
+    weighting: &W,
+    lanes: EpochLanes,
 ) {
     let spec = &prepared.spec;
     let n = spec.window;
-    let mut missing = 0usize; // missing log returns inside the window
-    let mut since_rebuild = 0usize;
-    let mut peak = 0.0f64;
-    for t in 0..l.len() {
-        let enter = l[t];
-        if !enter.is_finite() {
-            missing += 1;
+    let cleaned = spec.cleaned(l);
+    let epochs = l.len() / n;
+    // Every epoch but the last has `N - 1` rows after its start; the last ends with the series.
+    let last_steps = l.len() - epochs * n;
+    let full = epochs.saturating_sub(1);
+    let start = |e: usize| (e + 1) * n - 1;
+    let paired = match lanes {
+        EpochLanes::Paired => full / 2,
+        #[cfg(test)]
+        EpochLanes::Single => 0,
+    };
+    for pair in 0..paired {
+        let starts = [start(2 * pair), start(2 * pair + 1)];
+        run_epochs::<F64x2, W>(&cleaned, n, weighting, &starts, n - 1, out);
+    }
+    for e in 2 * paired..epochs {
+        let steps = if e + 1 == epochs { last_steps } else { n - 1 };
+        run_epochs::<f64, W>(&cleaned, n, weighting, &[start(e)], steps, out);
+    }
+    // Null before the first full window, and where the window holds a missing value.
+    let mut last_missing: Option<usize> = None;
+    for (t, (o, x)) in out.iter_mut().zip(l).enumerate() {
+        if !x.is_finite() {
+            last_missing = Some(t);
         }
-        let leave = match t.checked_sub(n) {
-            Some(s) => {
-                if !l[s].is_finite() {
-                    // Counted when it entered; saturating only to rule out a panic.
-                    missing = missing.saturating_sub(1);
-                }
-                spec.clean(l[s])
-            }
-            None => 0.0,
-        };
-        let enter = spec.clean(enter);
-        sums.step(enter, leave);
-        mags.step(enter.abs(), leave.abs());
-        since_rebuild += 1;
-        let mag = mags.value();
-        let collapsed = !mag.is_finite() || mag < CANCELLATION_RATIO * peak;
-        if since_rebuild >= n || (leave != 0.0 && collapsed) {
-            let window = &l[(t + 1).saturating_sub(n)..=t];
-            sums.rebuild(window, |v| spec.clean(v));
-            mags.rebuild(window, |v| spec.clean(v).abs());
-            since_rebuild = 0;
-            peak = mags.value();
-        } else {
-            // Neither is NaN: the cleaned values are finite, so the sums are finite or
-            // infinite, never NaN; a plain comparison is what `max` would give.
-            let decayed = peak * peak_decay;
-            peak = if mag > decayed { mag } else { decayed };
+        if t + 1 < n || last_missing.is_some_and(|m| t < m + n) {
+            *o = f64::NAN;
         }
-        out[t] = if t + 1 < n || missing > 0 {
-            f64::NAN
-        } else {
-            sums.value()
-        };
     }
     // The score in passes of their own, over a whole series at a time, so that `exp_m1`
     // runs several rows at once.
@@ -451,30 +685,29 @@ impl WeightedAlpha {
                 what: "the output buffer",
             });
         }
+        self.run_with(l, out, EpochLanes::Paired);
+        Ok(())
+    }
+
+    fn run_with(&self, l: &[f64], out: &mut [f64], lanes: EpochLanes) {
         let n = self.spec.window;
         match self.spec.weights {
             AlphaWeights::Exponential { half_life } => {
-                let d = (-1.0 / half_life).exp2();
-                let d_n = (-(n as f64) / half_life).exp2();
-                let new = || ExpSum {
-                    d,
-                    d_n,
+                let weighting = ExpWeighting {
+                    d: (-1.0 / half_life).exp2(),
+                    d_n: (-(n as f64) / half_life).exp2(),
                     oldest_first: &self.oldest_first,
-                    s: 0.0,
                 };
-                run(l, self, out, new(), new(), d);
+                run(l, self, out, &weighting, lanes);
             }
             AlphaWeights::Linear => {
-                let new = || LinSum {
+                let weighting = LinWeighting {
                     n: n as f64,
                     c: 0.5 / (n - 1) as f64,
-                    p: 0.0,
-                    t: 0.0,
                 };
-                run(l, self, out, new(), new(), 1.0);
+                run(l, self, out, &weighting, lanes);
             }
         }
-        Ok(())
     }
 
     /// The weighted alpha of the last `N` rows of `l`: the value [`WeightedAlpha::run`]
@@ -668,6 +901,41 @@ mod tests {
         for weights in WEIGHTINGS {
             for n in [2, 20, 252] {
                 check_all(&l, n, weights, None, 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn epochs_side_by_side_give_the_bits_of_one_at_a_time() {
+        let mut l = lcg_series(11, 3000, 0.03);
+        // Spikes that collapse the magnitude as they leave (in one lane of a pair, or both),
+        // overflow, and missing values.
+        for (i, v) in [(130, 5.0), (400, -4.0), (1777, f64::MAX), (1800, -f64::MAX)] {
+            l[i] = v;
+        }
+        l[900] = f64::NAN;
+        l[2500] = f64::INFINITY;
+        for v in &mut l[2000..2010] {
+            *v = 3.0;
+        }
+        for weights in WEIGHTINGS {
+            for cap in [None, Some(0.05)] {
+                for n in [2, 3, 20, 251, 252, 1000] {
+                    let spec = WeightedAlphaSpec::new(n, weights, cap).unwrap();
+                    let prepared = WeightedAlpha::new(&spec);
+                    for len in [0, 1, n - 1, n, 2 * n, 2 * n + 1, 5 * n - 1, 3000] {
+                        let len = len.min(l.len());
+                        let (mut paired, mut single) = (vec![0.0; len], vec![0.0; len]);
+                        prepared.run_with(&l[..len], &mut paired, EpochLanes::Paired);
+                        prepared.run_with(&l[..len], &mut single, EpochLanes::Single);
+                        for (t, (p, q)) in paired.iter().zip(&single).enumerate() {
+                            assert!(
+                                p.to_bits() == q.to_bits(),
+                                "{weights:?} cap {cap:?} N {n} len {len} row {t}: {p} vs {q}"
+                            );
+                        }
+                    }
+                }
             }
         }
     }
