@@ -44,7 +44,8 @@ const ATANH_SERIES: [f64; 10] = [
 
 #[inline(always)]
 fn ln_1p_in_range(x: f64) -> bool {
-    x > LN_1P_RANGE.0 && x < LN_1P_RANGE.1
+    // NaN passes: the short formula gives NaN too, and missing values stay in the blocks.
+    (x > LN_1P_RANGE.0) & (x < LN_1P_RANGE.1) | x.is_nan()
 }
 
 /// `ln(1 + x)` for `x` in [`LN_1P_RANGE`]: `x - (x²/2 - s (x²/2 + R(s²)))`, which is `2s +
@@ -102,7 +103,8 @@ const EXP_SERIES: [f64; 12] = [
 
 #[inline(always)]
 fn exp_m1_in_range(y: f64) -> bool {
-    y.abs() <= EXP_M1_LIMIT
+    // NaN passes: the short formula gives NaN too, and missing values stay in the blocks.
+    (y.abs() <= EXP_M1_LIMIT) | y.is_nan()
 }
 
 /// `exp(y) - 1` for `|y| ≤ EXP_M1_LIMIT`: with `y = k ln 2 + r + c` (`k` an integer, `|r| ≤

@@ -18,7 +18,9 @@
 //!
 //! Cost is O(1) per row for either weighting, whatever `N`: the weighted sum is updated
 //! recursively as a return enters and one leaves, and rebuilt exactly from the window
-//! - at least once every `N` rows, so rounding drift never accumulates, and
+//! - at rows `N - 1`, `2N - 1`, ..., so rounding drift never accumulates over more than `N`
+//!   rows (and the stretches between, whose values depend on their own rows alone, run
+//!   several side by side in SIMD lanes), and
 //! - whenever a leaving return makes the weighted sum of `|l|` in the window collapse below
 //!   `1e-3` of its (decayed) peak: a large value left, and its rounding residue would
 //!   otherwise dominate what remains, and
@@ -379,6 +381,102 @@ impl Lanes for F64x2 {
     }
 }
 
+/// Four epochs side by side: plain arrays whose per-lane loops the compiler turns into one
+/// AVX2 instruction each inside [`run_epochs_avx2`].
+#[derive(Clone, Copy)]
+struct F64x4([f64; 4]);
+
+impl F64x4 {
+    #[inline(always)]
+    fn map(self, f: impl Fn(f64) -> f64) -> Self {
+        F64x4(self.0.map(f))
+    }
+
+    #[inline(always)]
+    fn zip(self, o: Self, f: impl Fn(f64, f64) -> f64) -> Self {
+        F64x4(std::array::from_fn(|i| f(self.0[i], o.0[i])))
+    }
+}
+
+impl Add for F64x4 {
+    type Output = Self;
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        self.zip(o, |a, b| a + b)
+    }
+}
+
+impl Sub for F64x4 {
+    type Output = Self;
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        self.zip(o, |a, b| a - b)
+    }
+}
+
+impl Mul for F64x4 {
+    type Output = Self;
+    #[inline(always)]
+    fn mul(self, o: Self) -> Self {
+        self.zip(o, |a, b| a * b)
+    }
+}
+
+impl Lanes for F64x4 {
+    const COUNT: usize = 4;
+
+    #[inline(always)]
+    fn gather(values: &[f64], rows: &[usize]) -> Self {
+        F64x4([
+            values[rows[0]],
+            values[rows[1]],
+            values[rows[2]],
+            values[rows[3]],
+        ])
+    }
+
+    #[inline(always)]
+    fn scatter(self, values: &mut [f64], rows: &[usize]) {
+        for (i, &row) in rows.iter().enumerate().take(4) {
+            values[row] = self.0[i];
+        }
+    }
+
+    #[inline(always)]
+    fn splat(v: f64) -> Self {
+        F64x4([v; 4])
+    }
+
+    #[inline(always)]
+    fn lane(self, i: usize) -> f64 {
+        self.0[i]
+    }
+
+    #[inline(always)]
+    fn set_lane(&mut self, i: usize, v: f64) {
+        self.0[i] = v;
+    }
+
+    #[inline(always)]
+    fn abs(self) -> Self {
+        self.map(f64::abs)
+    }
+
+    #[inline(always)]
+    fn max(self, o: Self) -> Self {
+        self.zip(o, |a, b| if a > b { a } else { b })
+    }
+
+    #[inline(always)]
+    fn finite_and_ge_bits(self, o: Self) -> u32 {
+        let mut bits = 0;
+        for i in 0..4 {
+            bits |= u32::from(self.0[i].is_finite() & (self.0[i] >= o.0[i])) << i;
+        }
+        bits
+    }
+}
+
 /// `sum_k w_k v_{t-k}` over a window of `N` values, updated in O(1) per row, in each lane.
 trait RunningSum<L: Lanes> {
     /// Moves the window one row: `enter` comes in at age 0 and `leave` (age `N` now) goes out.
@@ -468,9 +566,12 @@ impl<L: Lanes> RunningSum<L> for LinSum<L> {
 /// How the rolling loop runs the epochs of a series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum EpochLanes {
-    /// Two epochs side by side where it can.
+    /// Four epochs side by side where the CPU has AVX2, then two, then one.
+    Widest,
+    /// Two, then one (the tests compare every choice, bit for bit).
+    #[cfg(test)]
     Paired,
-    /// One at a time (the tests compare the two, bit for bit).
+    /// One at a time.
     #[cfg(test)]
     Single,
 }
@@ -551,8 +652,8 @@ fn run_epochs<L: Lanes, W: Weighting>(
     sums.value().scatter(out, starts);
     let decay = L::splat(weighting.peak_decay());
     let ratio = L::splat(CANCELLATION_RATIO);
-    let mut rows = [0usize; 2];
-    let mut leaving = [0usize; 2];
+    let mut rows = [0usize; 4];
+    let mut leaving = [0usize; 4];
     for step in 1..=steps {
         for (i, &start) in starts.iter().enumerate() {
             rows[i] = start + step;
@@ -581,6 +682,19 @@ fn run_epochs<L: Lanes, W: Weighting>(
     }
 }
 
+/// [`run_epochs`] on four epochs, compiled for AVX2 (which the CPU must have).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn run_epochs_avx2<W: Weighting>(
+    v: &[f64],
+    n: usize,
+    weighting: &W,
+    starts: &[usize; 4],
+    out: &mut [f64],
+) {
+    run_epochs::<F64x4, W>(v, n, weighting, starts, n - 1, out)
+}
+
 /// The rolling loop shared by both weightings, on the log returns `l`.
 ///
 /// The rows are cut into epochs of `N`: an epoch starts with an exact rebuild of the sums at
@@ -603,27 +717,44 @@ fn run<W: Weighting>(
     let last_steps = l.len() - epochs * n;
     let full = epochs.saturating_sub(1);
     let start = |e: usize| (e + 1) * n - 1;
+    let quads = match lanes {
+        #[cfg(target_arch = "x86_64")]
+        EpochLanes::Widest if std::arch::is_x86_feature_detected!("avx2") => full / 4,
+        _ => 0,
+    };
+    #[cfg(target_arch = "x86_64")]
+    for quad in 0..quads {
+        let starts = [0, 1, 2, 3].map(|i| start(4 * quad + i));
+        // SAFETY: `quads` is 0 unless the CPU has AVX2.
+        unsafe { run_epochs_avx2(&cleaned, n, weighting, &starts, out) };
+    }
     let paired = match lanes {
-        EpochLanes::Paired => full / 2,
         #[cfg(test)]
         EpochLanes::Single => 0,
+        _ => (full - 4 * quads) / 2,
     };
     for pair in 0..paired {
-        let starts = [start(2 * pair), start(2 * pair + 1)];
+        let first = 4 * quads + 2 * pair;
+        let starts = [start(first), start(first + 1)];
         run_epochs::<F64x2, W>(&cleaned, n, weighting, &starts, n - 1, out);
     }
-    for e in 2 * paired..epochs {
+    for e in 4 * quads + 2 * paired..epochs {
         let steps = if e + 1 == epochs { last_steps } else { n - 1 };
         run_epochs::<f64, W>(&cleaned, n, weighting, &[start(e)], steps, out);
     }
-    // Null before the first full window, and where the window holds a missing value.
-    let mut last_missing: Option<usize> = None;
-    for (t, (o, x)) in out.iter_mut().zip(l).enumerate() {
-        if !x.is_finite() {
-            last_missing = Some(t);
+    // Null before the first full window, and where the window holds a missing value. Missing
+    // values are rare: blocks without one are passed over with a branch-free test.
+    out[..(n - 1).min(l.len())].fill(f64::NAN);
+    const BLOCK: usize = 64;
+    for (b, block) in l.chunks(BLOCK).enumerate() {
+        if block.iter().fold(true, |all, x| all & x.is_finite()) {
+            continue;
         }
-        if t + 1 < n || last_missing.is_some_and(|m| t < m + n) {
-            *o = f64::NAN;
+        for (i, x) in block.iter().enumerate() {
+            if !x.is_finite() {
+                let m = b * BLOCK + i;
+                out[m..(m + n).min(l.len())].fill(f64::NAN);
+            }
         }
     }
     // The score in passes of their own, over a whole series at a time, so that `exp_m1`
@@ -638,25 +769,27 @@ pub struct WeightedAlpha {
     spec: WeightedAlphaSpec,
     /// The weights oldest first, `w_{N-1} .. w_0`, the order of a window's rows.
     oldest_first: Vec<f64>,
-    weight_sum: f64,
+    /// `N / sum(w)`.
+    exponent_scale: f64,
 }
 
 impl WeightedAlpha {
     pub fn new(spec: &WeightedAlphaSpec) -> Self {
         let mut oldest_first = spec.weight_table();
-        let weight_sum = oldest_first.iter().sum();
+        let weight_sum: f64 = oldest_first.iter().sum();
         oldest_first.reverse();
         Self {
             spec: *spec,
             oldest_first,
-            weight_sum,
+            exponent_scale: spec.window as f64 / weight_sum,
         }
     }
 
-    /// `N * weighted_sum / sum(w)`: the exponent of the score.
+    /// `weighted_sum * (N / sum(w))`: the exponent of the score (a multiply, not a division
+    /// per row).
     #[inline(always)]
     fn exponent(&self, weighted_sum: f64) -> f64 {
-        self.spec.window as f64 * weighted_sum / self.weight_sum
+        weighted_sum * self.exponent_scale
     }
 
     /// `100 * (exp(N * weighted_sum / sum(w)) - 1)`.
@@ -685,7 +818,7 @@ impl WeightedAlpha {
                 what: "the output buffer",
             });
         }
-        self.run_with(l, out, EpochLanes::Paired);
+        self.run_with(l, out, EpochLanes::Widest);
         Ok(())
     }
 
@@ -925,14 +1058,17 @@ mod tests {
                     let prepared = WeightedAlpha::new(&spec);
                     for len in [0, 1, n - 1, n, 2 * n, 2 * n + 1, 5 * n - 1, 3000] {
                         let len = len.min(l.len());
-                        let (mut paired, mut single) = (vec![0.0; len], vec![0.0; len]);
-                        prepared.run_with(&l[..len], &mut paired, EpochLanes::Paired);
+                        let mut single = vec![0.0; len];
                         prepared.run_with(&l[..len], &mut single, EpochLanes::Single);
-                        for (t, (p, q)) in paired.iter().zip(&single).enumerate() {
-                            assert!(
-                                p.to_bits() == q.to_bits(),
-                                "{weights:?} cap {cap:?} N {n} len {len} row {t}: {p} vs {q}"
-                            );
+                        for lanes in [EpochLanes::Paired, EpochLanes::Widest] {
+                            let mut got = vec![0.0; len];
+                            prepared.run_with(&l[..len], &mut got, lanes);
+                            for (t, (g, w)) in got.iter().zip(&single).enumerate() {
+                                assert!(
+                                    g.to_bits() == w.to_bits(),
+                                    "{lanes:?} {weights:?} cap {cap:?} N {n} len {len} row {t}"
+                                );
+                            }
                         }
                     }
                 }
