@@ -268,8 +268,8 @@ fn log_price_ratio(p0: f64, p1: f64) -> f64 {
     }
 }
 
-/// The numbers the rolling loop runs on: one series' value (`f64`) or two epochs' side by side
-/// in one SIMD register ([`F64x2`]), each lane doing the scalar arithmetic.
+/// The numbers the rolling loop runs on: one epoch's value (`f64`), or two or four epochs'
+/// side by side ([`F64x2`], [`F64x4`]), each lane doing the scalar arithmetic.
 trait Lanes: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> {
     const COUNT: usize;
     /// The row `rows[i]` of `values` in lane `i`.
@@ -700,8 +700,8 @@ fn run_epochs_avx2<W: Weighting>(
 /// The rows are cut into epochs of `N`: an epoch starts with an exact rebuild of the sums at
 /// row `N - 1`, `2N - 1`, ..., and slides through the `N - 1` rows after it, so that rounding
 /// drift never builds up over more than `N` rows. An epoch's values depend on its own rows
-/// alone, so two epochs run side by side in one SIMD register, each lane doing the one-epoch
-/// arithmetic.
+/// alone, so four (with AVX2) or two run side by side in SIMD lanes, each lane doing the
+/// one-epoch arithmetic.
 fn run<W: Weighting>(
     l: &[f64],
     prepared: &WeightedAlpha,
