@@ -1,10 +1,11 @@
-//! Two `f64` lanes that add, subtract, multiply, divide and compare side by side, for loops
-//! the compiler does not vectorize well by itself: rows of one column two to a register, where
-//! pairing each `x` with its `y` would spend the loop shuffling, and two series run side by
-//! side through a recurrence no compiler can split.
+//! `f64` lanes that add, subtract, multiply, divide and compare side by side, for loops the
+//! compiler does not vectorize well by itself: rows of one column two to a register, where
+//! pairing each `x` with its `y` would spend the loop shuffling, and two or four series run
+//! side by side through a recurrence no compiler can split.
 //!
-//! On x86-64 the lanes are an SSE2 register (SSE2 is part of the x86-64 baseline); elsewhere
-//! they are a pair of floats. Both round every lane exactly as the scalar operation does, so
+//! On x86-64 the two lanes of [`F64x2`] are an SSE2 register (SSE2 is part of the x86-64
+//! baseline); elsewhere they are a pair of floats. [`F64x4`] is an array the caller's
+//! target features vectorize. All round every lane exactly as the scalar operation does, so
 //! a sum over lanes has the bits of the same sum written lane by lane.
 
 #[cfg(target_arch = "x86_64")]
@@ -290,6 +291,72 @@ pub use portable::F64x2;
 #[cfg(target_arch = "x86_64")]
 pub use sse2::F64x2;
 
+/// Four `f64` lanes as a plain array. Its per-lane loops become one instruction each where
+/// the caller is compiled for AVX2 (a `#[target_feature(enable = "avx2")]` function that
+/// inlines them), and pairs of SSE2 instructions elsewhere; either way every lane rounds
+/// exactly as the scalar operation does, since nothing is fused.
+#[derive(Clone, Copy)]
+pub struct F64x4(pub [f64; 4]);
+
+impl F64x4 {
+    #[inline(always)]
+    pub fn splat(v: f64) -> Self {
+        Self([v; 4])
+    }
+
+    #[inline(always)]
+    pub fn map(self, f: impl Fn(f64) -> f64) -> Self {
+        Self(self.0.map(f))
+    }
+
+    #[inline(always)]
+    pub fn zip(self, o: Self, f: impl Fn(f64, f64) -> f64) -> Self {
+        Self(std::array::from_fn(|i| f(self.0[i], o.0[i])))
+    }
+
+    /// Stores the lanes at `v[i..i + 4]`.
+    #[inline(always)]
+    pub fn store(self, v: &mut [f64], i: usize) {
+        v[i..i + 4].copy_from_slice(&self.0);
+    }
+
+    /// Per lane, `if self > o { self } else { o }`.
+    #[inline(always)]
+    pub fn max(self, o: Self) -> Self {
+        self.zip(o, |a, b| if a > b { a } else { b })
+    }
+
+    /// Bit `l` set where lane `l` of `self >= o` (false for NaN).
+    #[inline(always)]
+    pub fn ge_bits(self, o: Self) -> u32 {
+        (0..4).fold(0, |bits, l| bits | u32::from(self.0[l] >= o.0[l]) << l)
+    }
+}
+
+impl std::ops::Add for F64x4 {
+    type Output = Self;
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        self.zip(o, |a, b| a + b)
+    }
+}
+
+impl std::ops::Sub for F64x4 {
+    type Output = Self;
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        self.zip(o, |a, b| a - b)
+    }
+}
+
+impl std::ops::Mul for F64x4 {
+    type Output = Self;
+    #[inline(always)]
+    fn mul(self, o: Self) -> Self {
+        self.zip(o, |a, b| a * b)
+    }
+}
+
 /// The validity byte of eight values: bit `i` set where `values[i]` is finite. Two values a
 /// compare, about twice as fast as testing them one by one (SSE2 has no 64-bit integer
 /// compare for the compiler's own `is_finite`).
@@ -302,9 +369,98 @@ pub fn finite_byte(values: &[f64; 8]) -> u8 {
     bits as u8
 }
 
+/// Calls `put(i, byte)` with the validity byte ([`finite_byte`]) of each group `i`, and
+/// returns how many values are finite. Four values a compare where the machine has AVX2.
+#[inline]
+pub fn finite_bytes(groups: &[[f64; 8]], put: impl FnMut(usize, u8)) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the machine has AVX2 (checked just above).
+        return unsafe { finite_bytes_avx2(groups, put) };
+    }
+    finite_bytes_baseline(groups, put)
+}
+
+fn finite_bytes_baseline(groups: &[[f64; 8]], mut put: impl FnMut(usize, u8)) -> usize {
+    let mut finite = 0;
+    for (i, group) in groups.iter().enumerate() {
+        let byte = finite_byte(group);
+        finite += byte.count_ones() as usize;
+        put(i, byte);
+    }
+    finite
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn finite_bytes_avx2(groups: &[[f64; 8]], mut put: impl FnMut(usize, u8)) -> usize {
+    use std::arch::x86_64::{
+        _mm256_cmp_pd, _mm256_loadu_pd, _mm256_movemask_pd, _mm256_setzero_pd, _mm256_sub_pd,
+        _CMP_EQ_OQ,
+    };
+    let mut finite = 0;
+    for (i, group) in groups.iter().enumerate() {
+        // `v - v` is exactly 0 for a finite `v` and NaN for an infinity or a NaN.
+        let finite_bits = |at: usize| {
+            // SAFETY: `at + 4 <= 8`: four values of the group.
+            let v = unsafe { _mm256_loadu_pd(group[at..at + 4].as_ptr()) };
+            let zero_when_finite = _mm256_sub_pd(v, v);
+            _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_EQ_OQ>(
+                zero_when_finite,
+                _mm256_setzero_pd(),
+            ))
+        };
+        // Eight bits, one per value.
+        let byte = (finite_bits(0) | finite_bits(4) << 4) as u8;
+        finite += byte.count_ones() as usize;
+        put(i, byte);
+    }
+    finite
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finite_bytes_mark_exactly_the_finite_values() {
+        let specials = [
+            f64::NAN,
+            -f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+            f64::MIN,
+            f64::MIN_POSITIVE,
+            5e-324,
+            -0.0,
+            0.0,
+            1.5,
+        ];
+        // Every special at every position of a group, among ordinary values.
+        let mut values = Vec::new();
+        for (k, &v) in specials.iter().enumerate() {
+            for at in 0..8 {
+                let mut group = [k as f64 - 3.25; 8];
+                group[at] = v;
+                group[(at + k) % 8] = specials[(k + 3) % specials.len()];
+                values.extend(group);
+            }
+        }
+        let groups = values.as_chunks::<8>().0;
+        let expected: Vec<u8> = groups
+            .iter()
+            .map(|g| (0..8).fold(0, |b, i| b | u8::from(g[i].is_finite()) << i))
+            .collect();
+        let count = values.iter().filter(|v| v.is_finite()).count();
+        let mut got = vec![0; groups.len()];
+        assert_eq!(finite_bytes(groups, |i, b| got[i] = b), count);
+        assert_eq!(got, expected);
+        let mut baseline = vec![0; groups.len()];
+        assert_eq!(finite_bytes_baseline(groups, |i, b| baseline[i] = b), count);
+        assert_eq!(baseline, expected);
+        assert_eq!(finite_bytes(&[], |_, _| unreachable!()), 0);
+    }
 
     #[test]
     fn lanes_round_as_the_scalar_operations() {

@@ -30,7 +30,7 @@
 use std::ops::{Add, Mul, Sub};
 
 use super::log_exp;
-use super::pair_lanes::F64x2;
+use super::pair_lanes::{F64x2, F64x4};
 use super::tolerances::CANCELLATION_RATIO;
 use super::KernelError;
 
@@ -378,47 +378,6 @@ impl Lanes for F64x2 {
     #[inline(always)]
     fn finite_and_ge_bits(self, o: Self) -> u32 {
         self.finite_bits() & self.ge_bits(o)
-    }
-}
-
-/// Four epochs side by side: plain arrays whose per-lane loops the compiler turns into one
-/// AVX2 instruction each inside [`run_epochs_avx2`].
-#[derive(Clone, Copy)]
-struct F64x4([f64; 4]);
-
-impl F64x4 {
-    #[inline(always)]
-    fn map(self, f: impl Fn(f64) -> f64) -> Self {
-        F64x4(self.0.map(f))
-    }
-
-    #[inline(always)]
-    fn zip(self, o: Self, f: impl Fn(f64, f64) -> f64) -> Self {
-        F64x4(std::array::from_fn(|i| f(self.0[i], o.0[i])))
-    }
-}
-
-impl Add for F64x4 {
-    type Output = Self;
-    #[inline(always)]
-    fn add(self, o: Self) -> Self {
-        self.zip(o, |a, b| a + b)
-    }
-}
-
-impl Sub for F64x4 {
-    type Output = Self;
-    #[inline(always)]
-    fn sub(self, o: Self) -> Self {
-        self.zip(o, |a, b| a - b)
-    }
-}
-
-impl Mul for F64x4 {
-    type Output = Self;
-    #[inline(always)]
-    fn mul(self, o: Self) -> Self {
-        self.zip(o, |a, b| a * b)
     }
 }
 
