@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 use polars::prelude::*;
-use polars_alpha_kernels::pair_lanes::finite_byte;
+use polars_alpha_kernels::pair_lanes::finite_bytes;
 use polars_arrow::array::PrimitiveArray;
 use polars_arrow::bitmap::Bitmap;
 use polars_arrow::datatypes::ArrowDataType;
@@ -36,7 +36,7 @@ pub fn finite_array(values: Vec<f64>, mask: Option<FiniteMask>) -> PrimitiveArra
 }
 
 /// The validity byte of up to eight values: bit `i` set where `group[i]` is finite, for the
-/// groups at the ends of a column or part; whole groups take [`finite_byte`].
+/// groups at the ends of a column or part; whole groups take [`finite_bytes`].
 #[inline(always)]
 fn finite_bits_of_group(group: &[f64]) -> u8 {
     group
@@ -51,12 +51,8 @@ fn finite_bits_of_group(group: &[f64]) -> u8 {
 fn finite_mask(values: &[f64]) -> Option<Bitmap> {
     let (groups, tail) = values.as_chunks::<8>();
     let mut bytes: Vec<u8> = Vec::with_capacity(values.len().div_ceil(8));
-    let mut all_finite = true;
-    for group in groups {
-        let byte = finite_byte(group);
-        all_finite &= byte == u8::MAX;
-        bytes.push(byte);
-    }
+    let finite = finite_bytes(groups, |_, byte| bytes.push(byte));
+    let mut all_finite = finite == groups.len() * 8;
     if !tail.is_empty() {
         let byte = finite_bits_of_group(tail);
         all_finite &= byte == u8::MAX >> (8 - tail.len());
@@ -99,14 +95,10 @@ impl FiniteMask {
         let whole_end = (end / 8 * 8).max(whole_start);
         let mut finite = self.or_bits(start, &values[..whole_start - start]);
         let whole = &values[whole_start - start..whole_end - start];
-        for (byte, group) in self.bytes[whole_start / 8..whole_end / 8]
-            .iter()
-            .zip(whole.as_chunks::<8>().0)
-        {
-            let bits = finite_byte(group);
-            finite += bits.count_ones() as usize;
-            byte.store(bits, Ordering::Relaxed);
-        }
+        let bytes = &self.bytes[whole_start / 8..whole_end / 8];
+        finite += finite_bytes(whole.as_chunks::<8>().0, |i, bits| {
+            bytes[i].store(bits, Ordering::Relaxed);
+        });
         finite += self.or_bits(whole_end, &values[whole_end - start..]);
         self.finite.fetch_add(finite, Ordering::Relaxed);
     }
