@@ -229,8 +229,9 @@ fn string_run_starts(key: &Series, threads: Threads) -> PolarsResult<Option<Vec<
     let views = chunk.views();
     // Two rows of the same ticker have the same view, so the test is a 16-byte compare a row;
     // the rare unequal views go to `keys_differ`, out of line so that the loop stays small.
-    Ok(Some(run_starts(views.len(), threads, |i| {
-        views[i - 1].as_u128() != views[i].as_u128() && keys_differ(chunk, i)
+    let views_differ = |i: usize| views[i - 1].as_u128() != views[i].as_u128();
+    Ok(Some(run_starts(views.len(), threads, views_differ, |i| {
+        views_differ(i) && keys_differ(chunk, i)
     })))
 }
 
@@ -246,9 +247,8 @@ fn integer_run_starts(key: &Series, threads: Threads) -> PolarsResult<Option<Vec
         threads: Threads,
     ) -> Option<Vec<IdxSize>> {
         let values = values.cont_slice().ok()?;
-        Some(run_starts(values.len(), threads, |i| {
-            values[i - 1] != values[i]
-        }))
+        let differ = |i: usize| values[i - 1] != values[i];
+        Some(run_starts(values.len(), threads, differ, differ))
     }
     Ok(match physical.dtype() {
         DataType::Int8 => of(physical.i8()?, threads),
@@ -264,18 +264,33 @@ fn integer_run_starts(key: &Series, threads: Threads) -> PolarsResult<Option<Vec
 }
 
 /// The rows `i` of `0..len` where a run starts: row 0 and every row with `starts_run(i)`
-/// (called for `i >= 1`). This pass is on every `by=` call and reads a whole column, so it is
+/// (called for `i >= 1`). `may_start_run(i)` is a cheap test, true at least wherever
+/// `starts_run(i)` is. This pass is on every `by=` call and reads a whole column, so it is
 /// split across threads in large pieces.
 fn run_starts(
     len: usize,
     threads: Threads,
+    may_start_run: impl Fn(usize) -> bool + Sync,
     starts_run: impl Fn(usize) -> bool + Sync,
 ) -> Vec<IdxSize> {
     const PIECE: usize = 1 << 18;
+    // Runs are long: blocks of rows are tested without a branch per row, which vectorizes,
+    // and only a block where a run may start is looked at row by row.
+    const BLOCK: usize = 16;
     let starts_in = |rows: Range<usize>| -> Vec<IdxSize> {
-        rows.filter(|&i| starts_run(i))
-            .map(|i| i as IdxSize)
-            .collect()
+        let mut starts = Vec::new();
+        let mut push_from = |block: Range<usize>| {
+            starts.extend(block.filter(|&i| starts_run(i)).map(|i| i as IdxSize));
+        };
+        let mut i = rows.start;
+        while i + BLOCK <= rows.end {
+            if (i..i + BLOCK).fold(false, |any, j| any | may_start_run(j)) {
+                push_from(i..i + BLOCK);
+            }
+            i += BLOCK;
+        }
+        push_from(i..rows.end);
+        starts
     };
     let pieces: Vec<Vec<IdxSize>> = threads.map((0..len.div_ceil(PIECE)).collect(), |p| {
         starts_in((p * PIECE).max(1)..((p + 1) * PIECE).min(len))
@@ -343,6 +358,43 @@ mod tests {
             .unwrap()
             .order
             .is_some());
+    }
+
+    #[test]
+    fn runs_of_every_length_at_every_offset_are_found() {
+        // Run lengths 1..=40 in turn, so runs start at every offset of the scan's blocks,
+        // over more rows than one piece of the parallel scan.
+        let mut run_of_row = Vec::new();
+        let (mut run, mut length) = (0u32, 1);
+        while run_of_row.len() < 600_000 {
+            run_of_row.extend(std::iter::repeat_n(run, length));
+            run += 1;
+            length = length % 40 + 1;
+        }
+        let expected: Vec<IdxSize> = (0..run_of_row.len())
+            .filter(|&i| i == 0 || run_of_row[i - 1] != run_of_row[i])
+            .map(|i| i as IdxSize)
+            .collect();
+        let differ = |i: usize| run_of_row[i - 1] != run_of_row[i];
+        for threads in [Threads::Pool, Threads::Caller] {
+            assert_eq!(
+                run_starts(run_of_row.len(), threads, differ, differ),
+                expected
+            );
+        }
+        // String keys, short (inline) and long (with a shared prefix), through the panel.
+        let names: Vec<String> = run_of_row
+            .iter()
+            .map(|&r| match r % 3 {
+                0 => format!("T{r}"),
+                1 => format!("long-ticker-name-{r}"),
+                _ => format!("long-ticker-name-{}", r - 1).repeat(2),
+            })
+            .collect();
+        let p = Panel::from_key(&Series::new("k".into(), &names), Threads::Pool).unwrap();
+        assert!(p.order.is_none());
+        let starts: Vec<IdxSize> = p.segments().iter().map(|s| s.start as IdxSize).collect();
+        assert_eq!(starts, expected);
     }
 
     #[test]
