@@ -4,10 +4,11 @@
 //! last row's. Alone, one chain keeps the vector units mostly idle. So a long run is cut into
 //! [`LANES`] consecutive stretches of equal length that slide side by side, one per lane, each
 //! lane doing exactly the arithmetic of [`WindowWalk::slide_block`] on its own rows: the same
-//! updates, the same collapse test and the same rebuild schedule. Four rows then share every
-//! instruction: the lanes are an [`F64x4`], one AVX2 register where the machine has AVX2
-//! (chosen at run time) and two SSE2 registers elsewhere. Nothing is fused, so both give the
-//! same bits, and the split into stretches does not depend on the machine.
+//! updates, the same collapse test and the same rebuild schedule. Two rows then share every
+//! instruction: a lane is a half of an SSE2 register ([`F64x2`]), written out rather than
+//! left to the compiler, which pairs each `x` moment with its `y` moment instead. Two lanes,
+//! not four: four lanes' state does not fit SSE2's sixteen registers, and every lane costs a
+//! rebuild of its window.
 //!
 //! Every lane but the first starts with its window rebuilt from the rows, since the rows
 //! before it belong to another lane. The rows a lane writes therefore have the bits of a
@@ -16,45 +17,30 @@
 
 use super::{MomentBlock, SimpleFitColumns, WindowWalk, BLOCK, CANCELLATION_RATIO};
 use crate::moments::PairMoments;
-use crate::pair_lanes::F64x4;
+use crate::pair_lanes::F64x2;
 
-/// Stretches slid side by side, one per lane of an [`F64x4`].
-pub(super) const LANES: usize = 4;
+/// Stretches slid side by side, one per lane of an [`F64x2`].
+pub(super) const LANES: usize = 2;
 
 /// Rows of each lane per [`MomentBlock`], which holds one entry per lane and row.
 const ROWS_PER_BLOCK: usize = BLOCK / LANES;
 
 /// The length of each lane for a plain run of `run` rows under a full window of `w`, or
-/// `None` when the run is too short to pay for the other lanes' rebuilds, each a pass over
-/// `w` rows: a lane must be a quarter window long.
+/// `None` when the run is too short to pay for the second lane's rebuild, a pass over `w`
+/// rows: a lane must be a quarter window long.
 pub(super) fn lane_len(run: usize, w: usize) -> Option<usize> {
     let len = run / LANES;
     (len >= ROWS_PER_BLOCK && 4 * len >= w).then_some(len)
 }
 
-/// Whether [`WindowWalk::slide_lanes`] takes its AVX2 build.
-#[cfg(target_arch = "x86_64")]
-fn lanes_use_avx2() -> bool {
-    #[cfg(test)]
-    if BASELINE_ONLY.get() {
-        return false;
-    }
-    std::arch::is_x86_feature_detected!("avx2")
-}
-
-#[cfg(test)]
-thread_local! {
-    /// Set by tests to run the baseline build on a machine with AVX2.
-    pub(super) static BASELINE_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-type Lanes = F64x4;
+type Lanes = F64x2;
 
 /// `v` with lane `l` set to `value`.
 #[inline(always)]
-fn with_lane(mut v: Lanes, l: usize, value: f64) -> Lanes {
-    v.0[l] = value;
-    v
+fn with_lane(v: Lanes, l: usize, value: f64) -> Lanes {
+    let mut lanes = v.to_array();
+    lanes[l] = value;
+    F64x2::from_array(lanes)
 }
 
 /// The centered moments of [`LANES`] windows of `n` rows each (`n` kept by the caller).
@@ -71,22 +57,22 @@ impl LaneMoments {
     /// Every lane set to `m`.
     fn splat(m: &PairMoments) -> Self {
         Self {
-            mean_x: F64x4::splat(m.mean_x),
-            mean_y: F64x4::splat(m.mean_y),
-            sxx: F64x4::splat(m.sxx),
-            sxy: F64x4::splat(m.sxy),
-            syy: F64x4::splat(m.syy),
+            mean_x: F64x2::splat(m.mean_x),
+            mean_y: F64x2::splat(m.mean_y),
+            sxx: F64x2::splat(m.sxx),
+            sxy: F64x2::splat(m.sxy),
+            syy: F64x2::splat(m.syy),
         }
     }
 
     fn lane(&self, l: usize, n: usize) -> PairMoments {
         PairMoments {
             n,
-            mean_x: self.mean_x.0[l],
-            mean_y: self.mean_y.0[l],
-            sxx: self.sxx.0[l],
-            sxy: self.sxy.0[l],
-            syy: self.syy.0[l],
+            mean_x: self.mean_x.to_array()[l],
+            mean_y: self.mean_y.to_array()[l],
+            sxx: self.sxx.to_array()[l],
+            sxy: self.sxy.to_array()[l],
+            syy: self.syy.to_array()[l],
         }
     }
 
@@ -123,17 +109,8 @@ impl LaneMoments {
     /// Bit `l` of the result is set where lane `l` collapsed.
     #[inline(always)]
     fn collapsed(&self, peak_sxx: Lanes, peak_syy: Lanes) -> u32 {
-        let ratio = F64x4::splat(CANCELLATION_RATIO);
-        let (floor_sxx, floor_syy) = (ratio * peak_sxx, ratio * peak_syy);
-        // Usually no lane collapsed, which the smallest margin over the lanes shows without
-        // a compare per lane (which compiles to many shuffles): for finite numbers `a >= b`
-        // exactly when `a - b >= 0`, since a difference has the sign of the exact one.
-        let smaller = |a: f64, b: f64| if a < b { a } else { b };
-        let margin = (self.sxx - floor_sxx).zip(self.syy - floor_syy, smaller).0;
-        if smaller(smaller(margin[0], margin[1]), smaller(margin[2], margin[3])) >= 0.0 {
-            return 0;
-        }
-        let kept = self.sxx.ge_bits(floor_sxx) & self.syy.ge_bits(floor_syy);
+        let ratio = F64x2::splat(CANCELLATION_RATIO);
+        let kept = self.sxx.ge_bits(ratio * peak_sxx) & self.syy.ge_bits(ratio * peak_syy);
         !kept & ((1 << LANES) - 1)
     }
 }
@@ -153,7 +130,7 @@ fn lane_rows<'a>(
 /// Per lane, `v[l][i] - shift[l]`.
 #[inline(always)]
 fn gather(v: &[&[f64]; LANES], i: usize, shift: Lanes) -> Lanes {
-    F64x4(std::array::from_fn(|l| v[l][i])) - shift
+    F64x2::from_array([v[0][i], v[1][i]]) - shift
 }
 
 impl WindowWalk {
@@ -175,96 +152,16 @@ impl WindowWalk {
         block: &mut MomentBlock,
         lane_started: &mut impl FnMut(usize),
     ) {
-        #[cfg(target_arch = "x86_64")]
-        if lanes_use_avx2() {
-            // SAFETY: the machine has AVX2 (checked at run time just above).
-            return unsafe {
-                self.slide_lanes_avx2(
-                    x,
-                    y,
-                    start,
-                    lane_len,
-                    w,
-                    min_periods,
-                    with_residuals,
-                    out,
-                    block,
-                    lane_started,
-                )
-            };
-        }
-        self.slide_lanes_inline(
-            x,
-            y,
-            start,
-            lane_len,
-            w,
-            min_periods,
-            with_residuals,
-            out,
-            block,
-            lane_started,
-        );
-    }
-
-    /// [`Self::slide_lanes`] with the lanes' arithmetic compiled for AVX2.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    #[allow(clippy::too_many_arguments)]
-    fn slide_lanes_avx2(
-        &mut self,
-        x: &[f64],
-        y: &[f64],
-        start: usize,
-        lane_len: usize,
-        w: usize,
-        min_periods: usize,
-        with_residuals: bool,
-        out: &mut SimpleFitColumns<'_>,
-        block: &mut MomentBlock,
-        lane_started: &mut impl FnMut(usize),
-    ) {
-        self.slide_lanes_inline(
-            x,
-            y,
-            start,
-            lane_len,
-            w,
-            min_periods,
-            with_residuals,
-            out,
-            block,
-            lane_started,
-        );
-    }
-
-    /// The body of [`Self::slide_lanes`], inlined into each entry point so that it is
-    /// compiled with that entry's target features.
-    #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
-    fn slide_lanes_inline(
-        &mut self,
-        x: &[f64],
-        y: &[f64],
-        start: usize,
-        lane_len: usize,
-        w: usize,
-        min_periods: usize,
-        with_residuals: bool,
-        out: &mut SimpleFitColumns<'_>,
-        block: &mut MomentBlock,
-        lane_started: &mut impl FnMut(usize),
-    ) {
         let inv_w = 1.0 / w as f64;
-        let inv_w_lanes = F64x4::splat(inv_w);
+        let inv_w_lanes = F64x2::splat(inv_w);
         let starts: [usize; LANES] = std::array::from_fn(|l| start + l * lane_len);
 
         // The first lane goes on from the walk; the others take a copy of its state only to
         // have finite numbers until their rebuild at their first row replaces it.
         let mut m = LaneMoments::splat(&self.m);
-        let (mut sx, mut sy) = (F64x4::splat(self.shift_x), F64x4::splat(self.shift_y));
+        let (mut sx, mut sy) = (F64x2::splat(self.shift_x), F64x2::splat(self.shift_y));
         let (mut peak_sxx, mut peak_syy) =
-            (F64x4::splat(self.peak_sxx), F64x4::splat(self.peak_syy));
+            (F64x2::splat(self.peak_sxx), F64x2::splat(self.peak_syy));
         // The lane row at which each lane is next rebuilt (see `slide_block`'s `due`).
         let mut due = [0; LANES];
         due[0] = ((w - 1).saturating_sub(self.removals))
@@ -352,9 +249,9 @@ impl WindowWalk {
                             last_rebuilt = t;
                         }
                     } else {
-                        let (sxx, syy) = (m.sxx.0[l], m.syy.0[l]);
-                        peak_sxx = with_lane(peak_sxx, l, peak_sxx.0[l].max(sxx));
-                        peak_syy = with_lane(peak_syy, l, peak_syy.0[l].max(syy));
+                        let (sxx, syy) = (m.sxx.to_array()[l], m.syy.to_array()[l]);
+                        peak_sxx = with_lane(peak_sxx, l, peak_sxx.to_array()[l].max(sxx));
+                        peak_syy = with_lane(peak_syy, l, peak_syy.to_array()[l].max(syy));
                     }
                 }
                 block.store_lanes(k, &m, sx, sy);
@@ -374,11 +271,11 @@ impl WindowWalk {
         let end = starts[last] + lane_len;
         let rebuilt_at = last_rebuilt;
         self.m = m.lane(last, w);
-        (self.shift_x, self.shift_y) = (sx.0[last], sy.0[last]);
+        (self.shift_x, self.shift_y) = (sx.to_array()[last], sy.to_array()[last]);
         self.origin_row = rebuilt_at;
         self.rebuilt_first = rebuilt_at + 1 - w;
         self.removals = end - 1 - rebuilt_at;
-        (self.peak_sxx, self.peak_syy) = (peak_sxx.0[last], peak_syy.0[last]);
+        (self.peak_sxx, self.peak_syy) = (peak_sxx.to_array()[last], peak_syy.to_array()[last]);
         self.first = end - w;
         self.inv_n = inv_w;
         self.inv_n_of = w;
@@ -449,13 +346,13 @@ mod tests {
             let at =
                 |o: usize| -> [f64; LANES] { std::array::from_fn(|l| values[step + 60 * l + o]) };
             let (xo, yo, xi, yi) = (at(0), at(1), at(2), at(3));
-            let lanes_of = F64x4;
+            let lanes_of = F64x2::from_array;
             lanes.replace(
                 lanes_of(xo),
                 lanes_of(yo),
                 lanes_of(xi),
                 lanes_of(yi),
-                F64x4::splat(1.0 / 30.0),
+                F64x2::splat(1.0 / 30.0),
             );
             for (l, m) in pairs.iter_mut().enumerate() {
                 m.replace(xo[l], yo[l], xi[l], yi[l], 1.0 / 30.0);
@@ -471,9 +368,8 @@ mod tests {
             lane_len(LANES * ROWS_PER_BLOCK + 1, 3),
             Some(ROWS_PER_BLOCK)
         );
-        assert_eq!(lane_len(2268, 252), Some(567));
-        assert_eq!(lane_len(1260, 1260), Some(315));
-        assert_eq!(lane_len(1259, 1260), None);
+        assert_eq!(lane_len(2268, 252), Some(1134));
+        assert_eq!(lane_len(1260, 1260), Some(630));
         assert_eq!(lane_len(600, 1260), None);
     }
 }
