@@ -300,11 +300,6 @@ pub struct F64x4(pub [f64; 4]);
 
 impl F64x4 {
     #[inline(always)]
-    pub fn splat(v: f64) -> Self {
-        Self([v; 4])
-    }
-
-    #[inline(always)]
     pub fn map(self, f: impl Fn(f64) -> f64) -> Self {
         Self(self.0.map(f))
     }
@@ -312,24 +307,6 @@ impl F64x4 {
     #[inline(always)]
     pub fn zip(self, o: Self, f: impl Fn(f64, f64) -> f64) -> Self {
         Self(std::array::from_fn(|i| f(self.0[i], o.0[i])))
-    }
-
-    /// Stores the lanes at `v[i..i + 4]`.
-    #[inline(always)]
-    pub fn store(self, v: &mut [f64], i: usize) {
-        v[i..i + 4].copy_from_slice(&self.0);
-    }
-
-    /// Per lane, `if self > o { self } else { o }`.
-    #[inline(always)]
-    pub fn max(self, o: Self) -> Self {
-        self.zip(o, |a, b| if a > b { a } else { b })
-    }
-
-    /// Bit `l` set where lane `l` of `self >= o` (false for NaN).
-    #[inline(always)]
-    pub fn ge_bits(self, o: Self) -> u32 {
-        (0..4).fold(0, |bits, l| bits | u32::from(self.0[l] >= o.0[l]) << l)
     }
 }
 
