@@ -776,8 +776,12 @@ fn expanding_lanes_of<const RESIDUALS: bool>(
     let (mut ox, mut oy) = (lanes(x, start), lanes(y, start));
     // `0 * v` is 0 for a finite `v` and NaN otherwise, and a NaN stays in the sum.
     let mut unusable = zero;
+    let mut rows = LaneRows::starting_at(start + 1);
     for t in start + 1..len {
         let n = t - start + 1;
+        // With residuals the fits go through `rows`, entry `i`; alpha and beta alone are
+        // written directly, which is cheaper for two fields.
+        let i = t - rows.first;
         let (xt, yt) = (lanes(x, t), lanes(y, t));
         unusable = unusable + ((xt * zero) + (yt * zero));
         // `WeightedPairMoments::scale`, then `push_origin` of the row about the origin.
@@ -806,8 +810,15 @@ fn expanding_lanes_of<const RESIDUALS: bool>(
         (mean_x, mean_y) = (gx, gy);
         (ox, oy) = (xt, yt);
         if n < min_periods {
-            for o in out.iter_mut() {
-                o.write(t, &SimpleFit::empty(n));
+            if RESIDUALS {
+                for k in 0..8 {
+                    rows.put(i, k, nan);
+                }
+                rows.row_done(t, len, start, &mut out);
+            } else {
+                for o in out.iter_mut() {
+                    o.write(t, &SimpleFit::empty(n));
+                }
             }
             continue;
         }
@@ -862,20 +873,13 @@ fn expanding_lanes_of<const RESIDUALS: bool>(
         if n > 2 && usual == 0b11 {
             let (alpha_t, beta_t) = (alpha / alpha_se, beta / beta_se);
             let fields = [alpha, beta, r2, s * one, alpha_se, beta_se, alpha_t, beta_t];
-            for (lane, o) in out.iter_mut().enumerate() {
-                for (column, value) in o.floats().into_iter().zip(fields) {
-                    if let Some(column) = column {
-                        column[t] = value.to_array()[lane];
-                    }
-                }
-                if let Some(count) = o.n.as_deref_mut() {
-                    count[t] = u32::try_from(n).unwrap_or(u32::MAX);
-                }
+            for (k, v) in fields.into_iter().enumerate() {
+                rows.put(i, k, v);
             }
         } else {
             let moments = [weight, mean_x, mean_y, sxx, sxy, syy].map(|v| v.to_array());
             let origins = [ox, oy].map(|v| v.to_array());
-            for (lane, o) in out.iter_mut().enumerate() {
+            for lane in 0..2 {
                 let [weight, mean_x, mean_y, sxx, sxy, syy] = moments.map(|v| v[lane]);
                 let m = WeightedPairMoments {
                     n,
@@ -887,14 +891,82 @@ fn expanding_lanes_of<const RESIDUALS: bool>(
                     syy,
                 };
                 let origin = origins.map(|v| v[lane]);
-                o.write(
-                    t,
-                    &scalar_expanding_fit(x[lane], y[lane], t, &m, origin, spec, &decay),
-                );
+                let fit = scalar_expanding_fit(x[lane], y[lane], t, &m, origin, spec, &decay);
+                rows.put_lane(lane, i, &fit);
             }
         }
+        rows.row_done(t, len, start, &mut out);
     }
     unusable.ge_bits(zero) == 0b11
+}
+
+/// Rows [`expanding_lanes_of`] fits before it writes them to the output columns.
+const LANE_BLOCK: usize = 64;
+
+/// The fields of both lanes for a block of up to [`LANE_BLOCK`] rows from row `first` on, in
+/// [`SimpleFit::values`] order. A row's fields go to fixed arrays, without the tests and
+/// bounds checks of optional columns; each requested column then takes one copy a block.
+struct LaneRows {
+    fields: [[[f64; LANE_BLOCK]; 8]; 2],
+    first: usize,
+}
+
+impl LaneRows {
+    fn starting_at(first: usize) -> Self {
+        Self {
+            fields: [[[f64::NAN; LANE_BLOCK]; 8]; 2],
+            first,
+        }
+    }
+
+    /// Field `k` of entry `i` in both lanes.
+    #[inline(always)]
+    fn put(&mut self, i: usize, k: usize, v: F64x2) {
+        let [v0, v1] = v.to_array();
+        self.fields[0][k][i] = v0;
+        self.fields[1][k][i] = v1;
+    }
+
+    fn put_lane(&mut self, lane: usize, i: usize, fit: &SimpleFit) {
+        for (field, v) in self.fields[lane].iter_mut().zip(fit.values()) {
+            field[i] = v;
+        }
+    }
+
+    /// Row `t` of `len` is in place: when it completes the block, writes the block to `out`
+    /// (with `n` counted from the lanes' first usable row `start`, every row being usable) and
+    /// starts the next one after it.
+    #[inline(always)]
+    fn row_done(
+        &mut self,
+        t: usize,
+        len: usize,
+        start: usize,
+        out: &mut [&mut SimpleFitColumns<'_>; 2],
+    ) {
+        let rows = t + 1 - self.first;
+        if rows == LANE_BLOCK || t + 1 == len {
+            self.flush(rows, start, out);
+        }
+    }
+
+    #[inline(never)]
+    fn flush(&mut self, rows: usize, start: usize, out: &mut [&mut SimpleFitColumns<'_>; 2]) {
+        let span = self.first..self.first + rows;
+        for (o, fields) in out.iter_mut().zip(&self.fields) {
+            for (column, field) in o.floats().into_iter().zip(fields) {
+                if let Some(column) = column {
+                    column[span.clone()].copy_from_slice(&field[..rows]);
+                }
+            }
+            if let Some(count) = o.n.as_deref_mut() {
+                for (t, c) in span.clone().zip(&mut count[span.clone()]) {
+                    *c = u32::try_from(t - start + 1).unwrap_or(u32::MAX);
+                }
+            }
+        }
+        self.first = span.end;
+    }
 }
 
 /// The fit [`rolling_ewm_ols`] writes at row `t` of an expanding fit whose rows are all
@@ -1854,6 +1926,22 @@ mod tests {
                         assert!(assert_pair_is_two_calls(series, &s, fields, &at), "{at}");
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn pair_in_lanes_writes_whole_and_partial_blocks() {
+        // The first usable row is row 0, so blocks of fits start at row 1.
+        let b = LANE_BLOCK;
+        for len in [b, b + 1, b + 2, 2 * b + 1, 3 * b + 2] {
+            let (x0, y0) = capm_pair(29, len);
+            let (x1, y1) = capm_pair(31, len);
+            let series = [(&x0[..], &y0[..]), (&x1[..], &y1[..])];
+            for min_periods in [2, b, b + 1, b + 2, len] {
+                let s = spec(Window::Expanding, min_periods, 20.0, false);
+                let at = format!("length {len}, min_periods {min_periods}");
+                assert!(pair_runs_in_lanes(series, &s, &at), "{at}");
             }
         }
     }
