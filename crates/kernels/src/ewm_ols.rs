@@ -811,8 +811,8 @@ fn expanding_lanes_of<const RESIDUALS: bool>(
         (ox, oy) = (xt, yt);
         if n < min_periods {
             if RESIDUALS {
-                for k in 0..8 {
-                    rows.put(i, k, nan);
+                for lane in 0..2 {
+                    rows.put_lane(lane, i, &SimpleFit::empty(n));
                 }
                 rows.row_done(t, len, start, &mut out);
             } else {
