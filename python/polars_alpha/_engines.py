@@ -78,7 +78,8 @@ def check_keyed(exprs: Sequence[pl.Expr], partition_by: str, *, require_key: boo
             raise ValueError(msg)
         if by != key:
             msg = (
-                f"{call.symbol} has by={_shown(by)}, but partition_by={partition_by!r}: "
+                f"{call.symbol} has by={_shown(by)} (or runs .over({_shown(by)})), but "
+                f"partition_by={partition_by!r}: "
                 f"each partition holds whole {partition_by!r} series, so pass "
                 f"by={partition_by!r} (or partition by the expression's key)"
             )

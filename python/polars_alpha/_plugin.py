@@ -18,7 +18,7 @@ where not set): the Rust side rejects unknown and missing keys.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,11 @@ class PluginInputs:
             args.append(_validate.as_expr(self.by))
         return args
 
+    def columns(self) -> list[IntoExprColumn]:
+        """Every column input: the values, then risk-free, ``order_by`` and ``by`` if set."""
+        optional = (self.risk_free, self.order_by, self.by)
+        return [value for _, value in self.values] + [c for c in optional if c is not None]
+
     def describe(self) -> dict[str, Any]:
         """The ``inputs`` keyword argument: what the positional arguments are."""
         return {
@@ -104,7 +109,7 @@ def call_plugin(
     their inputs, so they are not elementwise: Polars must never feed them in morsels. Only
     the input conversion ``numeric_input`` is elementwise.
     """
-    return register_plugin_function(
+    expr = register_plugin_function(
         plugin_path=_LIBRARY,
         function_name=function_name,
         args=inputs.args(),
@@ -112,6 +117,83 @@ def call_plugin(
         is_elementwise=is_elementwise,
         returns_scalar=returns_scalar,
     )
+    # A per-row call without a key can take one: its `.over(key)` may run as `by=key`.
+    if returns_scalar or is_elementwise or inputs.by is not None:
+        return expr
+    return KeyablePluginExpr.of(expr, function_name, inputs, kwargs)
+
+
+class KeyablePluginExpr(pl.Expr):
+    """A per-row plugin call without ``by=``, whose ``.over(key)`` runs as ``by=key``.
+
+    Under ``.over()`` Polars calls a plugin once per group, on one thread, and every call pays
+    the plugin interface's fixed costs; ``by=`` splits the rows into keys once in Rust and
+    fits them in parallel. The two give the same result whenever each group's rows are the
+    key's rows of the inputs as the whole frame has them: one plain key column, the default
+    mapping, no ``order_by``, and inputs that are plain columns. A computed input may depend
+    on the group (``pl.col("ret") - pl.col("ret").mean()`` means each ticker's mean under
+    ``.over``), so any other call is left to Polars' ``.over``.
+
+    Any other method returns a plain ``pl.Expr``, so ``.alias(...).over(key)`` is always
+    Polars' per-group ``.over``.
+    """
+
+    _call: tuple[str, PluginInputs, dict[str, Any]]
+
+    @classmethod
+    def of(
+        cls, expr: pl.Expr, function_name: str, inputs: PluginInputs, kwargs: dict[str, Any]
+    ) -> KeyablePluginExpr:
+        keyable = cls.__new__(cls)
+        keyable._pyexpr = expr._pyexpr
+        keyable._call = (function_name, inputs, kwargs)
+        return keyable
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled (say, to a Dask worker) with the call, so `.over` still runs as `by=`.
+        plain = pl.Expr._from_pyexpr(self._pyexpr)
+        return (KeyablePluginExpr.of, (plain, *self._call))
+
+    def over(
+        self,
+        partition_by: Any = None,
+        *more_exprs: Any,
+        order_by: Any = None,
+        descending: bool = False,
+        nulls_last: bool = False,
+        mapping_strategy: Any = "group_to_rows",
+    ) -> pl.Expr:
+        function_name, inputs, kwargs = self._call
+        key = _one_key_column(partition_by, more_exprs)
+        if (
+            key is not None
+            and order_by is None
+            and mapping_strategy == "group_to_rows"
+            and all(_is_plain_column(column) for column in inputs.columns())
+        ):
+            return call_plugin(function_name, replace(inputs, by=key), kwargs)
+        return super().over(
+            partition_by,
+            *more_exprs,
+            order_by=order_by,
+            descending=descending,
+            nulls_last=nulls_last,
+            mapping_strategy=mapping_strategy,
+        )
+
+
+def _is_plain_column(value: IntoExprColumn) -> bool:
+    """A reference to one column by name, as the whole frame has it."""
+    return isinstance(value, (str, pl.Expr)) and _validate.as_expr(value).meta.is_column()
+
+
+def _one_key_column(partition_by: Any, more_exprs: tuple[Any, ...]) -> str | pl.Expr | None:
+    """The key of ``.over(partition_by, *more_exprs)`` when it is one plain column."""
+    keys = [partition_by] if isinstance(partition_by, (str, pl.Expr)) else partition_by
+    if more_exprs or not isinstance(keys, (list, tuple)) or len(keys) != 1:
+        return None
+    key = keys[0]
+    return key if isinstance(key, (str, pl.Expr)) and _is_plain_column(key) else None
 
 
 def rolling_call(
