@@ -283,6 +283,11 @@ def peer(
 
 
 BA = ("alpha", "beta")
+#: Ours through Polars' own `.over`, one plugin call per group: `.alias` first keeps `.over`
+#: from running as `by=`.
+PER_GROUP_LABEL = (
+    'ours rolling_alpha_beta(fields=["alpha", "beta"]).alias("fit").over("ticker"), per group'
+)
 FULL = wl.FULL_FIELDS
 
 CONTENDERS = [
@@ -308,6 +313,14 @@ CONTENDERS = [
         'ours rolling_alpha_beta(fields=["alpha", "beta"]).over("ticker")',
         "ba",
         wl.ours_over_beta_alpha,
+        "polars_native",
+        BA,
+    ),
+    ours(
+        "ours_per_group_ba",
+        PER_GROUP_LABEL,
+        "ba",
+        wl.ours_per_group_over_beta_alpha,
         "polars_native",
         BA,
     ),
@@ -972,6 +985,7 @@ SHORT_CONTENDERS = (
     ),
     ("polars_native_whole", 'Polars beta and alpha, the whole expression in one .over("ticker")'),
     ("ours_over_ba", 'ours rolling_alpha_beta(fields=["alpha", "beta"]).over("ticker")'),
+    ("ours_per_group_ba", PER_GROUP_LABEL),
     ("ours_ba", 'ours rolling_alpha_beta(fields=["alpha", "beta"]) (by=)'),
 )
 
@@ -987,6 +1001,7 @@ def short_series(
         "polars_native_gb": wl.polars_native_beta_alpha_group_by,
         "polars_native_whole": wl.polars_native_beta_alpha_whole,
         "ours_over_ba": wl.ours_over_beta_alpha,
+        "ours_per_group_ba": wl.ours_per_group_over_beta_alpha,
         "ours_ba": wl.ours_beta_alpha,
     }
     reference = wl.columns_of(wl.ours_full(df, window), BA)

@@ -192,6 +192,14 @@ def test_ours_beta_alpha_over(
 
 
 @pytest.mark.benchmark(group="beta+alpha")
+def test_ours_beta_alpha_per_group_over(
+    benchmark: BenchmarkFixture, frame: pl.DataFrame, size: Size, references: References
+) -> None:
+    result = benchmark(wl.ours_per_group_over_beta_alpha, frame, size.window)
+    assert_beta_alpha(result, size, references)
+
+
+@pytest.mark.benchmark(group="beta+alpha")
 def test_polars_native_beta_alpha(
     benchmark: BenchmarkFixture, frame: pl.DataFrame, size: Size, references: References
 ) -> None:

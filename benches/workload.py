@@ -97,9 +97,16 @@ def ours_two_calls_beta_alpha(df: pl.DataFrame, window: int) -> pl.DataFrame:
 
 
 def ours_over_beta_alpha(df: pl.DataFrame, window: int) -> pl.DataFrame:
-    """``rolling_alpha_beta(fields=["alpha", "beta"]).over("ticker")``."""
+    """``rolling_alpha_beta(fields=["alpha", "beta"]).over("ticker")``, which runs as ``by=``."""
     fit = pa.rolling_alpha_beta("ret", "mkt", window=window, fields=["alpha", "beta"])
     return df.select(fit.over("ticker").alias("fit")).unnest("fit")
+
+
+def ours_per_group_over_beta_alpha(df: pl.DataFrame, window: int) -> pl.DataFrame:
+    """``rolling_alpha_beta(fields=["alpha", "beta"]).alias("fit").over("ticker")``: after
+    ``.alias`` the ``.over`` is Polars' own, which calls the plugin once per group."""
+    fit = pa.rolling_alpha_beta("ret", "mkt", window=window, fields=["alpha", "beta"])
+    return df.select(fit.alias("fit").over("ticker")).unnest("fit")
 
 
 def ours_over_full(df: pl.DataFrame, window: int) -> pl.DataFrame:
