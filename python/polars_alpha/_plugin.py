@@ -193,7 +193,7 @@ def _one_key_column(partition_by: Any, more_exprs: tuple[Any, ...]) -> str | pl.
     if more_exprs or not isinstance(keys, (list, tuple)) or len(keys) != 1:
         return None
     key = keys[0]
-    return key if isinstance(key, (str, pl.Expr)) and _is_plain_column(key) else None
+    return key if _is_plain_column(key) else None
 
 
 def rolling_call(
