@@ -19,3 +19,10 @@ def factor_fields(factor_names: list[str]) -> list[str]:
 
 #: The largest per-period risk-free rate the fits accept (a fraction, 0.05 is 5% a period).
 MAX_PER_PERIOD_RATE: float
+
+HUGE_PAGES_VAR: str
+
+def huge_pages() -> bool:
+    """Whether output columns are advised onto huge pages in this process: yes unless the
+    environment variable ``HUGE_PAGES_VAR`` was ``0``, ``false``, ``off`` or ``no`` when
+    the first output was written."""

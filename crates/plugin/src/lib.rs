@@ -24,6 +24,13 @@ fn factor_fields(factor_names: Vec<String>) -> Vec<String> {
     FactorLayout::field_names(&factor_names)
 }
 
+/// Whether output columns are advised onto huge pages in this process (see
+/// `panel::huge_pages_wanted`).
+#[pyfunction]
+fn huge_pages() -> bool {
+    panel::huge_pages_wanted()
+}
+
 #[pymodule]
 fn _internal(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -34,6 +41,9 @@ fn _internal(m: &Bound<'_, PyModule>) -> PyResult<()> {
         pyo3::types::PyTuple::new(m.py(), ENDPOINT_FIELDS)?,
     )?;
     m.add_function(wrap_pyfunction!(factor_fields, m)?)?;
+    m.add_function(wrap_pyfunction!(huge_pages, m)?)?;
+    // The environment variable that turns the huge-page advice off, for the docs and tests.
+    m.add("HUGE_PAGES_VAR", panel::HUGE_PAGES_VAR)?;
     // The bound on a per-period risk-free rate, which Python checks on numbers before a call.
     m.add(
         "MAX_PER_PERIOD_RATE",

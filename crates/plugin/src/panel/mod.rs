@@ -17,7 +17,9 @@ mod threads;
 mod validity;
 
 use output::output_buffer;
-pub use output::{write_parts, write_segment_parts, OutputColumn, OutputPart};
+pub use output::{
+    huge_pages_wanted, write_parts, write_segment_parts, OutputColumn, OutputPart, HUGE_PAGES_VAR,
+};
 pub use threads::{Threads, PARALLEL_MIN_ROWS};
 pub use validity::{finite_array, finite_or_null, finite_or_null_marked, FiniteMask};
 

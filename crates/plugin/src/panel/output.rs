@@ -261,7 +261,7 @@ fn advise_huge_pages<T>(buf: &mut [T]) {
         start.next_multiple_of(HUGE_PAGE),
         end / HUGE_PAGE * HUGE_PAGE,
     );
-    if last > first {
+    if last > first && huge_pages_wanted() {
         // SAFETY: `first..last` lies inside `buf`, which this function borrows mutably;
         // MADV_HUGEPAGE changes only how the range is backed, never its contents. The
         // advice is a hint, so its result is not needed.
@@ -275,6 +275,26 @@ fn advise_huge_pages<T>(buf: &mut [T]) {
     }
 }
 
+/// The environment variable that turns the huge-page advice off: `0`, `false`, `off` or `no`.
+pub const HUGE_PAGES_VAR: &str = "POLARS_ALPHA_HUGE_PAGES";
+
+/// Whether output columns are advised onto huge pages: yes unless [`HUGE_PAGES_VAR`] says
+/// no, read once per process. Huge pages make later calls faster (one address translation
+/// per 2 MiB of a column); the advice is worth turning off where the first touch of a huge
+/// page is slow, as in virtual machines that hand freed memory back to their host.
+pub fn huge_pages_wanted() -> bool {
+    static WANTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *WANTED.get_or_init(|| std::env::var(HUGE_PAGES_VAR).map_or(true, |v| huge_pages_setting(&v)))
+}
+
+/// [`HUGE_PAGES_VAR`]'s value read as a switch: everything but a "no" keeps the advice.
+fn huge_pages_setting(value: &str) -> bool {
+    !matches!(
+        value.trim().to_ascii_lowercase().as_str(),
+        "0" | "false" | "off" | "no"
+    )
+}
+
 #[cfg(not(target_os = "linux"))]
 fn advise_huge_pages<T>(_buf: &mut [T]) {}
 
@@ -286,6 +306,16 @@ mod tests {
     fn three_tickers() -> Panel {
         let key = Series::new("k".into(), &["a", "a", "b", "c", "c", "c"]);
         Panel::from_key(&key, Threads::Pool).unwrap()
+    }
+
+    #[test]
+    fn huge_pages_are_turned_off_by_a_no_only() {
+        for no in ["0", "false", "OFF", " no "] {
+            assert!(!huge_pages_setting(no), "{no:?}");
+        }
+        for yes in ["1", "true", "on", "", "2"] {
+            assert!(huge_pages_setting(yes), "{yes:?}");
+        }
     }
 
     #[test]
