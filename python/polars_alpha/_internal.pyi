@@ -23,6 +23,6 @@ MAX_PER_PERIOD_RATE: float
 HUGE_PAGES_VAR: str
 
 def huge_pages() -> bool:
-    """Whether output columns are advised onto huge pages in this process: yes unless the
-    environment variable ``HUGE_PAGES_VAR`` was ``0``, ``false``, ``off`` or ``no`` when
-    the first output was written."""
+    """Whether output columns are advised onto huge pages in this process: on Linux, unless
+    the environment variable ``HUGE_PAGES_VAR`` was ``0``, ``false``, ``off`` or ``no`` when
+    it was first read."""

@@ -278,13 +278,15 @@ fn advise_huge_pages<T>(buf: &mut [T]) {
 /// The environment variable that turns the huge-page advice off: `0`, `false`, `off` or `no`.
 pub const HUGE_PAGES_VAR: &str = "POLARS_ALPHA_HUGE_PAGES";
 
-/// Whether output columns are advised onto huge pages: yes unless [`HUGE_PAGES_VAR`] says
-/// no, read once per process. Huge pages make later calls faster (one address translation
-/// per 2 MiB of a column); the advice is worth turning off where the first touch of a huge
-/// page is slow, as in virtual machines that hand freed memory back to their host.
+/// Whether output columns are advised onto huge pages: on Linux, unless [`HUGE_PAGES_VAR`]
+/// says no, read once per process. Huge pages make later calls faster (one address
+/// translation per 2 MiB of a column); the advice is worth turning off where the first touch
+/// of a huge page is slow, as in virtual machines that hand freed memory back to their host.
 pub fn huge_pages_wanted() -> bool {
     static WANTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *WANTED.get_or_init(|| std::env::var(HUGE_PAGES_VAR).map_or(true, |v| huge_pages_setting(&v)))
+    cfg!(target_os = "linux")
+        && *WANTED
+            .get_or_init(|| std::env::var(HUGE_PAGES_VAR).map_or(true, |v| huge_pages_setting(&v)))
 }
 
 /// [`HUGE_PAGES_VAR`]'s value read as a switch: everything but a "no" keeps the advice.
