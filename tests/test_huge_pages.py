@@ -18,6 +18,10 @@ from polars.testing import assert_frame_equal
 
 from polars_alpha import _internal
 
+pytestmark = pytest.mark.skipif(
+    sys.platform != "linux", reason="the huge-page advice is given on Linux only"
+)
+
 _PROGRAM = textwrap.dedent(
     """
     import sys

@@ -27,8 +27,9 @@ pub fn output_buffer<T: Copy + Default + Send + Sync>(len: usize, threads: Threa
 /// column is allocated plainly so that it can reuse the pages of the last call's freed columns
 /// (a zeroed allocation is fresh memory, which the operating system clears page by page).
 ///
-/// Where the memory is fresh after all, it is marked for transparent huge pages (Linux)
-/// before the first write: one page fault per 2 MiB instead of one per 4 KiB.
+/// Where the memory is fresh after all, it is marked for transparent huge pages (Linux,
+/// unless [`HUGE_PAGES_VAR`] says no) before the first write: one page fault per 2 MiB
+/// instead of one per 4 KiB.
 pub struct OutputColumn<T> {
     buf: Vec<T>,
     len: usize,
