@@ -347,12 +347,14 @@ pub fn finite_byte(values: &[f64; 8]) -> u8 {
 }
 
 /// Calls `put(i, byte)` with the validity byte ([`finite_byte`]) of each group `i`, and
-/// returns how many values are finite. Four values a compare where the machine has AVX2.
+/// returns how many values are finite. Four values a compare where the machine has AVX2 (and
+/// the `popcnt` instruction for the count, which every AVX2 machine has).
 #[inline]
 pub fn finite_bytes(groups: &[[f64; 8]], put: impl FnMut(usize, u8)) -> usize {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the machine has AVX2 (checked just above).
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("popcnt")
+    {
+        // SAFETY: the machine has AVX2 and POPCNT (checked just above).
         return unsafe { finite_bytes_avx2(groups, put) };
     }
     finite_bytes_baseline(groups, put)
@@ -369,7 +371,7 @@ fn finite_bytes_baseline(groups: &[[f64; 8]], mut put: impl FnMut(usize, u8)) ->
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,popcnt")]
 fn finite_bytes_avx2(groups: &[[f64; 8]], mut put: impl FnMut(usize, u8)) -> usize {
     use std::arch::x86_64::{
         _mm256_cmp_pd, _mm256_loadu_pd, _mm256_movemask_pd, _mm256_setzero_pd, _mm256_sub_pd,
