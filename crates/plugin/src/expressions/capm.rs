@@ -305,17 +305,15 @@ where
         .iter()
         .map(|&w| (w && panel.keeps_row_order()).then(|| FiniteMask::new(len)))
         .collect();
-    let mark = |range: &std::ops::Range<usize>, columns: &mut SimpleFitColumns<'_>| {
-        for (mask, values) in masks.iter().zip(columns.floats()) {
-            if let (Some(mask), Some(values)) = (mask, values) {
-                mask.mark(range.start, values);
-            }
-        }
-    };
     {
         let mut float_parts: Vec<Option<std::vec::IntoIter<OutputPart<'_, f64>>>> = floats
             .iter_mut()
-            .map(|column| column.as_mut().map(|c| c.parts(&panel).into_iter()))
+            .zip(&masks)
+            .map(|(column, mask)| {
+                column
+                    .as_mut()
+                    .map(|c| c.marked_parts(&panel, mask.as_ref()).into_iter())
+            })
             .collect();
         let mut n_parts = n.as_mut().map(|c| c.parts(&panel).into_iter());
         let mut next_parts = || -> SegmentParts<'_> {
@@ -346,10 +344,7 @@ where
                                 [&x[range.clone()], &x[range1.clone()]],
                                 [&y[range.clone()], &y[range1.clone()]],
                                 [&mut out, &mut out1],
-                            )?;
-                            mark(&range, &mut out);
-                            mark(&range1, &mut out1);
-                            Ok(())
+                            )
                         },
                     );
                 }
@@ -361,9 +356,7 @@ where
                         times.as_ref(),
                         range.clone(),
                     )?;
-                    kernel(&x[range.clone()], &y[range.clone()], &window, &mut columns)?;
-                    mark(&range, &mut columns);
-                    Ok(())
+                    kernel(&x[range.clone()], &y[range.clone()], &window, &mut columns)
                 })
             })
             .map_err(kernel_err)?;

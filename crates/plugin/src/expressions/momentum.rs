@@ -141,7 +141,7 @@ fn weighted_alpha_rolling(
             .keeps_row_order()
             .then(|| FiniteMask::new(data.main.len()));
         let jobs: Vec<_> = out
-            .parts(&data.panel)
+            .marked_parts(&data.panel, mask.as_ref())
             .into_iter()
             .zip(data.panel.segments())
             .collect();
@@ -160,11 +160,7 @@ fn weighted_alpha_rolling(
                 });
                 write_parts([Some(part)], None, |[values], _| {
                     let values = values.expect("one part in, one column out");
-                    kernel.score(series, benchmark, values)?;
-                    if let Some(mask) = &mask {
-                        mask.mark(range.start, values);
-                    }
-                    Ok(())
+                    kernel.score(series, benchmark, values)
                 })
             })
             .map_err(kernel_err)?;

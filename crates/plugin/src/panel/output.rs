@@ -5,6 +5,7 @@ use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::threads::Threads;
+use super::validity::FiniteMask;
 use super::Panel;
 
 /// A zero-filled output column of `len` values, filled by `threads`.
@@ -42,6 +43,9 @@ pub struct OutputColumn<T> {
 pub struct OutputPart<'a, T> {
     slots: &'a mut [MaybeUninit<T>],
     initialized: &'a AtomicUsize,
+    /// The validity the part's values are marked in as they are written, and the part's
+    /// first row in it ([`OutputColumn::marked_parts`]).
+    mask: Option<(&'a FiniteMask, usize)>,
 }
 
 impl<T: Copy + Default> OutputColumn<T> {
@@ -66,7 +70,11 @@ impl<T: Copy + Default> OutputColumn<T> {
         panel
             .split(slots)
             .into_iter()
-            .map(|slots| OutputPart { slots, initialized })
+            .map(|slots| OutputPart {
+                slots,
+                initialized,
+                mask: None,
+            })
             .collect()
     }
 
@@ -86,6 +94,25 @@ impl<T: Copy + Default> OutputColumn<T> {
     }
 }
 
+impl OutputColumn<f64> {
+    /// [`OutputColumn::parts`] whose values are marked in `mask` (if any) as they are written,
+    /// each at its row in the column: `mask` must be as long as the column, and the panel must
+    /// keep the row order (part rows are the column's rows).
+    pub fn marked_parts<'a>(
+        &'a mut self,
+        panel: &Panel,
+        mask: Option<&'a FiniteMask>,
+    ) -> Vec<OutputPart<'a, f64>> {
+        let mut parts = self.parts(panel);
+        if let Some(mask) = mask {
+            for (part, range) in parts.iter_mut().zip(panel.segments()) {
+                part.mask = Some((mask, range.start));
+            }
+        }
+        parts
+    }
+}
+
 impl<'a, T: Copy + Default> OutputPart<'a, T> {
     /// Fills the part with zeros (`T::default()`) and hands it out for the kernel to write.
     pub fn zeroed(self) -> &'a mut [T] {
@@ -100,39 +127,145 @@ impl<'a, T: Copy + Default> OutputPart<'a, T> {
     }
 }
 
-impl<T: Copy> OutputPart<'_, T> {
+impl<'a, T: Copy> OutputPart<'a, T> {
     /// Writes `values` (as long as the part) into the part, as its first write (no zero fill
     /// before it), with streaming stores where the target has them: the column goes to memory
     /// without each of its lines first being read into the cache, as a plain store's would.
-    pub fn stream_from(self, values: &[T]) {
+    /// The part counts as written once [`publish`]ed.
+    fn stream_from(self, values: &'_ [T]) -> Streamed<'a> {
         assert_eq!(values.len(), self.slots.len(), "a part is written whole");
         stream_copy(values, self.slots);
-        self.initialized
-            .fetch_add(self.slots.len(), Ordering::Relaxed);
+        Streamed {
+            initialized: self.initialized,
+            len: values.len(),
+            finite: None,
+        }
     }
 }
 
-/// Copies `src` into `dst` (of the same length) with non-temporal stores of 8 bytes (x86_64;
-/// SSE2 is part of its baseline), then fences them, so that they are ordered before whatever
-/// the caller publishes next. A plain copy elsewhere.
-fn stream_copy<T: Copy>(src: &[T], dst: &mut [MaybeUninit<T>]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::mem::size_of::<T>() == 8 && std::mem::align_of::<T>() == 8 {
-        use std::arch::x86_64::{_mm_sfence, _mm_stream_si64};
-        // SAFETY: both slices hold `src.len()` values of 8 bytes at 8-byte alignment, so each
-        // is read and written as an `i64` in bounds; `T: Copy` has no drop to skip.
-        unsafe {
-            let (from, to) = (src.as_ptr().cast::<i64>(), dst.as_mut_ptr().cast::<i64>());
-            for i in 0..src.len() {
-                _mm_stream_si64(to.add(i), from.add(i).read());
-            }
-            _mm_sfence();
+/// A part whose values were streamed, not yet counted as written: see [`publish`].
+#[must_use = "a streamed part counts as written once published"]
+struct Streamed<'a> {
+    initialized: &'a AtomicUsize,
+    len: usize,
+    /// The mask the part was marked in, and how many of its values are finite.
+    finite: Option<(&'a FiniteMask, usize)>,
+}
+
+/// Fences the streamed stores ([`stream_fence`]) so that they are ordered before whatever the
+/// thread publishes next, then counts the `parts` as written, and their finite values. Once
+/// for many parts: each atomic count, like a fence, waits for every streamed line to reach
+/// memory, so only the first after the fence waits.
+fn publish<'a>(parts: impl IntoIterator<Item = Streamed<'a>>) {
+    stream_fence();
+    for part in parts {
+        part.initialized.fetch_add(part.len, Ordering::Relaxed);
+        if let Some((mask, finite)) = part.finite {
+            mask.add_finite(finite);
         }
-        return;
     }
+}
+
+/// Values [`OutputPart::stream_marked`] marks and then copies at a time: few enough to stay
+/// in the first-level cache between the two.
+const MARK_CHUNK: usize = 1024;
+
+impl<'a> OutputPart<'a, f64> {
+    /// [`OutputPart::stream_from`], marking the values in the part's mask (if any) on the
+    /// way, chunk by chunk, so that the values are read from the outer caches once. The
+    /// part counts as written once [`publish`]ed.
+    fn stream_marked(self, values: &[f64]) -> Streamed<'a> {
+        let Some((mask, start)) = self.mask else {
+            return self.stream_from(values);
+        };
+        assert_eq!(values.len(), self.slots.len(), "a part is written whole");
+        // Chunks end on whole bytes of the mask, whose bits are stored rather than or-ed in
+        // (an atomic or, like any locked instruction, waits for the streamed stores).
+        let mut at = 0;
+        let mut finite = 0;
+        while at < values.len() {
+            let row = start + at;
+            let end = (row + MARK_CHUNK) / 8 * 8 - start;
+            let chunk = at..end.min(values.len());
+            finite += mask.set_bits(row, &values[chunk.clone()]);
+            stream_copy(&values[chunk.clone()], &mut self.slots[chunk.clone()]);
+            at = chunk.end;
+        }
+        Streamed {
+            initialized: self.initialized,
+            len: values.len(),
+            finite: Some((mask, finite)),
+        }
+    }
+
+    /// [`OutputPart::zeroed`], with the part's mask (if any) and first row, to mark once
+    /// the values are written in place ([`mark_written`]).
+    fn zeroed_with_mask(self) -> (&'a mut [f64], Option<(&'a FiniteMask, usize)>) {
+        let mask = self.mask;
+        (self.zeroed(), mask)
+    }
+}
+
+/// Marks `values`, written in place, in their part's mask, if it has one.
+fn mark_written(values: &[f64], mask: Option<(&FiniteMask, usize)>) {
+    if let Some((mask, start)) = mask {
+        mask.mark(start, values);
+    }
+}
+
+/// Copies `src` into `dst` (of the same length) with non-temporal stores where the target has
+/// them (x86_64, whose baseline SSE2 stores 16 bytes at a time): the column goes to memory
+/// without each of its lines first being read into the cache, as a plain store's would. The
+/// values before the first 16-byte boundary of `dst` and after the last are stored plainly.
+/// [`publish`] fences them before the part counts as written.
+fn stream_copy<T: Copy>(src: &[T], dst: &mut [MaybeUninit<T>]) {
+    assert_eq!(src.len(), dst.len(), "a copy between slices of one length");
+    #[cfg(target_arch = "x86_64")]
+    {
+        const WIDTH: usize = 16;
+        let size = std::mem::size_of::<T>();
+        let head = dst.as_ptr().align_offset(WIDTH);
+        if size > 0 && WIDTH.is_multiple_of(size) && head <= dst.len() {
+            let per_store = WIDTH / size;
+            let body = (dst.len() - head) / per_store * per_store;
+            let (src_head, src_rest) = src.split_at(head);
+            let (src_body, src_tail) = src_rest.split_at(body);
+            let (dst_head, dst_rest) = dst.split_at_mut(head);
+            let (dst_body, dst_tail) = dst_rest.split_at_mut(body);
+            copy_plainly(src_head, dst_head);
+            use std::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_stream_si128};
+            let (from, to) = (
+                src_body.as_ptr().cast::<__m128i>(),
+                dst_body.as_mut_ptr().cast::<__m128i>(),
+            );
+            // SAFETY: both bodies hold `body / per_store` runs of 16 bytes; `to` is 16-byte
+            // aligned (the head took the values before the boundary) and `from` is read
+            // unaligned; `T: Copy` has no drop to skip.
+            unsafe {
+                for i in 0..body / per_store {
+                    _mm_stream_si128(to.add(i), _mm_loadu_si128(from.add(i)));
+                }
+            }
+            copy_plainly(src_tail, dst_tail);
+            return;
+        }
+    }
+    copy_plainly(src, dst);
+}
+
+fn copy_plainly<T: Copy>(src: &[T], dst: &mut [MaybeUninit<T>]) {
     for (slot, &v) in dst.iter_mut().zip(src) {
         slot.write(v);
     }
+}
+
+/// Orders the non-temporal stores of [`stream_copy`] before the stores that follow.
+fn stream_fence() {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE2 is part of x86_64's baseline.
+    unsafe {
+        std::arch::x86_64::_mm_sfence()
+    };
 }
 
 /// The longest segment a job copies through its thread's scratch, which stays allocated
@@ -175,10 +308,18 @@ pub fn write_segment_parts<const N: usize, const S: usize, E>(
     });
     let longest = lens.iter().copied().max().unwrap_or(0);
     if longest > SCRATCH_ROWS {
-        return job(
-            floats.map(|parts| parts.map(|part| part.map(OutputPart::zeroed))),
+        let mut columns =
+            floats.map(|parts| parts.map(|part| part.map(OutputPart::zeroed_with_mask)));
+        job(
+            columns
+                .each_mut()
+                .map(|parts| parts.each_mut().map(|c| c.as_mut().map(|(c, _)| &mut **c))),
             ints.map(|part| part.map(OutputPart::zeroed)),
-        );
+        )?;
+        for (values, mask) in columns.iter().flatten().flatten() {
+            mark_written(values, *mask);
+        }
+        return Ok(());
     }
     let wanted = floats.iter().flatten().flatten().count();
     let wanted_ints = ints.iter().flatten().count();
@@ -203,14 +344,16 @@ pub fn write_segment_parts<const N: usize, const S: usize, E>(
                 }),
             )?;
             let parts = floats.into_iter().flatten().flatten();
+            let mut streamed = Vec::with_capacity(wanted + wanted_ints);
             for (values, part) in scratch.iter().zip(parts) {
                 let len = part.slots.len();
-                part.stream_from(&values[..len]);
+                streamed.push(part.stream_marked(&values[..len]));
             }
             for (values, part) in scratch_n.iter().zip(ints.into_iter().flatten()) {
                 let len = part.slots.len();
-                part.stream_from(&values[..len]);
+                streamed.push(part.stream_from(&values[..len]));
             }
+            publish(streamed);
             Ok(())
         },
     )
@@ -372,11 +515,52 @@ mod tests {
             .zip(ints.parts(&panel))
             .zip(panel.segments())
         {
-            f.stream_from(&values[seg.clone()]);
-            n.stream_from(&counts[seg.clone()]);
+            publish([
+                f.stream_from(&values[seg.clone()]),
+                n.stream_from(&counts[seg.clone()]),
+            ]);
         }
         assert_eq!(floats.finish(), values);
         assert_eq!(ints.finish(), counts);
+    }
+
+    #[test]
+    fn marked_parts_mark_their_rows_as_they_stream() {
+        // Parts that start at odd rows and span several chunks, with values that are not
+        // finite at chunk edges, inside bytes and at part ends.
+        let lens = [3, 2 * MARK_CHUNK + 5, 7, MARK_CHUNK];
+        let labels: Vec<String> = lens
+            .iter()
+            .enumerate()
+            .flat_map(|(k, &n)| std::iter::repeat_n(format!("k{k}"), n))
+            .collect();
+        let panel = Panel::from_key(&Series::new("k".into(), &labels), Threads::Pool).unwrap();
+        let len = labels.len();
+        let values: Vec<f64> = (0..len)
+            .map(|row| match row % 97 {
+                0 => f64::NAN,
+                5 => f64::INFINITY,
+                _ if row == 3 + MARK_CHUNK || row == len - 1 => f64::NEG_INFINITY,
+                _ => row as f64,
+            })
+            .collect();
+        let mask = FiniteMask::new(len);
+        let mut column = OutputColumn::<f64>::new(len);
+        for (part, range) in column
+            .marked_parts(&panel, Some(&mask))
+            .into_iter()
+            .zip(panel.segments())
+        {
+            publish([part.stream_marked(&values[range.clone()])]);
+        }
+        let got = column.finish();
+        assert_eq!(got.len(), len);
+        for (g, v) in got.iter().zip(&values) {
+            assert!(g.to_bits() == v.to_bits());
+        }
+        let bitmap = mask.finish().unwrap().expect("some values are not finite");
+        let want: Vec<bool> = values.iter().map(|v| v.is_finite()).collect();
+        assert_eq!(bitmap.iter().collect::<Vec<_>>(), want);
     }
 
     #[test]

@@ -89,6 +89,14 @@ impl FiniteMask {
 
     /// Sets the bits of rows `start..start + values.len()`, each at most once over all calls.
     pub fn mark(&self, start: usize, values: &[f64]) {
+        let finite = self.set_bits(start, values);
+        self.add_finite(finite);
+    }
+
+    /// [`FiniteMask::mark`] without counting the finite values, which it returns: the caller
+    /// adds them with [`FiniteMask::add_finite`], once for many calls (an atomic add on the
+    /// count shared by all threads also waits for the thread's streamed stores).
+    pub fn set_bits(&self, start: usize, values: &[f64]) -> usize {
         let end = start + values.len();
         // Rows before the first whole byte and after the last share their bytes.
         let whole_start = start.next_multiple_of(8).min(end);
@@ -99,7 +107,11 @@ impl FiniteMask {
         finite += finite_bytes(whole.as_chunks::<8>().0, |i, bits| {
             bytes[i].store(bits, Ordering::Relaxed);
         });
-        finite += self.or_bits(whole_end, &values[whole_end - start..]);
+        finite + self.or_bits(whole_end, &values[whole_end - start..])
+    }
+
+    /// Counts `finite` more finite values, set by [`FiniteMask::set_bits`].
+    pub fn add_finite(&self, finite: usize) {
         self.finite.fetch_add(finite, Ordering::Relaxed);
     }
 
