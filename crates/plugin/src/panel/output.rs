@@ -132,7 +132,7 @@ impl<'a, T: Copy> OutputPart<'a, T> {
     /// before it), with streaming stores where the target has them: the column goes to memory
     /// without each of its lines first being read into the cache, as a plain store's would.
     /// The part counts as written once [`publish`]ed.
-    fn stream_from(self, values: &'_ [T]) -> Streamed<'a> {
+    fn stream_from(self, values: &[T]) -> Streamed<'a> {
         assert_eq!(values.len(), self.slots.len(), "a part is written whole");
         stream_copy(values, self.slots);
         Streamed {
@@ -199,17 +199,10 @@ impl<'a> OutputPart<'a, f64> {
     }
 
     /// [`OutputPart::zeroed`], with the part's mask (if any) and first row, to mark once
-    /// the values are written in place ([`mark_written`]).
+    /// the values are written in place.
     fn zeroed_with_mask(self) -> (&'a mut [f64], Option<(&'a FiniteMask, usize)>) {
         let mask = self.mask;
         (self.zeroed(), mask)
-    }
-}
-
-/// Marks `values`, written in place, in their part's mask, if it has one.
-fn mark_written(values: &[f64], mask: Option<(&FiniteMask, usize)>) {
-    if let Some((mask, start)) = mask {
-        mask.mark(start, values);
     }
 }
 
@@ -291,7 +284,9 @@ pub fn write_parts<const N: usize, E>(
 /// each column as long as its segment, and leaves the parts written. The job writes this
 /// thread's scratch, in cache, and each part is then written once from it, with no zero fill
 /// before ([`OutputPart::stream_from`]); segments too long to keep a copy of are zero-filled
-/// and written in place. The job must write every value of every column, as the kernels do.
+/// and written in place. Parts with a mask ([`OutputColumn::marked_parts`]) are marked here,
+/// so the job does not mark them. The job must write every value of every column, as the
+/// kernels do.
 pub fn write_segment_parts<const N: usize, const S: usize, E>(
     floats: [[Option<OutputPart<'_, f64>>; N]; S],
     ints: [Option<OutputPart<'_, u32>>; S],
@@ -317,7 +312,9 @@ pub fn write_segment_parts<const N: usize, const S: usize, E>(
             ints.map(|part| part.map(OutputPart::zeroed)),
         )?;
         for (values, mask) in columns.iter().flatten().flatten() {
-            mark_written(values, *mask);
+            if let Some((mask, start)) = mask {
+                mask.mark(*start, values);
+            }
         }
         return Ok(());
     }
