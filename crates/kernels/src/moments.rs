@@ -4,7 +4,81 @@
 //! Those updates still lose digits when a co-moment collapses (an outlier leaving the window),
 //! so callers rebuild from the rows with [`PairMoments::from_rows`] when that happens.
 
+#[cfg(target_arch = "x86_64")]
+use super::pair_lanes::avx::F64x4Avx;
 use super::pair_lanes::F64x2;
+use std::ops::{Add, Mul, Sub};
+
+/// Four partial sums side by side, for [`PairMoments::from_usable_rows`]: row `i` of each
+/// group of four rows goes to lane `i`.
+trait FourSums: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> {
+    fn splat(v: f64) -> Self;
+    /// Rows `i..i + 4` of `v`.
+    fn load(v: &[f64], i: usize) -> Self;
+    /// `(s0 + s1) + (s2 + s3)` of the lanes.
+    fn pairwise_total(self) -> f64;
+}
+
+/// Four lanes as two SSE2 registers (SSE2 is part of the x86-64 baseline).
+#[derive(Clone, Copy)]
+struct TwoPairs(F64x2, F64x2);
+
+impl Add for TwoPairs {
+    type Output = Self;
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        Self(self.0 + o.0, self.1 + o.1)
+    }
+}
+
+impl Sub for TwoPairs {
+    type Output = Self;
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        Self(self.0 - o.0, self.1 - o.1)
+    }
+}
+
+impl Mul for TwoPairs {
+    type Output = Self;
+    #[inline(always)]
+    fn mul(self, o: Self) -> Self {
+        Self(self.0 * o.0, self.1 * o.1)
+    }
+}
+
+impl FourSums for TwoPairs {
+    #[inline(always)]
+    fn splat(v: f64) -> Self {
+        Self(F64x2::splat(v), F64x2::splat(v))
+    }
+    #[inline(always)]
+    fn load(v: &[f64], i: usize) -> Self {
+        Self(F64x2::load(v, i), F64x2::load(v, i + 2))
+    }
+    #[inline(always)]
+    fn pairwise_total(self) -> f64 {
+        let ([s0, s1], [s2, s3]) = (self.0.to_array(), self.1.to_array());
+        (s0 + s1) + (s2 + s3)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl FourSums for F64x4Avx {
+    #[inline(always)]
+    fn splat(v: f64) -> Self {
+        F64x4Avx::splat(v)
+    }
+    #[inline(always)]
+    fn load(v: &[f64], i: usize) -> Self {
+        F64x4Avx::load(v, i)
+    }
+    #[inline(always)]
+    fn pairwise_total(self) -> f64 {
+        let [s0, s1, s2, s3] = self.to_array();
+        (s0 + s1) + (s2 + s3)
+    }
+}
 
 /// True when a row can take part in a fit: both values are finite numbers.
 #[inline(always)]
@@ -164,49 +238,56 @@ impl PairMoments {
     /// [`PairMoments::from_rows`] when every row is usable: branch-free, with four partial
     /// sums per moment so the additions do not wait on each other (rebuilds are a fixed
     /// share of every sliding window's work). Row `i` of each group of four goes to partial
-    /// sum `i`, computed two rows to a register ([`F64x2`]); the partial sums are added as
-    /// `(s0 + s1) + (s2 + s3)`, then the rows after the last group of four in order.
-    fn from_usable_rows(x: &[f64], y: &[f64], (ox, oy): (f64, f64)) -> Self {
+    /// sum `i`; the partial sums are added as `(s0 + s1) + (s2 + s3)`, then the rows after
+    /// the last group of four in order. The four partial sums are one AVX register where the
+    /// machine has AVX2, two SSE2 registers elsewhere; the bits are the same.
+    fn from_usable_rows(x: &[f64], y: &[f64], origin: (f64, f64)) -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the machine has AVX2 (checked just above).
+            return unsafe { Self::from_usable_rows_avx2(x, y, origin) };
+        }
+        Self::from_usable_rows_in::<TwoPairs>(x, y, origin)
+    }
+
+    /// [`Self::from_usable_rows`] compiled for AVX2, which the machine must have.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn from_usable_rows_avx2(x: &[f64], y: &[f64], origin: (f64, f64)) -> Self {
+        Self::from_usable_rows_in::<F64x4Avx>(x, y, origin)
+    }
+
+    #[inline(always)]
+    fn from_usable_rows_in<V: FourSums>(x: &[f64], y: &[f64], (ox, oy): (f64, f64)) -> Self {
         let n = x.len().min(y.len());
         if n == 0 {
             return Self::default();
         }
         let (x, y) = (&x[..n], &y[..n]);
         let grouped = n / 4 * 4;
-        // `(s0 + s1) + (s2 + s3)` of the partial sums held as `[s0, s1]` and `[s2, s3]`,
-        // plus the rest.
-        let total = |low: F64x2, high: F64x2, rest: f64| {
-            let ([s0, s1], [s2, s3]) = (low.to_array(), high.to_array());
-            (s0 + s1) + (s2 + s3) + rest
-        };
-        let (vox, voy) = (F64x2::splat(ox), F64x2::splat(oy));
-        let zero = F64x2::splat(0.0);
-        let [mut x_low, mut x_high, mut y_low, mut y_high] = [zero; 4];
+        let (vox, voy) = (V::splat(ox), V::splat(oy));
+        let zero = V::splat(0.0);
+        let (mut x_sums, mut y_sums) = (zero, zero);
         for i in (0..grouped).step_by(4) {
-            x_low = x_low + (F64x2::load(x, i) - vox);
-            x_high = x_high + (F64x2::load(x, i + 2) - vox);
-            y_low = y_low + (F64x2::load(y, i) - voy);
-            y_high = y_high + (F64x2::load(y, i + 2) - voy);
+            x_sums = x_sums + (V::load(x, i) - vox);
+            y_sums = y_sums + (V::load(y, i) - voy);
         }
         let x_rest: f64 = x[grouped..].iter().map(|v| v - ox).sum();
         let y_rest: f64 = y[grouped..].iter().map(|v| v - oy).sum();
         let nf = n as f64;
-        let mx = total(x_low, x_high, x_rest) / nf;
-        let my = total(y_low, y_high, y_rest) / nf;
-        let (vmx, vmy) = (F64x2::splat(mx), F64x2::splat(my));
-        // Partial sums of dx, dy, dx², dx·dy and dy², low and high halves of each group.
-        let mut low = [zero; 5];
-        let mut high = [zero; 5];
+        let mx = (x_sums.pairwise_total() + x_rest) / nf;
+        let my = (y_sums.pairwise_total() + y_rest) / nf;
+        let (vmx, vmy) = (V::splat(mx), V::splat(my));
+        // Partial sums of dx, dy, dx², dx·dy and dy².
+        let mut sums = [zero; 5];
         for i in (0..grouped).step_by(4) {
-            for (half, at) in [(&mut low, i), (&mut high, i + 2)] {
-                let dx = (F64x2::load(x, at) - vox) - vmx;
-                let dy = (F64x2::load(y, at) - voy) - vmy;
-                half[0] = half[0] + dx;
-                half[1] = half[1] + dy;
-                half[2] = half[2] + dx * dx;
-                half[3] = half[3] + dx * dy;
-                half[4] = half[4] + dy * dy;
-            }
+            let dx = (V::load(x, i) - vox) - vmx;
+            let dy = (V::load(y, i) - voy) - vmy;
+            sums[0] = sums[0] + dx;
+            sums[1] = sums[1] + dy;
+            sums[2] = sums[2] + dx * dx;
+            sums[3] = sums[3] + dx * dy;
+            sums[4] = sums[4] + dy * dy;
         }
         let mut rest = [0.0; 5];
         for (&a, &b) in x[grouped..].iter().zip(&y[grouped..]) {
@@ -218,7 +299,7 @@ impl PairMoments {
             rest[3] += dx * dy;
             rest[4] += dy * dy;
         }
-        let folded = std::array::from_fn(|k| total(low[k], high[k], rest[k]));
+        let folded = std::array::from_fn(|k| sums[k].pairwise_total() + rest[k]);
         Self::corrected(n, mx, my, folded)
     }
 
@@ -356,6 +437,9 @@ mod tests {
                 let bits =
                     |m: &PairMoments| [m.mean_x, m.mean_y, m.sxx, m.sxy, m.syy].map(f64::to_bits);
                 assert_eq!(bits(&got), bits(&want), "len {len} start {start}");
+                // The SSE2 code, which runs where the machine has no AVX2.
+                let sse2 = PairMoments::from_usable_rows_in::<TwoPairs>(xs, ys, origin);
+                assert_eq!(bits(&sse2), bits(&want), "len {len} start {start}, SSE2");
                 assert_eq!(got.n, len);
             }
         }

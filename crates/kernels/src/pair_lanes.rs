@@ -334,6 +334,68 @@ impl std::ops::Mul for F64x4 {
     }
 }
 
+/// Four `f64` lanes in one AVX register, for the bodies of `#[target_feature(enable =
+/// "avx2")]` functions.
+#[cfg(target_arch = "x86_64")]
+pub mod avx {
+    use std::arch::x86_64::{
+        __m256d, _mm256_add_pd, _mm256_loadu_pd, _mm256_mul_pd, _mm256_set1_pd, _mm256_storeu_pd,
+        _mm256_sub_pd,
+    };
+
+    #[derive(Clone, Copy)]
+    pub struct F64x4Avx(__m256d);
+
+    // SAFETY (every `unsafe` below): values of this type are made and used only in the
+    // bodies of functions compiled with AVX2, which run after the machine was found to have
+    // it, so the AVX intrinsics are available; loads and stores touch exactly four `f64`s of
+    // a slice or array whose length is checked first.
+    impl F64x4Avx {
+        #[inline(always)]
+        pub fn splat(v: f64) -> Self {
+            Self(unsafe { _mm256_set1_pd(v) })
+        }
+
+        /// `v[i..i + 4]`.
+        #[inline(always)]
+        pub fn load(v: &[f64], i: usize) -> Self {
+            let lanes = &v[i..i + 4];
+            Self(unsafe { _mm256_loadu_pd(lanes.as_ptr()) })
+        }
+
+        #[inline(always)]
+        pub fn to_array(self) -> [f64; 4] {
+            let mut out = [0.0; 4];
+            unsafe { _mm256_storeu_pd(out.as_mut_ptr(), self.0) };
+            out
+        }
+    }
+
+    impl std::ops::Add for F64x4Avx {
+        type Output = Self;
+        #[inline(always)]
+        fn add(self, o: Self) -> Self {
+            Self(unsafe { _mm256_add_pd(self.0, o.0) })
+        }
+    }
+
+    impl std::ops::Sub for F64x4Avx {
+        type Output = Self;
+        #[inline(always)]
+        fn sub(self, o: Self) -> Self {
+            Self(unsafe { _mm256_sub_pd(self.0, o.0) })
+        }
+    }
+
+    impl std::ops::Mul for F64x4Avx {
+        type Output = Self;
+        #[inline(always)]
+        fn mul(self, o: Self) -> Self {
+            Self(unsafe { _mm256_mul_pd(self.0, o.0) })
+        }
+    }
+}
+
 /// The validity byte of eight values: bit `i` set where `values[i]` is finite. Two values a
 /// compare, about twice as fast as testing them one by one (SSE2 has no 64-bit integer
 /// compare for the compiler's own `is_finite`).

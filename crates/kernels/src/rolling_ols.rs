@@ -681,7 +681,26 @@ impl MomentBlock {
     /// Fits every entry's window (`w` usable rows) with the branch-free formulas, so they
     /// vectorize, and marks in `plain` the entries that need no decision; the others (a
     /// constant market, an overflow, a near-perfect fit) are left to [`Self::refit_undecided`].
+    /// Four entries an instruction where the machine has AVX2; the bits are the same.
     fn fit_entries(&mut self, w: usize, with_residuals: bool) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the machine has AVX2 (checked just above).
+            return unsafe { self.fit_entries_avx2(w, with_residuals) };
+        }
+        self.fit_entries_portable(w, with_residuals)
+    }
+
+    /// [`Self::fit_entries`] compiled for AVX2, which the machine must have.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn fit_entries_avx2(&mut self, w: usize, with_residuals: bool) {
+        self.fit_entries_portable(w, with_residuals)
+    }
+
+    /// [`Self::fit_entries`] on any machine, and inlined into its AVX2 copy.
+    #[inline(always)]
+    fn fit_entries_portable(&mut self, w: usize, with_residuals: bool) {
         let nf = w as f64;
         let (fields, plain) = (&mut self.fields, &mut self.plain);
         let [alpha, beta, r2, resid_std, alpha_se, beta_se, alpha_t, beta_t] = &mut *fields;
@@ -1135,6 +1154,44 @@ mod tests {
         }
         fn min_periods(&self) -> usize {
             self.0.min_periods
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn block_fits_have_the_same_bits_with_and_without_avx2() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let values = lcg_series(61, 5 * BLOCK, 0.05);
+        // Plain windows, a constant market, a perfect fit, overflowed and missing moments.
+        let specials = [0.0, -0.0, 1e-300, f64::INFINITY, f64::NAN, 1e300, -1.0];
+        let mut fills = [MomentBlock::default(), MomentBlock::default()];
+        for block in &mut fills {
+            for i in 0..BLOCK {
+                let v = |k: usize| values[k * BLOCK + i];
+                block.mean_x[i] = v(0);
+                block.mean_y[i] = v(1);
+                block.sxx[i] = v(2).abs();
+                block.sxy[i] = v(3);
+                block.syy[i] = v(4).abs() + v(3) * v(3) / v(2).abs().max(1e-300);
+            }
+            for (k, &s) in specials.iter().enumerate() {
+                block.sxx[3 * k] = s;
+                block.syy[3 * k + 1] = s;
+                block.sxy[3 * k + 2] = s;
+            }
+            block.len = BLOCK;
+        }
+        let [mut wide, mut portable] = fills;
+        for with_residuals in [false, true] {
+            // SAFETY: the machine has AVX2 (checked above).
+            unsafe { wide.fit_entries_avx2(40, with_residuals) };
+            portable.fit_entries_portable(40, with_residuals);
+            for (a, b) in wide.fields.iter().zip(&portable.fields) {
+                assert_eq!(a.map(f64::to_bits), b.map(f64::to_bits));
+            }
+            assert_eq!(wide.plain, portable.plain);
         }
     }
 

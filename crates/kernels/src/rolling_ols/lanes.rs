@@ -297,8 +297,41 @@ impl MomentBlock {
     }
 
     /// Writes the fits of the entries of `rows` lane rows, from row `j` of each lane (the
-    /// lanes starting at `starts`), into `out`.
+    /// lanes starting at `starts`), into `out`. Four entries an instruction where the machine
+    /// has AVX2.
     fn write_lanes(
+        &self,
+        out: &mut SimpleFitColumns<'_>,
+        starts: &[usize; LANES],
+        j: usize,
+        rows: usize,
+        w: usize,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the machine has AVX2 (checked just above).
+            return unsafe { self.write_lanes_avx2(out, starts, j, rows, w) };
+        }
+        self.write_lanes_portable(out, starts, j, rows, w)
+    }
+
+    /// [`Self::write_lanes`] compiled for AVX2, which the machine must have.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn write_lanes_avx2(
+        &self,
+        out: &mut SimpleFitColumns<'_>,
+        starts: &[usize; LANES],
+        j: usize,
+        rows: usize,
+        w: usize,
+    ) {
+        self.write_lanes_portable(out, starts, j, rows, w)
+    }
+
+    /// [`Self::write_lanes`] on any machine, and inlined into its AVX2 copy.
+    #[inline(always)]
+    fn write_lanes_portable(
         &self,
         out: &mut SimpleFitColumns<'_>,
         starts: &[usize; LANES],
@@ -309,11 +342,16 @@ impl MomentBlock {
         for (column, field) in out.floats().into_iter().zip(&self.fields) {
             let Some(column) = column else { continue };
             let entries = &field[..rows * LANES];
-            for (l, &s) in starts.iter().enumerate() {
-                let lane = &mut column[s + j..s + j + rows];
-                for (v, row) in lane.iter_mut().zip(entries.chunks_exact(LANES)) {
-                    *v = row[l];
-                }
+            // The lanes are consecutive stretches, so each is its own slice of the column.
+            let (first, second) = column.split_at_mut(starts[1]);
+            let first = &mut first[starts[0] + j..starts[0] + j + rows];
+            let second = &mut second[j..j + rows];
+            for ((a, b), row) in first
+                .iter_mut()
+                .zip(second)
+                .zip(entries.chunks_exact(LANES))
+            {
+                (*a, *b) = (row[0], row[1]);
             }
         }
         if let Some(n) = &mut out.n {
