@@ -342,7 +342,9 @@ impl MomentBlock {
         for (column, field) in out.floats().into_iter().zip(&self.fields) {
             let Some(column) = column else { continue };
             let entries = &field[..rows * LANES];
-            // The lanes are consecutive stretches, so each is its own slice of the column.
+            // The lanes are consecutive stretches, so each is its own slice of the column;
+            // this pairing is written for two lanes.
+            const _: () = assert!(LANES == 2);
             let (first, second) = column.split_at_mut(starts[1]);
             let first = &mut first[starts[0] + j..starts[0] + j + rows];
             let second = &mut second[j..j + rows];
