@@ -960,8 +960,20 @@ impl LaneRows {
                 }
             }
             if let Some(count) = o.n.as_deref_mut() {
-                for (t, c) in span.clone().zip(&mut count[span.clone()]) {
-                    *c = u32::try_from(t - start + 1).unwrap_or(u32::MAX);
+                let count = &mut count[span.clone()];
+                // One overflow check a block, so the loop is plain adds the compiler vectorizes.
+                match u32::try_from(span.end - start) {
+                    Ok(_) => {
+                        let base = (self.first - start + 1) as u32;
+                        for (k, c) in (0u32..).zip(count) {
+                            *c = base + k;
+                        }
+                    }
+                    Err(_) => {
+                        for (t, c) in span.clone().zip(count) {
+                            *c = u32::try_from(t - start + 1).unwrap_or(u32::MAX);
+                        }
+                    }
                 }
             }
         }
