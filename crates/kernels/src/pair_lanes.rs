@@ -479,10 +479,7 @@ fn finite_bytes_avx512(groups: &[[f64; 8]], mut put: impl FnMut(usize, u8)) -> u
         let v = unsafe { _mm512_loadu_pd(group.as_ptr()) };
         // `v - v` is exactly 0 for a finite `v` and NaN for an infinity or a NaN; the compare
         // gives the eight bits directly.
-        let byte = _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(
-            _mm512_sub_pd(v, v),
-            _mm512_setzero_pd(),
-        );
+        let byte = _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(_mm512_sub_pd(v, v), _mm512_setzero_pd());
         finite += byte.count_ones() as usize;
         put(i, byte);
     }
@@ -531,10 +528,15 @@ mod tests {
         assert_eq!(finite_bytes_baseline(groups, |i, b| baseline[i] = b), count);
         assert_eq!(baseline, expected);
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
+        if std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("popcnt")
+        {
             let mut avx2 = vec![0; groups.len()];
-            // SAFETY: the machine has AVX2 (and so POPCNT), checked just above.
-            assert_eq!(unsafe { finite_bytes_avx2(groups, |i, b| avx2[i] = b) }, count);
+            // SAFETY: the machine has AVX2 and POPCNT (checked just above).
+            assert_eq!(
+                unsafe { finite_bytes_avx2(groups, |i, b| avx2[i] = b) },
+                count
+            );
             assert_eq!(avx2, expected);
         }
         assert_eq!(finite_bytes(&[], |_, _| unreachable!()), 0);
