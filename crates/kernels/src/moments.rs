@@ -6,79 +6,20 @@
 
 #[cfg(target_arch = "x86_64")]
 use super::pair_lanes::avx::F64x4Avx;
-use super::pair_lanes::F64x2;
-use std::ops::{Add, Mul, Sub};
+use super::pair_lanes::{FourLanes, TwoPairs};
 
 /// Four partial sums side by side, for [`PairMoments::from_usable_rows`]: row `i` of each
 /// group of four rows goes to lane `i`.
-trait FourSums: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> {
-    fn splat(v: f64) -> Self;
-    /// Rows `i..i + 4` of `v`.
-    fn load(v: &[f64], i: usize) -> Self;
+trait FourSums: FourLanes {
     /// `(s0 + s1) + (s2 + s3)` of the lanes.
-    fn pairwise_total(self) -> f64;
-}
-
-/// Four lanes as two SSE2 registers (SSE2 is part of the x86-64 baseline).
-#[derive(Clone, Copy)]
-struct TwoPairs(F64x2, F64x2);
-
-impl Add for TwoPairs {
-    type Output = Self;
-    #[inline(always)]
-    fn add(self, o: Self) -> Self {
-        Self(self.0 + o.0, self.1 + o.1)
-    }
-}
-
-impl Sub for TwoPairs {
-    type Output = Self;
-    #[inline(always)]
-    fn sub(self, o: Self) -> Self {
-        Self(self.0 - o.0, self.1 - o.1)
-    }
-}
-
-impl Mul for TwoPairs {
-    type Output = Self;
-    #[inline(always)]
-    fn mul(self, o: Self) -> Self {
-        Self(self.0 * o.0, self.1 * o.1)
-    }
-}
-
-impl FourSums for TwoPairs {
-    #[inline(always)]
-    fn splat(v: f64) -> Self {
-        Self(F64x2::splat(v), F64x2::splat(v))
-    }
-    #[inline(always)]
-    fn load(v: &[f64], i: usize) -> Self {
-        Self(F64x2::load(v, i), F64x2::load(v, i + 2))
-    }
-    #[inline(always)]
-    fn pairwise_total(self) -> f64 {
-        let ([s0, s1], [s2, s3]) = (self.0.to_array(), self.1.to_array());
-        (s0 + s1) + (s2 + s3)
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-impl FourSums for F64x4Avx {
-    #[inline(always)]
-    fn splat(v: f64) -> Self {
-        F64x4Avx::splat(v)
-    }
-    #[inline(always)]
-    fn load(v: &[f64], i: usize) -> Self {
-        F64x4Avx::load(v, i)
-    }
     #[inline(always)]
     fn pairwise_total(self) -> f64 {
         let [s0, s1, s2, s3] = self.to_array();
         (s0 + s1) + (s2 + s3)
     }
 }
+
+impl<V: FourLanes> FourSums for V {}
 
 /// True when a row can take part in a fit: both values are finite numbers.
 #[inline(always)]

@@ -334,13 +334,111 @@ impl std::ops::Mul for F64x4 {
     }
 }
 
+/// Four `f64` lanes for code written once and compiled twice: [`TwoPairs`] anywhere, and
+/// [`avx::F64x4Avx`] in the bodies of functions compiled for AVX2. Every lane rounds as the
+/// scalar operation does, so both give the same bits.
+pub trait FourLanes:
+    Copy + std::ops::Add<Output = Self> + std::ops::Sub<Output = Self> + std::ops::Mul<Output = Self>
+{
+    fn splat(v: f64) -> Self;
+    /// `v[i..i + 4]`.
+    fn load(v: &[f64], i: usize) -> Self;
+    fn from_array(lanes: [f64; 4]) -> Self;
+    fn to_array(self) -> [f64; 4];
+    /// Stores the lanes at `v[i..i + 4]`.
+    fn store(self, v: &mut [f64], i: usize);
+    /// Per lane, `if self > o { self } else { o }`.
+    fn max(self, o: Self) -> Self;
+    /// Bit `l` set where lane `l` of `self >= o` (false for NaN).
+    fn ge_bits(self, o: Self) -> u32;
+    /// The four values as a 4 × 4 matrix, one row a value, transposed: lane `l` of result
+    /// `k` is lane `k` of `rows[l]`.
+    fn transpose(rows: [Self; 4]) -> [Self; 4];
+}
+
+/// Four lanes as two [`F64x2`], so two SSE2 registers on x86-64.
+#[derive(Clone, Copy)]
+pub struct TwoPairs(pub F64x2, pub F64x2);
+
+impl std::ops::Add for TwoPairs {
+    type Output = Self;
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        Self(self.0 + o.0, self.1 + o.1)
+    }
+}
+
+impl std::ops::Sub for TwoPairs {
+    type Output = Self;
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        Self(self.0 - o.0, self.1 - o.1)
+    }
+}
+
+impl std::ops::Mul for TwoPairs {
+    type Output = Self;
+    #[inline(always)]
+    fn mul(self, o: Self) -> Self {
+        Self(self.0 * o.0, self.1 * o.1)
+    }
+}
+
+impl FourLanes for TwoPairs {
+    #[inline(always)]
+    fn splat(v: f64) -> Self {
+        Self(F64x2::splat(v), F64x2::splat(v))
+    }
+
+    #[inline(always)]
+    fn load(v: &[f64], i: usize) -> Self {
+        Self(F64x2::load(v, i), F64x2::load(v, i + 2))
+    }
+
+    #[inline(always)]
+    fn from_array([l0, l1, l2, l3]: [f64; 4]) -> Self {
+        Self(F64x2::from_array([l0, l1]), F64x2::from_array([l2, l3]))
+    }
+
+    #[inline(always)]
+    fn to_array(self) -> [f64; 4] {
+        let ([l0, l1], [l2, l3]) = (self.0.to_array(), self.1.to_array());
+        [l0, l1, l2, l3]
+    }
+
+    #[inline(always)]
+    fn store(self, v: &mut [f64], i: usize) {
+        self.0.store(v, i);
+        self.1.store(v, i + 2);
+    }
+
+    #[inline(always)]
+    fn max(self, o: Self) -> Self {
+        Self(self.0.max(o.0), self.1.max(o.1))
+    }
+
+    #[inline(always)]
+    fn ge_bits(self, o: Self) -> u32 {
+        self.0.ge_bits(o.0) | self.1.ge_bits(o.1) << 2
+    }
+
+    #[inline(always)]
+    fn transpose(rows: [Self; 4]) -> [Self; 4] {
+        let [r0, r1, r2, r3] = [rows[0], rows[1], rows[2], rows[3]].map(Self::to_array);
+        let column = |k: usize| Self::from_array([r0[k], r1[k], r2[k], r3[k]]);
+        [column(0), column(1), column(2), column(3)]
+    }
+}
+
 /// Four `f64` lanes in one AVX register, for the bodies of `#[target_feature(enable =
 /// "avx2")]` functions.
 #[cfg(target_arch = "x86_64")]
 pub mod avx {
+    use super::FourLanes;
     use std::arch::x86_64::{
-        __m256d, _mm256_add_pd, _mm256_loadu_pd, _mm256_mul_pd, _mm256_set1_pd, _mm256_storeu_pd,
-        _mm256_sub_pd,
+        __m256d, _mm256_add_pd, _mm256_cmp_pd, _mm256_loadu_pd, _mm256_max_pd, _mm256_movemask_pd,
+        _mm256_mul_pd, _mm256_permute2f128_pd, _mm256_set1_pd, _mm256_set_pd, _mm256_storeu_pd,
+        _mm256_sub_pd, _mm256_unpackhi_pd, _mm256_unpacklo_pd, _CMP_GE_OQ,
     };
 
     #[derive(Clone, Copy)]
@@ -368,6 +466,62 @@ pub mod avx {
             let mut out = [0.0; 4];
             unsafe { _mm256_storeu_pd(out.as_mut_ptr(), self.0) };
             out
+        }
+    }
+
+    impl FourLanes for F64x4Avx {
+        #[inline(always)]
+        fn splat(v: f64) -> Self {
+            Self::splat(v)
+        }
+
+        #[inline(always)]
+        fn load(v: &[f64], i: usize) -> Self {
+            Self::load(v, i)
+        }
+
+        #[inline(always)]
+        fn from_array([l0, l1, l2, l3]: [f64; 4]) -> Self {
+            Self(unsafe { _mm256_set_pd(l3, l2, l1, l0) })
+        }
+
+        #[inline(always)]
+        fn to_array(self) -> [f64; 4] {
+            Self::to_array(self)
+        }
+
+        #[inline(always)]
+        fn store(self, v: &mut [f64], i: usize) {
+            let lanes = &mut v[i..i + 4];
+            unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), self.0) };
+        }
+
+        #[inline(always)]
+        fn max(self, o: Self) -> Self {
+            Self(unsafe { _mm256_max_pd(self.0, o.0) })
+        }
+
+        #[inline(always)]
+        fn ge_bits(self, o: Self) -> u32 {
+            (unsafe { _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_GE_OQ>(self.0, o.0)) }) as u32
+        }
+
+        #[inline(always)]
+        fn transpose([r0, r1, r2, r3]: [Self; 4]) -> [Self; 4] {
+            unsafe {
+                // Lanes 0 and 2 (low), 1 and 3 (high) of each pair of rows ...
+                let low01 = _mm256_unpacklo_pd(r0.0, r1.0);
+                let high01 = _mm256_unpackhi_pd(r0.0, r1.0);
+                let low23 = _mm256_unpacklo_pd(r2.0, r3.0);
+                let high23 = _mm256_unpackhi_pd(r2.0, r3.0);
+                // ... then their low halves make columns 0 and 1, their high halves 2 and 3.
+                [
+                    Self(_mm256_permute2f128_pd::<0x20>(low01, low23)),
+                    Self(_mm256_permute2f128_pd::<0x20>(high01, high23)),
+                    Self(_mm256_permute2f128_pd::<0x31>(low01, low23)),
+                    Self(_mm256_permute2f128_pd::<0x31>(high01, high23)),
+                ]
+            }
         }
     }
 
@@ -625,6 +779,72 @@ mod tests {
                 bits(F64x2::splat(values[i]).to_array()),
                 bits(Portable::splat(values[i]).to_array())
             );
+        }
+    }
+
+    /// Every [`FourLanes`] operation of `L` against the scalar operation, lane by lane.
+    #[inline(always)]
+    fn check_four_lanes<L: FourLanes>(values: &[f64]) {
+        let bits = |v: [f64; 4]| v.map(f64::to_bits);
+        for (i, j) in (0..values.len() - 4).zip((0..values.len() - 4).rev()) {
+            let (x, y): ([f64; 4], [f64; 4]) = (
+                std::array::from_fn(|l| values[i + l]),
+                std::array::from_fn(|l| values[j + l]),
+            );
+            let (a, b) = (L::load(values, i), L::from_array(y));
+            let scalar =
+                |op: fn(f64, f64) -> f64| -> [f64; 4] { std::array::from_fn(|l| op(x[l], y[l])) };
+            assert_eq!(bits(a.to_array()), bits(x));
+            assert_eq!(bits((a + b).to_array()), bits(scalar(|p, q| p + q)));
+            assert_eq!(bits((a - b).to_array()), bits(scalar(|p, q| p - q)));
+            assert_eq!(bits((a * b).to_array()), bits(scalar(|p, q| p * q)));
+            let larger = scalar(|p, q| if p > q { p } else { q });
+            assert_eq!(bits(a.max(b).to_array()), bits(larger));
+            let ge = (0..4).fold(0, |m, l| m | u32::from(x[l] >= y[l]) << l);
+            assert_eq!(a.ge_bits(b), ge, "rows {i} and {j}");
+            assert_eq!(bits(L::splat(x[1]).to_array()), bits([x[1]; 4]));
+            let mut stored = [0.0; 6];
+            a.store(&mut stored, 1);
+            assert_eq!(bits(stored[1..5].try_into().unwrap()), bits(x));
+            let rows: [L; 4] = std::array::from_fn(|r| L::load(values, (i + 3 * r) % 60));
+            let columns = L::transpose(rows);
+            for (k, column) in columns.iter().enumerate() {
+                let want: [f64; 4] = std::array::from_fn(|r| values[(i + 3 * r) % 60 + k]);
+                assert_eq!(bits(column.to_array()), bits(want), "column {k}");
+            }
+        }
+    }
+
+    fn four_lane_values() -> Vec<f64> {
+        let mut values = crate::test_support::lcg_series(5, 64, 1e3);
+        values.extend([
+            f64::NAN,
+            f64::INFINITY,
+            -0.0,
+            0.0,
+            5e-324,
+            f64::MAX,
+            -f64::MAX,
+            1.0,
+        ]);
+        values
+    }
+
+    #[test]
+    fn two_pairs_round_as_the_scalar_operations() {
+        check_four_lanes::<TwoPairs>(&four_lane_values());
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx_lanes_round_as_the_scalar_operations() {
+        #[target_feature(enable = "avx2")]
+        fn check_avx(values: &[f64]) {
+            check_four_lanes::<avx::F64x4Avx>(values);
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the machine has AVX2 (checked just above).
+            unsafe { check_avx(&four_lane_values()) };
         }
     }
 

@@ -1288,9 +1288,18 @@ mod tests {
 
     /// Every row of `rolling_simple_ols` against the walk that visits every row
     /// (`for_each_window`, which never skips a warm-up), rebuilt where lanes started, bit for
-    /// bit. Returns how many lanes started.
+    /// bit; and the lanes as SSE2 pairs against the lanes the machine picks. Returns how many
+    /// lanes started.
     fn assert_walk_bits(x: &[f64], y: &[f64], bounds: &impl WindowBounds, what: &str) -> usize {
         let (o, lane_starts) = run_reporting_lanes(x, y, Borrowed(bounds));
+        lanes::WITHOUT_AVX2.set(true);
+        let (sse2, sse2_starts) = run_reporting_lanes(x, y, Borrowed(bounds));
+        lanes::WITHOUT_AVX2.set(false);
+        assert_eq!(sse2_starts, lane_starts, "lane starts without AVX2, {what}");
+        for (field, (a, b)) in o.cols.iter().zip(&sse2.cols).enumerate() {
+            let bits = |c: &Vec<f64>| c.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert!(bits(a) == bits(b), "field {field} without AVX2, {what}");
+        }
         let mp = bounds.min_periods();
         for_each_window_rebuilding_at(x, y, bounds, &lane_starts, |t, m, first| {
             let fit = fit_from_moments(m, &x[first..=t], &y[first..=t], mp, true);

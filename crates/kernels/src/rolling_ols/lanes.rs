@@ -4,11 +4,12 @@
 //! last row's. Alone, one chain keeps the vector units mostly idle. So a long run is cut into
 //! [`LANES`] consecutive stretches of equal length that slide side by side, one per lane, each
 //! lane doing exactly the arithmetic of [`WindowWalk::slide_block`] on its own rows: the same
-//! updates, the same collapse test and the same rebuild schedule. Two rows then share every
-//! instruction: a lane is a half of an SSE2 register ([`F64x2`]), written out rather than
-//! left to the compiler, which pairs each `x` moment with its `y` moment instead. Two lanes,
-//! not four: four lanes' state does not fit SSE2's sixteen registers, and every lane costs a
-//! rebuild of its window.
+//! updates, the same collapse test and the same rebuild schedule. Four rows then share every
+//! instruction: a lane is a quarter of an AVX register where the machine has AVX2, and of a
+//! pair of SSE2 registers elsewhere ([`FourLanes`]), written out rather than left to the
+//! compiler, which pairs each `x` moment with its `y` moment instead. The number of lanes is
+//! the same on every machine, so the rebuilds, and the bits, are too. A lane costs little:
+//! each is rebuilt every `w` rows anyway, and its start is one of those rebuilds.
 //!
 //! Every lane but the first starts with its window rebuilt from the rows, since the rows
 //! before it belong to another lane. The rows a lane writes therefore have the bits of a
@@ -17,10 +18,12 @@
 
 use super::{MomentBlock, SimpleFitColumns, WindowWalk, BLOCK, CANCELLATION_RATIO};
 use crate::moments::PairMoments;
-use crate::pair_lanes::F64x2;
+#[cfg(target_arch = "x86_64")]
+use crate::pair_lanes::avx::F64x4Avx;
+use crate::pair_lanes::{FourLanes, TwoPairs};
 
-/// Stretches slid side by side, one per lane of an [`F64x2`].
-pub(super) const LANES: usize = 2;
+/// Stretches slid side by side, one per lane of a [`FourLanes`].
+pub(super) const LANES: usize = 4;
 
 /// Rows of each lane per [`MomentBlock`], which holds one entry per lane and row.
 const ROWS_PER_BLOCK: usize = BLOCK / LANES;
@@ -33,38 +36,44 @@ pub(super) fn lane_len(run: usize, w: usize) -> Option<usize> {
     (len >= ROWS_PER_BLOCK && 4 * len >= w).then_some(len)
 }
 
-type Lanes = F64x2;
+#[cfg(test)]
+thread_local! {
+    /// Set by tests to run the lanes as pairs of SSE2 registers on a machine with AVX2.
+    pub(super) static WITHOUT_AVX2: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
 
 /// `v` with lane `l` set to `value`.
 #[inline(always)]
-fn with_lane(v: Lanes, l: usize, value: f64) -> Lanes {
+fn with_lane<L: FourLanes>(v: L, l: usize, value: f64) -> L {
     let mut lanes = v.to_array();
     lanes[l] = value;
-    F64x2::from_array(lanes)
+    L::from_array(lanes)
 }
 
 /// The centered moments of [`LANES`] windows of `n` rows each (`n` kept by the caller).
 #[derive(Clone, Copy)]
-struct LaneMoments {
-    mean_x: Lanes,
-    mean_y: Lanes,
-    sxx: Lanes,
-    sxy: Lanes,
-    syy: Lanes,
+struct LaneMoments<L> {
+    mean_x: L,
+    mean_y: L,
+    sxx: L,
+    sxy: L,
+    syy: L,
 }
 
-impl LaneMoments {
+impl<L: FourLanes> LaneMoments<L> {
     /// Every lane set to `m`.
+    #[inline(always)]
     fn splat(m: &PairMoments) -> Self {
         Self {
-            mean_x: F64x2::splat(m.mean_x),
-            mean_y: F64x2::splat(m.mean_y),
-            sxx: F64x2::splat(m.sxx),
-            sxy: F64x2::splat(m.sxy),
-            syy: F64x2::splat(m.syy),
+            mean_x: L::splat(m.mean_x),
+            mean_y: L::splat(m.mean_y),
+            sxx: L::splat(m.sxx),
+            sxy: L::splat(m.sxy),
+            syy: L::splat(m.syy),
         }
     }
 
+    #[inline(always)]
     fn lane(&self, l: usize, n: usize) -> PairMoments {
         PairMoments {
             n,
@@ -76,6 +85,7 @@ impl LaneMoments {
         }
     }
 
+    #[inline(always)]
     fn set_lane(&mut self, l: usize, m: &PairMoments) {
         self.mean_x = with_lane(self.mean_x, l, m.mean_x);
         self.mean_y = with_lane(self.mean_y, l, m.mean_y);
@@ -87,7 +97,7 @@ impl LaneMoments {
     /// [`PairMoments::replace`] in every lane: the same operations in the same order, so
     /// each lane gets the bits that function would give it.
     #[inline(always)]
-    fn replace(&mut self, x_out: Lanes, y_out: Lanes, x_in: Lanes, y_in: Lanes, inv_n: Lanes) {
+    fn replace(&mut self, x_out: L, y_out: L, x_in: L, y_in: L, inv_n: L) {
         let dx = x_in - x_out;
         let dy = y_in - y_out;
         let old_dx = x_out - self.mean_x;
@@ -108,29 +118,46 @@ impl LaneMoments {
     ///
     /// Bit `l` of the result is set where lane `l` collapsed.
     #[inline(always)]
-    fn collapsed(&self, peak_sxx: Lanes, peak_syy: Lanes) -> u32 {
-        let ratio = F64x2::splat(CANCELLATION_RATIO);
+    fn collapsed(&self, peak_sxx: L, peak_syy: L) -> u32 {
+        let ratio = L::splat(CANCELLATION_RATIO);
         let kept = self.sxx.ge_bits(ratio * peak_sxx) & self.syy.ge_bits(ratio * peak_syy);
         !kept & ((1 << LANES) - 1)
     }
 }
 
-/// For each lane, the rows `starts[l] - w + span.start..starts[l] + span.end` of `v`: row
-/// `i` of the span leaves the window at `[i]` and enters at `[i + w]`.
+/// Writes `into[i * LANES + l] = v[firsts[l] + i]` for the `rows` rows `i`: the lanes'
+/// rows side by side, so the slide loads each row of every lane with one instruction.
 #[inline(always)]
-fn lane_rows<'a>(
-    v: &'a [f64],
-    starts: &[usize; LANES],
-    w: usize,
-    span: &std::ops::Range<usize>,
-) -> [&'a [f64]; LANES] {
-    std::array::from_fn(|l| &v[starts[l] - w + span.start..starts[l] + span.end])
+fn interleave<L: FourLanes>(v: &[f64], firsts: &[usize; LANES], rows: usize, into: &mut [f64]) {
+    const _: () = assert!(LANES == 4);
+    let grouped = rows / 4 * 4;
+    for i in (0..grouped).step_by(4) {
+        let [f0, f1, f2, f3] = *firsts;
+        let by_lane = [
+            L::load(v, f0 + i),
+            L::load(v, f1 + i),
+            L::load(v, f2 + i),
+            L::load(v, f3 + i),
+        ];
+        for (k, row) in L::transpose(by_lane).into_iter().enumerate() {
+            row.store(into, (i + k) * LANES);
+        }
+    }
+    for i in grouped..rows {
+        for (l, &first) in firsts.iter().enumerate() {
+            into[i * LANES + l] = v[first + i];
+        }
+    }
 }
 
-/// Per lane, `v[l][i] - shift[l]`.
-#[inline(always)]
-fn gather(v: &[&[f64]; LANES], i: usize, shift: Lanes) -> Lanes {
-    F64x2::from_array([v[0][i], v[1][i]]) - shift
+/// The rows of one block of every lane, interleaved by [`interleave`]: entry `i * LANES + l`
+/// of `x_out` is the `x` leaving lane `l`'s window at the block's row `i`, of `x_in` the one
+/// entering it.
+struct BlockRows {
+    x_out: [f64; BLOCK],
+    y_out: [f64; BLOCK],
+    x_in: [f64; BLOCK],
+    y_in: [f64; BLOCK],
 }
 
 impl WindowWalk {
@@ -152,16 +179,99 @@ impl WindowWalk {
         block: &mut MomentBlock,
         lane_started: &mut impl FnMut(usize),
     ) {
+        #[cfg(test)]
+        let avx2_allowed = !WITHOUT_AVX2.get();
+        #[cfg(not(test))]
+        let avx2_allowed = true;
+        #[cfg(target_arch = "x86_64")]
+        if avx2_allowed && std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the machine has AVX2 (checked just above).
+            return unsafe {
+                self.slide_lanes_avx2(
+                    x,
+                    y,
+                    start,
+                    lane_len,
+                    w,
+                    min_periods,
+                    with_residuals,
+                    out,
+                    block,
+                    lane_started,
+                )
+            };
+        }
+        let _ = avx2_allowed;
+        self.slide_lanes_in::<TwoPairs>(
+            x,
+            y,
+            start,
+            lane_len,
+            w,
+            min_periods,
+            with_residuals,
+            out,
+            block,
+            lane_started,
+        )
+    }
+
+    /// [`Self::slide_lanes`] compiled for AVX2, which the machine must have.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    #[allow(clippy::too_many_arguments)]
+    fn slide_lanes_avx2(
+        &mut self,
+        x: &[f64],
+        y: &[f64],
+        start: usize,
+        lane_len: usize,
+        w: usize,
+        min_periods: usize,
+        with_residuals: bool,
+        out: &mut SimpleFitColumns<'_>,
+        block: &mut MomentBlock,
+        lane_started: &mut impl FnMut(usize),
+    ) {
+        self.slide_lanes_in::<F64x4Avx>(
+            x,
+            y,
+            start,
+            lane_len,
+            w,
+            min_periods,
+            with_residuals,
+            out,
+            block,
+            lane_started,
+        )
+    }
+
+    /// [`Self::slide_lanes`] on lanes of type `L`, inlined into each copy.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn slide_lanes_in<L: FourLanes>(
+        &mut self,
+        x: &[f64],
+        y: &[f64],
+        start: usize,
+        lane_len: usize,
+        w: usize,
+        min_periods: usize,
+        with_residuals: bool,
+        out: &mut SimpleFitColumns<'_>,
+        block: &mut MomentBlock,
+        lane_started: &mut impl FnMut(usize),
+    ) {
         let inv_w = 1.0 / w as f64;
-        let inv_w_lanes = F64x2::splat(inv_w);
+        let inv_w_lanes = L::splat(inv_w);
         let starts: [usize; LANES] = std::array::from_fn(|l| start + l * lane_len);
 
         // The first lane goes on from the walk; the others take a copy of its state only to
         // have finite numbers until their rebuild at their first row replaces it.
-        let mut m = LaneMoments::splat(&self.m);
-        let (mut sx, mut sy) = (F64x2::splat(self.shift_x), F64x2::splat(self.shift_y));
-        let (mut peak_sxx, mut peak_syy) =
-            (F64x2::splat(self.peak_sxx), F64x2::splat(self.peak_syy));
+        let mut m = LaneMoments::<L>::splat(&self.m);
+        let (mut sx, mut sy) = (L::splat(self.shift_x), L::splat(self.shift_y));
+        let (mut peak_sxx, mut peak_syy) = (L::splat(self.peak_sxx), L::splat(self.peak_syy));
         // The lane row at which each lane is next rebuilt (see `slide_block`'s `due`).
         let mut due = [0; LANES];
         due[0] = ((w - 1).saturating_sub(self.removals))
@@ -170,28 +280,45 @@ impl WindowWalk {
         // at least at its first row.
         let mut last_rebuilt = starts[LANES - 1];
 
+        let mut block_rows = BlockRows {
+            x_out: [0.0; BLOCK],
+            y_out: [0.0; BLOCK],
+            x_in: [0.0; BLOCK],
+            y_in: [0.0; BLOCK],
+        };
         let mut j = 0;
         while j < lane_len {
             let rows = (lane_len - j).min(ROWS_PER_BLOCK);
+            // Plain loops rather than `map`: a closure would not be compiled for AVX2.
+            let (mut leaving, mut entering) = (starts, starts);
+            for l in 0..LANES {
+                (leaving[l], entering[l]) = (starts[l] - w + j, starts[l] + j);
+            }
+            let b = &mut block_rows;
+            interleave::<L>(x, &leaving, rows, &mut b.x_out);
+            interleave::<L>(y, &leaving, rows, &mut b.y_out);
+            interleave::<L>(x, &entering, rows, &mut b.x_in);
+            interleave::<L>(y, &entering, rows, &mut b.y_in);
             let mut k = 0;
             while k < rows {
                 // Rows before the next due rebuild only slide, unless a lane collapses.
                 let stop = (due.iter().min().copied().unwrap_or(usize::MAX) - j).min(rows);
                 let mut collapse = None;
-                // The rows `j + k..j + stop` of every lane, sliced to that length so that
-                // the loop below indexes them without checks.
-                let span = j + k..j + stop;
-                let (xs, ys) = (
-                    lane_rows(x, &starts, w, &span),
-                    lane_rows(y, &starts, w, &span),
-                );
+                // The block's rows `k..stop` of every lane, a row of lanes at a time.
+                let span = k * LANES..stop * LANES;
+                let b = &block_rows;
+                let lane_rows = b.x_out[span.clone()]
+                    .chunks_exact(LANES)
+                    .zip(b.y_out[span.clone()].chunks_exact(LANES))
+                    .zip(b.x_in[span.clone()].chunks_exact(LANES))
+                    .zip(b.y_in[span].chunks_exact(LANES));
                 let first = k;
-                for i in 0..stop - first {
+                for (i, (((x_out, y_out), x_in), y_in)) in lane_rows.enumerate() {
                     m.replace(
-                        gather(&xs, i, sx),
-                        gather(&ys, i, sy),
-                        gather(&xs, i + w, sx),
-                        gather(&ys, i + w, sy),
+                        L::load(x_out, 0) - sx,
+                        L::load(y_out, 0) - sy,
+                        L::load(x_in, 0) - sx,
+                        L::load(y_in, 0) - sy,
                         inv_w_lanes,
                     );
                     let collapsed = m.collapsed(peak_sxx, peak_syy);
@@ -212,16 +339,13 @@ impl WindowWalk {
                 // (then the row has not slid yet; lanes that are not due slide it now).
                 let r = j + k;
                 let collapsed = collapse.unwrap_or_else(|| {
-                    let span = r..r + 1;
-                    let (xs, ys) = (
-                        lane_rows(x, &starts, w, &span),
-                        lane_rows(y, &starts, w, &span),
-                    );
+                    let b = &block_rows;
+                    let at = k * LANES;
                     m.replace(
-                        gather(&xs, 0, sx),
-                        gather(&ys, 0, sy),
-                        gather(&xs, w, sx),
-                        gather(&ys, w, sy),
+                        L::load(&b.x_out, at) - sx,
+                        L::load(&b.y_out, at) - sy,
+                        L::load(&b.x_in, at) - sx,
+                        L::load(&b.y_in, at) - sy,
                         inv_w_lanes,
                     );
                     m.collapsed(peak_sxx, peak_syy)
@@ -262,7 +386,7 @@ impl WindowWalk {
             // Entry `e` is row `j + e / LANES` of lane `e % LANES`.
             let row_of = |e: usize| starts[e % LANES] + j + e / LANES;
             block.refit_undecided(x, y, w, min_periods, with_residuals, row_of);
-            block.write_lanes(out, &starts, j, rows, w);
+            block.write_lanes::<L>(out, &starts, j, rows, w);
             j += rows;
         }
 
@@ -287,7 +411,7 @@ impl MomentBlock {
     /// Records the moments (about the origins `sx`, `sy`) of the windows ending at the `k`-th
     /// row of each lane, as entries `k * LANES..(k + 1) * LANES`.
     #[inline(always)]
-    fn store_lanes(&mut self, k: usize, m: &LaneMoments, sx: Lanes, sy: Lanes) {
+    fn store_lanes<L: FourLanes>(&mut self, k: usize, m: &LaneMoments<L>, sx: L, sy: L) {
         let at = k * LANES;
         (m.mean_x + sx).store(&mut self.mean_x, at);
         (m.mean_y + sy).store(&mut self.mean_y, at);
@@ -297,41 +421,10 @@ impl MomentBlock {
     }
 
     /// Writes the fits of the entries of `rows` lane rows, from row `j` of each lane (the
-    /// lanes starting at `starts`), into `out`. Four entries an instruction where the machine
-    /// has AVX2.
-    fn write_lanes(
-        &self,
-        out: &mut SimpleFitColumns<'_>,
-        starts: &[usize; LANES],
-        j: usize,
-        rows: usize,
-        w: usize,
-    ) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the machine has AVX2 (checked just above).
-            return unsafe { self.write_lanes_avx2(out, starts, j, rows, w) };
-        }
-        self.write_lanes_portable(out, starts, j, rows, w)
-    }
-
-    /// [`Self::write_lanes`] compiled for AVX2, which the machine must have.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn write_lanes_avx2(
-        &self,
-        out: &mut SimpleFitColumns<'_>,
-        starts: &[usize; LANES],
-        j: usize,
-        rows: usize,
-        w: usize,
-    ) {
-        self.write_lanes_portable(out, starts, j, rows, w)
-    }
-
-    /// [`Self::write_lanes`] on any machine, and inlined into its AVX2 copy.
+    /// lanes starting at `starts`), into `out`: a group of four rows of every lane is four
+    /// loads, a [`FourLanes::transpose`] and four stores.
     #[inline(always)]
-    fn write_lanes_portable(
+    fn write_lanes<L: FourLanes>(
         &self,
         out: &mut SimpleFitColumns<'_>,
         starts: &[usize; LANES],
@@ -339,21 +432,37 @@ impl MomentBlock {
         rows: usize,
         w: usize,
     ) {
+        const _: () = assert!(LANES == 4);
+        let grouped = rows / 4 * 4;
         for (column, field) in out.floats().into_iter().zip(&self.fields) {
             let Some(column) = column else { continue };
-            let entries = &field[..rows * LANES];
-            // The lanes are consecutive stretches, so each is its own slice of the column;
-            // this pairing is written for two lanes.
-            const _: () = assert!(LANES == 2);
-            let (first, second) = column.split_at_mut(starts[1]);
-            let first = &mut first[starts[0] + j..starts[0] + j + rows];
-            let second = &mut second[j..j + rows];
-            for ((a, b), row) in first
-                .iter_mut()
-                .zip(second)
-                .zip(entries.chunks_exact(LANES))
-            {
-                (*a, *b) = (row[0], row[1]);
+            // The lanes are consecutive stretches, so each is its own slice of the column.
+            let (_, rest) = column.split_at_mut(starts[0] + j);
+            let (lane0, rest) = rest.split_at_mut(starts[1] - starts[0]);
+            let (lane1, rest) = rest.split_at_mut(starts[2] - starts[1]);
+            let (lane2, lane3) = rest.split_at_mut(starts[3] - starts[2]);
+            let mut lanes = [
+                &mut lane0[..rows],
+                &mut lane1[..rows],
+                &mut lane2[..rows],
+                &mut lane3[..rows],
+            ];
+            for r in (0..grouped).step_by(4) {
+                let at = r * LANES;
+                let by_row = [
+                    L::load(field, at),
+                    L::load(field, at + LANES),
+                    L::load(field, at + 2 * LANES),
+                    L::load(field, at + 3 * LANES),
+                ];
+                for (lane, values) in lanes.iter_mut().zip(L::transpose(by_row)) {
+                    values.store(lane, r);
+                }
+            }
+            for r in grouped..rows {
+                for (l, lane) in lanes.iter_mut().enumerate() {
+                    lane[r] = field[r * LANES + l];
+                }
             }
         }
         if let Some(n) = &mut out.n {
@@ -378,7 +487,7 @@ mod tests {
                 &values[l * 10 + 50..l * 10 + 80],
             )
         });
-        let mut lanes = LaneMoments::splat(&PairMoments::default());
+        let mut lanes = LaneMoments::<TwoPairs>::splat(&PairMoments::default());
         for (l, m) in pairs.iter().enumerate() {
             lanes.set_lane(l, m);
         }
@@ -386,13 +495,13 @@ mod tests {
             let at =
                 |o: usize| -> [f64; LANES] { std::array::from_fn(|l| values[step + 60 * l + o]) };
             let (xo, yo, xi, yi) = (at(0), at(1), at(2), at(3));
-            let lanes_of = F64x2::from_array;
+            let lanes_of = TwoPairs::from_array;
             lanes.replace(
                 lanes_of(xo),
                 lanes_of(yo),
                 lanes_of(xi),
                 lanes_of(yi),
-                F64x2::splat(1.0 / 30.0),
+                TwoPairs::splat(1.0 / 30.0),
             );
             for (l, m) in pairs.iter_mut().enumerate() {
                 m.replace(xo[l], yo[l], xi[l], yi[l], 1.0 / 30.0);
@@ -408,8 +517,8 @@ mod tests {
             lane_len(LANES * ROWS_PER_BLOCK + 1, 3),
             Some(ROWS_PER_BLOCK)
         );
-        assert_eq!(lane_len(2268, 252), Some(1134));
-        assert_eq!(lane_len(1260, 1260), Some(630));
-        assert_eq!(lane_len(600, 1260), None);
+        assert_eq!(lane_len(2268, 252), Some(567));
+        assert_eq!(lane_len(1260, 1260), Some(315));
+        assert_eq!(lane_len(1200, 1260), None);
     }
 }
