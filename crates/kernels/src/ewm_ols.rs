@@ -719,9 +719,11 @@ fn lanes_start(x: [&[f64]; 2], y: [&[f64]; 2], spec: &EwmSpec) -> Option<usize> 
 /// as it reads the rows, in the same pass, and returns false, having written rows that mean
 /// nothing, when a row was not usable after all.
 ///
-/// A row whose fit leaves the common case in either lane (a market that may be flat, a
-/// near-perfect fit, no spread of `y` or no standard error) is fit by
-/// [`fit_from_weighted_moments`] from each lane's moments, as the scalar fit does.
+/// With the residual fields, the moments of a block of rows are kept and the block's fits
+/// are taken together ([`LaneRows::fit`]), four at a time where the machine has AVX2; a fit
+/// that leaves the common case (a market that may be flat, a near-perfect fit, no spread of
+/// `y` or no standard error) is taken by [`fit_from_weighted_moments`] from its moments, as
+/// the scalar fit does.
 fn expanding_lanes(
     x: [&[f64]; 2],
     y: [&[f64]; 2],
@@ -729,16 +731,16 @@ fn expanding_lanes(
     start: usize,
     out: [&mut SimpleFitColumns<'_>; 2],
 ) -> bool {
-    // One loop each, so that the one for alpha and beta keeps its state in registers.
     if out.iter().any(|o| o.needs_residuals()) {
-        expanding_lanes_of::<true>(x, y, spec, start, out)
+        expanding_lanes_with_residuals(x, y, spec, start, out)
     } else {
-        expanding_lanes_of::<false>(x, y, spec, start, out)
+        expanding_lanes_alpha_beta(x, y, spec, start, out)
     }
 }
 
-/// [`expanding_lanes`], with the residual fields (`RESIDUALS`) or without.
-fn expanding_lanes_of<const RESIDUALS: bool>(
+/// [`expanding_lanes`] for alpha and beta alone, fit and written row by row, which is
+/// cheaper for two fields than keeping the moments for a block fit.
+fn expanding_lanes_alpha_beta(
     x: [&[f64]; 2],
     y: [&[f64]; 2],
     spec: &EwmSpec,
@@ -747,41 +749,27 @@ fn expanding_lanes_of<const RESIDUALS: bool>(
 ) -> bool {
     let len = x[0].len();
     let min_periods = spec.window.min_periods;
-    for t in 0..len.min(start + 1) {
-        let n = usize::from(t == start);
-        for o in out.iter_mut() {
-            o.write(t, &SimpleFit::empty(n));
-        }
-    }
+    write_leading_rows(start, len, &mut out);
     if start >= len {
         return true;
     }
     let lanes = |v: [&[f64]; 2], t: usize| F64x2::from_array([v[0][t], v[1][t]]);
     let decay = Decay::new(spec.half_life, 2);
     let f = F64x2::splat(decay.pow(1));
-    let (zero, one, nan) = (F64x2::splat(0.0), F64x2::splat(1.0), F64x2::splat(f64::NAN));
-    let flat = F64x2::splat(16.0 * f64::EPSILON);
-    let (flat_floor, tiny, max, near_perfect) = (
-        F64x2::splat(4.0 * (16.0 * f64::EPSILON) * (16.0 * f64::EPSILON)),
-        F64x2::splat(1e-300),
-        F64x2::splat(f64::MAX),
-        F64x2::splat(NEAR_PERFECT_FIT),
-    );
-    // The moments of the first usable row, about itself. `WeightedPairMoments::cleared` is
-    // not needed: a column constant since that row adds `g * 0` to its offset and spread at
-    // every row, which stays exactly 0 (a co-moment it spoils with an overflow goes with an
-    // infinite spread of the market, which leaves every fit empty from then on).
+    let (zero, one) = (F64x2::splat(0.0), F64x2::splat(1.0));
+    let LaneState {
+        mut mean_x,
+        mut mean_y,
+        mut sxx,
+        mut sxy,
+        mut ox,
+        mut oy,
+        mut unusable,
+        ..
+    } = LaneState::at(x, y, start);
     let mut weight = one;
-    let (mut mean_x, mut mean_y, mut sxx, mut sxy, mut syy) = (zero, zero, zero, zero, zero);
-    let (mut ox, mut oy) = (lanes(x, start), lanes(y, start));
-    // `0 * v` is 0 for a finite `v` and NaN otherwise, and a NaN stays in the sum.
-    let mut unusable = zero;
-    let mut rows = LaneRows::starting_at(start + 1);
     for t in start + 1..len {
         let n = t - start + 1;
-        // With residuals the fits go through `rows`, entry `i`; alpha and beta alone are
-        // written directly, which is cheaper for two fields.
-        let i = t - rows.first;
         let (xt, yt) = (lanes(x, t), lanes(y, t));
         unusable = unusable + ((xt * zero) + (yt * zero));
         // `WeightedPairMoments::scale`, then `push_origin` of the row about the origin.
@@ -792,122 +780,336 @@ fn expanding_lanes_of<const RESIDUALS: bool>(
         weight = old + one;
         let dx = mean_x - (xt - ox);
         let dy = mean_y - (yt - oy);
-        // The weights are the same in both lanes (one start, one decay), so with residuals
-        // one division gives `old / weight` in the first lane and `1 / weight` in the second.
-        let (g, inv_weight) = if RESIDUALS {
-            let [old, _] = old.to_array();
-            let [g, inv_weight] = (F64x2::from_array([old, 1.0]) / weight).to_array();
-            (F64x2::splat(g), F64x2::splat(inv_weight))
-        } else {
-            (old / weight, one)
-        };
+        let g = old / weight;
         let (gx, gy) = (g * dx, g * dy);
         sxx = sxx + gx * dx;
         sxy = sxy + gx * dy;
-        if RESIDUALS {
-            syy = syy * f + gy * dy;
-        }
         (mean_x, mean_y) = (gx, gy);
         (ox, oy) = (xt, yt);
         if n < min_periods {
-            if RESIDUALS {
-                for lane in 0..2 {
-                    rows.put_lane(lane, i, &SimpleFit::empty(n));
-                }
-                rows.row_done(t, len, start, &mut out);
-            } else {
-                for o in out.iter_mut() {
-                    o.write(t, &SimpleFit::empty(n));
-                }
-            }
-            continue;
-        }
-        // `fit_from_weighted_moments` about the data's zero (the weight is at least 1 here).
-        let (mx, my) = (mean_x + ox, mean_y + oy);
-        let beta = sxy / sxx;
-        let alpha = my - beta * mx;
-        // The market is clearly not flat (`x_is_constant` is false) when
-        // `sxx / weight >= (2 * flat * mx)^2`, which puts the spread `sd` at twice the test's
-        // bound `flat * (|mx| + sd)` at least, further than rounding moves either; checked
-        // without the division and the root, on a level whose square stays in the normal
-        // range and a finite `sxx` (an infinite one is flat).
-        let floor = (mx * mx) * flat_floor;
-        let clear = floor.ge_bits(tiny) & sxx.ge_bits(floor * weight) & max.ge_bits(sxx);
-        if !RESIDUALS {
-            let (alpha, beta) = if clear == 0b11 {
-                (alpha, beta)
-            } else {
-                let sd = (sxx / weight).sqrt();
-                let flat_x = sd.le_mask(flat * (mx.abs() + sd));
-                let nan_where_flat = |v: F64x2| nan.and(flat_x).or(v.and_not(flat_x));
-                (nan_where_flat(alpha), nan_where_flat(beta))
-            };
-            // Written field by field: `SimpleFitColumns::write` would test all nine.
-            let (alpha, beta) = (alpha.to_array(), beta.to_array());
-            for (lane, o) in out.iter_mut().enumerate() {
-                if let Some(a) = o.alpha.as_deref_mut() {
-                    a[t] = alpha[lane];
-                }
-                if let Some(b) = o.beta.as_deref_mut() {
-                    b[t] = beta[lane];
-                }
-                if let Some(count) = o.n.as_deref_mut() {
-                    count[t] = u32::try_from(n).unwrap_or(u32::MAX);
-                }
-            }
-            continue;
-        }
-        // `residual_sum`, `r_squared` and `inference` where no lane is near a perfect fit,
-        // `y` has a spread and the standard errors are positive.
-        let ssr = syy - beta * sxy;
-        let r2 = beta * (sxy / syy);
-        let s = (ssr / F64x2::splat((n - 2) as f64)).sqrt();
-        let beta_se = s / sxx.sqrt();
-        let alpha_se = s * (inv_weight + mx * mx / sxx).sqrt();
-        let usual = clear
-            & ssr.ge_bits(near_perfect * syy)
-            & ssr.ge_bits(tiny)
-            & syy.ge_bits(tiny)
-            & alpha_se.ge_bits(tiny)
-            & beta_se.ge_bits(tiny);
-        if n > 2 && usual == 0b11 {
-            let (alpha_t, beta_t) = (alpha / alpha_se, beta / beta_se);
-            let fields = [alpha, beta, r2, s * one, alpha_se, beta_se, alpha_t, beta_t];
-            for (k, v) in fields.into_iter().enumerate() {
-                rows.put(i, k, v);
-            }
+            write_empty(&mut out, t, n);
         } else {
-            let moments = [weight, mean_x, mean_y, sxx, sxy, syy].map(|v| v.to_array());
-            let origins = [ox, oy].map(|v| v.to_array());
-            for lane in 0..2 {
-                let [weight, mean_x, mean_y, sxx, sxy, syy] = moments.map(|v| v[lane]);
-                let m = WeightedPairMoments {
-                    n,
-                    weight,
-                    mean_x,
-                    mean_y,
-                    sxx,
-                    sxy,
-                    syy,
-                };
-                let origin = origins.map(|v| v[lane]);
-                let fit = scalar_expanding_fit(x[lane], y[lane], t, &m, origin, spec, &decay);
-                rows.put_lane(lane, i, &fit);
-            }
+            write_alpha_beta(&mut out, t, n, [mean_x, mean_y, sxx, sxy, ox, oy, weight]);
         }
-        rows.row_done(t, len, start, &mut out);
     }
     unusable.ge_bits(zero) == 0b11
 }
 
-/// Rows [`expanding_lanes_of`] fits before it writes them to the output columns.
+/// Writes the rows before the lanes' first usable row `start` (of `len`), which have no fit,
+/// and that row's, a fit of one row.
+fn write_leading_rows(start: usize, len: usize, out: &mut [&mut SimpleFitColumns<'_>; 2]) {
+    for t in 0..len.min(start + 1) {
+        let n = usize::from(t == start);
+        for o in out.iter_mut() {
+            o.write(t, &SimpleFit::empty(n));
+        }
+    }
+}
+
+/// [`expanding_lanes`] with the residual fields: the moments of a block of rows are kept,
+/// then fit together.
+fn expanding_lanes_with_residuals(
+    x: [&[f64]; 2],
+    y: [&[f64]; 2],
+    spec: &EwmSpec,
+    start: usize,
+    mut out: [&mut SimpleFitColumns<'_>; 2],
+) -> bool {
+    let len = x[0].len();
+    write_leading_rows(start, len, &mut out);
+    if start >= len {
+        return true;
+    }
+    let decay = Decay::new(spec.half_life, 2);
+    let f = decay.pow(1);
+    let mut state = LaneState::at(x, y, start);
+    let mut rows = LaneRows::starting_at(start + 1);
+    // The weights are the same in both lanes (one start, one decay) and depend on the row
+    // alone: each block's are taken while the block before slides, so that no row waits on
+    // their chain or their division.
+    let mut both = [BlockWeights::default(), BlockWeights::default()];
+    let [weights, next_weights] = &mut both;
+    let (mut weights, mut next_weights) = (weights, next_weights);
+    let mut next_weight = 1.0;
+    for i in 0..LANE_BLOCK {
+        next_weight = weights.push(i, next_weight, f);
+    }
+    weights.divide();
+    while rows.first < len {
+        let block = (len - rows.first).min(LANE_BLOCK);
+        let slide = BlockSlide {
+            start,
+            min_periods: spec.window.min_periods,
+            block,
+            f,
+        };
+        next_weight = state.slide(
+            x,
+            y,
+            &slide,
+            &mut rows,
+            (weights, next_weights, next_weight),
+        );
+        next_weights.divide();
+        rows.fit(block, start, x, y, spec, &decay, weights);
+        rows.flush(block, start, &mut out);
+        // The references, not the arrays.
+        std::mem::swap(&mut weights, &mut next_weights);
+    }
+    state.unusable.ge_bits(F64x2::splat(0.0)) == 0b11
+}
+
+/// What [`LaneState::slide`] needs to know of a block: the lanes' first usable row
+/// `start`, `min_periods`, the number of rows, and the decay `f` of one row.
+struct BlockSlide {
+    start: usize,
+    min_periods: usize,
+    block: usize,
+    f: f64,
+}
+
+/// The running moments of both lanes of [`expanding_lanes`], about the origins `ox`, `oy`
+/// (the latest row), and the sum that turns NaN once a row was not usable.
+#[derive(Clone, Copy)]
+struct LaneState {
+    mean_x: F64x2,
+    mean_y: F64x2,
+    sxx: F64x2,
+    sxy: F64x2,
+    syy: F64x2,
+    ox: F64x2,
+    oy: F64x2,
+    unusable: F64x2,
+}
+
+impl LaneState {
+    /// The moments of the first usable row `start`, about itself. `WeightedPairMoments::
+    /// cleared` is not needed: a column constant since that row adds `g * 0` to its offset
+    /// and spread at every row, which stays exactly 0 (a co-moment it spoils with an overflow
+    /// goes with an infinite spread of the market, which leaves every fit empty from then on).
+    fn at(x: [&[f64]; 2], y: [&[f64]; 2], start: usize) -> Self {
+        let zero = F64x2::splat(0.0);
+        Self {
+            mean_x: zero,
+            mean_y: zero,
+            sxx: zero,
+            sxy: zero,
+            syy: zero,
+            ox: F64x2::from_array([x[0][start], x[1][start]]),
+            oy: F64x2::from_array([y[0][start], y[1][start]]),
+            unusable: zero,
+        }
+    }
+
+    /// Slides the block's rows from `rows.first` on with its `weights`, keeping each row's
+    /// moments in `rows`. Meanwhile pushes the weights of the next block into `next`, from the total
+    /// `last`, and returns its last row's total. Not inlined: a loop with no call keeps the
+    /// moments in registers.
+    #[inline(never)]
+    fn slide(
+        &mut self,
+        x: [&[f64]; 2],
+        y: [&[f64]; 2],
+        slide: &BlockSlide,
+        rows: &mut LaneRows,
+        (weights, next, mut last): (&BlockWeights, &mut BlockWeights, f64),
+    ) -> f64 {
+        let Self {
+            mut mean_x,
+            mut mean_y,
+            mut sxx,
+            mut sxy,
+            mut syy,
+            mut ox,
+            mut oy,
+            mut unusable,
+        } = *self;
+        let first = rows.first;
+        let span = first..first + slide.block;
+        let lane_rows = x[0][span.clone()]
+            .iter()
+            .zip(&x[1][span.clone()])
+            .zip(&y[0][span.clone()])
+            .zip(&y[1][span]);
+        let (f, fv, zero) = (slide.f, F64x2::splat(slide.f), F64x2::splat(0.0));
+        for (i, (((&x0, &x1), &y0), &y1)) in lane_rows.enumerate() {
+            last = next.push(i, last, f);
+            let n = first + i - slide.start + 1;
+            let (xt, yt) = (F64x2::from_array([x0, x1]), F64x2::from_array([y0, y1]));
+            unusable = unusable + ((xt * zero) + (yt * zero));
+            // `WeightedPairMoments::scale`, then `push_origin` of the row about the origin.
+            sxx = sxx * fv;
+            sxy = sxy * fv;
+            let dx = mean_x - (xt - ox);
+            let dy = mean_y - (yt - oy);
+            let g = F64x2::splat(weights.g[i]);
+            let (gx, gy) = (g * dx, g * dy);
+            sxx = sxx + gx * dx;
+            sxy = sxy + gx * dy;
+            syy = syy * fv + gy * dy;
+            (mean_x, mean_y) = (gx, gy);
+            (ox, oy) = (xt, yt);
+            // The fits wait for the block: `LaneRows::fit` takes them together.
+            let moments = [mean_x, mean_y, sxx, sxy, syy, ox, oy];
+            rows.keep(i, n >= slide.min_periods, moments);
+        }
+        *self = Self {
+            mean_x,
+            mean_y,
+            sxx,
+            sxy,
+            syy,
+            ox,
+            oy,
+            unusable,
+        };
+        last
+    }
+}
+
+/// Writes alpha and beta of row `t` (`n` rows) in both lanes from the moments `mean_x`,
+/// `mean_y`, `sxx`, `sxy` about the origins `ox`, `oy` and the total `weight`, as
+/// `fit_from_weighted_moments` would (NaN for a flat market).
+#[inline(always)]
+fn write_alpha_beta(
+    out: &mut [&mut SimpleFitColumns<'_>; 2],
+    t: usize,
+    n: usize,
+    [mean_x, mean_y, sxx, sxy, ox, oy, weight]: [F64x2; 7],
+) {
+    // About the data's zero (the weight is at least 1).
+    let (mx, my) = (mean_x + ox, mean_y + oy);
+    let beta = sxy / sxx;
+    let alpha = my - beta * mx;
+    // The market is clearly not flat (`x_is_constant` is false) when
+    // `sxx / weight >= (2 * flat * mx)^2`, which puts the spread `sd` at twice the test's
+    // bound `flat * (|mx| + sd)` at least, further than rounding moves either; checked
+    // without the division and the root, on a level whose square stays in the normal range
+    // and a finite `sxx` (an infinite one is flat).
+    let floor = (mx * mx) * F64x2::splat(FLAT_FLOOR);
+    let clear = floor.ge_bits(F64x2::splat(TINY))
+        & sxx.ge_bits(floor * weight)
+        & F64x2::splat(f64::MAX).ge_bits(sxx);
+    let (alpha, beta) = if clear == 0b11 {
+        (alpha, beta)
+    } else {
+        let sd = (sxx / weight).sqrt();
+        let flat_x = sd.le_mask(F64x2::splat(16.0 * f64::EPSILON) * (mx.abs() + sd));
+        let nan = F64x2::splat(f64::NAN);
+        let nan_where_flat = |v: F64x2| nan.and(flat_x).or(v.and_not(flat_x));
+        (nan_where_flat(alpha), nan_where_flat(beta))
+    };
+    // Written field by field: `SimpleFitColumns::write` would test all nine.
+    let (alpha, beta) = (alpha.to_array(), beta.to_array());
+    for (lane, o) in out.iter_mut().enumerate() {
+        if let Some(a) = o.alpha.as_deref_mut() {
+            a[t] = alpha[lane];
+        }
+        if let Some(b) = o.beta.as_deref_mut() {
+            b[t] = beta[lane];
+        }
+        if let Some(count) = o.n.as_deref_mut() {
+            count[t] = u32::try_from(n).unwrap_or(u32::MAX);
+        }
+    }
+}
+
+/// Writes the empty fits of row `t` (`n` rows) in both lanes. Inlined: a call in the row
+/// loop would keep its moments out of registers.
+#[inline(always)]
+fn write_empty(out: &mut [&mut SimpleFitColumns<'_>; 2], t: usize, n: usize) {
+    for o in out.iter_mut() {
+        o.write(t, &SimpleFit::empty(n));
+    }
+}
+
+/// The weights of a block of rows of an expanding fit, the same in both lanes: each row's
+/// total `weight`, the share `g` of it the rows before keep, and `1 / weight`.
+struct BlockWeights {
+    weight: [f64; LANE_BLOCK],
+    g: [f64; LANE_BLOCK],
+    inv_weight: [f64; LANE_BLOCK],
+}
+
+impl Default for BlockWeights {
+    fn default() -> Self {
+        Self {
+            weight: [f64::NAN; LANE_BLOCK],
+            g: [f64::NAN; LANE_BLOCK],
+            inv_weight: [f64::NAN; LANE_BLOCK],
+        }
+    }
+}
+
+impl BlockWeights {
+    /// Row `i` after a row of total weight `last`, under the decay `f` of one row:
+    /// `WeightedPairMoments::scale` and `push_origin`'s `old = last * f` and
+    /// `weight = old + 1`. Returns the weight; `g` holds `old` until [`Self::divide`].
+    #[inline(always)]
+    fn push(&mut self, i: usize, last: f64, f: f64) -> f64 {
+        let old = last * f;
+        let weight = old + 1.0;
+        (self.g[i], self.weight[i]) = (old, weight);
+        weight
+    }
+
+    /// `g = old / weight` and `1 / weight` of every row. Whole blocks, which vectorize;
+    /// entries never pushed are never read.
+    fn divide(&mut self) {
+        for ((g, inv), w) in self
+            .g
+            .iter_mut()
+            .zip(&mut self.inv_weight)
+            .zip(&self.weight)
+        {
+            *g /= w;
+            *inv = 1.0 / w;
+        }
+    }
+}
+
+/// Rows [`expanding_lanes_with_residuals`] fits before it writes them to the output columns.
 const LANE_BLOCK: usize = 64;
 
-/// The fields of both lanes for a block of up to [`LANE_BLOCK`] rows from row `first` on, in
-/// [`SimpleFit::values`] order. A row's fields go to fixed arrays, without the tests and
-/// bounds checks of optional columns; each requested column then takes one copy a block.
+/// `i as f64` for every entry `i` of a block: an array, so the fits' loop has no conversion.
+const ENTRY_INDEX: [f64; LANE_BLOCK] = {
+    let mut index = [0.0; LANE_BLOCK];
+    let mut i = 0;
+    while i < LANE_BLOCK {
+        index[i] = i as f64;
+        i += 1;
+    }
+    index
+};
+
+/// The market is clearly not flat when `sxx / weight >= (2 * flat * mx)^2`, `flat` being
+/// the scalar fit's `16 * EPSILON`: this is that bound's `4 * flat^2`.
+const FLAT_FLOOR: f64 = 4.0 * (16.0 * f64::EPSILON) * (16.0 * f64::EPSILON);
+
+/// Below this a square, a spread or a standard error is too small for the common case.
+const TINY: f64 = 1e-300;
+
+/// Indices of [`LaneRows::moments`]: the moments of a row's fit about its origin, then the
+/// origin (the row's own values).
+const MEAN_X: usize = 0;
+const MEAN_Y: usize = 1;
+const SXX: usize = 2;
+const SXY: usize = 3;
+const SYY: usize = 4;
+const ORIGIN_X: usize = 5;
+const ORIGIN_Y: usize = 6;
+
+/// A block of up to [`LANE_BLOCK`] rows from row `first` on, for both lanes: the moments of
+/// each row's fit, then its fields in [`SimpleFit::values`] order. The fields go to fixed
+/// arrays, without the tests and bounds checks of optional columns; each requested column
+/// then takes one copy a block.
 struct LaneRows {
     fields: [[[f64; LANE_BLOCK]; 8]; 2],
+    moments: [[[f64; LANE_BLOCK]; 7]; 2],
+    /// Whether a row has `min_periods` rows, the same in both lanes.
+    fitted: [bool; LANE_BLOCK],
+    /// Whether a lane's fit of a row took the common case.
+    usual: [[bool; LANE_BLOCK]; 2],
     first: usize,
 }
 
@@ -915,16 +1117,22 @@ impl LaneRows {
     fn starting_at(first: usize) -> Self {
         Self {
             fields: [[[f64::NAN; LANE_BLOCK]; 8]; 2],
+            moments: [[[f64::NAN; LANE_BLOCK]; 7]; 2],
+            fitted: [false; LANE_BLOCK],
+            usual: [[false; LANE_BLOCK]; 2],
             first,
         }
     }
 
-    /// Field `k` of entry `i` in both lanes.
+    /// Keeps the moments of entry `i` in both lanes, and whether it is `fitted`.
     #[inline(always)]
-    fn put(&mut self, i: usize, k: usize, v: F64x2) {
-        let [v0, v1] = v.to_array();
-        self.fields[0][k][i] = v0;
-        self.fields[1][k][i] = v1;
+    fn keep(&mut self, i: usize, fitted: bool, moments: [F64x2; 7]) {
+        for (k, v) in moments.into_iter().enumerate() {
+            let [v0, v1] = v.to_array();
+            self.moments[0][k][i] = v0;
+            self.moments[1][k][i] = v1;
+        }
+        self.fitted[i] = fitted;
     }
 
     fn put_lane(&mut self, lane: usize, i: usize, fit: &SimpleFit) {
@@ -933,20 +1141,117 @@ impl LaneRows {
         }
     }
 
-    /// Row `t` of `len` is in place: when it completes the block, writes the block to `out`
-    /// (with `n` counted from the lanes' first usable row `start`, every row being usable) and
-    /// starts the next one after it.
-    #[inline(always)]
-    fn row_done(
+    /// Fits the block's `rows` rows in both lanes (every row usable from the lanes' first
+    /// usable row `start` on): the common case for every entry at once, then the others
+    /// (before `min_periods`, or leaving the common case) one by one.
+    #[allow(clippy::too_many_arguments)]
+    fn fit(
         &mut self,
-        t: usize,
-        len: usize,
+        rows: usize,
         start: usize,
-        out: &mut [&mut SimpleFitColumns<'_>; 2],
+        x: [&[f64]; 2],
+        y: [&[f64]; 2],
+        spec: &EwmSpec,
+        decay: &Decay,
+        weights: &BlockWeights,
     ) {
-        let rows = t + 1 - self.first;
-        if rows == LANE_BLOCK || t + 1 == len {
-            self.flush(rows, start, out);
+        // `n - 2` of entry 0: the block's first row is at least the second usable one.
+        let n_minus_2 = (self.first - start - 1) as f64;
+        self.fit_usual(n_minus_2, weights);
+        let all_usual = (0..rows).fold(true, |all, i| {
+            all & self.fitted[i] & self.usual[0][i] & self.usual[1][i]
+        });
+        if all_usual {
+            return;
+        }
+        for i in 0..rows {
+            let t = self.first + i;
+            let n = t - start + 1;
+            for lane in 0..2 {
+                if !self.fitted[i] {
+                    self.put_lane(lane, i, &SimpleFit::empty(n));
+                } else if !self.usual[lane][i] {
+                    let at = |k: usize| self.moments[lane][k][i];
+                    let m = WeightedPairMoments {
+                        n,
+                        weight: weights.weight[i],
+                        mean_x: at(MEAN_X),
+                        mean_y: at(MEAN_Y),
+                        sxx: at(SXX),
+                        sxy: at(SXY),
+                        syy: at(SYY),
+                    };
+                    let origin = [at(ORIGIN_X), at(ORIGIN_Y)];
+                    let fit = scalar_expanding_fit(x[lane], y[lane], t, &m, origin, spec, decay);
+                    self.put_lane(lane, i, &fit);
+                }
+            }
+        }
+    }
+
+    /// The fields of every entry by the common case's formulas, and in `usual` whether they
+    /// hold; four entries an instruction where the machine has AVX2, the same bits.
+    fn fit_usual(&mut self, n_minus_2: f64, weights: &BlockWeights) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the machine has AVX2 (checked just above).
+            return unsafe { self.fit_usual_avx2(n_minus_2, weights) };
+        }
+        self.fit_usual_portable(n_minus_2, weights)
+    }
+
+    /// [`Self::fit_usual`] compiled for AVX2, which the machine must have.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn fit_usual_avx2(&mut self, n_minus_2: f64, weights: &BlockWeights) {
+        self.fit_usual_portable(n_minus_2, weights)
+    }
+
+    /// [`Self::fit_usual`] on any machine, and inlined into its AVX2 copy: the operations of
+    /// [`fit_from_weighted_moments`] in its order, with its tests for the common case. Whole
+    /// blocks, so the loop has a fixed trip count and vectorizes; entries past the block's
+    /// rows are never read.
+    #[inline(always)]
+    fn fit_usual_portable(&mut self, n_minus_2: f64, weights: &BlockWeights) {
+        for lane in 0..2 {
+            let m = &self.moments[lane];
+            let usual = &mut self.usual[lane];
+            let [alpha_f, beta_f, r2_f, s_f, alpha_se_f, beta_se_f, alpha_t_f, beta_t_f] =
+                &mut self.fields[lane];
+            for i in 0..LANE_BLOCK {
+                let weight = weights.weight[i];
+                let mx = m[MEAN_X][i] + m[ORIGIN_X][i];
+                let my = m[MEAN_Y][i] + m[ORIGIN_Y][i];
+                let (sxx, sxy, syy) = (m[SXX][i], m[SXY][i], m[SYY][i]);
+                let beta = sxy / sxx;
+                let alpha = my - beta * mx;
+                // The market is clearly not flat (see the row-by-row fit of alpha and beta).
+                let floor = (mx * mx) * FLAT_FLOOR;
+                let clear = (floor >= TINY) & (sxx >= floor * weight) & (f64::MAX >= sxx);
+                // `residual_sum`, `r_squared` and `inference` where the fit is not near
+                // perfect, `y` has a spread and the standard errors are positive.
+                let ssr = syy - beta * sxy;
+                let r2 = beta * (sxy / syy);
+                let dof = n_minus_2 + ENTRY_INDEX[i];
+                let s = (ssr / dof).sqrt();
+                let beta_se = s / sxx.sqrt();
+                let alpha_se = s * (weights.inv_weight[i] + mx * mx / sxx).sqrt();
+                usual[i] = clear
+                    & (ssr >= NEAR_PERFECT_FIT * syy)
+                    & (ssr >= TINY)
+                    & (syy >= TINY)
+                    & (alpha_se >= TINY)
+                    & (beta_se >= TINY)
+                    & (dof > 0.0);
+                alpha_f[i] = alpha;
+                beta_f[i] = beta;
+                r2_f[i] = r2;
+                s_f[i] = s;
+                alpha_se_f[i] = alpha_se;
+                beta_se_f[i] = beta_se;
+                alpha_t_f[i] = alpha / alpha_se;
+                beta_t_f[i] = beta / beta_se;
+            }
         }
     }
 
@@ -1938,6 +2243,65 @@ mod tests {
                         assert!(assert_pair_is_two_calls(series, &s, fields, &at), "{at}");
                     }
                 }
+            }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn block_fits_have_the_same_bits_with_and_without_avx2() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let values = lcg_series(77, 8 * LANE_BLOCK, 0.05);
+        // Plain fits, a flat market, a perfect fit, overflowed and missing moments.
+        let specials = [
+            0.0,
+            -0.0,
+            1e-300,
+            f64::INFINITY,
+            f64::NAN,
+            1e300,
+            -1.0,
+            5e-324,
+        ];
+        let mut fills = [LaneRows::starting_at(5), LaneRows::starting_at(5)];
+        let mut weights = BlockWeights::default();
+        for rows in &mut fills {
+            for lane in 0..2 {
+                for i in 0..LANE_BLOCK {
+                    let v = |k: usize| values[k * LANE_BLOCK + i] * (lane + 1) as f64;
+                    weights.weight[i] = 1.0 + 100.0 * values[i].abs();
+                    let m = &mut rows.moments[lane];
+                    (m[MEAN_X][i], m[MEAN_Y][i]) = (v(1), v(2));
+                    (m[ORIGIN_X][i], m[ORIGIN_Y][i]) = (v(3), v(4));
+                    m[SXX][i] = v(5).abs();
+                    m[SXY][i] = v(6);
+                    m[SYY][i] = v(7).abs() + v(6) * v(6) / v(5).abs().max(1e-300);
+                }
+                for (k, &special) in specials.iter().enumerate() {
+                    for field in [SXX, SXY, SYY, MEAN_X] {
+                        rows.moments[lane][field][(3 * k + field + lane) % LANE_BLOCK] = special;
+                    }
+                    weights.weight[(5 * k + 1) % LANE_BLOCK] = special;
+                }
+            }
+        }
+        weights.inv_weight = std::array::from_fn(|i| 1.0 / (i + 2) as f64);
+        let [mut wide, mut portable] = fills;
+        for n_minus_2 in [0.0, 3.0] {
+            // SAFETY: the machine has AVX2 (checked above).
+            unsafe { wide.fit_usual_avx2(n_minus_2, &weights) };
+            portable.fit_usual_portable(n_minus_2, &weights);
+            // A NaN's sign and payload follow the operand order the compiler picked.
+            let bits = |v: &[f64; LANE_BLOCK]| v.map(|v| if v.is_nan() { 1 } else { v.to_bits() });
+            for lane in 0..2 {
+                for (a, b) in wide.fields[lane].iter().zip(&portable.fields[lane]) {
+                    assert_eq!(bits(a), bits(b), "lane {lane}");
+                }
+                assert_eq!(wide.usual[lane], portable.usual[lane], "lane {lane}");
+                assert!(portable.usual[lane].iter().any(|&u| u), "no usual entry");
+                assert!(!portable.usual[lane].iter().all(|&u| u), "no unusual entry");
             }
         }
     }
