@@ -5,8 +5,10 @@
 //!
 //! On x86-64 the two lanes of [`F64x2`] are an SSE2 register (SSE2 is part of the x86-64
 //! baseline); elsewhere they are a pair of floats. [`F64x4`] is an array the caller's
-//! target features vectorize. All round every lane exactly as the scalar operation does, so
-//! a sum over lanes has the bits of the same sum written lane by lane.
+//! target features vectorize. [`FourLanes`] is four lanes for code written once and compiled
+//! twice: one AVX register ([`avx::F64x4Avx`]) in an AVX2 copy, two SSE2 registers
+//! ([`TwoPairs`]) elsewhere. All round every lane exactly as the scalar operation does, so a
+//! sum over lanes has the bits of the same sum written lane by lane.
 
 #[cfg(target_arch = "x86_64")]
 mod sse2 {
