@@ -738,17 +738,7 @@ mod tests {
     #[test]
     fn sse2_and_portable_lanes_give_the_same_bits() {
         use super::portable::F64x2 as Portable;
-        let mut values = crate::test_support::lcg_series(3, 64, 1e3);
-        values.extend([
-            f64::NAN,
-            f64::INFINITY,
-            -0.0,
-            0.0,
-            5e-324,
-            f64::MAX,
-            -f64::MAX,
-            1.0,
-        ]);
+        let values = lane_test_values(3);
         for (i, j) in (0..values.len() - 1).zip((1..values.len() - 1).rev()) {
             let (a, b) = (F64x2::load(&values, i), F64x2::load(&values, j));
             let (pa, pb) = (Portable::load(&values, i), Portable::load(&values, j));
@@ -817,8 +807,9 @@ mod tests {
         }
     }
 
-    fn four_lane_values() -> Vec<f64> {
-        let mut values = crate::test_support::lcg_series(5, 64, 1e3);
+    /// Ordinary values from `seed`, then the special ones.
+    fn lane_test_values(seed: u64) -> Vec<f64> {
+        let mut values = crate::test_support::lcg_series(seed, 64, 1e3);
         values.extend([
             f64::NAN,
             f64::INFINITY,
@@ -834,7 +825,7 @@ mod tests {
 
     #[test]
     fn two_pairs_round_as_the_scalar_operations() {
-        check_four_lanes::<TwoPairs>(&four_lane_values());
+        check_four_lanes::<TwoPairs>(&lane_test_values(5));
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -846,7 +837,7 @@ mod tests {
         }
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the machine has AVX2 (checked just above).
-            unsafe { check_avx(&four_lane_values()) };
+            unsafe { check_avx(&lane_test_values(5)) };
         }
     }
 

@@ -131,18 +131,16 @@ fn rolling_simple_ols_with_lanes(
                 }
                 let run = plain_end - t;
                 if let Some(lane_len) = lanes::lane_len(run, w) {
-                    walk.slide_lanes(
+                    let run = lanes::LaneRun {
                         x,
                         y,
-                        t,
+                        start: t,
                         lane_len,
                         w,
                         min_periods,
                         with_residuals,
-                        out,
-                        &mut block,
-                        &mut lane_started,
-                    );
+                    };
+                    walk.slide_lanes(&run, out, &mut block, &mut lane_started);
                     t += LANES * lane_len;
                     continue;
                 }

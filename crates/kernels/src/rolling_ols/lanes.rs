@@ -160,21 +160,28 @@ struct BlockRows {
     y_in: [f64; BLOCK],
 }
 
+/// A plain run for [`WindowWalk::slide_lanes`]: `LANES` lanes of `lane_len` rows of `x` and
+/// `y` from row `start`, under a full window of `w` rows.
+#[derive(Clone, Copy)]
+pub(super) struct LaneRun<'a> {
+    pub x: &'a [f64],
+    pub y: &'a [f64],
+    pub start: usize,
+    pub lane_len: usize,
+    pub w: usize,
+    pub min_periods: usize,
+    pub with_residuals: bool,
+}
+
 impl WindowWalk {
-    /// Slides the full window of `w` usable rows, ending at `start - 1`, over the
-    /// `LANES * lane_len` rows from `start` (all plain), and writes their fits into `out`.
+    /// Slides the full window of `run.w` usable rows, ending at `run.start - 1`, over the
+    /// `LANES * run.lane_len` rows from `run.start` (all plain), and writes their fits into
+    /// `out`.
     /// Calls `lane_started(t)` with the first row of every lane but the first, where the
     /// window is rebuilt from the rows.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn slide_lanes(
         &mut self,
-        x: &[f64],
-        y: &[f64],
-        start: usize,
-        lane_len: usize,
-        w: usize,
-        min_periods: usize,
-        with_residuals: bool,
+        run: &LaneRun<'_>,
         out: &mut SimpleFitColumns<'_>,
         block: &mut MomentBlock,
         lane_started: &mut impl FnMut(usize),
@@ -186,54 +193,35 @@ impl WindowWalk {
         #[cfg(target_arch = "x86_64")]
         if avx2_allowed && std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the machine has AVX2 (checked just above).
-            return unsafe {
-                self.slide_lanes_avx2(
-                    x,
-                    y,
-                    start,
-                    lane_len,
-                    w,
-                    min_periods,
-                    with_residuals,
-                    out,
-                    block,
-                    lane_started,
-                )
-            };
+            return unsafe { self.slide_lanes_avx2(run, out, block, lane_started) };
         }
         let _ = avx2_allowed;
-        self.slide_lanes_in::<TwoPairs>(
-            x,
-            y,
-            start,
-            lane_len,
-            w,
-            min_periods,
-            with_residuals,
-            out,
-            block,
-            lane_started,
-        )
+        self.slide_lanes_in::<TwoPairs>(run, out, block, lane_started)
     }
 
     /// [`Self::slide_lanes`] compiled for AVX2, which the machine must have.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    #[allow(clippy::too_many_arguments)]
     fn slide_lanes_avx2(
         &mut self,
-        x: &[f64],
-        y: &[f64],
-        start: usize,
-        lane_len: usize,
-        w: usize,
-        min_periods: usize,
-        with_residuals: bool,
+        run: &LaneRun<'_>,
         out: &mut SimpleFitColumns<'_>,
         block: &mut MomentBlock,
         lane_started: &mut impl FnMut(usize),
     ) {
-        self.slide_lanes_in::<F64x4Avx>(
+        self.slide_lanes_in::<F64x4Avx>(run, out, block, lane_started)
+    }
+
+    /// [`Self::slide_lanes`] on lanes of type `L`, inlined into each copy.
+    #[inline(always)]
+    fn slide_lanes_in<L: FourLanes>(
+        &mut self,
+        run: &LaneRun<'_>,
+        out: &mut SimpleFitColumns<'_>,
+        block: &mut MomentBlock,
+        lane_started: &mut impl FnMut(usize),
+    ) {
+        let LaneRun {
             x,
             y,
             start,
@@ -241,28 +229,7 @@ impl WindowWalk {
             w,
             min_periods,
             with_residuals,
-            out,
-            block,
-            lane_started,
-        )
-    }
-
-    /// [`Self::slide_lanes`] on lanes of type `L`, inlined into each copy.
-    #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
-    fn slide_lanes_in<L: FourLanes>(
-        &mut self,
-        x: &[f64],
-        y: &[f64],
-        start: usize,
-        lane_len: usize,
-        w: usize,
-        min_periods: usize,
-        with_residuals: bool,
-        out: &mut SimpleFitColumns<'_>,
-        block: &mut MomentBlock,
-        lane_started: &mut impl FnMut(usize),
-    ) {
+        } = *run;
         let inv_w = 1.0 / w as f64;
         let inv_w_lanes = L::splat(inv_w);
         let starts: [usize; LANES] = std::array::from_fn(|l| start + l * lane_len);
