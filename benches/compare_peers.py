@@ -7,7 +7,8 @@ rows, window 252, run with String and with integer ticker keys. Every peer is th
 idiomatic code for its tool: one ``.over("ticker")`` around the whole Polars expression, the
 same expressions in ``group_by().agg()`` exploded back to rows, NumPy cumulative sums on the
 wide (days x tickers) array. Each contender runs once as a warm-up (its result checked, its
-peak memory measured), then ``--repeat`` timed runs; the tables give the best and the median,
+peak memory measured); then ``--repeat`` rounds time one run of every contender each, so that
+a slow phase of the machine falls on all of them alike; the tables give the best and the median,
 and each peer's time over ours for the same computation in the same run. The code each
 contender ran is printed after the tables.
 
@@ -613,7 +614,11 @@ def prewarm(contender: Contender, bench: Bench) -> None:
         contender.make(small)()
 
 
-def run_contender(contender: Contender, bench: Bench, repeat: int) -> Outcome:
+def prepare_contender(
+    contender: Contender, bench: Bench
+) -> tuple[Outcome, Callable[[], Any] | None]:
+    """Build a contender's call and run it once as the warm-up: checked, its peak memory
+    measured. Returns the call to time, or None when it is unavailable or failed."""
     label = contender.label.format(window=bench.window)
     outcome = Outcome(contender.key, label, contender.computation, contender.group)
     if contender.needs is not None:
@@ -621,7 +626,7 @@ def run_contender(contender: Contender, bench: Bench, repeat: int) -> Outcome:
             importlib.import_module(contender.needs)
         except Exception as exc:  # any import failure means unavailable
             outcome.error = f"unavailable ({type(exc).__name__}: {exc})"
-            return outcome
+            return outcome, None
     try:
         call = contender.make(bench)
         if contender.subset:
@@ -640,32 +645,54 @@ def run_contender(contender: Contender, bench: Bench, repeat: int) -> Outcome:
                 outcome.check = f"MISMATCH: {exc}"
                 outcome.strict_failure = contender.strict
         del result
-        gc.collect()
-        for _ in range(repeat):
-            start = time.perf_counter()
-            result = call()
-            outcome.times.append(time.perf_counter() - start)
-            del result
     except Exception as exc:  # one failing peer must not stop the others
         outcome.error = f"error ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
+        call = None
     gc.collect()
-    return outcome
+    return outcome, call
+
+
+def time_once(outcome: Outcome, call: Callable[[], Any]) -> bool:
+    """Time one run of a contender; False (and the error recorded) if it raised."""
+    try:
+        start = time.perf_counter()
+        result = call()
+        outcome.times.append(time.perf_counter() - start)
+        del result
+    except Exception as exc:
+        outcome.error = f"error ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
+        outcome.times.clear()
+        return False
+    return True
 
 
 def run_all(bench: Bench, keys: list[str], repeat: int, *, verbose: bool) -> list[Outcome]:
-    outcomes = []
+    """Warm up and check every contender, then time them in rounds, one run of each contender
+    per round: a slow phase of the machine then falls on every contender alike, not on
+    whichever happened to be running."""
+    prepared: list[tuple[Outcome, Callable[[], Any] | None]] = []
     for key in keys:
         contender = BY_KEY[key]
         if verbose:
             print(
                 f"  {contender.label.format(window=bench.window)} ...", file=sys.stderr, flush=True
             )
-        outcome = run_contender(contender, bench, repeat)
+        outcome, call = prepare_contender(contender, bench)
         if verbose:
-            status = outcome.error or f"{outcome.best:.3f} s  {outcome.check}"
-            print(f"    {status}", file=sys.stderr, flush=True)
-        outcomes.append(outcome)
-    return outcomes
+            print(f"    {outcome.error or outcome.check or 'ready'}", file=sys.stderr, flush=True)
+        prepared.append((outcome, call))
+    for round_number in range(repeat):
+        if verbose:
+            print(f"  round {round_number + 1}/{repeat}", file=sys.stderr, flush=True)
+        for index, (outcome, call) in enumerate(prepared):
+            if call is not None and not time_once(outcome, call):
+                prepared[index] = (outcome, None)
+            gc.collect()
+    if verbose:
+        for outcome, _ in prepared:
+            status = outcome.error or f"{outcome.best:.3f} s"
+            print(f"  {outcome.label}: {status}", file=sys.stderr, flush=True)
+    return [outcome for outcome, _ in prepared]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1283,8 +1310,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"Times: best and median of {args.repeat} runs after one warm-up, every contender in "
-        "this process. 'time / ours' is a contender's best time over the best time of ours "
-        "for the same computation in the same run (12x means twelve times slower than ours).\n"
+        "this process, timed in rounds of one run each. 'time / ours' is a contender's best "
+        "time over the best time of ours for the same computation in the same run (12x means "
+        "twelve times slower than ours).\n"
     )
     print("\n\n".join(sections))
     if targets:
