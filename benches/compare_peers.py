@@ -7,10 +7,10 @@ rows, window 252, run with String and with integer ticker keys. Every peer is th
 idiomatic code for its tool: one ``.over("ticker")`` around the whole Polars expression, the
 same expressions in ``group_by().agg()`` exploded back to rows, NumPy cumulative sums on the
 wide (days x tickers) array. Each contender runs once as a warm-up (its result checked, its
-peak memory measured); then ``--repeat`` rounds time one run of every contender each, so that
-a slow phase of the machine falls on all of them alike; the tables give the best and the median,
-and each peer's time over ours for the same computation in the same run. The code each
-contender ran is printed after the tables.
+peak memory measured); then ``--repeat`` rounds time one run of every contender each (right
+after an untimed run of its own), so that a slow phase of the machine falls on all of them
+alike; the tables give the best and the median, and each peer's time over ours for the same
+computation in the same run. The code each contender ran is printed after the tables.
 
 Every Polars and NumPy peer is checked against ours, and ours against Polars' own rolling
 moments: a mismatch stops the script with an error instead of a table, so a wrong fast
@@ -653,8 +653,13 @@ def prepare_contender(
 
 
 def time_once(outcome: Outcome, call: Callable[[], Any]) -> bool:
-    """Time one run of a contender; False (and the error recorded) if it raised."""
+    """Time one run of a contender, right after an untimed one: the timed run then meets the
+    memory its own work leaves behind (pages the allocator and the VM have just handed out)
+    rather than whatever the contender before it left. False (and the error recorded) if it
+    raised."""
     try:
+        call()
+        gc.collect()
         start = time.perf_counter()
         result = call()
         outcome.times.append(time.perf_counter() - start)
@@ -667,9 +672,9 @@ def time_once(outcome: Outcome, call: Callable[[], Any]) -> bool:
 
 
 def run_all(bench: Bench, keys: list[str], repeat: int, *, verbose: bool) -> list[Outcome]:
-    """Warm up and check every contender, then time them in rounds, one run of each contender
-    per round: a slow phase of the machine then falls on every contender alike, not on
-    whichever happened to be running."""
+    """Warm up and check every contender, then time them in rounds, one timed run of each
+    contender per round: a slow phase of the machine then falls on every contender alike, not
+    on whichever happened to be running."""
     prepared: list[tuple[Outcome, Callable[[], Any] | None]] = []
     for key in keys:
         contender = BY_KEY[key]
@@ -1310,9 +1315,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"Times: best and median of {args.repeat} runs after one warm-up, every contender in "
-        "this process, timed in rounds of one run each. 'time / ours' is a contender's best "
-        "time over the best time of ours for the same computation in the same run (12x means "
-        "twelve times slower than ours).\n"
+        "this process, timed in rounds of one run each (after an untimed one). 'time / ours' "
+        "is a contender's best time over the best time of ours for the same computation in the "
+        "same run (12x means twelve times slower than ours).\n"
     )
     print("\n\n".join(sections))
     if targets:
