@@ -729,8 +729,13 @@ fn expanding_lanes(
     y: [&[f64]; 2],
     spec: &EwmSpec,
     start: usize,
-    out: [&mut SimpleFitColumns<'_>; 2],
+    mut out: [&mut SimpleFitColumns<'_>; 2],
 ) -> bool {
+    let len = x[0].len();
+    write_leading_rows(start, len, &mut out);
+    if start >= len {
+        return true;
+    }
     if out.iter().any(|o| o.needs_residuals()) {
         expanding_lanes_with_residuals(x, y, spec, start, out)
     } else {
@@ -738,8 +743,9 @@ fn expanding_lanes(
     }
 }
 
-/// [`expanding_lanes`] for alpha and beta alone, fit and written row by row, which is
-/// cheaper for two fields than keeping the moments for a block fit.
+/// [`expanding_lanes`] after row `start` (`start < len`) for alpha and beta alone, fit and
+/// written row by row, which is cheaper for two fields than keeping the moments for a block
+/// fit.
 fn expanding_lanes_alpha_beta(
     x: [&[f64]; 2],
     y: [&[f64]; 2],
@@ -749,10 +755,6 @@ fn expanding_lanes_alpha_beta(
 ) -> bool {
     let len = x[0].len();
     let min_periods = spec.window.min_periods;
-    write_leading_rows(start, len, &mut out);
-    if start >= len {
-        return true;
-    }
     let lanes = |v: [&[f64]; 2], t: usize| F64x2::from_array([v[0][t], v[1][t]]);
     let decay = Decay::new(spec.half_life, 2);
     let f = F64x2::splat(decay.pow(1));
@@ -806,8 +808,8 @@ fn write_leading_rows(start: usize, len: usize, out: &mut [&mut SimpleFitColumns
     }
 }
 
-/// [`expanding_lanes`] with the residual fields: the moments of a block of rows are kept,
-/// then fit together.
+/// [`expanding_lanes`] after row `start` (`start < len`) with the residual fields: the moments
+/// of a block of rows are kept, then fit together.
 fn expanding_lanes_with_residuals(
     x: [&[f64]; 2],
     y: [&[f64]; 2],
@@ -816,10 +818,6 @@ fn expanding_lanes_with_residuals(
     mut out: [&mut SimpleFitColumns<'_>; 2],
 ) -> bool {
     let len = x[0].len();
-    write_leading_rows(start, len, &mut out);
-    if start >= len {
-        return true;
-    }
     let decay = Decay::new(spec.half_life, 2);
     let f = decay.pow(1);
     let mut state = LaneState::at(x, y, start);
@@ -827,9 +825,8 @@ fn expanding_lanes_with_residuals(
     // The weights are the same in both lanes (one start, one decay) and depend on the row
     // alone: each block's are taken while the block before slides, so that no row waits on
     // their chain or their division.
-    let mut both = [BlockWeights::default(), BlockWeights::default()];
-    let [weights, next_weights] = &mut both;
-    let (mut weights, mut next_weights) = (weights, next_weights);
+    let mut weights = &mut BlockWeights::default();
+    let mut next_weights = &mut BlockWeights::default();
     let mut next_weight = 1.0;
     for i in 0..LANE_BLOCK {
         next_weight = weights.push(i, next_weight, f);
