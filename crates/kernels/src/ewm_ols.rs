@@ -822,6 +822,7 @@ fn expanding_lanes_with_residuals(
     let f = decay.pow(1);
     let mut state = LaneState::at(x, y, start);
     let mut rows = LaneRows::starting_at(start + 1);
+    let mut spare: SpareFields = [[[f64::NAN; LANE_BLOCK]; 8]; 2];
     // The weights are the same in both lanes (one start, one decay) and depend on the row
     // alone: each block's are taken while the block before slides, so that no row waits on
     // their chain or their division.
@@ -848,8 +849,16 @@ fn expanding_lanes_with_residuals(
             (weights, next_weights, next_weight),
         );
         next_weights.divide();
-        rows.fit(block, start, x, y, spec, &decay, weights);
-        rows.flush(block, start, &mut out);
+        let whole = block == LANE_BLOCK;
+        {
+            let ([spare0, spare1], [out0, out1]) = (&mut spare, &mut out);
+            let mut fields = [
+                lane_fields(out0, spare0, rows.first, whole),
+                lane_fields(out1, spare1, rows.first, whole),
+            ];
+            rows.fit(block, start, x, y, spec, &decay, weights, &mut fields);
+        }
+        rows.flush(block, start, &mut out, &spare, whole);
         // The references, not the arrays.
         std::mem::swap(&mut weights, &mut next_weights);
     }
@@ -1096,12 +1105,38 @@ const SYY: usize = 4;
 const ORIGIN_X: usize = 5;
 const ORIGIN_Y: usize = 6;
 
+/// Where [`LaneRows::fit`] writes the fields of a block's entries, per lane in
+/// [`SimpleFit::values`] order: fixed arrays, written without the tests and bounds checks of
+/// optional columns. For a whole block they are the requested columns' rows themselves (see
+/// [`lane_fields`]); the other fields, and every field of a partial block, go to spare arrays,
+/// copied into the requested columns by [`LaneRows::flush`].
+type LaneFields<'f> = [[&'f mut [f64; LANE_BLOCK]; 8]; 2];
+
+/// The spare arrays of [`LaneFields`] for both lanes.
+type SpareFields = [[[f64; LANE_BLOCK]; 8]; 2];
+
+/// The [`LaneFields`] of one lane for the block from row `first` on: the rows of each
+/// requested column of `out` when the block is `whole`, `spare`'s arrays otherwise.
+fn lane_fields<'f>(
+    out: &'f mut SimpleFitColumns<'_>,
+    spare: &'f mut [[f64; LANE_BLOCK]; 8],
+    first: usize,
+    whole: bool,
+) -> [&'f mut [f64; LANE_BLOCK]; 8] {
+    let mut pairs = out.floats().into_iter().zip(spare.each_mut());
+    std::array::from_fn(|_| match pairs.next() {
+        Some((Some(column), spare)) if whole => {
+            <&mut [f64; LANE_BLOCK]>::try_from(&mut column[first..first + LANE_BLOCK])
+                .unwrap_or(spare)
+        }
+        Some((_, spare)) => spare,
+        None => unreachable!("eight columns and eight spare arrays"),
+    })
+}
+
 /// A block of up to [`LANE_BLOCK`] rows from row `first` on, for both lanes: the moments of
-/// each row's fit, then its fields in [`SimpleFit::values`] order. The fields go to fixed
-/// arrays, without the tests and bounds checks of optional columns; each requested column
-/// then takes one copy a block.
+/// each row's fit, and which fits take the common case; the fields go to [`LaneFields`].
 struct LaneRows {
-    fields: [[[f64; LANE_BLOCK]; 8]; 2],
     moments: [[[f64; LANE_BLOCK]; 7]; 2],
     /// Whether a row has `min_periods` rows, the same in both lanes.
     fitted: [bool; LANE_BLOCK],
@@ -1113,7 +1148,6 @@ struct LaneRows {
 impl LaneRows {
     fn starting_at(first: usize) -> Self {
         Self {
-            fields: [[[f64::NAN; LANE_BLOCK]; 8]; 2],
             moments: [[[f64::NAN; LANE_BLOCK]; 7]; 2],
             fitted: [false; LANE_BLOCK],
             usual: [[false; LANE_BLOCK]; 2],
@@ -1132,15 +1166,15 @@ impl LaneRows {
         self.fitted[i] = fitted;
     }
 
-    fn put_lane(&mut self, lane: usize, i: usize, fit: &SimpleFit) {
-        for (field, v) in self.fields[lane].iter_mut().zip(fit.values()) {
+    fn put_lane(fields: &mut LaneFields<'_>, lane: usize, i: usize, fit: &SimpleFit) {
+        for (field, v) in fields[lane].iter_mut().zip(fit.values()) {
             field[i] = v;
         }
     }
 
     /// Fits the block's `rows` rows in both lanes (every row usable from the lanes' first
-    /// usable row `start` on): the common case for every entry at once, then the others
-    /// (before `min_periods`, or leaving the common case) one by one.
+    /// usable row `start` on) into `fields`: the common case for every entry at once, then
+    /// the others (before `min_periods`, or leaving the common case) one by one.
     #[allow(clippy::too_many_arguments)]
     fn fit(
         &mut self,
@@ -1151,10 +1185,11 @@ impl LaneRows {
         spec: &EwmSpec,
         decay: &Decay,
         weights: &BlockWeights,
+        fields: &mut LaneFields<'_>,
     ) {
         // `n - 2` of entry 0: the block's first row is at least the second usable one.
         let n_minus_2 = (self.first - start - 1) as f64;
-        self.fit_usual(n_minus_2, weights);
+        self.fit_usual(n_minus_2, weights, fields);
         let all_usual = (0..rows).fold(true, |all, i| {
             all & self.fitted[i] & self.usual[0][i] & self.usual[1][i]
         });
@@ -1166,7 +1201,7 @@ impl LaneRows {
             let n = t - start + 1;
             for lane in 0..2 {
                 if !self.fitted[i] {
-                    self.put_lane(lane, i, &SimpleFit::empty(n));
+                    Self::put_lane(fields, lane, i, &SimpleFit::empty(n));
                 } else if !self.usual[lane][i] {
                     let at = |k: usize| self.moments[lane][k][i];
                     let m = WeightedPairMoments {
@@ -1180,7 +1215,7 @@ impl LaneRows {
                     };
                     let origin = [at(ORIGIN_X), at(ORIGIN_Y)];
                     let fit = scalar_expanding_fit(x[lane], y[lane], t, &m, origin, spec, decay);
-                    self.put_lane(lane, i, &fit);
+                    Self::put_lane(fields, lane, i, &fit);
                 }
             }
         }
@@ -1188,20 +1223,25 @@ impl LaneRows {
 
     /// The fields of every entry by the common case's formulas, and in `usual` whether they
     /// hold; four entries an instruction where the machine has AVX2, the same bits.
-    fn fit_usual(&mut self, n_minus_2: f64, weights: &BlockWeights) {
+    fn fit_usual(&mut self, n_minus_2: f64, weights: &BlockWeights, fields: &mut LaneFields<'_>) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the machine has AVX2 (checked just above).
-            return unsafe { self.fit_usual_avx2(n_minus_2, weights) };
+            return unsafe { self.fit_usual_avx2(n_minus_2, weights, fields) };
         }
-        self.fit_usual_portable(n_minus_2, weights)
+        self.fit_usual_portable(n_minus_2, weights, fields)
     }
 
     /// [`Self::fit_usual`] compiled for AVX2, which the machine must have.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn fit_usual_avx2(&mut self, n_minus_2: f64, weights: &BlockWeights) {
-        self.fit_usual_portable(n_minus_2, weights)
+    fn fit_usual_avx2(
+        &mut self,
+        n_minus_2: f64,
+        weights: &BlockWeights,
+        fields: &mut LaneFields<'_>,
+    ) {
+        self.fit_usual_portable(n_minus_2, weights, fields)
     }
 
     /// [`Self::fit_usual`] on any machine, and inlined into its AVX2 copy: the operations of
@@ -1209,12 +1249,16 @@ impl LaneRows {
     /// blocks, so the loop has a fixed trip count and vectorizes; entries past the block's
     /// rows are never read.
     #[inline(always)]
-    fn fit_usual_portable(&mut self, n_minus_2: f64, weights: &BlockWeights) {
-        for lane in 0..2 {
+    fn fit_usual_portable(
+        &mut self,
+        n_minus_2: f64,
+        weights: &BlockWeights,
+        fields: &mut LaneFields<'_>,
+    ) {
+        for (lane, fields) in fields.iter_mut().enumerate() {
             let m = &self.moments[lane];
             let usual = &mut self.usual[lane];
-            let [alpha_f, beta_f, r2_f, s_f, alpha_se_f, beta_se_f, alpha_t_f, beta_t_f] =
-                &mut self.fields[lane];
+            let [alpha_f, beta_f, r2_f, s_f, alpha_se_f, beta_se_f, alpha_t_f, beta_t_f] = fields;
             for i in 0..LANE_BLOCK {
                 let weight = weights.weight[i];
                 let mx = m[MEAN_X][i] + m[ORIGIN_X][i];
@@ -1252,12 +1296,21 @@ impl LaneRows {
         }
     }
 
+    /// Writes the block's `rows` rows to `out`: the fields from `spare` where [`lane_fields`]
+    /// put them there (`whole` tells which), and the counts.
     #[inline(never)]
-    fn flush(&mut self, rows: usize, start: usize, out: &mut [&mut SimpleFitColumns<'_>; 2]) {
+    fn flush(
+        &mut self,
+        rows: usize,
+        start: usize,
+        out: &mut [&mut SimpleFitColumns<'_>; 2],
+        spare: &SpareFields,
+        whole: bool,
+    ) {
         let span = self.first..self.first + rows;
-        for (o, fields) in out.iter_mut().zip(&self.fields) {
+        for (o, fields) in out.iter_mut().zip(spare) {
             for (column, field) in o.floats().into_iter().zip(fields) {
-                if let Some(column) = column {
+                if let Some(column) = column.filter(|_| !whole) {
                     column[span.clone()].copy_from_slice(&field[..rows]);
                 }
             }
@@ -2244,6 +2297,12 @@ mod tests {
         }
     }
 
+    /// Every field of both lanes to `spare`.
+    fn spare_lanes(spare: &mut SpareFields) -> LaneFields<'_> {
+        let [a, b] = spare;
+        [a.each_mut(), b.each_mut()]
+    }
+
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn block_fits_have_the_same_bits_with_and_without_avx2() {
@@ -2286,14 +2345,20 @@ mod tests {
         }
         weights.inv_weight = std::array::from_fn(|i| 1.0 / (i + 2) as f64);
         let [mut wide, mut portable] = fills;
+        let (mut wide_fields, mut portable_fields): (SpareFields, SpareFields) =
+            ([[[0.0; LANE_BLOCK]; 8]; 2], [[[0.0; LANE_BLOCK]; 8]; 2]);
         for n_minus_2 in [0.0, 3.0] {
             // SAFETY: the machine has AVX2 (checked above).
-            unsafe { wide.fit_usual_avx2(n_minus_2, &weights) };
-            portable.fit_usual_portable(n_minus_2, &weights);
+            unsafe { wide.fit_usual_avx2(n_minus_2, &weights, &mut spare_lanes(&mut wide_fields)) };
+            portable.fit_usual_portable(
+                n_minus_2,
+                &weights,
+                &mut spare_lanes(&mut portable_fields),
+            );
             // A NaN's sign and payload follow the operand order the compiler picked.
             let bits = |v: &[f64; LANE_BLOCK]| v.map(|v| if v.is_nan() { 1 } else { v.to_bits() });
             for lane in 0..2 {
-                for (a, b) in wide.fields[lane].iter().zip(&portable.fields[lane]) {
+                for (a, b) in wide_fields[lane].iter().zip(&portable_fields[lane]) {
                     assert_eq!(bits(a), bits(b), "lane {lane}");
                 }
                 assert_eq!(wide.usual[lane], portable.usual[lane], "lane {lane}");
