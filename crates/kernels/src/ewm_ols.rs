@@ -849,16 +849,15 @@ fn expanding_lanes_with_residuals(
             (weights, next_weights, next_weight),
         );
         next_weights.divide();
-        let whole = block == LANE_BLOCK;
         {
             let ([spare0, spare1], [out0, out1]) = (&mut spare, &mut out);
             let mut fields = [
-                lane_fields(out0, spare0, rows.first, whole),
-                lane_fields(out1, spare1, rows.first, whole),
+                lane_fields(out0, spare0, rows.first, block),
+                lane_fields(out1, spare1, rows.first, block),
             ];
             rows.fit(block, start, x, y, spec, &decay, weights, &mut fields);
         }
-        rows.flush(block, start, &mut out, &spare, whole);
+        rows.flush(block, start, &mut out, &spare);
         // The references, not the arrays.
         std::mem::swap(&mut weights, &mut next_weights);
     }
@@ -1115,20 +1114,28 @@ type LaneFields<'f> = [[&'f mut [f64; LANE_BLOCK]; 8]; 2];
 /// The spare arrays of [`LaneFields`] for both lanes.
 type SpareFields = [[[f64; LANE_BLOCK]; 8]; 2];
 
-/// The [`LaneFields`] of one lane for the block from row `first` on: the rows of each
-/// requested column of `out` when the block is `whole`, `spare`'s arrays otherwise.
+/// Whether a block of `rows` rows is fit in place, into the requested columns' rows: only
+/// a whole block fills the fixed arrays with rows of its own.
+fn fits_in_place(rows: usize) -> bool {
+    rows == LANE_BLOCK
+}
+
+/// The [`LaneFields`] of one lane for the block of `rows` rows from row `first` on: the rows
+/// of each requested column of `out` when the block [`fits_in_place`], `spare`'s arrays
+/// otherwise.
 fn lane_fields<'f>(
     out: &'f mut SimpleFitColumns<'_>,
     spare: &'f mut [[f64; LANE_BLOCK]; 8],
     first: usize,
-    whole: bool,
+    rows: usize,
 ) -> [&'f mut [f64; LANE_BLOCK]; 8] {
+    let in_place = fits_in_place(rows);
     let mut pairs = out.floats().into_iter().zip(spare.each_mut());
     std::array::from_fn(|_| match pairs.next() {
-        Some((Some(column), spare)) if whole => {
-            <&mut [f64; LANE_BLOCK]>::try_from(&mut column[first..first + LANE_BLOCK])
-                .unwrap_or(spare)
-        }
+        Some((Some(column), spare)) if in_place => match column[first..].first_chunk_mut() {
+            Some(rows) => rows,
+            None => spare,
+        },
         Some((_, spare)) => spare,
         None => unreachable!("eight columns and eight spare arrays"),
     })
@@ -1296,8 +1303,8 @@ impl LaneRows {
         }
     }
 
-    /// Writes the block's `rows` rows to `out`: the fields from `spare` where [`lane_fields`]
-    /// put them there (`whole` tells which), and the counts.
+    /// Writes the block's `rows` rows to `out`: the fields from `spare` unless the block was
+    /// fit in place ([`fits_in_place`]), and the counts.
     #[inline(never)]
     fn flush(
         &mut self,
@@ -1305,12 +1312,12 @@ impl LaneRows {
         start: usize,
         out: &mut [&mut SimpleFitColumns<'_>; 2],
         spare: &SpareFields,
-        whole: bool,
     ) {
         let span = self.first..self.first + rows;
+        let in_place = fits_in_place(rows);
         for (o, fields) in out.iter_mut().zip(spare) {
             for (column, field) in o.floats().into_iter().zip(fields) {
-                if let Some(column) = column.filter(|_| !whole) {
+                if let Some(column) = column.filter(|_| !in_place) {
                     column[span.clone()].copy_from_slice(&field[..rows]);
                 }
             }
