@@ -353,6 +353,13 @@ pub trait FourLanes:
     fn max(self, o: Self) -> Self;
     /// Bit `l` set where lane `l` of `self >= o` (false for NaN).
     fn ge_bits(self, o: Self) -> u32;
+    /// `self` with lane `l` (below 4) set to `value`.
+    #[inline(always)]
+    fn with_lane(self, l: usize, value: f64) -> Self {
+        let mut lanes = self.to_array();
+        lanes[l] = value;
+        Self::from_array(lanes)
+    }
     /// The four values as a 4 × 4 matrix, one row a value, transposed: lane `l` of result
     /// `k` is lane `k` of `rows[l]`.
     fn transpose(rows: [Self; 4]) -> [Self; 4];
@@ -438,9 +445,10 @@ impl FourLanes for TwoPairs {
 pub mod avx {
     use super::FourLanes;
     use std::arch::x86_64::{
-        __m256d, _mm256_add_pd, _mm256_cmp_pd, _mm256_loadu_pd, _mm256_max_pd, _mm256_movemask_pd,
-        _mm256_mul_pd, _mm256_permute2f128_pd, _mm256_set1_pd, _mm256_set_pd, _mm256_storeu_pd,
-        _mm256_sub_pd, _mm256_unpackhi_pd, _mm256_unpacklo_pd, _CMP_GE_OQ,
+        __m256d, _mm256_add_pd, _mm256_blendv_pd, _mm256_castsi256_pd, _mm256_cmp_pd,
+        _mm256_loadu_pd, _mm256_loadu_si256, _mm256_max_pd, _mm256_movemask_pd, _mm256_mul_pd,
+        _mm256_permute2f128_pd, _mm256_set1_pd, _mm256_set_pd, _mm256_storeu_pd, _mm256_sub_pd,
+        _mm256_unpackhi_pd, _mm256_unpacklo_pd, _CMP_GE_OQ,
     };
 
     #[derive(Clone, Copy)]
@@ -506,6 +514,20 @@ pub mod avx {
         #[inline(always)]
         fn ge_bits(self, o: Self) -> u32 {
             (unsafe { _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_GE_OQ>(self.0, o.0)) }) as u32
+        }
+
+        /// A blend in the register: going through memory, as the default does, makes the
+        /// vector load wait for the scalar store before it (a failed store forward).
+        #[inline(always)]
+        fn with_lane(self, l: usize, value: f64) -> Self {
+            // Row `l` selects lane `l` (the blend reads each lane's sign bit).
+            const LANE: [[i64; 4]; 4] =
+                [[-1, 0, 0, 0], [0, -1, 0, 0], [0, 0, -1, 0], [0, 0, 0, -1]];
+            let mask = &LANE[l];
+            unsafe {
+                let mask = _mm256_castsi256_pd(_mm256_loadu_si256(mask.as_ptr().cast()));
+                Self(_mm256_blendv_pd(self.0, _mm256_set1_pd(value), mask))
+            }
         }
 
         #[inline(always)]
@@ -798,6 +820,15 @@ mod tests {
             let mut stored = [0.0; 6];
             a.store(&mut stored, 1);
             assert_eq!(bits(stored[1..5].try_into().unwrap()), bits(x));
+            for l in 0..4 {
+                let mut want = x;
+                want[l] = y[3 - l];
+                assert_eq!(
+                    bits(a.with_lane(l, y[3 - l]).to_array()),
+                    bits(want),
+                    "lane {l}"
+                );
+            }
             let rows: [L; 4] = std::array::from_fn(|r| L::load(values, (i + 3 * r) % 60));
             let columns = L::transpose(rows);
             for (k, column) in columns.iter().enumerate() {

@@ -42,14 +42,6 @@ thread_local! {
     pub(super) static WITHOUT_AVX2: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// `v` with lane `l` set to `value`.
-#[inline(always)]
-fn with_lane<L: FourLanes>(v: L, l: usize, value: f64) -> L {
-    let mut lanes = v.to_array();
-    lanes[l] = value;
-    L::from_array(lanes)
-}
-
 /// The centered moments of [`LANES`] windows of `n` rows each (`n` kept by the caller).
 #[derive(Clone, Copy)]
 struct LaneMoments<L> {
@@ -87,11 +79,11 @@ impl<L: FourLanes> LaneMoments<L> {
 
     #[inline(always)]
     fn set_lane(&mut self, l: usize, m: &PairMoments) {
-        self.mean_x = with_lane(self.mean_x, l, m.mean_x);
-        self.mean_y = with_lane(self.mean_y, l, m.mean_y);
-        self.sxx = with_lane(self.sxx, l, m.sxx);
-        self.sxy = with_lane(self.sxy, l, m.sxy);
-        self.syy = with_lane(self.syy, l, m.syy);
+        self.mean_x = self.mean_x.with_lane(l, m.mean_x);
+        self.mean_y = self.mean_y.with_lane(l, m.mean_y);
+        self.sxx = self.sxx.with_lane(l, m.sxx);
+        self.sxy = self.sxy.with_lane(l, m.sxy);
+        self.syy = self.syy.with_lane(l, m.syy);
     }
 
     /// [`PairMoments::replace`] in every lane: the same operations in the same order, so
@@ -317,6 +309,10 @@ impl WindowWalk {
                     );
                     m.collapsed(peak_sxx, peak_syy)
                 });
+                // The lanes that slid keep their peaks as in the loop above (no moment of
+                // theirs is NaN: they passed the collapse test); the others are rebuilt.
+                peak_sxx = m.sxx.max(peak_sxx);
+                peak_syy = m.syy.max(peak_syy);
                 for l in 0..LANES {
                     if due[l] == r || collapsed & (1 << l) != 0 {
                         // The newest row becomes the origin; the moments come from the rows.
@@ -324,7 +320,7 @@ impl WindowWalk {
                         if l > 0 && r == 0 {
                             lane_started(t);
                         }
-                        (sx, sy) = (with_lane(sx, l, x[t]), with_lane(sy, l, y[t]));
+                        (sx, sy) = (sx.with_lane(l, x[t]), sy.with_lane(l, y[t]));
                         let window = t + 1 - w..t + 1;
                         // Lanes slide full windows over plain rows: every row is usable.
                         let fresh = PairMoments::from_usable_rows_about(
@@ -333,16 +329,12 @@ impl WindowWalk {
                             (x[t], y[t]),
                         );
                         m.set_lane(l, &fresh);
-                        peak_sxx = with_lane(peak_sxx, l, fresh.sxx);
-                        peak_syy = with_lane(peak_syy, l, fresh.syy);
+                        peak_sxx = peak_sxx.with_lane(l, fresh.sxx);
+                        peak_syy = peak_syy.with_lane(l, fresh.syy);
                         due[l] = r + w;
                         if l == LANES - 1 {
                             last_rebuilt = t;
                         }
-                    } else {
-                        let (sxx, syy) = (m.sxx.to_array()[l], m.syy.to_array()[l]);
-                        peak_sxx = with_lane(peak_sxx, l, peak_sxx.to_array()[l].max(sxx));
-                        peak_syy = with_lane(peak_syy, l, peak_syy.to_array()[l].max(syy));
                     }
                 }
                 block.store_lanes(k, &m, sx, sy);
