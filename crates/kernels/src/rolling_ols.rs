@@ -182,6 +182,18 @@ fn warm_up(
     // The walk would fill the window until `min_periods` rows are in it or a row leaves
     // (see `WindowWalk::filling`), then build its moments from the rows: that row is `t`.
     let mut nothing_entered = false;
+    // Plain rows are usable and not odd, so a leading stretch of them that cannot reach
+    // `min_periods`, inside windows that start at row 0, is only counted.
+    let room = (min_periods - 1).min(len);
+    if room > 0 && bounds.start(room - 1) == 0 {
+        t = plain_prefix(&x[..room], &y[..room]);
+        count = t;
+        if let Some(n) = &mut out.n {
+            for (row, n) in n[..t].iter_mut().enumerate() {
+                *n = u32::try_from(row + 1).unwrap_or(u32::MAX);
+            }
+        }
+    }
     while t < len {
         if bounds.start(t) != 0 {
             // With nothing entered yet, nothing is filling: the walk takes over as if it
@@ -588,9 +600,27 @@ fn odd_row_value(x: f64, y: f64) -> bool {
     usable(x, y) && !(plain(x) && plain(y))
 }
 
-/// Length of the leading run of rows whose two values are plain (so usable).
-#[inline]
+/// Length of the leading run of rows whose two values are plain (so usable). Four rows an
+/// instruction where the machine has AVX2.
 fn plain_prefix(x: &[f64], y: &[f64]) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the machine has AVX2 (checked just above).
+        return unsafe { plain_prefix_avx2(x, y) };
+    }
+    plain_prefix_portable(x, y)
+}
+
+/// [`plain_prefix`] compiled for AVX2, which the machine must have.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn plain_prefix_avx2(x: &[f64], y: &[f64]) -> usize {
+    plain_prefix_portable(x, y)
+}
+
+/// [`plain_prefix`] on any machine, and inlined into its AVX2 copy.
+#[inline(always)]
+fn plain_prefix_portable(x: &[f64], y: &[f64]) -> usize {
     // Branch-free passes over whole blocks, which vectorize; the scan stops at the first block
     // with an odd row, so scanning run after run costs one pass over the rows.
     let odd = |a: f64, b: f64| !plain(a) | !plain(b);
@@ -1335,6 +1365,11 @@ mod tests {
         gappy.0[2] = 1e-160;
         gappy.1[5] = 1e120;
         cases.push(gappy);
+        // Plain leading rows, then a tiny value and a gap inside the first windows.
+        let mut late = (x.clone(), y.clone());
+        late.0[20] = 1e-160;
+        late.1[25] = f64::NAN;
+        cases.push(late);
         let times: Vec<i64> = (0..len as i64).map(|t| t / 3 + t * t / 40).collect();
         for (i, (x, y)) in cases.iter().enumerate() {
             for (w, mp) in [(2, 2), (3, 3), (8, 5), (12, 12), (40, 2), (40, 39)] {
@@ -1345,7 +1380,7 @@ mod tests {
                 let spec = WindowSpec::new(Window::Expanding, mp).unwrap();
                 assert_walk_bits(x, y, &spec, &format!("case {i}, expanding, min {mp}"));
             }
-            for (span, mp) in [(1, 2), (5, 3), (30, 10)] {
+            for (span, mp) in [(1, 2), (5, 3), (30, 10), (2, 10)] {
                 let lower: Vec<i64> = times.iter().map(|t| t - span).collect();
                 let dates = DateWindow::new(&times, &lower, mp).unwrap();
                 assert_walk_bits(x, y, &dates, &format!("case {i}, span {span}, min {mp}"));
