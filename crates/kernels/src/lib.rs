@@ -10,6 +10,7 @@ pub mod factor_ols;
 pub mod log_exp;
 pub mod moments;
 pub mod pair_lanes;
+pub mod prefetch;
 pub mod rates;
 pub mod ratios;
 pub mod residual_momentum;

@@ -80,7 +80,27 @@ pub fn rolling_simple_ols(
     bounds: &impl WindowBounds,
     out: &mut SimpleFitColumns<'_>,
 ) -> Result<(), KernelError> {
-    rolling_simple_ols_with_lanes(x, y, bounds, out, |_| {})
+    rolling_simple_ols_with_lanes(x, y, bounds, out, ReadNext::default(), |_| {})
+}
+
+/// The rows of the series the caller fits next, which a kernel asks the memory system for
+/// while it works (see [`crate::prefetch`]): their first read, which would wait on memory,
+/// then finds them in the cache. Only a hint; the fits do not depend on it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadNext<'a> {
+    pub x: &'a [f64],
+    pub y: &'a [f64],
+}
+
+/// [`rolling_simple_ols`], fetching the rows of `next` into the cache along the way.
+pub fn rolling_simple_ols_reading_next(
+    x: &[f64],
+    y: &[f64],
+    bounds: &impl WindowBounds,
+    out: &mut SimpleFitColumns<'_>,
+    next: ReadNext<'_>,
+) -> Result<(), KernelError> {
+    rolling_simple_ols_with_lanes(x, y, bounds, out, next, |_| {})
 }
 
 /// [`rolling_simple_ols`], calling `lane_started(t)` with every row `t` where a lane other
@@ -94,7 +114,7 @@ pub fn rolling_simple_ols_reporting_lanes(
     out: &mut SimpleFitColumns<'_>,
     lane_started: impl FnMut(usize),
 ) -> Result<(), KernelError> {
-    rolling_simple_ols_with_lanes(x, y, bounds, out, lane_started)
+    rolling_simple_ols_with_lanes(x, y, bounds, out, ReadNext::default(), lane_started)
 }
 
 fn rolling_simple_ols_with_lanes(
@@ -102,6 +122,7 @@ fn rolling_simple_ols_with_lanes(
     y: &[f64],
     bounds: &impl WindowBounds,
     out: &mut SimpleFitColumns<'_>,
+    next: ReadNext<'_>,
     mut lane_started: impl FnMut(usize),
 ) -> Result<(), KernelError> {
     let len = x.len();
@@ -139,6 +160,7 @@ fn rolling_simple_ols_with_lanes(
                         w,
                         min_periods,
                         with_residuals,
+                        next,
                     };
                     walk.slide_lanes(&run, out, &mut block, &mut lane_started);
                     t += LANES * lane_len;

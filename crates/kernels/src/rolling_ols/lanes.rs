@@ -16,11 +16,12 @@
 //! row-by-row walk that is also rebuilt at the lane starts; the tests check exactly that,
 //! with the starts the kernel reports.
 
-use super::{MomentBlock, SimpleFitColumns, WindowWalk, BLOCK, CANCELLATION_RATIO};
+use super::{MomentBlock, ReadNext, SimpleFitColumns, WindowWalk, BLOCK, CANCELLATION_RATIO};
 use crate::moments::PairMoments;
 #[cfg(target_arch = "x86_64")]
 use crate::pair_lanes::avx::F64x4Avx;
 use crate::pair_lanes::{FourLanes, TwoPairs};
+use crate::prefetch::{prefetch, rows_of, Cache};
 
 /// Stretches slid side by side, one per lane of a [`FourLanes`].
 pub(super) const LANES: usize = 4;
@@ -163,6 +164,8 @@ pub(super) struct LaneRun<'a> {
     pub w: usize,
     pub min_periods: usize,
     pub with_residuals: bool,
+    /// Rows fetched into the cache a share per block, while the lanes slide.
+    pub next: ReadNext<'a>,
 }
 
 impl WindowWalk {
@@ -221,6 +224,7 @@ impl WindowWalk {
             w,
             min_periods,
             with_residuals,
+            next,
         } = *run;
         let inv_w = 1.0 / w as f64;
         let inv_w_lanes = L::splat(inv_w);
@@ -245,8 +249,19 @@ impl WindowWalk {
             x_in: [0.0; BLOCK],
             y_in: [0.0; BLOCK],
         };
+        // The share of `next` asked for per block, spread over the run so that the fetches
+        // overlap the arithmetic instead of competing with it in a burst.
+        let next_per_block = next
+            .x
+            .len()
+            .max(next.y.len())
+            .div_ceil(lane_len.div_ceil(ROWS_PER_BLOCK));
         let mut j = 0;
         while j < lane_len {
+            let share =
+                j / ROWS_PER_BLOCK * next_per_block..(j / ROWS_PER_BLOCK + 1) * next_per_block;
+            prefetch(rows_of(next.x, share.clone()), Cache::Outer);
+            prefetch(rows_of(next.y, share), Cache::Outer);
             let rows = (lane_len - j).min(ROWS_PER_BLOCK);
             // Plain loops rather than `map`: a closure would not be compiled for AVX2.
             let (mut leaving, mut entering) = (starts, starts);

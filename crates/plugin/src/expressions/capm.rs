@@ -9,7 +9,9 @@ use polars::prelude::*;
 use polars_alpha_kernels::ewm_ols::{rolling_ewm_ols, rolling_ewm_ols_pair, EwmSpec};
 use polars_alpha_kernels::moments::PairMoments;
 use polars_alpha_kernels::robust_cov::{robust_simple_fit, robust_simple_whole, RobustSpec};
-use polars_alpha_kernels::rolling_ols::{fit_from_moments, rolling_simple_ols};
+use polars_alpha_kernels::rolling_ols::{
+    fit_from_moments, rolling_simple_ols_reading_next, ReadNext,
+};
 use polars_alpha_kernels::simple_fit::{endpoints, SimpleFitColumns, ENDPOINT_FIELDS, FIT_FIELDS};
 use polars_alpha_kernels::KernelError;
 use polars_arrow::array::{PrimitiveArray, StructArray};
@@ -264,9 +266,10 @@ type SegmentParts<'a> = (
     Option<OutputPart<'a, u32>>,
 );
 
-/// Runs `kernel(x, y, window, columns)` on every segment of the panel, on `threads`, or
-/// `pair` on two neighbouring segments of one length at a time when given (for kernels that
-/// take no date window).
+/// Runs `kernel(x, y, window, next, columns)` on every segment of the panel, on `threads`,
+/// or `pair` on two neighbouring segments of one length at a time when given (for kernels
+/// that take no date window). `next` holds the rows of the segment after the job's, which
+/// the same thread usually fits next: a kernel may fetch them into the cache as it works.
 fn run_rolling<K>(
     inputs: &[Series],
     call: RollingCall<'_>,
@@ -275,7 +278,13 @@ fn run_rolling<K>(
     pair: Option<&PairKernel<'_>>,
 ) -> PolarsResult<RollingResult>
 where
-    K: Fn(&[f64], &[f64], &SegmentWindow, &mut SimpleFitColumns<'_>) -> Result<(), KernelError>
+    K: Fn(
+            &[f64],
+            &[f64],
+            &SegmentWindow,
+            ReadNext<'_>,
+            &mut SimpleFitColumns<'_>,
+        ) -> Result<(), KernelError>
         + Sync,
 {
     let mut columns = Vec::new();
@@ -328,11 +337,12 @@ where
             let first = (range.clone(), next_parts());
             let partner = segments.next_if(|next| pair.is_some() && next.len() == range.len());
             let second = partner.map(|next| (next.clone(), next_parts()));
-            jobs.push((first, second));
+            let after = segments.peek().map_or(0..0, |next| (*next).clone());
+            jobs.push((first, second, after));
         }
         panel
             .threads()
-            .try_for_each(jobs, |((range, (parts, n_part)), second)| {
+            .try_for_each(jobs, |((range, (parts, n_part)), second, after)| {
                 if let (Some(pair), Some((range1, (parts1, n_part1)))) = (pair, second) {
                     return write_segment_parts(
                         [parts, parts1],
@@ -356,7 +366,17 @@ where
                         times.as_ref(),
                         range.clone(),
                     )?;
-                    kernel(&x[range.clone()], &y[range.clone()], &window, &mut columns)
+                    let next = ReadNext {
+                        x: &x[after.clone()],
+                        y: &y[after],
+                    };
+                    kernel(
+                        &x[range.clone()],
+                        &y[range.clone()],
+                        &window,
+                        next,
+                        &mut columns,
+                    )
                 })
             })
             .map_err(kernel_err)?;
@@ -385,7 +405,13 @@ fn one_segment<K>(
     kernel: K,
 ) -> PolarsResult<RollingResult>
 where
-    K: Fn(&[f64], &[f64], &SegmentWindow, &mut SimpleFitColumns<'_>) -> Result<(), KernelError>,
+    K: Fn(
+        &[f64],
+        &[f64],
+        &SegmentWindow,
+        ReadNext<'_>,
+        &mut SimpleFitColumns<'_>,
+    ) -> Result<(), KernelError>,
 {
     let len = range.len();
     // Zeroed, not NaN-filled: both kernels write every row.
@@ -397,7 +423,14 @@ where
             floats.each_mut().map(Option::as_deref_mut),
             n.as_deref_mut(),
         );
-        kernel(&x[range.clone()], &y[range], window, &mut columns).map_err(kernel_err)?;
+        kernel(
+            &x[range.clone()],
+            &y[range],
+            window,
+            ReadNext::default(),
+            &mut columns,
+        )
+        .map_err(kernel_err)?;
     }
     Ok(RollingResult {
         floats: floats
@@ -527,9 +560,9 @@ fn rolling_alpha_beta(
             inputs,
             call,
             threads,
-            |x, y, window, out| match &robust {
+            |x, y, window, next, out| match &robust {
                 Some(spec) => robust_simple_fit(x, y, window, spec, out),
-                None => rolling_simple_ols(x, y, window, out),
+                None => rolling_simple_ols_reading_next(x, y, window, out, next),
             },
             None,
         )?;
@@ -617,7 +650,7 @@ fn ewm_alpha_beta(
             inputs,
             call,
             threads,
-            |x, y, _, out| rolling_ewm_ols(x, y, &spec, out),
+            |x, y, _, _, out| rolling_ewm_ols(x, y, &spec, out),
             Some(&|x, y, [out, out1]| rolling_ewm_ols_pair(x, y, &spec, [out, out1])),
         )?;
         into_struct(inputs, inputs[0].len(), result, threads)
@@ -645,7 +678,7 @@ fn single_field(
         inputs,
         call,
         Threads::of(&context, inputs[0].len()),
-        rolling_simple_ols,
+        |x, y, window, next, out| rolling_simple_ols_reading_next(x, y, window, out, next),
         None,
     )?;
     let (values, mask) = result.floats[index].take().unwrap_or_default();

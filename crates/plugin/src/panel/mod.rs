@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use polars::prelude::*;
+use polars_alpha_kernels::prefetch::{prefetch, rows_of, Cache};
 use polars_arrow::array::BinaryViewArray;
 
 mod output;
@@ -232,9 +233,13 @@ fn string_run_starts(key: &Series, threads: Threads) -> PolarsResult<Option<Vec<
     // Two rows of the same ticker have the same view, so the test is a 16-byte compare a row;
     // the rare unequal views go to `keys_differ`, out of line so that the loop stays small.
     let views_differ = |i: usize| views[i - 1].as_u128() != views[i].as_u128();
-    Ok(Some(run_starts(views.len(), threads, views_differ, |i| {
-        views_differ(i) && keys_differ(chunk, i)
-    })))
+    Ok(Some(run_starts(
+        views.len(),
+        threads,
+        |rows| prefetch(rows_of(views, rows), Cache::Near),
+        views_differ,
+        |i| views_differ(i) && keys_differ(chunk, i),
+    )))
 }
 
 /// Where a run of equal keys starts, for an integer key without nulls (or one whose physical
@@ -250,7 +255,8 @@ fn integer_run_starts(key: &Series, threads: Threads) -> PolarsResult<Option<Vec
     ) -> Option<Vec<IdxSize>> {
         let values = values.cont_slice().ok()?;
         let differ = |i: usize| values[i - 1] != values[i];
-        Some(run_starts(values.len(), threads, differ, differ))
+        let ahead = |rows| prefetch(rows_of(values, rows), Cache::Near);
+        Some(run_starts(values.len(), threads, ahead, differ, differ))
     }
     Ok(match physical.dtype() {
         DataType::Int8 => of(physical.i8()?, threads),
@@ -268,10 +274,12 @@ fn integer_run_starts(key: &Series, threads: Threads) -> PolarsResult<Option<Vec
 /// The rows `i` of `0..len` where a run starts: row 0 and every row with `starts_run(i)`
 /// (called for `i >= 1`). `may_start_run(i)` is a cheap test, true at least wherever
 /// `starts_run(i)` is. This pass is on every `by=` call and reads a whole column, so it is
-/// split across threads in large pieces.
+/// split across threads in large pieces, and `prefetch_rows(rows)` asks for rows a fixed
+/// distance ahead of the test.
 fn run_starts(
     len: usize,
     threads: Threads,
+    prefetch_rows: impl Fn(Range<usize>) + Sync,
     may_start_run: impl Fn(usize) -> bool + Sync,
     starts_run: impl Fn(usize) -> bool + Sync,
 ) -> Vec<IdxSize> {
@@ -279,6 +287,9 @@ fn run_starts(
     // Runs are long: blocks of rows are tested without a branch per row, which vectorizes,
     // and only a block where a run may start is looked at row by row.
     const BLOCK: usize = 16;
+    // Far enough ahead to cover memory's latency at the scan's speed, and across pages,
+    // where the hardware's prefetchers stop.
+    const AHEAD: usize = 512;
     let starts_in = |rows: Range<usize>| -> Vec<IdxSize> {
         let mut starts = Vec::new();
         let mut push_from = |block: Range<usize>| {
@@ -286,6 +297,7 @@ fn run_starts(
         };
         let mut i = rows.start;
         while i + BLOCK <= rows.end {
+            prefetch_rows((i + AHEAD).min(rows.end)..(i + AHEAD + BLOCK).min(rows.end));
             if (i..i + BLOCK).fold(false, |any, j| any | may_start_run(j)) {
                 push_from(i..i + BLOCK);
             }
@@ -380,7 +392,7 @@ mod tests {
         let differ = |i: usize| run_of_row[i - 1] != run_of_row[i];
         for threads in [Threads::Pool, Threads::Caller] {
             assert_eq!(
-                run_starts(run_of_row.len(), threads, differ, differ),
+                run_starts(run_of_row.len(), threads, |_| {}, differ, differ),
                 expected
             );
         }
