@@ -945,6 +945,45 @@ mod tests {
     }
 
     #[test]
+    fn reading_next_rows_changes_no_bit() {
+        // Long enough for lanes, which fetch `next` a share per block.
+        let len = 3000;
+        let x = lcg_series(41, len, 0.03);
+        let y: Vec<f64> = x
+            .iter()
+            .zip(lcg_series(42, len, 0.01))
+            .map(|(a, e)| 0.0005 + 0.8 * a + e)
+            .collect();
+        let spec = WindowSpec::new(Window::Rows(60), 60).unwrap();
+        let (plain, lane_starts) = run_reporting_lanes(&x, &y, spec);
+        assert!(!lane_starts.is_empty(), "the series must slide in lanes");
+        let other = lcg_series(43, 10 * len, 1.0);
+        // No rows, fewer rows than blocks, as many as the series, far more; `x` and `y` of
+        // different lengths.
+        for (nx, ny) in [(0, 0), (7, 7), (len, len), (10 * len, 10 * len), (len, 3)] {
+            let mut cols = vec![vec![0.0; len]; 8];
+            let mut n = vec![0u32; len];
+            {
+                let floats: [Option<&mut [f64]>; 8] = {
+                    let mut it = cols.iter_mut();
+                    std::array::from_fn(|_| it.next().map(Vec::as_mut_slice))
+                };
+                let mut out = SimpleFitColumns::from_fields(floats, Some(&mut n));
+                let next = ReadNext {
+                    x: &other[..nx],
+                    y: &other[..ny],
+                };
+                rolling_simple_ols_reading_next(&x, &y, &spec, &mut out, next).unwrap();
+            }
+            assert_eq!(n, plain.n);
+            for (got, want) in cols.iter().zip(&plain.cols) {
+                let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(got), bits(want), "next of {nx} and {ny} rows");
+            }
+        }
+    }
+
+    #[test]
     fn every_window_matches_a_fresh_fit() {
         let x = lcg_series(1, 300, 0.04);
         let noise = lcg_series(2, 300, 0.02);
