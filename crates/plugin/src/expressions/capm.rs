@@ -254,6 +254,17 @@ struct RollingResult {
     endpoints: Vec<(&'static str, Vec<f64>)>,
 }
 
+/// A kernel that fits one segment: `kernel(x, y, window, next, columns)`.
+type SegmentKernel<'a> = dyn Fn(
+        &[f64],
+        &[f64],
+        &SegmentWindow,
+        ReadNext<'_>,
+        &mut SimpleFitColumns<'_>,
+    ) -> Result<(), KernelError>
+    + Sync
+    + 'a;
+
 /// A kernel that fits two segments side by side, writing what two calls of the one-segment
 /// kernel would.
 type PairKernel<'a> = dyn Fn([&[f64]; 2], [&[f64]; 2], [&mut SimpleFitColumns<'_>; 2]) -> Result<(), KernelError>
@@ -270,23 +281,13 @@ type SegmentParts<'a> = (
 /// or `pair` on two neighbouring segments of one length at a time when given (for kernels
 /// that take no date window). `next` holds the rows of the segment after the job's, which
 /// the same thread usually fits next: a kernel may fetch them into the cache as it works.
-fn run_rolling<K>(
+fn run_rolling(
     inputs: &[Series],
     call: RollingCall<'_>,
     threads: Threads,
-    kernel: K,
+    kernel: &SegmentKernel<'_>,
     pair: Option<&PairKernel<'_>>,
-) -> PolarsResult<RollingResult>
-where
-    K: Fn(
-            &[f64],
-            &[f64],
-            &SegmentWindow,
-            ReadNext<'_>,
-            &mut SimpleFitColumns<'_>,
-        ) -> Result<(), KernelError>
-        + Sync,
-{
+) -> PolarsResult<RollingResult> {
     let mut columns = Vec::new();
     let [y, x] = excess_pair(inputs, call.layout, call.risk_free, &mut columns)?;
     let len = y.len();
@@ -395,24 +396,15 @@ where
 /// [`run_rolling`] on a panel of one short segment, such as each call under `.over()` makes:
 /// plain columns, which the kernel writes in one go, and no parts, jobs or masks, which cost
 /// more than the fit of a short series. The validity comes from one pass over each column.
-fn one_segment<K>(
+fn one_segment(
     panel: &Panel,
     range: std::ops::Range<usize>,
     x: &[f64],
     y: &[f64],
     window: &SegmentWindow,
     call: &RollingCall<'_>,
-    kernel: K,
-) -> PolarsResult<RollingResult>
-where
-    K: Fn(
-        &[f64],
-        &[f64],
-        &SegmentWindow,
-        ReadNext<'_>,
-        &mut SimpleFitColumns<'_>,
-    ) -> Result<(), KernelError>,
-{
+    kernel: &SegmentKernel<'_>,
+) -> PolarsResult<RollingResult> {
     let len = range.len();
     // Zeroed, not NaN-filled: both kernels write every row.
     let mut floats: [Option<Vec<f64>>; FLOAT_FIELDS] =
@@ -560,7 +552,7 @@ fn rolling_alpha_beta(
             inputs,
             call,
             threads,
-            |x, y, window, next, out| match &robust {
+            &|x, y, window, next, out| match &robust {
                 Some(spec) => robust_simple_fit(x, y, window, spec, out),
                 None => rolling_simple_ols_reading_next(x, y, window, out, next),
             },
@@ -650,7 +642,7 @@ fn ewm_alpha_beta(
             inputs,
             call,
             threads,
-            |x, y, _, _, out| rolling_ewm_ols(x, y, &spec, out),
+            &|x, y, _, _, out| rolling_ewm_ols(x, y, &spec, out),
             Some(&|x, y, [out, out1]| rolling_ewm_ols_pair(x, y, &spec, [out, out1])),
         )?;
         into_struct(inputs, inputs[0].len(), result, threads)
@@ -678,7 +670,7 @@ fn single_field(
         inputs,
         call,
         Threads::of(&context, inputs[0].len()),
-        |x, y, window, next, out| rolling_simple_ols_reading_next(x, y, window, out, next),
+        &|x, y, window, next, out| rolling_simple_ols_reading_next(x, y, window, out, next),
         None,
     )?;
     let (values, mask) = result.floats[index].take().unwrap_or_default();
