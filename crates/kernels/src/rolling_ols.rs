@@ -878,26 +878,27 @@ mod tests {
     /// [`run`], with the rows where lanes started (see [`lanes`]).
     fn run_reporting_lanes(x: &[f64], y: &[f64], bounds: impl WindowBounds) -> (Owned, Vec<usize>) {
         let mut lane_starts = Vec::new();
-        let len = x.len();
+        let o = fill(x.len(), |out| {
+            rolling_simple_ols_reporting_lanes(x, y, &bounds, out, |t| lane_starts.push(t))
+        });
+        (o, lane_starts)
+    }
+
+    /// Every field of `len` rows, as `kernel` writes them.
+    fn fill(
+        len: usize,
+        kernel: impl FnOnce(&mut SimpleFitColumns<'_>) -> Result<(), KernelError>,
+    ) -> Owned {
         let mut cols = vec![vec![0.0; len]; 8];
         let mut n = vec![0u32; len];
         {
-            let mut it = cols.iter_mut();
-            let mut out = SimpleFitColumns {
-                alpha: Some(it.next().unwrap()),
-                beta: Some(it.next().unwrap()),
-                r2: Some(it.next().unwrap()),
-                resid_std: Some(it.next().unwrap()),
-                alpha_se: Some(it.next().unwrap()),
-                beta_se: Some(it.next().unwrap()),
-                alpha_t: Some(it.next().unwrap()),
-                beta_t: Some(it.next().unwrap()),
-                n: Some(&mut n),
+            let floats: [Option<&mut [f64]>; 8] = {
+                let mut it = cols.iter_mut();
+                std::array::from_fn(|_| it.next().map(Vec::as_mut_slice))
             };
-            rolling_simple_ols_reporting_lanes(x, y, &bounds, &mut out, |t| lane_starts.push(t))
-                .unwrap();
+            kernel(&mut SimpleFitColumns::from_fields(floats, Some(&mut n))).unwrap();
         }
-        (Owned { cols, n }, lane_starts)
+        Owned { cols, n }
     }
 
     fn assert_rel(a: f64, b: f64, tol: f64, what: &str) {
@@ -961,22 +962,15 @@ mod tests {
         // No rows, fewer rows than blocks, as many as the series, far more; `x` and `y` of
         // different lengths.
         for (nx, ny) in [(0, 0), (7, 7), (len, len), (10 * len, 10 * len), (len, 3)] {
-            let mut cols = vec![vec![0.0; len]; 8];
-            let mut n = vec![0u32; len];
-            {
-                let floats: [Option<&mut [f64]>; 8] = {
-                    let mut it = cols.iter_mut();
-                    std::array::from_fn(|_| it.next().map(Vec::as_mut_slice))
-                };
-                let mut out = SimpleFitColumns::from_fields(floats, Some(&mut n));
-                let next = ReadNext {
-                    x: &other[..nx],
-                    y: &other[..ny],
-                };
-                rolling_simple_ols_reading_next(&x, &y, &spec, &mut out, next).unwrap();
-            }
-            assert_eq!(n, plain.n);
-            for (got, want) in cols.iter().zip(&plain.cols) {
+            let next = ReadNext {
+                x: &other[..nx],
+                y: &other[..ny],
+            };
+            let o = fill(len, |out| {
+                rolling_simple_ols_reading_next(&x, &y, &spec, out, next)
+            });
+            assert_eq!(o.n, plain.n);
+            for (got, want) in o.cols.iter().zip(&plain.cols) {
                 let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(got), bits(want), "next of {nx} and {ny} rows");
             }
