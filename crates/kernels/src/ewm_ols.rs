@@ -50,6 +50,8 @@
 //! `beta_se = sqrt(s2 / sum(w x^2))`, and `r2 = 1 - sum(w e^2) / sum(w y^2)` is the uncentered
 //! R² statsmodels reports for a model without constant.
 
+use std::ops::Range;
+
 use super::moments::{clamp_non_negative, usable};
 use super::pair_lanes::F64x2;
 use super::simple_fit::{inference, r_squared, residual_sum, SimpleFit, SimpleFitColumns};
@@ -744,8 +746,10 @@ fn expanding_lanes(
 }
 
 /// [`expanding_lanes`] after row `start` (`start < len`) for alpha and beta alone, fit and
-/// written row by row, which is cheaper for two fields than keeping the moments for a block
-/// fit.
+/// written row by row, a block of rows at a time. The weights, the same in both lanes, are
+/// pushed a block ahead as in [`expanding_lanes_with_residuals`], so that no row waits on
+/// their chain or their division; the block's rows of the wanted columns are plain slices
+/// (the others go to a spare block), so that a row's writes have no test.
 fn expanding_lanes_alpha_beta(
     x: [&[f64]; 2],
     y: [&[f64]; 2],
@@ -755,46 +759,56 @@ fn expanding_lanes_alpha_beta(
 ) -> bool {
     let len = x[0].len();
     let min_periods = spec.window.min_periods;
-    let lanes = |v: [&[f64]; 2], t: usize| F64x2::from_array([v[0][t], v[1][t]]);
-    let decay = Decay::new(spec.half_life, 2);
-    let f = F64x2::splat(decay.pow(1));
-    let (zero, one) = (F64x2::splat(0.0), F64x2::splat(1.0));
-    let LaneState {
-        mut mean_x,
-        mut mean_y,
-        mut sxx,
-        mut sxy,
-        mut ox,
-        mut oy,
-        mut unusable,
-        ..
-    } = LaneState::at(x, y, start);
-    let mut weight = one;
-    for t in start + 1..len {
-        let n = t - start + 1;
-        let (xt, yt) = (lanes(x, t), lanes(y, t));
-        unusable = unusable + ((xt * zero) + (yt * zero));
-        // `WeightedPairMoments::scale`, then `push_origin` of the row about the origin.
-        weight = weight * f;
-        sxx = sxx * f;
-        sxy = sxy * f;
-        let old = weight;
-        weight = old + one;
-        let dx = mean_x - (xt - ox);
-        let dy = mean_y - (yt - oy);
-        let g = old / weight;
-        let (gx, gy) = (g * dx, g * dy);
-        sxx = sxx + gx * dx;
-        sxy = sxy + gx * dy;
-        (mean_x, mean_y) = (gx, gy);
-        (ox, oy) = (xt, yt);
-        if n < min_periods {
-            write_empty(&mut out, t, n);
-        } else {
-            write_alpha_beta(&mut out, t, n, [mean_x, mean_y, sxx, sxy, ox, oy, weight]);
-        }
+    let f = Decay::new(spec.half_life, 2).pow(1);
+    let mut state = LaneState::at(x, y, start);
+    let mut spare = [[0.0; LANE_BLOCK]; 4];
+    let mut weights = &mut BlockWeights::default();
+    let mut next_weights = &mut BlockWeights::default();
+    let mut next_weight = 1.0;
+    for i in 0..LANE_BLOCK {
+        next_weight = weights.push(i, next_weight, f);
     }
-    unusable.ge_bits(zero) == 0b11
+    weights.divide_shares();
+    let mut first = start + 1;
+    while first < len {
+        let span = first..(first + LANE_BLOCK).min(len);
+        {
+            let [out0, out1] = &mut out;
+            let [spare_a0, spare_b0, spare_a1, spare_b1] = &mut spare;
+            let fits = [
+                column_or_spare(out0.alpha.as_deref_mut(), span.clone(), spare_a0),
+                column_or_spare(out0.beta.as_deref_mut(), span.clone(), spare_b0),
+                column_or_spare(out1.alpha.as_deref_mut(), span.clone(), spare_a1),
+                column_or_spare(out1.beta.as_deref_mut(), span.clone(), spare_b1),
+            ];
+            next_weight = state.slide_alpha_beta(
+                x,
+                y,
+                (span.clone(), f),
+                fits,
+                (weights, next_weights, next_weight),
+            );
+        }
+        next_weights.divide_shares();
+        // The slide fit every row; those with fewer than `min_periods` rows have none.
+        let fitted = (start + min_periods)
+            .saturating_sub(1)
+            .clamp(span.start, span.end);
+        for t in span.start..fitted {
+            write_empty(&mut out, t, t - start + 1);
+        }
+        for o in &mut out {
+            if let Some(count) = o.n.as_deref_mut() {
+                for (t, count) in (fitted..span.end).zip(&mut count[fitted..span.end]) {
+                    *count = u32::try_from(t - start + 1).unwrap_or(u32::MAX);
+                }
+            }
+        }
+        // The references, not the arrays.
+        std::mem::swap(&mut weights, &mut next_weights);
+        first = span.end;
+    }
+    state.unusable.ge_bits(F64x2::splat(0.0)) == 0b11
 }
 
 /// Writes the rows before the lanes' first usable row `start` (of `len`), which have no fit,
@@ -970,20 +984,93 @@ impl LaneState {
         };
         last
     }
+
+    /// [`Self::slide`] for [`expanding_lanes_alpha_beta`]: the rows `span` of the lanes,
+    /// under the decay `f` of one row, writing each row's alpha and beta to `fits` (alpha
+    /// and beta of the first lane, then of the second, one entry per row of `span`). Pushes
+    /// the next block's weights as [`Self::slide`] does. Not inlined, for the same reason.
+    #[inline(never)]
+    fn slide_alpha_beta(
+        &mut self,
+        x: [&[f64]; 2],
+        y: [&[f64]; 2],
+        (span, f): (Range<usize>, f64),
+        [alpha0, beta0, alpha1, beta1]: [&mut [f64]; 4],
+        (weights, next, mut last): (&BlockWeights, &mut BlockWeights, f64),
+    ) -> f64 {
+        let Self {
+            mut mean_x,
+            mut mean_y,
+            mut sxx,
+            mut sxy,
+            mut ox,
+            mut oy,
+            mut unusable,
+            ..
+        } = *self;
+        let lane_rows = x[0][span.clone()]
+            .iter()
+            .zip(&x[1][span.clone()])
+            .zip(&y[0][span.clone()])
+            .zip(&y[1][span])
+            .zip(alpha0.iter_mut().zip(beta0))
+            .zip(alpha1.iter_mut().zip(beta1))
+            .zip(weights.g.iter().zip(&weights.weight));
+        let (fv, zero) = (F64x2::splat(f), F64x2::splat(0.0));
+        for (i, row) in lane_rows.enumerate() {
+            let (((((&x0, &x1), &y0), &y1), (a0, b0)), (a1, b1)) = row.0;
+            let (&g, &weight) = row.1;
+            last = next.push(i, last, f);
+            let (xt, yt) = (F64x2::from_array([x0, x1]), F64x2::from_array([y0, y1]));
+            unusable = unusable + ((xt * zero) + (yt * zero));
+            // `WeightedPairMoments::scale`, then `push_origin` of the row about the origin.
+            sxx = sxx * fv;
+            sxy = sxy * fv;
+            let dx = mean_x - (xt - ox);
+            let dy = mean_y - (yt - oy);
+            let g = F64x2::splat(g);
+            let (gx, gy) = (g * dx, g * dy);
+            sxx = sxx + gx * dx;
+            sxy = sxy + gx * dy;
+            (mean_x, mean_y) = (gx, gy);
+            (ox, oy) = (xt, yt);
+            // About the data's zero (the weight is at least 1).
+            let fit = [mean_x + ox, mean_y + oy, sxx, sxy];
+            let (alpha, beta) = alpha_beta(fit, weight);
+            ([*a0, *a1], [*b0, *b1]) = (alpha.to_array(), beta.to_array());
+        }
+        *self = Self {
+            mean_x,
+            mean_y,
+            sxx,
+            sxy,
+            ox,
+            oy,
+            unusable,
+            ..*self
+        };
+        last
+    }
 }
 
-/// Writes alpha and beta of row `t` (`n` rows) in both lanes from the moments `mean_x`,
-/// `mean_y`, `sxx`, `sxy` about the origins `ox`, `oy` and the total `weight`, as
-/// `fit_from_weighted_moments` would (NaN for a flat market).
+/// The rows `span` of `column`, or as many of `spare` when the column is not wanted.
+fn column_or_spare<'a>(
+    column: Option<&'a mut [f64]>,
+    span: Range<usize>,
+    spare: &'a mut [f64; LANE_BLOCK],
+) -> &'a mut [f64] {
+    match column {
+        Some(c) => &mut c[span],
+        None => &mut spare[..span.len()],
+    }
+}
+
+/// Alpha and beta in both lanes from the means `mx`, `my` (about the data's zero), the
+/// co-moments `sxx`, `sxy` and the total `weight` (the same in both lanes), as
+/// `fit_from_weighted_moments` would take them (NaN for a flat market).
 #[inline(always)]
-fn write_alpha_beta(
-    out: &mut [&mut SimpleFitColumns<'_>; 2],
-    t: usize,
-    n: usize,
-    [mean_x, mean_y, sxx, sxy, ox, oy, weight]: [F64x2; 7],
-) {
-    // About the data's zero (the weight is at least 1).
-    let (mx, my) = (mean_x + ox, mean_y + oy);
+fn alpha_beta([mx, my, sxx, sxy]: [F64x2; 4], weight: f64) -> (F64x2, F64x2) {
+    let weight = F64x2::splat(weight);
     let beta = sxy / sxx;
     let alpha = my - beta * mx;
     // The market is clearly not flat (`x_is_constant` is false) when
@@ -995,28 +1082,14 @@ fn write_alpha_beta(
     let clear = floor.ge_bits(F64x2::splat(TINY))
         & sxx.ge_bits(floor * weight)
         & F64x2::splat(f64::MAX).ge_bits(sxx);
-    let (alpha, beta) = if clear == 0b11 {
-        (alpha, beta)
-    } else {
-        let sd = (sxx / weight).sqrt();
-        let flat_x = sd.le_mask(F64x2::splat(16.0 * f64::EPSILON) * (mx.abs() + sd));
-        let nan = F64x2::splat(f64::NAN);
-        let nan_where_flat = |v: F64x2| nan.and(flat_x).or(v.and_not(flat_x));
-        (nan_where_flat(alpha), nan_where_flat(beta))
-    };
-    // Written field by field: `SimpleFitColumns::write` would test all nine.
-    let (alpha, beta) = (alpha.to_array(), beta.to_array());
-    for (lane, o) in out.iter_mut().enumerate() {
-        if let Some(a) = o.alpha.as_deref_mut() {
-            a[t] = alpha[lane];
-        }
-        if let Some(b) = o.beta.as_deref_mut() {
-            b[t] = beta[lane];
-        }
-        if let Some(count) = o.n.as_deref_mut() {
-            count[t] = u32::try_from(n).unwrap_or(u32::MAX);
-        }
+    if clear == 0b11 {
+        return (alpha, beta);
     }
+    let sd = (sxx / weight).sqrt();
+    let flat_x = sd.le_mask(F64x2::splat(16.0 * f64::EPSILON) * (mx.abs() + sd));
+    let nan = F64x2::splat(f64::NAN);
+    let nan_where_flat = |v: F64x2| nan.and(flat_x).or(v.and_not(flat_x));
+    (nan_where_flat(alpha), nan_where_flat(beta))
 }
 
 /// Writes the empty fits of row `t` (`n` rows) in both lanes. Inlined: a call in the row
@@ -1056,6 +1129,13 @@ impl BlockWeights {
         let weight = old + 1.0;
         (self.g[i], self.weight[i]) = (old, weight);
         weight
+    }
+
+    /// `g = old / weight` of every row, without the `1 / weight` of [`Self::divide`].
+    fn divide_shares(&mut self) {
+        for (g, w) in self.g.iter_mut().zip(&self.weight) {
+            *g /= w;
+        }
     }
 
     /// `g = old / weight` and `1 / weight` of every row. Whole blocks, which vectorize;
