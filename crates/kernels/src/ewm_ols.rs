@@ -762,13 +762,10 @@ fn expanding_lanes_alpha_beta(
     let f = Decay::new(spec.half_life, 2).pow(1);
     let mut state = LaneState::at(x, y, start);
     let mut spare = [[0.0; LANE_BLOCK]; 4];
-    let mut weights = &mut BlockWeights::default();
+    let (mut first_weights, mut next_weight) = BlockWeights::first_block(f);
+    first_weights.divide_shares();
+    let mut weights = &mut first_weights;
     let mut next_weights = &mut BlockWeights::default();
-    let mut next_weight = 1.0;
-    for i in 0..LANE_BLOCK {
-        next_weight = weights.push(i, next_weight, f);
-    }
-    weights.divide_shares();
     let mut first = start + 1;
     while first < len {
         let span = first..(first + LANE_BLOCK).min(len);
@@ -840,13 +837,10 @@ fn expanding_lanes_with_residuals(
     // The weights are the same in both lanes (one start, one decay) and depend on the row
     // alone: each block's are taken while the block before slides, so that no row waits on
     // their chain or their division.
-    let mut weights = &mut BlockWeights::default();
+    let (mut first_weights, mut next_weight) = BlockWeights::first_block(f);
+    first_weights.divide();
+    let mut weights = &mut first_weights;
     let mut next_weights = &mut BlockWeights::default();
-    let mut next_weight = 1.0;
-    for i in 0..LANE_BLOCK {
-        next_weight = weights.push(i, next_weight, f);
-    }
-    weights.divide();
     while rows.first < len {
         let block = (len - rows.first).min(LANE_BLOCK);
         let slide = BlockSlide {
@@ -920,6 +914,27 @@ impl LaneState {
         }
     }
 
+    /// One row (`xt`, `yt`) of each lane, whose share of the new total weight is `g`:
+    /// `WeightedPairMoments::scale` by the decay `f` of one row, then `push_origin` of the
+    /// row about the origin, which moves to the row; `syy` only when `SYY`.
+    #[inline(always)]
+    fn push_row<const SYY: bool>(&mut self, xt: F64x2, yt: F64x2, g: F64x2, f: F64x2) {
+        let zero = F64x2::splat(0.0);
+        self.unusable = self.unusable + ((xt * zero) + (yt * zero));
+        self.sxx = self.sxx * f;
+        self.sxy = self.sxy * f;
+        let dx = self.mean_x - (xt - self.ox);
+        let dy = self.mean_y - (yt - self.oy);
+        let (gx, gy) = (g * dx, g * dy);
+        self.sxx = self.sxx + gx * dx;
+        self.sxy = self.sxy + gx * dy;
+        if SYY {
+            self.syy = self.syy * f + gy * dy;
+        }
+        (self.mean_x, self.mean_y) = (gx, gy);
+        (self.ox, self.oy) = (xt, yt);
+    }
+
     /// Slides the block's rows from `rows.first` on with its `weights`, keeping each row's
     /// moments in `rows`. Meanwhile pushes the weights of the next block into `next`, from the total
     /// `last`, and returns its last row's total. Not inlined: a loop with no call keeps the
@@ -933,16 +948,8 @@ impl LaneState {
         rows: &mut LaneRows,
         (weights, next, mut last): (&BlockWeights, &mut BlockWeights, f64),
     ) -> f64 {
-        let Self {
-            mut mean_x,
-            mut mean_y,
-            mut sxx,
-            mut sxy,
-            mut syy,
-            mut ox,
-            mut oy,
-            mut unusable,
-        } = *self;
+        // A copy whose fields stay in registers through the loop.
+        let mut lanes = *self;
         let first = rows.first;
         let span = first..first + slide.block;
         let lane_rows = x[0][span.clone()]
@@ -950,38 +957,30 @@ impl LaneState {
             .zip(&x[1][span.clone()])
             .zip(&y[0][span.clone()])
             .zip(&y[1][span]);
-        let (f, fv, zero) = (slide.f, F64x2::splat(slide.f), F64x2::splat(0.0));
+        let (f, fv) = (slide.f, F64x2::splat(slide.f));
         for (i, (((&x0, &x1), &y0), &y1)) in lane_rows.enumerate() {
             last = next.push(i, last, f);
             let n = first + i - slide.start + 1;
             let (xt, yt) = (F64x2::from_array([x0, x1]), F64x2::from_array([y0, y1]));
-            unusable = unusable + ((xt * zero) + (yt * zero));
-            // `WeightedPairMoments::scale`, then `push_origin` of the row about the origin.
-            sxx = sxx * fv;
-            sxy = sxy * fv;
-            let dx = mean_x - (xt - ox);
-            let dy = mean_y - (yt - oy);
-            let g = F64x2::splat(weights.g[i]);
-            let (gx, gy) = (g * dx, g * dy);
-            sxx = sxx + gx * dx;
-            sxy = sxy + gx * dy;
-            syy = syy * fv + gy * dy;
-            (mean_x, mean_y) = (gx, gy);
-            (ox, oy) = (xt, yt);
+            lanes.push_row::<true>(xt, yt, F64x2::splat(weights.g[i]), fv);
             // The fits wait for the block: `LaneRows::fit` takes them together.
-            let moments = [mean_x, mean_y, sxx, sxy, syy, ox, oy];
-            rows.keep(i, n >= slide.min_periods, moments);
+            let LaneState {
+                mean_x,
+                mean_y,
+                sxx,
+                sxy,
+                syy,
+                ox,
+                oy,
+                ..
+            } = lanes;
+            rows.keep(
+                i,
+                n >= slide.min_periods,
+                [mean_x, mean_y, sxx, sxy, syy, ox, oy],
+            );
         }
-        *self = Self {
-            mean_x,
-            mean_y,
-            sxx,
-            sxy,
-            syy,
-            ox,
-            oy,
-            unusable,
-        };
+        *self = lanes;
         last
     }
 
@@ -998,16 +997,8 @@ impl LaneState {
         [alpha0, beta0, alpha1, beta1]: [&mut [f64]; 4],
         (weights, next, mut last): (&BlockWeights, &mut BlockWeights, f64),
     ) -> f64 {
-        let Self {
-            mut mean_x,
-            mut mean_y,
-            mut sxx,
-            mut sxy,
-            mut ox,
-            mut oy,
-            mut unusable,
-            ..
-        } = *self;
+        // A copy whose fields stay in registers through the loop.
+        let mut lanes = *self;
         let lane_rows = x[0][span.clone()]
             .iter()
             .zip(&x[1][span.clone()])
@@ -1016,39 +1007,24 @@ impl LaneState {
             .zip(alpha0.iter_mut().zip(beta0))
             .zip(alpha1.iter_mut().zip(beta1))
             .zip(weights.g.iter().zip(&weights.weight));
-        let (fv, zero) = (F64x2::splat(f), F64x2::splat(0.0));
+        let fv = F64x2::splat(f);
         for (i, row) in lane_rows.enumerate() {
             let (((((&x0, &x1), &y0), &y1), (a0, b0)), (a1, b1)) = row.0;
             let (&g, &weight) = row.1;
             last = next.push(i, last, f);
             let (xt, yt) = (F64x2::from_array([x0, x1]), F64x2::from_array([y0, y1]));
-            unusable = unusable + ((xt * zero) + (yt * zero));
-            // `WeightedPairMoments::scale`, then `push_origin` of the row about the origin.
-            sxx = sxx * fv;
-            sxy = sxy * fv;
-            let dx = mean_x - (xt - ox);
-            let dy = mean_y - (yt - oy);
-            let g = F64x2::splat(g);
-            let (gx, gy) = (g * dx, g * dy);
-            sxx = sxx + gx * dx;
-            sxy = sxy + gx * dy;
-            (mean_x, mean_y) = (gx, gy);
-            (ox, oy) = (xt, yt);
+            lanes.push_row::<false>(xt, yt, F64x2::splat(g), fv);
             // About the data's zero (the weight is at least 1).
-            let fit = [mean_x + ox, mean_y + oy, sxx, sxy];
+            let fit = [
+                lanes.mean_x + lanes.ox,
+                lanes.mean_y + lanes.oy,
+                lanes.sxx,
+                lanes.sxy,
+            ];
             let (alpha, beta) = alpha_beta(fit, weight);
             ([*a0, *a1], [*b0, *b1]) = (alpha.to_array(), beta.to_array());
         }
-        *self = Self {
-            mean_x,
-            mean_y,
-            sxx,
-            sxy,
-            ox,
-            oy,
-            unusable,
-            ..*self
-        };
+        *self = lanes;
         last
     }
 }
@@ -1120,6 +1096,17 @@ impl Default for BlockWeights {
 }
 
 impl BlockWeights {
+    /// The weights of the first block of rows after the lanes' first row (of weight 1),
+    /// under the decay `f` of one row, before [`Self::divide`]; and the block's last total.
+    fn first_block(f: f64) -> (Self, f64) {
+        let mut weights = Self::default();
+        let mut last = 1.0;
+        for i in 0..LANE_BLOCK {
+            last = weights.push(i, last, f);
+        }
+        (weights, last)
+    }
+
     /// Row `i` after a row of total weight `last`, under the decay `f` of one row:
     /// `WeightedPairMoments::scale` and `push_origin`'s `old = last * f` and
     /// `weight = old + 1`. Returns the weight; `g` holds `old` until [`Self::divide`].
