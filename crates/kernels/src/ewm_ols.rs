@@ -812,10 +812,7 @@ fn expanding_lanes_alpha_beta(
 /// and that row's, a fit of one row.
 fn write_leading_rows(start: usize, len: usize, out: &mut [&mut SimpleFitColumns<'_>; 2]) {
     for t in 0..len.min(start + 1) {
-        let n = usize::from(t == start);
-        for o in out.iter_mut() {
-            o.write(t, &SimpleFit::empty(n));
-        }
+        write_empty(out, t, usize::from(t == start));
     }
 }
 
@@ -1068,9 +1065,7 @@ fn alpha_beta([mx, my, sxx, sxy]: [F64x2; 4], weight: f64) -> (F64x2, F64x2) {
     (nan_where_flat(alpha), nan_where_flat(beta))
 }
 
-/// Writes the empty fits of row `t` (`n` rows) in both lanes. Inlined: a call in the row
-/// loop would keep its moments out of registers.
-#[inline(always)]
+/// Writes the empty fits of row `t` (`n` rows) in both lanes.
 fn write_empty(out: &mut [&mut SimpleFitColumns<'_>; 2], t: usize, n: usize) {
     for o in out.iter_mut() {
         o.write(t, &SimpleFit::empty(n));
@@ -1118,23 +1113,18 @@ impl BlockWeights {
         weight
     }
 
-    /// `g = old / weight` of every row, without the `1 / weight` of [`Self::divide`].
+    /// `g = old / weight` of every row. Whole blocks, which vectorize; entries never pushed
+    /// are never read.
     fn divide_shares(&mut self) {
         for (g, w) in self.g.iter_mut().zip(&self.weight) {
             *g /= w;
         }
     }
 
-    /// `g = old / weight` and `1 / weight` of every row. Whole blocks, which vectorize;
-    /// entries never pushed are never read.
+    /// [`Self::divide_shares`], and `1 / weight` of every row.
     fn divide(&mut self) {
-        for ((g, inv), w) in self
-            .g
-            .iter_mut()
-            .zip(&mut self.inv_weight)
-            .zip(&self.weight)
-        {
-            *g /= w;
+        self.divide_shares();
+        for (inv, w) in self.inv_weight.iter_mut().zip(&self.weight) {
             *inv = 1.0 / w;
         }
     }
