@@ -16,6 +16,12 @@ quarter of a profile taken from the start.
 FIFO after the warm-up and ``disable`` after the last call (waiting for perf's ``ack`` on the
 second FIFO when given). The per-call times go to stderr. Contender keys are those of
 ``compare_peers.py --only``.
+
+Calls back to back reuse the memory the last call's result freed. ``compare_peers.py`` times
+each contender between the others, seconds apart, by which time Polars' allocator has handed
+that memory back to the operating system (after about a second), so there every call writes its
+outputs into fresh memory. ``--pause 1.5`` profiles that case: the profiler is switched off
+for a pause before each call and on for the call.
 """
 
 from __future__ import annotations
@@ -56,11 +62,20 @@ def main(argv: list[str] | None = None) -> list[float]:
     parser.add_argument("--key-dtype", choices=wl.KEY_DTYPES, default="str")
     parser.add_argument("--subset-tickers", type=int, default=20)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=0.0,
+        help="seconds to wait, unprofiled, before each call (default 0: back to back); over "
+        "a second, each call writes into fresh memory, as in compare_peers.py's table",
+    )
     parser.add_argument("--perf-control", type=Path, help="perf's control FIFO")
     parser.add_argument("--perf-ack", type=Path, help="perf's acknowledgement FIFO")
     args = parser.parse_args(argv)
     if args.calls < 1:
         parser.error(f"--calls must be at least 1, got {args.calls}")
+    if args.pause < 0:
+        parser.error(f"--pause must be at least 0 seconds, got {args.pause}")
 
     df = wl.make_workload(args.tickers, args.days, seed=args.seed, key_dtype=args.key_dtype)
     bench = cp.Bench(df, args.window, args.subset_tickers, check=True)
@@ -71,14 +86,23 @@ def main(argv: list[str] | None = None) -> list[float]:
     gc.collect()
 
     times = []
-    tell_profiler(args.perf_control, args.perf_ack, "enable")
+    profiling = False
     try:
         for _ in range(args.calls):
+            if args.pause > 0:
+                if profiling:
+                    tell_profiler(args.perf_control, args.perf_ack, "disable")
+                    profiling = False
+                time.sleep(args.pause)
+            if not profiling:
+                tell_profiler(args.perf_control, args.perf_ack, "enable")
+                profiling = True
             start = time.perf_counter()
             call()
             times.append(time.perf_counter() - start)
     finally:
-        tell_profiler(args.perf_control, args.perf_ack, "disable")
+        if profiling:
+            tell_profiler(args.perf_control, args.perf_ack, "disable")
     print(
         f"{args.contender} ({args.key_dtype} keys): {args.calls} calls, best "
         f"{min(times):.4f} s, median {statistics.median(times):.4f} s",
