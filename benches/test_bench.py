@@ -375,7 +375,7 @@ PEERS: dict[str, tuple[Callable[[pl.DataFrame, int], Any], Callable[[pl.DataFram
 }
 
 
-@pytest.fixture(scope="module", params=["str", "int"])
+@pytest.fixture(scope="module", params=["str", "categorical", "int"])
 def small(request: pytest.FixtureRequest) -> pl.DataFrame:
     return wl.make_workload(*SMOKE[:2], seed=7, key_dtype=request.param)
 

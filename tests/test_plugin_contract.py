@@ -11,6 +11,7 @@ the fields the plugin returns.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -424,6 +425,20 @@ def test_positional_order(calls: list[Call]) -> None:
     assert names == ["r", "f1", "f2", "rf", "day", "day", "key"]
     assert args[4].meta.eq(pl.col("day"))
     assert args[5].meta.eq(pl.col("day").dt.offset_by("-3mo"))
+    # The key goes as its physical values: a Categorical's codes, not a dictionary array.
+    assert args[6].meta.eq(pl.col("key").to_physical())
+
+
+def test_a_call_reads_back_the_key_it_was_given() -> None:
+    from polars_alpha import _calls
+
+    for by in ["key", pl.col("key"), pl.col("key").to_physical()]:
+        expr = pa.rolling_beta("r", "m", window=5, by=by)
+        [call] = _calls.plugin_calls([expr])
+        given = pl.col(by) if isinstance(by, str) else by
+        assert call.by() == json.loads(given.meta.serialize(format="json"))
+    [call] = _calls.plugin_calls([pa.rolling_beta("r", "m", window=5)])
+    assert call.by() is None
 
 
 def test_series_and_expressions_are_positional_inputs(calls: list[Call]) -> None:

@@ -766,8 +766,11 @@ KEY_EXPRS: dict[str, pl.Expr] = {
 
 
 @pytest.mark.parametrize("key_dtype", list(KEY_EXPRS))
-def test_by_accepts_common_key_dtypes(synthetic_panel: SyntheticPanel, key_dtype: str) -> None:
-    df = synthetic_panel.frame.sort("date")  # interleaved tickers
+@pytest.mark.parametrize("sort_by", ["date", "ticker"])  # tickers interleaved, or contiguous
+def test_by_accepts_common_key_dtypes(
+    synthetic_panel: SyntheticPanel, key_dtype: str, sort_by: str
+) -> None:
+    df = synthetic_panel.frame.sort(sort_by, "date")
     key = KEY_EXPRS[key_dtype]
     kw: dict[str, Any] = {"window": 10, "risk_free": "rf"}
     out = df.select(

@@ -53,8 +53,15 @@ class PluginCall:
         return [_node_expr(node) for node in self.args[:count]]
 
     def by(self) -> Any | None:
-        """The serialized ``by=`` key, or None when the call has none."""
-        return self.args[-1] if self._layout.get("by") else None
+        """The serialized ``by=`` key, or None when the call has none: the key as given,
+        without the ``to_physical()`` the call wraps it in."""
+        if not self._layout.get("by"):
+            return None
+        key = self.args[-1]
+        function = key.get("Function") if isinstance(key, dict) else None
+        if isinstance(function, dict) and function.get("function") == "ToPhysical":
+            [key] = function["input"]
+        return key
 
     def date_window(self) -> bool:
         """Whether the call's window is a duration on ``order_by``."""

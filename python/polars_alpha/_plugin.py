@@ -9,7 +9,8 @@ and describes to the Rust side in the ``inputs`` keyword argument:
 3. the ``order_by`` column, if any (``inputs["order_by"]``): each key's rows are taken in its
    order; for a date window it is the time, and the time minus the duration follows it
    (``inputs["date_window"]``): Polars does the calendar arithmetic, the kernel only compares;
-4. the ``by`` key, if any (``inputs["by"]``).
+4. the ``by`` key, if any (``inputs["by"]``), as its physical values (``to_physical()``: the
+   codes of a Categorical or Enum, the integers of a date).
 
 The other keyword arguments are each function's parameters, every key always sent (None
 where not set): the Rust side rejects unknown and missing keys.
@@ -75,7 +76,10 @@ class PluginInputs:
             if self.duration is not None:
                 args.append(order.dt.offset_by(f"-{self.duration}"))
         if self.by is not None:
-            args.append(_validate.as_expr(self.by))
+            # The key crosses the plugin interface as its physical values: a Categorical or
+            # Enum key would otherwise become an Arrow dictionary and back on every call,
+            # which costs several times the fit. Equal codes are equal categories.
+            args.append(_validate.as_expr(self.by).to_physical())
         return args
 
     def columns(self) -> list[IntoExprColumn]:

@@ -103,6 +103,7 @@ _ROW_BY_ROW = frozenset(
         "StructExpr",
         "SumHorizontal",
         "TemporalExpr",
+        "ToPhysical",
     }
 )
 _ROW_BY_ROW_BOOLEAN = frozenset(
