@@ -63,6 +63,13 @@ def main(argv: list[str] | None = None) -> list[float]:
     parser.add_argument("--subset-tickers", type=int, default=20)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
+        "--sort-by",
+        choices=("ticker", "date"),
+        default="ticker",
+        help="the frame's row order: by ticker then date (the workload's, default), or by "
+        "date then ticker, where each ticker's rows are gathered into place and back",
+    )
+    parser.add_argument(
         "--pause",
         type=float,
         default=0.0,
@@ -78,6 +85,8 @@ def main(argv: list[str] | None = None) -> list[float]:
         parser.error(f"--pause must be at least 0 seconds, got {args.pause}")
 
     df = wl.make_workload(args.tickers, args.days, seed=args.seed, key_dtype=args.key_dtype)
+    if args.sort_by == "date":
+        df = df.sort("date", "ticker")
     bench = cp.Bench(df, args.window, args.subset_tickers, check=True)
     outcome, call = cp.prepare_contender(cp.BY_KEY[args.contender], bench)
     if call is None or (outcome.check or "").startswith("MISMATCH"):

@@ -8,6 +8,8 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
 
 use polars::prelude::*;
 use polars_alpha_kernels::prefetch::{prefetch, rows_of, Cache};
@@ -30,6 +32,9 @@ pub struct Panel {
     /// `order[i]` is the original row of the i-th row in segment order; `None` when the
     /// segments are ranges of the original rows.
     order: Option<Vec<IdxSize>>,
+    /// With `order`, where each original row is in segment order (`order`'s inverse), built
+    /// by the first [`Panel::scatter`] and kept for the other output columns.
+    positions: OnceLock<Vec<IdxSize>>,
     segments: Vec<Range<usize>>,
     threads: Threads,
 }
@@ -39,6 +44,7 @@ impl Panel {
     pub fn single(len: usize, threads: Threads) -> Self {
         Self {
             order: None,
+            positions: OnceLock::new(),
             segments: std::iter::once(0..len).collect(),
             threads,
         }
@@ -54,6 +60,7 @@ impl Panel {
         if let Some(segments) = contiguous_runs(key, threads)? {
             return Ok(Self {
                 order: None,
+                positions: OnceLock::new(),
                 segments,
                 threads,
             });
@@ -79,6 +86,7 @@ impl Panel {
         }
         Ok(Self {
             order: Some(order),
+            positions: OnceLock::new(),
             segments,
             threads,
         })
@@ -114,6 +122,7 @@ impl Panel {
         self.threads
             .map(parts, |rows| rows.sort_by_key(|&row| keys[row as usize]));
         self.order = Some(order);
+        self.positions = OnceLock::new();
         self
     }
 
@@ -132,23 +141,24 @@ impl Panel {
     }
 
     /// The values in segment order (borrowed when no reordering is needed).
-    pub fn gather<'a, T: Copy>(&self, values: &'a [T]) -> Cow<'a, [T]> {
+    pub fn gather<'a, T: Copy + Default + Send + Sync>(&self, values: &'a [T]) -> Cow<'a, [T]> {
         match &self.order {
             None => Cow::Borrowed(values),
-            Some(order) => Cow::Owned(order.iter().map(|&i| values[i as usize]).collect()),
+            Some(order) => Cow::Owned(gather_rows(values, order, self.threads)),
         }
     }
 
-    /// Puts values computed in segment order back into the original row order.
+    /// Puts values computed in segment order back into the original row order: row `r`
+    /// takes the value at its position in segment order, a gather the threads share, as
+    /// each writes its own rows.
     pub fn scatter<T: Copy + Default + Send + Sync>(&self, values: Vec<T>) -> Vec<T> {
         match &self.order {
             None => values,
             Some(order) => {
-                let mut out = output_buffer(values.len(), self.threads);
-                for (&row, v) in order.iter().zip(values) {
-                    out[row as usize] = v;
-                }
-                out
+                let positions = self
+                    .positions
+                    .get_or_init(|| inverse_permutation(order, self.threads));
+                gather_rows(&values, positions, self.threads)
             }
         }
     }
@@ -170,15 +180,84 @@ impl Panel {
     }
 }
 
+/// Rows a gather or scatter job takes at a time.
+const GATHER_PIECE: usize = 1 << 16;
+
+/// `values[rows[i]]` for every `i`, a piece of `rows` per job.
+fn gather_rows<T: Copy + Default + Send + Sync>(
+    values: &[T],
+    rows: &[IdxSize],
+    threads: Threads,
+) -> Vec<T> {
+    let mut out = output_buffer(rows.len(), threads);
+    let pieces: Vec<_> = rows
+        .chunks(GATHER_PIECE)
+        .zip(out.chunks_mut(GATHER_PIECE))
+        .collect();
+    threads.map(pieces, |(rows, out)| {
+        for (o, &row) in out.iter_mut().zip(rows) {
+            *o = values[row as usize];
+        }
+    });
+    out
+}
+
+/// `positions` with `positions[order[i]] = i`, for a permutation `order` of `0..len`. The jobs
+/// each take a piece of `order`, so their writes land anywhere in `positions`: relaxed atomic
+/// stores (plain stores on x86) keep that safe, and each row is written once.
+fn inverse_permutation(order: &[IdxSize], threads: Threads) -> Vec<IdxSize> {
+    let positions: Vec<AtomicU32> = (0..order.len()).map(|_| AtomicU32::new(0)).collect();
+    let pieces: Vec<_> = order.chunks(GATHER_PIECE).enumerate().collect();
+    threads.map(pieces, |(p, rows)| {
+        let first = p * GATHER_PIECE;
+        for (k, &row) in rows.iter().enumerate() {
+            positions[row as usize].store((first + k) as IdxSize, Ordering::Relaxed);
+        }
+    });
+    positions.into_iter().map(AtomicU32::into_inner).collect()
+}
+
+/// Rows looked at first to tell a frame sorted by date (a run per row, a key repeated within
+/// the first dates) from one grouped by key, before scanning all of it.
+const PROBE_ROWS: usize = 1 << 14;
+
 /// The rows of each key as ranges, if every key's rows are contiguous; `None` otherwise.
 fn contiguous_runs(key: &Series, threads: Threads) -> PolarsResult<Option<Vec<Range<usize>>>> {
     let len = key.len();
     let key = key.rechunk();
-    let scanned = match string_run_starts(&key, threads)? {
+    if len > PROBE_ROWS {
+        let head = key.slice(0, PROBE_ROWS);
+        if a_key_repeats(&head, &run_starts_of(&head, Threads::Caller)?)? {
+            return Ok(None);
+        }
+    }
+    let starts = run_starts_of(&key, threads)?;
+    if a_key_repeats(&key, &starts)? {
+        return Ok(None);
+    }
+    let mut segments = Vec::with_capacity(starts.len());
+    for (i, &s) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).map_or(len, |&e| e as usize);
+        segments.push(s as usize..end);
+    }
+    Ok(Some(segments))
+}
+
+/// Whether a key value starts two of the runs that start at `starts`: then the runs are not
+/// the groups.
+fn a_key_repeats(key: &Series, starts: &[IdxSize]) -> PolarsResult<bool> {
+    Ok(key.take_slice(starts)?.n_unique()? != starts.len())
+}
+
+/// Where a run of equal keys starts in `key` (one chunk): row 0 and every row whose key
+/// differs from the row before.
+fn run_starts_of(key: &Series, threads: Threads) -> PolarsResult<Vec<IdxSize>> {
+    let len = key.len();
+    let scanned = match string_run_starts(key, threads)? {
         Some(starts) => Some(starts),
-        None => integer_run_starts(&key, threads)?,
+        None => integer_run_starts(key, threads)?,
     };
-    let starts = match scanned {
+    Ok(match scanned {
         Some(starts) => starts,
         None => {
             let changed = key
@@ -199,18 +278,7 @@ fn contiguous_runs(key: &Series, threads: Threads) -> PolarsResult<Option<Vec<Ra
             }
             starts
         }
-    };
-    // The runs are the groups exactly when no key value starts two runs.
-    let firsts = key.take_slice(&starts)?;
-    if firsts.n_unique()? != starts.len() {
-        return Ok(None);
-    }
-    let mut segments = Vec::with_capacity(starts.len());
-    for (i, &s) in starts.iter().enumerate() {
-        let end = starts.get(i + 1).map_or(len, |&e| e as usize);
-        segments.push(s as usize..end);
-    }
-    Ok(Some(segments))
+    })
 }
 
 /// Where a run of equal keys starts, for a String key without nulls (ticker symbols, the
@@ -477,6 +545,54 @@ mod tests {
         assert_eq!(p.scatter(g.into_owned()), vals.to_vec());
     }
 
+    /// The segments of `p` as lists of original rows, and a check that scattering the
+    /// gathered row numbers gives every row back where it was.
+    fn rows_by_segment(p: &Panel, len: usize) -> Vec<Vec<usize>> {
+        let rows: Vec<usize> = (0..len).collect();
+        let gathered = p.gather(&rows);
+        let by_segment = p
+            .segments()
+            .iter()
+            .map(|s| gathered[s.clone()].to_vec())
+            .collect();
+        assert_eq!(p.scatter(gathered.into_owned()), rows);
+        by_segment
+    }
+
+    #[test]
+    fn a_frame_sorted_by_date_is_gathered_across_many_pieces() {
+        // Every key in every "date", as a frame sorted by date then ticker: a run per row,
+        // told apart at the probe, and gathered in pieces of rows across threads.
+        let tickers = 5_000usize;
+        let len = 4 * GATHER_PIECE + 123;
+        let codes: Vec<u32> = (0..len).map(|r| (r % tickers) as u32).collect();
+        for threads in [Threads::Pool, Threads::Caller] {
+            let p = Panel::from_key(&Series::new("k".into(), &codes), threads).unwrap();
+            assert!(!p.keeps_row_order());
+            let mut segments = rows_by_segment(&p, len);
+            segments.sort();
+            let expected: Vec<Vec<usize>> = (0..tickers)
+                .map(|t| (t..len).step_by(tickers).collect())
+                .collect();
+            assert_eq!(segments, expected);
+        }
+    }
+
+    #[test]
+    fn a_key_seen_again_only_after_the_probe_is_gathered() {
+        // Contiguous runs of 1,000 rows through the probe's rows, then the first key again.
+        let len = 3 * PROBE_ROWS;
+        let mut names: Vec<String> = (0..len).map(|r| format!("T{}", r / 1000)).collect();
+        names[len - 10..].fill("T0".to_string());
+        let p = Panel::from_key(&Series::new("k".into(), &names), Threads::Pool).unwrap();
+        assert!(!p.keeps_row_order());
+        let segments = rows_by_segment(&p, len);
+        let t0 = segments.iter().find(|rows| rows[0] == 0).unwrap();
+        let expected: Vec<usize> = (0..1000).chain(len - 10..len).collect();
+        assert_eq!(t0, &expected);
+        assert_eq!(segments.iter().map(Vec::len).sum::<usize>(), len);
+    }
+
     #[test]
     fn null_keys_form_a_group() {
         let key = Series::new("k".into(), &[Some("a"), None, Some("a"), None]);
@@ -488,6 +604,7 @@ mod tests {
     fn split_gives_disjoint_segment_slices() {
         let p = Panel {
             order: None,
+            positions: OnceLock::new(),
             segments: vec![0..2, 2..5],
             threads: Threads::Caller,
         };
