@@ -224,7 +224,13 @@ const PROBE_ROWS: usize = 1 << 14;
 /// The rows of each key as ranges, if every key's rows are contiguous; `None` otherwise.
 fn contiguous_runs(key: &Series, threads: Threads) -> PolarsResult<Option<Vec<Range<usize>>>> {
     let len = key.len();
-    let key = key.rechunk();
+    // A key in a few chunks is scanned chunk by chunk: joining a String key's chunks copies
+    // the whole column, which costs more than the scan.
+    let key = if key.chunks().len() <= SCANNED_CHUNKS {
+        key.clone()
+    } else {
+        key.rechunk()
+    };
     if len > PROBE_ROWS {
         let head = key.slice(0, PROBE_ROWS);
         if a_key_repeats(&head, &run_starts_of(&head, Threads::Caller)?)? {
@@ -249,9 +255,40 @@ fn a_key_repeats(key: &Series, starts: &[IdxSize]) -> PolarsResult<bool> {
     Ok(key.take_slice(starts)?.n_unique()? != starts.len())
 }
 
-/// Where a run of equal keys starts in `key` (one chunk): row 0 and every row whose key
-/// differs from the row before.
+/// The most chunks of a key scanned one by one; a key in more is joined into one first.
+const SCANNED_CHUNKS: usize = 256;
+
+/// Where a run of equal keys starts in `key`: row 0 and every row whose key differs from the
+/// row before. Each chunk is scanned on its own, and a chunk's first row starts a run unless
+/// its key is the last row's of the chunk before (the two rows scanned together).
 fn run_starts_of(key: &Series, threads: Threads) -> PolarsResult<Vec<IdxSize>> {
+    if key.chunks().len() == 1 {
+        return chunk_run_starts(key, threads);
+    }
+    let mut starts = Vec::new();
+    let mut offset = 0usize;
+    for rows in key.chunk_lengths() {
+        if rows == 0 {
+            continue;
+        }
+        let chunk = key.slice(offset as i64, rows);
+        let continues = offset > 0
+            && chunk_run_starts(&key.slice(offset as i64 - 1, 2).rechunk(), Threads::Caller)?.len()
+                == 1;
+        let chunk_starts = chunk_run_starts(&chunk, threads)?;
+        starts.extend(
+            chunk_starts
+                .into_iter()
+                .skip(usize::from(continues))
+                .map(|s| s + offset as IdxSize),
+        );
+        offset += rows;
+    }
+    Ok(starts)
+}
+
+/// [`run_starts_of`] for a key in one chunk.
+fn chunk_run_starts(key: &Series, threads: Threads) -> PolarsResult<Vec<IdxSize>> {
     let len = key.len();
     let scanned = match string_run_starts(key, threads)? {
         Some(starts) => Some(starts),
@@ -290,7 +327,7 @@ fn string_run_starts(key: &Series, threads: Threads) -> PolarsResult<Option<Vec<
         return Ok(None);
     };
     let binary = key.str()?.as_binary();
-    // The caller rechunked the key; anything else takes the general path.
+    // The caller passes one chunk; anything else takes the general path.
     let [chunk] = binary.chunks().as_slice() else {
         return Ok(None);
     };
@@ -591,6 +628,62 @@ mod tests {
         let expected: Vec<usize> = (0..1000).chain(len - 10..len).collect();
         assert_eq!(t0, &expected);
         assert_eq!(segments.iter().map(Vec::len).sum::<usize>(), len);
+    }
+
+    #[test]
+    fn a_key_in_chunks_makes_the_runs_of_the_joined_key() {
+        // Runs across chunk boundaries, runs starting at one, and nulls on both sides of one;
+        // String keys (inline and long) and integer keys.
+        let cuts = [0, 3, 5, 9, 12];
+        let names = [
+            Some("a"),
+            Some("a"),
+            Some("a"),
+            Some("a"),
+            Some("b"),
+            Some("long-ticker-name-1"),
+            Some("long-ticker-name-1"),
+            None,
+            None,
+            None,
+            Some("long-ticker-name-2"),
+            Some("c"),
+        ];
+        let joined = Series::new("k".into(), &names);
+        // Without nulls, String and integer keys take their fast scans.
+        let no_nulls: Vec<&str> = names.iter().map(|n| n.unwrap_or("x")).collect();
+        let no_nulls = Series::new("k".into(), &no_nulls);
+        let codes = |key: &Series| {
+            let dtype = DataType::Categorical(Categories::global(), Categories::global().mapping());
+            key.cast(&dtype).unwrap().to_physical_repr().into_owned()
+        };
+        for key in [
+            joined.clone(),
+            codes(&joined),
+            no_nulls.clone(),
+            codes(&no_nulls),
+        ] {
+            let mut chunked = key.slice(0, 0);
+            for w in cuts.windows(2) {
+                chunked
+                    .append(&key.slice(w[0] as i64, w[1] - w[0]))
+                    .unwrap();
+            }
+            assert_eq!(chunked.chunks().len(), cuts.len() - 1, "{:?}", key.dtype());
+            for threads in [Threads::Pool, Threads::Caller] {
+                let want = Panel::from_key(&key, threads).unwrap();
+                let got = Panel::from_key(&chunked, threads).unwrap();
+                assert_eq!(got.segments(), want.segments(), "{:?}", key.dtype());
+                assert_eq!(got.segments(), &[0..4, 4..5, 5..7, 7..10, 10..11, 11..12]);
+                assert!(got.keeps_row_order());
+            }
+        }
+        // A key seen again in a later chunk is still told apart.
+        let mut again = Series::new("k".into(), &["a", "a", "b"]);
+        again.append(&Series::new("k".into(), &["b", "a"])).unwrap();
+        assert!(!Panel::from_key(&again, Threads::Pool)
+            .unwrap()
+            .keeps_row_order());
     }
 
     #[test]
