@@ -6,6 +6,7 @@ window slice, and brute-force date filtering.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import warnings
@@ -412,6 +413,52 @@ def test_datetime_time_column_with_time_zone() -> None:
         pa.rolling_beta("ret", "mkt_rf", window="30d", order_by="ts", by="ticker").alias("b")
     )
     assert_frame_equal(a, b)
+
+
+def calendar_edge_panel(time_zone: str | None) -> pl.DataFrame:
+    """Three keys on different calendars around month ends, a leap day and two DST changes,
+    rows shuffled: every day; the last day of each month; a random quarter of the days."""
+    days = pl.date_range(dt.date(2019, 12, 20), dt.date(2021, 4, 10), eager=True)
+    month_ends = days.filter(days.dt.month_end() == days)
+    sparse = days.sample(fraction=0.25, seed=3).sort()
+    parts = [
+        pl.DataFrame({"key": k, "date": d})
+        for k, d in [("daily", days), ("month_end", month_ends), ("sparse", sparse)]
+    ]
+    rng = np.random.default_rng(4)
+    df = pl.concat(parts).with_columns(
+        ret=pl.Series(rng.normal(0, 0.01, sum(len(p) for p in parts))),
+        mkt=pl.Series(rng.normal(0, 0.01, sum(len(p) for p in parts))),
+    )
+    if time_zone is not None:
+        df = df.with_columns(
+            (pl.col("date").cast(pl.Datetime("us")) + pl.duration(hours=9, minutes=30))
+            .dt.replace_time_zone(time_zone)
+            .alias("date")
+        )
+    return df.sample(fraction=1.0, shuffle=True, seed=5)
+
+
+@pytest.mark.parametrize("time_zone", [None, "America/New_York"])
+@pytest.mark.parametrize("duration", ["1mo", "3mo", "1q", "1y", "2w", "1mo15d", "36h"])
+def test_date_window_rows_match_offset_by_of_each_row(duration: str, time_zone: str | None) -> None:
+    # The window's lower bounds are computed once per distinct time and looked up; this
+    # counts each row's window from its own time's `offset_by`.
+    df = calendar_edge_panel(time_zone)
+    got = df.with_columns(
+        n=pa.rolling_alpha_beta(
+            "ret", "mkt", window=duration, order_by="date", by="key", min_periods=2
+        ).struct.field("n")
+    )
+    checked = 0
+    for rows in got.partition_by("key"):
+        rows = rows.sort("date")
+        times = rows["date"].to_list()
+        lower = rows.select(pl.col("date").dt.offset_by(f"-{duration}"))["date"].to_list()
+        for i, (lo, n) in enumerate(zip(lower, rows["n"], strict=True)):
+            assert n == i + 1 - bisect.bisect_right(times, lo, hi=i + 1), (rows["key"][0], i)
+            checked += 1
+    assert checked == df.height
 
 
 # --- whole-sample forms -----------------------------------------------------------------

@@ -416,15 +416,16 @@ def test_every_compiled_plugin_function_has_its_keys() -> None:
 
 
 def test_positional_order(calls: list[Call]) -> None:
-    # values, risk-free column, order_by and order_by - duration, by
+    # values, risk-free column, order_by and its distinct times less the duration, by
     pa.rolling_factor_regression(
         "r", ["f1", "f2"], window="3mo", order_by="day", risk_free="rf", by="key"
     )
     args = calls[0].args
     names = [a.meta.output_name() for a in args]
-    assert names == ["r", "f1", "f2", "rf", "day", "day", "key"]
+    assert names == ["r", "f1", "f2", "rf", "day", "time", "key"]
     assert args[4].meta.eq(pl.col("day"))
-    assert args[5].meta.eq(pl.col("day").dt.offset_by("-3mo"))
+    times = pl.col("day").unique(maintain_order=True)
+    assert args[5].meta.eq(pl.struct(time=times, lower=times.dt.offset_by("-3mo")))
     # The key goes as its physical values: a Categorical's codes, not a dictionary array.
     assert args[6].meta.eq(pl.col("key").to_physical())
 

@@ -7,8 +7,9 @@ and describes to the Rust side in the ``inputs`` keyword argument:
    (``inputs["values"]``, e.g. ``["asset", "market"]``);
 2. the risk-free column, if any (``inputs["risk_free"]``);
 3. the ``order_by`` column, if any (``inputs["order_by"]``): each key's rows are taken in its
-   order; for a date window it is the time, and the time minus the duration follows it
-   (``inputs["date_window"]``): Polars does the calendar arithmetic, the kernel only compares;
+   order; for a date window it is the time, and a struct follows it
+   (``inputs["date_window"]``) of each distinct time and that time minus the duration: Polars
+   does the calendar arithmetic, the kernel only looks up and compares;
 4. the ``by`` key, if any (``inputs["by"]``), as its physical values (``to_physical()``: the
    codes of a Categorical or Enum, the integers of a date).
 
@@ -65,8 +66,7 @@ class PluginInputs:
             _validate.column(self.by, "by")
 
     def args(self) -> list[pl.Expr]:
-        """The positional arguments: values, [risk-free], [order_by[, order_by - duration]],
-        [by]."""
+        """The positional arguments: values, [risk-free], [order_by[, {time, lower}]], [by]."""
         args = [_validate.as_expr(value) for _, value in self.values]
         if self.risk_free is not None:
             args.append(_validate.as_expr(self.risk_free))
@@ -74,7 +74,11 @@ class PluginInputs:
             order = _validate.as_expr(self.order_by)
             args.append(order)
             if self.duration is not None:
-                args.append(order.dt.offset_by(f"-{self.duration}"))
+                # Calendar arithmetic costs Polars far more than the fit, so it runs once per
+                # distinct time: a panel repeats each date once per key.
+                times = order.unique(maintain_order=True)
+                lower = times.dt.offset_by(f"-{self.duration}")
+                args.append(pl.struct(time=times, lower=lower))
         if self.by is not None:
             # The key crosses the plugin interface as its physical values: a Categorical or
             # Enum key would otherwise become an Arrow dictionary and back on every call,

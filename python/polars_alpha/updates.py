@@ -201,8 +201,11 @@ def _node_need(node: Any, prices: list[pl.Expr]) -> int:
     if kind in ("Over", "Window"):
         return _node_need(value["function"], prices)
     if kind == "Function":
+        # The function first: a call that no halo can reproduce says why, before its inputs
+        # (a date window's table of distinct dates, say) are looked at.
+        own = _function_need(value, prices)
         inputs = [_node_need(item, prices) for item in value.get("input") or []]
-        return _function_need(value, prices) + max(inputs, default=0)
+        return own + max(inputs, default=0)
     raise _unknown(kind)
 
 

@@ -4,8 +4,8 @@
 //!
 //! The inputs come in this order: the value inputs (`asset, market` or the factors, `price`
 //! and `benchmark`, ...), then the risk-free column if any, then the `order_by` column if any
-//! (for a date window, each row's lower bound `order_by - duration` follows it), then the
-//! `by` key if any.
+//! (for a date window, a struct follows it of each distinct time and that time less the
+//! duration), then the `by` key if any.
 
 use std::borrow::Cow;
 
@@ -34,7 +34,8 @@ pub struct InputLayout {
     pub risk_free: bool,
     /// An `order_by` column follows: each key's rows are taken in its order.
     pub order_by: bool,
-    /// A date window on the `order_by` column: each row's lower bound follows it.
+    /// A date window on the `order_by` column: a struct follows it of each distinct time
+    /// (`time`) and that time less the duration (`lower`).
     pub date_window: bool,
     /// A key column comes last.
     pub by: bool,
@@ -94,7 +95,16 @@ impl InputLayout {
             if Some(i) == self.by_index() {
                 continue;
             }
-            if order_index.is_some_and(|o| i == o || i == o + 1) {
+            if self.date_window && order_index.is_some_and(|o| i == o + 1) {
+                // Built by the Python layer from `order_by`, whose dtype is checked just before.
+                polars_ensure!(
+                    matches!(field.dtype(), DataType::Struct(f) if f.len() == 2),
+                    ComputeError: "expected the date window's times and lower bounds as a struct \
+                                   of two fields, got {}", field.dtype()
+                );
+                continue;
+            }
+            if order_index == Some(i) {
                 let dtype = field.dtype();
                 if self.date_window {
                     polars_ensure!(
@@ -221,12 +231,9 @@ impl InputLayout {
         if !self.date_window {
             return Ok((panel, None));
         }
-        let lower = self.order_keys(&inputs[i + 1], len)?;
-        let times = (
-            panel.gather(&keys).into_owned(),
-            panel.gather(&lower).into_owned(),
-        );
-        Ok((panel, Some(times)))
+        let time = panel.gather(&keys).into_owned();
+        let lower = lower_bounds(&inputs[i + 1], &time)?;
+        Ok((panel, Some((time, lower))))
     }
 
     /// The `order_by` column as integers in the same order: temporal and integer columns by
@@ -242,26 +249,69 @@ impl InputLayout {
             InvalidOperation: "`order_by` has {} null values; drop or fill those rows first",
             order.null_count()
         );
-        let physical = order.to_physical_repr();
-        if physical.dtype().is_float() {
-            let floats = physical.cast(&DataType::Float64)?;
-            let floats = floats.f64()?;
-            polars_ensure!(
-                !floats.is_nan().any(),
-                InvalidOperation: "`order_by` has NaN values; drop or fill those rows first"
-            );
-            // IEEE-754 bits ordered as integers: flip the magnitude bits of negatives.
-            return Ok(floats
-                .into_no_null_iter()
-                .map(|v| {
-                    let bits = (v + 0.0).to_bits() as i64;
-                    bits ^ (((bits >> 63) as u64) >> 1) as i64
-                })
-                .collect());
-        }
-        let ints = physical.cast(&DataType::Int64)?;
-        Ok(ints.i64()?.rechunk().into_no_null_iter().collect())
+        order_key_values(order)
     }
+}
+
+/// Each of `times`' lower bound, looked up in `table`: a struct of distinct times and each
+/// one's lower bound (`time - duration`), which Polars computed once per distinct time.
+fn lower_bounds(table: &Series, times: &[i64]) -> PolarsResult<Vec<i64>> {
+    let fields = table.struct_()?.fields_as_series();
+    let [time, lower] = fields.as_slice() else {
+        polars_bail!(ComputeError: "expected the date window's table as a struct of two fields");
+    };
+    // A time that offsets past the calendar's range has no bound; its rows would not be found.
+    let known = time.is_not_null() & lower.is_not_null();
+    let (time, lower) = (time.filter(&known)?, lower.filter(&known)?);
+    let mut by_time: Vec<(i64, i64)> = order_key_values(&time)?
+        .into_iter()
+        .zip(order_key_values(&lower)?)
+        .collect();
+    by_time.sort_unstable_by_key(|&(t, _)| t);
+    // Each key's times ascend, as the table does, so the next row's time is usually the
+    // entry after the last one found; anything else is a binary search.
+    let mut next = 0;
+    times
+        .iter()
+        .map(|&t| {
+            if by_time.get(next).is_none_or(|&(e, _)| e != t) {
+                next = by_time.partition_point(|&(e, _)| e < t);
+            }
+            match by_time.get(next) {
+                Some(&(e, bound)) if e == t => {
+                    next += 1;
+                    Ok(bound)
+                }
+                _ => polars_bail!(
+                    ComputeError: "the `order_by` time {t} has no lower bound for the date window"
+                ),
+            }
+        })
+        .collect()
+}
+
+/// A column of times or numbers as integers in the same order: temporal and integer columns
+/// by their physical value, floats by a map that keeps their order.
+fn order_key_values(order: &Series) -> PolarsResult<Vec<i64>> {
+    let physical = order.to_physical_repr();
+    if physical.dtype().is_float() {
+        let floats = physical.cast(&DataType::Float64)?;
+        let floats = floats.f64()?;
+        polars_ensure!(
+            !floats.is_nan().any(),
+            InvalidOperation: "`order_by` has NaN values; drop or fill those rows first"
+        );
+        // IEEE-754 bits ordered as integers: flip the magnitude bits of negatives.
+        return Ok(floats
+            .into_no_null_iter()
+            .map(|v| {
+                let bits = (v + 0.0).to_bits() as i64;
+                bits ^ (((bits >> 63) as u64) >> 1) as i64
+            })
+            .collect());
+    }
+    let ints = physical.cast(&DataType::Int64)?;
+    Ok(ints.i64()?.rechunk().into_no_null_iter().collect())
 }
 
 /// A risk-free rate to subtract.
