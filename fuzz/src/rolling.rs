@@ -92,18 +92,6 @@ fn run_reporting_lanes(
 const SENTINEL: f64 = -12345.678;
 const ALL: u16 = 0x1ff;
 
-/// A row window that does not tell its length, so the kernel cannot slide it in blocks.
-struct RowByRow<'a, B>(&'a B);
-
-impl<B: WindowBounds> WindowBounds for RowByRow<'_, B> {
-    fn start(&self, t: usize) -> usize {
-        self.0.start(t)
-    }
-    fn min_periods(&self) -> usize {
-        self.0.min_periods()
-    }
-}
-
 fn got_row(o: &Owned, t: usize) -> Got {
     let c = |i: usize| o.cols[i][t];
     Got {
@@ -166,39 +154,23 @@ fn check_with(p: &Pair, case: &WindowCase, bounds: &impl WindowBounds, mask: u16
         });
     }
 
-    // Blocks and the row-by-row walk give the same bits; lanes, those of the walk rebuilt at
-    // their starts.
-    if lane_starts.is_empty() {
-        let slow = run(p, &RowByRow(bounds), ALL).expect("valid inputs");
-        for t in 0..len {
-            assert_eq!(all.n[t], slow.n[t], "n at row {t}: blocks vs row by row");
-            for i in 0..8 {
-                let (a, s) = (all.cols[i][t], slow.cols[i][t]);
-                assert!(
-                    same_bits(a, s),
-                    "field {i} at row {t}: {a:e} sliding in blocks, {s:e} row by row ({case:?}, x {:?}, y {:?})",
-                    p.x,
-                    p.y
-                );
-            }
+    // Blocks (of fixed or varying windows) give the bits of the walk that visits every row,
+    // and lanes those of the walk rebuilt at their starts.
+    let min_periods = bounds.min_periods();
+    for_each_window_rebuilding_at(&p.x, &p.y, bounds, &lane_starts, |t, m, first| {
+        let rows = first..t + 1;
+        let walked = fit_from_moments(m, &p.x[rows.clone()], &p.y[rows], min_periods, true);
+        assert_eq!(all.n[t] as usize, walked.n, "n at row {t}: kernel vs walk");
+        for (i, w) in walked.values().into_iter().enumerate() {
+            let a = all.cols[i][t];
+            assert!(
+                same_bits(a, w),
+                "field {i} at row {t}: {a:e} from the kernel (lanes started at {lane_starts:?}), {w:e} walked ({case:?}, x {:?}, y {:?})",
+                p.x,
+                p.y
+            );
         }
-    } else {
-        let min_periods = bounds.min_periods();
-        for_each_window_rebuilding_at(&p.x, &p.y, bounds, &lane_starts, |t, m, first| {
-            let rows = first..t + 1;
-            let walked = fit_from_moments(m, &p.x[rows.clone()], &p.y[rows], min_periods, true);
-            assert_eq!(all.n[t] as usize, walked.n, "n at row {t}: lanes vs walk");
-            for (i, w) in walked.values().into_iter().enumerate() {
-                let a = all.cols[i][t];
-                assert!(
-                    same_bits(a, w),
-                    "field {i} at row {t}: {a:e} in lanes (started at {lane_starts:?}), {w:e} walked ({case:?}, x {:?}, y {:?})",
-                    p.x,
-                    p.y
-                );
-            }
-        });
-    }
+    });
 
     // Some fields only: exactly those are written, and they still agree with the reference
     // (the kernel skips the residual work when no residual field is asked for).

@@ -277,12 +277,18 @@ impl PairMoments {
 /// be noise.
 #[inline(always)]
 pub fn spread_is_noise(sum_sq: f64, n: usize, mean: f64) -> bool {
+    spread_is_noise_of(sum_sq, n as f64, mean)
+}
+
+/// [`spread_is_noise`] of a count held as a float, as block loops keep it.
+#[inline(always)]
+pub fn spread_is_noise_of(sum_sq: f64, n: f64, mean: f64) -> bool {
     // sd <= c (|mean| + sd) with sd = sqrt(sum_sq / n), squared so no root is taken on every
     // row: sd (1 - c) <= c |mean|  <=>  sum_sq (1 - c)^2 <= n c^2 mean^2.
     const C: f64 = 16.0 * f64::EPSILON;
     // Scale before squaring so the mean's square cannot overflow first.
     let bound = C * mean;
-    n == 0 || sum_sq * ((1.0 - C) * (1.0 - C)) <= n as f64 * bound * bound
+    n == 0.0 || sum_sq * ((1.0 - C) * (1.0 - C)) <= n * bound * bound
 }
 
 #[cfg(test)]

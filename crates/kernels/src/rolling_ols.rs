@@ -17,7 +17,7 @@
 //!
 //! Results that cannot be computed are written as NaN; see [`SimpleFit`] for the rules.
 
-use super::moments::{spread_is_noise, usable, PairMoments};
+use super::moments::{spread_is_noise_of, usable, PairMoments};
 use super::simple_fit::{inference, r_squared, residual_sum};
 pub use super::simple_fit::{SimpleFit, SimpleFitColumns};
 use super::tolerances::{CANCELLATION_RATIO, NEAR_PERFECT_FIT};
@@ -140,8 +140,9 @@ fn rolling_simple_ols_with_lanes(
     let slide = bounds.row_count().filter(|&w| w >= 3 && w >= min_periods);
     let mut walk = WindowWalk::new(min_periods);
     let mut block = MomentBlock::default();
-    // Rows `t..plain_end` are known to be plain, so a run is scanned once.
-    let mut plain_end = 0;
+    // Rows `t..plain_end` are known to be plain, and rows `t..ordinary_end` not odd, so a
+    // run is scanned once.
+    let (mut plain_end, mut ordinary_end) = (0, 0);
     let mut t = warm_up(x, y, bounds, out, &mut walk);
     while t < len {
         if let Some(w) = slide {
@@ -175,11 +176,59 @@ fn rolling_simple_ols_with_lanes(
                 }
             }
         }
+        if !walk.filling && walk.m.n >= 2 && walk.plain_since_rebuild() {
+            if ordinary_end <= t {
+                ordinary_end = t + ordinary_prefix(&x[t..], &y[t..]);
+            }
+            let rows = t..ordinary_end.min(t + BLOCK);
+            if !rows.is_empty() {
+                let walked = walk.walk_block(x, y, bounds, rows, &mut block);
+                #[cfg(test)]
+                BLOCKS_WALKED.set(BLOCKS_WALKED.get() + usize::from(walked > 0));
+                if walked > 0 {
+                    block.fit_varying(x, y, t, min_periods, with_residuals, out);
+                    t += walked;
+                    continue;
+                }
+            }
+        }
         walk.step(x, y, t, bounds.start(t));
         out.write(t, &walk.fit(x, y, t, with_residuals));
         t += 1;
     }
     Ok(())
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Blocks [`WindowWalk::walk_block`] walked, for tests to know that it ran.
+    static BLOCKS_WALKED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Length of the leading run of rows none of which is odd (usable but not [`plain`]).
+fn ordinary_prefix(x: &[f64], y: &[f64]) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the machine has AVX2 (checked just above).
+        return unsafe { ordinary_prefix_avx2(x, y) };
+    }
+    ordinary_prefix_portable(x, y)
+}
+
+/// [`ordinary_prefix`] compiled for AVX2, which the machine must have.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn ordinary_prefix_avx2(x: &[f64], y: &[f64]) -> usize {
+    ordinary_prefix_portable(x, y)
+}
+
+/// [`ordinary_prefix`] on any machine, and inlined into its AVX2 copy.
+#[inline(always)]
+fn ordinary_prefix_portable(x: &[f64], y: &[f64]) -> usize {
+    // `odd_row_value` without its short circuits, so the blocks vectorize.
+    prefix_before(x, y, |a, b| {
+        (a.is_finite() & b.is_finite()) & !(plain(a) & plain(b))
+    })
 }
 
 /// Writes the rows at the start of the series that have no fit: while the window starts at
@@ -568,6 +617,90 @@ impl WindowWalk {
         self.counts_stale = true;
     }
 
+    /// Walks `rows`, at most [`BLOCK`] and none of them odd (usable but not [`plain`]),
+    /// exactly as [`Self::step`] would for windows whose start moves by any number of rows
+    /// (a date window, an expanding one, a row window holding a gap), recording each
+    /// window's moments, count and first row in `block`. Returns the rows walked: it stops
+    /// before a row whose window would keep fewer than 2 usable rows, which `step` takes.
+    /// The walk must hold at least 2 usable rows, not be filling, and be
+    /// [`Self::plain_since_rebuild`].
+    ///
+    /// Without odd rows the counts of rows off the origin are not needed (see
+    /// [`Self::plain_since_rebuild`]), and without a fit per row the loop is arithmetic and
+    /// the rare rebuild: the fits of the block are taken together.
+    fn walk_block(
+        &mut self,
+        x: &[f64],
+        y: &[f64],
+        bounds: &impl WindowBounds,
+        rows: std::ops::Range<usize>,
+        block: &mut MomentBlock,
+    ) -> usize {
+        debug_assert!(!self.filling && self.m.n >= 2 && self.plain_since_rebuild());
+        let mut m = self.m;
+        let (mut sx, mut sy) = (self.shift_x, self.shift_y);
+        let (mut first, mut removals) = (self.first, self.removals);
+        let (mut peak_sxx, mut peak_syy) = (self.peak_sxx, self.peak_syy);
+        let (mut inv_n, mut inv_n_of) = (self.inv_n, self.inv_n_of);
+        let mut walked = 0;
+        for t in rows {
+            let start = bounds.start(t);
+            let entering = usable(x[t], y[t]);
+            let shrank;
+            if first + 1 == start && m.n >= 2 && entering && usable(x[first], y[first]) {
+                if inv_n_of != m.n {
+                    inv_n_of = m.n;
+                    inv_n = 1.0 / m.n as f64;
+                }
+                m.replace(x[first] - sx, y[first] - sy, x[t] - sx, y[t] - sy, inv_n);
+                first += 1;
+                removals += 1;
+                shrank = true;
+            } else {
+                let leaving = (first..start).filter(|&r| usable(x[r], y[r])).count();
+                if m.n < leaving + 2 {
+                    break;
+                }
+                for r in first..start {
+                    if usable(x[r], y[r]) {
+                        m.remove(x[r] - sx, y[r] - sy);
+                    }
+                }
+                removals += start - first;
+                first = start;
+                if entering {
+                    m.add(x[t] - sx, y[t] - sy);
+                }
+                shrank = leaving > 0;
+            }
+            // `settle`, less its exact zeros for a constant column (see above).
+            let collapsed = (shrank
+                && !(m.sxx >= CANCELLATION_RATIO * peak_sxx
+                    && m.syy >= CANCELLATION_RATIO * peak_syy))
+                || !m.is_finite();
+            if removals > t - first || collapsed || first > self.origin_row {
+                (self.m, self.first) = (m, first);
+                self.rebuild(x, y, t);
+                (m, sx, sy) = (self.m, self.shift_x, self.shift_y);
+                (removals, peak_sxx, peak_syy) = (self.removals, self.peak_sxx, self.peak_syy);
+            } else {
+                peak_sxx = peak_sxx.max(m.sxx);
+                peak_syy = peak_syy.max(m.syy);
+            }
+            let i = walked;
+            block.store(i, &m, sx, sy);
+            block.counts[i] = m.n as f64;
+            block.firsts[i] = first;
+            walked += 1;
+        }
+        block.len = walked;
+        (self.m, self.first, self.removals) = (m, first, removals);
+        (self.peak_sxx, self.peak_syy) = (peak_sxx, peak_syy);
+        (self.inv_n, self.inv_n_of) = (inv_n, inv_n_of);
+        self.counts_stale = true;
+        walked
+    }
+
     /// True when the window's moments can slide in blocks: no row that is not [`plain`] is
     /// in the window or left it since the last rebuild, so a column that turns exactly
     /// constant is rebuilt to exact zeros by the collapse test alone (its residue is a
@@ -643,9 +776,14 @@ fn plain_prefix_avx2(x: &[f64], y: &[f64]) -> usize {
 /// [`plain_prefix`] on any machine, and inlined into its AVX2 copy.
 #[inline(always)]
 fn plain_prefix_portable(x: &[f64], y: &[f64]) -> usize {
+    prefix_before(x, y, |a, b| !plain(a) | !plain(b))
+}
+
+/// Length of the leading run of rows for which `odd` is false.
+#[inline(always)]
+fn prefix_before(x: &[f64], y: &[f64], odd: impl Fn(f64, f64) -> bool) -> usize {
     // Branch-free passes over whole blocks, which vectorize; the scan stops at the first block
     // with an odd row, so scanning run after run costs one pass over the rows.
-    let odd = |a: f64, b: f64| !plain(a) | !plain(b);
     let mut start = 0;
     for (xs, ys) in x.chunks(BLOCK).zip(y.chunks(BLOCK)) {
         if xs
@@ -673,6 +811,10 @@ struct MomentBlock {
     /// branch-free formulas; kept here so no block starts by clearing them.
     fields: [[f64; BLOCK]; 8],
     plain: [bool; BLOCK],
+    /// For windows of varying length ([`WindowWalk::walk_block`]): each entry's count of
+    /// usable rows, and the first row of its window.
+    counts: [f64; BLOCK],
+    firsts: [usize; BLOCK],
 }
 
 impl Default for MomentBlock {
@@ -686,6 +828,8 @@ impl Default for MomentBlock {
             syy: [0.0; BLOCK],
             fields: [[0.0; BLOCK]; 8],
             plain: [true; BLOCK],
+            counts: [0.0; BLOCK],
+            firsts: [0; BLOCK],
         }
     }
 }
@@ -728,31 +872,92 @@ impl MomentBlock {
         }
     }
 
+    /// Writes the fits of the block's windows of varying length (see
+    /// [`WindowWalk::walk_block`]), the first ending at row `t0`, into `out`.
+    fn fit_varying(
+        &mut self,
+        x: &[f64],
+        y: &[f64],
+        t0: usize,
+        min_periods: usize,
+        with_residuals: bool,
+        out: &mut SimpleFitColumns<'_>,
+    ) {
+        self.fit_varying_entries(min_periods, with_residuals);
+        let len = self.len;
+        if !self.plain[..len].iter().fold(true, |all, &p| all & p) {
+            let (counts, firsts) = (self.counts, self.firsts);
+            self.refit_undecided_windows(x, y, min_periods, with_residuals, |i| {
+                (counts[i] as usize, firsts[i]..t0 + i + 1)
+            });
+        }
+        for (column, field) in out.floats().into_iter().zip(&self.fields) {
+            if let Some(column) = column {
+                column[t0..t0 + len].copy_from_slice(&field[..len]);
+            }
+        }
+        if let Some(n) = &mut out.n {
+            for (n, &count) in n[t0..t0 + len].iter_mut().zip(&self.counts) {
+                *n = u32::try_from(count as usize).unwrap_or(u32::MAX);
+            }
+        }
+    }
+
     /// Fits every entry's window (`w` usable rows) with the branch-free formulas, so they
     /// vectorize, and marks in `plain` the entries that need no decision; the others (a
     /// constant market, an overflow, a near-perfect fit) are left to [`Self::refit_undecided`].
     /// Four entries an instruction where the machine has AVX2; the bits are the same.
     fn fit_entries(&mut self, w: usize, with_residuals: bool) {
+        self.fit_entries_of::<false>(w, 0, with_residuals)
+    }
+
+    /// [`Self::fit_entries`] of windows of varying length: entry `i` holds `counts[i]`
+    /// usable rows, and one with fewer than `min_periods` (or 2) is left undecided.
+    fn fit_varying_entries(&mut self, min_periods: usize, with_residuals: bool) {
+        self.fit_entries_of::<true>(0, min_periods, with_residuals)
+    }
+
+    /// [`Self::fit_entries`] (`VARYING` false, every window `w` rows) and
+    /// [`Self::fit_varying_entries`] (`VARYING` true).
+    fn fit_entries_of<const VARYING: bool>(
+        &mut self,
+        w: usize,
+        min_periods: usize,
+        with_residuals: bool,
+    ) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the machine has AVX2 (checked just above).
-            return unsafe { self.fit_entries_avx2(w, with_residuals) };
+            return unsafe { self.fit_entries_avx2::<VARYING>(w, min_periods, with_residuals) };
         }
-        self.fit_entries_portable(w, with_residuals)
+        self.fit_entries_portable::<VARYING>(w, min_periods, with_residuals)
     }
 
-    /// [`Self::fit_entries`] compiled for AVX2, which the machine must have.
+    /// [`Self::fit_entries_of`] compiled for AVX2, which the machine must have.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn fit_entries_avx2(&mut self, w: usize, with_residuals: bool) {
-        self.fit_entries_portable(w, with_residuals)
+    fn fit_entries_avx2<const VARYING: bool>(
+        &mut self,
+        w: usize,
+        min_periods: usize,
+        with_residuals: bool,
+    ) {
+        self.fit_entries_portable::<VARYING>(w, min_periods, with_residuals)
     }
 
-    /// [`Self::fit_entries`] on any machine, and inlined into its AVX2 copy.
+    /// [`Self::fit_entries_of`] on any machine, and inlined into its AVX2 copy.
     #[inline(always)]
-    fn fit_entries_portable(&mut self, w: usize, with_residuals: bool) {
-        let nf = w as f64;
-        let (fields, plain) = (&mut self.fields, &mut self.plain);
+    fn fit_entries_portable<const VARYING: bool>(
+        &mut self,
+        w: usize,
+        min_periods: usize,
+        with_residuals: bool,
+    ) {
+        // `fit_from_moments` leaves a window of fewer rows than this without a fit, and one
+        // of 2 rows without inference: both go to `refit_undecided`.
+        let fewest = min_periods.max(3) as f64;
+        let (fields, plain, counts) = (&mut self.fields, &mut self.plain, &self.counts);
+        let count = |i: usize| if VARYING { counts[i] } else { w as f64 };
         let [alpha, beta, r2, resid_std, alpha_se, beta_se, alpha_t, beta_t] = &mut *fields;
         // Whole blocks, not `len` entries: a fixed trip count with no bounds checks
         // vectorizes, and values past `len` are never read.
@@ -762,10 +967,14 @@ impl MomentBlock {
             let b = sxy / sxx;
             beta[i] = b;
             alpha[i] = my - b * mx;
-            plain[i] = sxx.is_finite() & sxy.is_finite() & !spread_is_noise(sxx, w, mx);
+            plain[i] = sxx.is_finite() & sxy.is_finite() & !spread_is_noise_of(sxx, count(i), mx);
+            if VARYING {
+                plain[i] &= count(i) >= fewest;
+            }
         }
         if with_residuals {
             for i in 0..BLOCK {
+                let nf = count(i);
                 let mx = self.mean_x[i];
                 let (sxx, sxy, syy) = (self.sxx[i], self.sxy[i], self.syy[i]);
                 let b = beta[i];
@@ -779,6 +988,20 @@ impl MomentBlock {
                 alpha_se[i] = stats.alpha_se;
                 beta_t[i] = stats.beta_t;
                 alpha_t[i] = stats.alpha_t;
+            }
+        }
+        if VARYING {
+            // A window of fewer than `min_periods` rows has no fit: decided here, since a
+            // gap in a window as long as `min_periods` leaves every window it is in short.
+            let least = min_periods.max(2) as f64;
+            let computed = if with_residuals { fields.len() } else { 2 };
+            for field in &mut fields[..computed] {
+                for (v, &count) in field.iter_mut().zip(counts) {
+                    *v = if count < least { f64::NAN } else { *v };
+                }
+            }
+            for (p, &count) in plain.iter_mut().zip(counts) {
+                *p |= count < least;
             }
         }
     }
@@ -795,21 +1018,36 @@ impl MomentBlock {
         with_residuals: bool,
         row_of: impl Fn(usize) -> usize,
     ) {
+        self.refit_undecided_windows(x, y, min_periods, with_residuals, |i| {
+            let t = row_of(i);
+            (w, t + 1 - w..t + 1)
+        });
+    }
+
+    /// [`Self::refit_undecided`] where `window_of(i)` gives entry `i`'s count of usable rows
+    /// and its window's rows.
+    fn refit_undecided_windows(
+        &mut self,
+        x: &[f64],
+        y: &[f64],
+        min_periods: usize,
+        with_residuals: bool,
+        window_of: impl Fn(usize) -> (usize, std::ops::Range<usize>),
+    ) {
         // Usually every entry is plain: one branch-free pass says so.
         if self.plain[..self.len].iter().fold(true, |all, &p| all & p) {
             return;
         }
         for i in (0..self.len).filter(|&i| !self.plain[i]) {
-            let t = row_of(i);
+            let (n, window) = window_of(i);
             let m = PairMoments {
-                n: w,
+                n,
                 mean_x: self.mean_x[i],
                 mean_y: self.mean_y[i],
                 sxx: self.sxx[i],
                 sxy: self.sxy[i],
                 syy: self.syy[i],
             };
-            let window = t + 1 - w..t + 1;
             let fit = fit_from_moments(
                 &m,
                 &x[window.clone()],
@@ -1264,17 +1502,34 @@ mod tests {
                 block.syy[3 * k + 1] = s;
                 block.sxy[3 * k + 2] = s;
             }
+            // Windows of varying length, some too short for a fit or for inference.
+            for (i, count) in block.counts.iter_mut().enumerate() {
+                *count = (i % 45) as f64;
+            }
             block.len = BLOCK;
         }
         let [mut wide, mut portable] = fills;
         for with_residuals in [false, true] {
             // SAFETY: the machine has AVX2 (checked above).
-            unsafe { wide.fit_entries_avx2(40, with_residuals) };
-            portable.fit_entries_portable(40, with_residuals);
+            unsafe { wide.fit_entries_avx2::<false>(40, 0, with_residuals) };
+            portable.fit_entries_portable::<false>(40, 0, with_residuals);
             for (a, b) in wide.fields.iter().zip(&portable.fields) {
                 assert_eq!(a.map(f64::to_bits), b.map(f64::to_bits));
             }
             assert_eq!(wide.plain, portable.plain);
+            // SAFETY: as above.
+            unsafe { wide.fit_entries_avx2::<true>(0, 30, with_residuals) };
+            portable.fit_entries_portable::<true>(0, 30, with_residuals);
+            for (a, b) in wide.fields.iter().zip(&portable.fields) {
+                assert_eq!(a.map(f64::to_bits), b.map(f64::to_bits));
+            }
+            assert_eq!(wide.plain, portable.plain);
+            // Windows short of `min_periods` are decided: no fit.
+            for i in (0..BLOCK).filter(|i| i % 45 < 30) {
+                assert!(portable.plain[i], "entry {i}");
+                let computed = if with_residuals { 8 } else { 2 };
+                assert!(portable.fields[..computed].iter().all(|f| f[i].is_nan()));
+            }
         }
     }
 
@@ -1309,6 +1564,89 @@ mod tests {
         }
         // The gaps and odd values above cut the runs, but some are long enough for lanes.
         assert!(lanes_ran > 0, "no lanes ran");
+    }
+
+    /// A market and an asset series of `len` rows with, inside and across blocks: scattered
+    /// gaps, a long gap, an outlier entering and leaving, a constant market stretch, an exact
+    /// line and an overflow.
+    fn rough_pair(len: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
+        let mut x = lcg_series(seed, len, 0.04);
+        let mut y: Vec<f64> = x
+            .iter()
+            .zip(lcg_series(seed + 1, len, 0.02))
+            .map(|(a, e)| 0.001 + 1.1 * a + e)
+            .collect();
+        for t in (7..len).step_by(97) {
+            x[t] = f64::NAN;
+        }
+        for t in (30..len).step_by(131) {
+            y[t] = f64::NAN;
+        }
+        for v in &mut y[400..470] {
+            *v = f64::NAN;
+        }
+        x[250] = 3.0;
+        for v in &mut x[600..680] {
+            *v = 0.25;
+        }
+        for t in 800..880 {
+            y[t] = 0.5 - 2.0 * x[t];
+        }
+        y[950] = 1e200;
+        (x, y)
+    }
+
+    /// Times of `len` business days (weekends skipped, every 23rd day a holiday, and a
+    /// suspension of 40 days), and their lower bounds `time - days`.
+    fn business_days(len: usize, days: i64) -> (Vec<i64>, Vec<i64>) {
+        let mut times = Vec::with_capacity(len);
+        let mut day = 0i64;
+        while times.len() < len {
+            day += if day == 500 { 40 } else { 1 };
+            if day % 7 < 5 && day % 23 != 0 {
+                times.push(day);
+            }
+        }
+        let lower = times.iter().map(|t| t - days).collect();
+        (times, lower)
+    }
+
+    #[test]
+    fn windows_of_varying_length_walk_in_blocks_with_the_bits_of_the_walk() {
+        let len = 1100;
+        let (x, y) = rough_pair(len, 71);
+        BLOCKS_WALKED.set(0);
+        for (days, min_periods) in [(5, 2), (30, 15), (91, 40), (365, 200)] {
+            let (times, lower) = business_days(len, days);
+            let dates = DateWindow::new(&times, &lower, min_periods).unwrap();
+            assert_walk_bits(&x, &y, &dates, &format!("{days} days"));
+        }
+        for min_periods in [2, 50] {
+            let spec = WindowSpec::new(Window::Expanding, min_periods).unwrap();
+            assert_walk_bits(&x, &y, &spec, &format!("expanding from {min_periods}"));
+        }
+        // A row window that holds a gap walks in blocks too, and slides again once it left.
+        for w in [3, 20, 252] {
+            let spec = WindowSpec::new(Window::Rows(w), w * 4 / 5).unwrap();
+            assert_walk_bits(&x, &y, &spec, &format!("window {w}"));
+        }
+        assert!(
+            BLOCKS_WALKED.get() > 9 * len / BLOCK,
+            "{}",
+            BLOCKS_WALKED.get()
+        );
+    }
+
+    #[test]
+    fn a_window_about_to_empty_is_left_to_the_walk() {
+        // One to three rows a window, and a suspension that empties it.
+        let len = 1100;
+        let (x, y) = rough_pair(len, 81);
+        for days in [2, 3, 4] {
+            let (times, lower) = business_days(len, days);
+            let dates = DateWindow::new(&times, &lower, 2).unwrap();
+            assert_walk_bits(&x, &y, &dates, &format!("{days} days"));
+        }
     }
 
     #[test]
