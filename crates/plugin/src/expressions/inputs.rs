@@ -231,8 +231,12 @@ impl InputLayout {
         if !self.date_window {
             return Ok((panel, None));
         }
-        let time = panel.gather(&keys).into_owned();
-        let lower = lower_bounds(&inputs[i + 1], &time)?;
+        let time = if panel.keeps_row_order() {
+            keys
+        } else {
+            panel.gather(&keys).into_owned()
+        };
+        let lower = lower_bounds(&inputs[i + 1], &time, panel.threads())?;
         Ok((panel, Some((time, lower))))
     }
 
@@ -255,7 +259,7 @@ impl InputLayout {
 
 /// Each of `times`' lower bound, looked up in `table`: a struct of distinct times and each
 /// one's lower bound (`time - duration`), which Polars computed once per distinct time.
-fn lower_bounds(table: &Series, times: &[i64]) -> PolarsResult<Vec<i64>> {
+fn lower_bounds(table: &Series, times: &[i64], threads: Threads) -> PolarsResult<Vec<i64>> {
     let fields = table.struct_()?.fields_as_series();
     let [time, lower] = fields.as_slice() else {
         polars_bail!(ComputeError: "expected the date window's table as a struct of two fields");
@@ -268,26 +272,39 @@ fn lower_bounds(table: &Series, times: &[i64]) -> PolarsResult<Vec<i64>> {
         .zip(order_key_values(&lower)?)
         .collect();
     by_time.sort_unstable_by_key(|&(t, _)| t);
-    // Each key's times ascend, as the table does, so the next row's time is usually the
-    // entry after the last one found; anything else is a binary search.
+    let mut bounds = Vec::with_capacity(times.len());
+    threads.filled(times.len(), 0, &mut bounds);
+    let pieces: Vec<_> = times
+        .chunks(LOOKUP_PIECE)
+        .zip(bounds.chunks_mut(LOOKUP_PIECE))
+        .collect();
+    threads.try_for_each(pieces, |(times, bounds)| look_up(&by_time, times, bounds))?;
+    Ok(bounds)
+}
+
+/// Rows of times whose bounds one job looks up.
+const LOOKUP_PIECE: usize = 65_536;
+
+/// Writes each of `times`' bound from `by_time`, sorted by time. Each key's times ascend, as
+/// `by_time` does, so the next row's time is usually the entry after the last one found;
+/// anything else is a binary search.
+fn look_up(by_time: &[(i64, i64)], times: &[i64], bounds: &mut [i64]) -> PolarsResult<()> {
     let mut next = 0;
-    times
-        .iter()
-        .map(|&t| {
-            if by_time.get(next).is_none_or(|&(e, _)| e != t) {
-                next = by_time.partition_point(|&(e, _)| e < t);
+    for (&t, bound) in times.iter().zip(bounds) {
+        if by_time.get(next).is_none_or(|&(e, _)| e != t) {
+            next = by_time.partition_point(|&(e, _)| e < t);
+        }
+        match by_time.get(next) {
+            Some(&(e, b)) if e == t => {
+                *bound = b;
+                next += 1;
             }
-            match by_time.get(next) {
-                Some(&(e, bound)) if e == t => {
-                    next += 1;
-                    Ok(bound)
-                }
-                _ => polars_bail!(
-                    ComputeError: "the `order_by` time {t} has no lower bound for the date window"
-                ),
-            }
-        })
-        .collect()
+            _ => polars_bail!(
+                ComputeError: "the `order_by` time {t} has no lower bound for the date window"
+            ),
+        }
+    }
+    Ok(())
 }
 
 /// A column of times or numbers as integers in the same order: temporal and integer columns
