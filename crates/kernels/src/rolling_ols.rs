@@ -176,13 +176,13 @@ fn rolling_simple_ols_with_lanes(
                 }
             }
         }
-        if !walk.filling && walk.m.n >= 2 && walk.plain_since_rebuild() {
+        if !walk.filling && walk.m.n >= 2 && walk.plain_since_rebuild() && walk_blocks() {
             if ordinary_end <= t {
                 ordinary_end = t + ordinary_prefix(&x[t..], &y[t..]);
             }
             let rows = t..ordinary_end.min(t + BLOCK);
             if !rows.is_empty() {
-                let walked = walk.walk_block(x, y, bounds, rows, &mut block);
+                let walked = walk.walk_block(x, y, bounds, slide, rows, &mut block);
                 #[cfg(test)]
                 BLOCKS_WALKED.set(BLOCKS_WALKED.get() + usize::from(walked > 0));
                 if walked > 0 {
@@ -203,6 +203,18 @@ fn rolling_simple_ols_with_lanes(
 thread_local! {
     /// Blocks [`WindowWalk::walk_block`] walked, for tests to know that it ran.
     static BLOCKS_WALKED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// Set by tests to walk row by row where blocks would be walked.
+    static WITHOUT_BLOCK_WALK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether windows of varying length may be walked in blocks (always, but in tests).
+#[inline(always)]
+fn walk_blocks() -> bool {
+    #[cfg(test)]
+    if WITHOUT_BLOCK_WALK.get() {
+        return false;
+    }
+    true
 }
 
 /// Length of the leading run of rows none of which is odd (usable but not [`plain`]).
@@ -621,9 +633,11 @@ impl WindowWalk {
     /// exactly as [`Self::step`] would for windows whose start moves by any number of rows
     /// (a date window, an expanding one, a row window holding a gap), recording each
     /// window's moments, count and first row in `block`. Returns the rows walked: it stops
-    /// before a row whose window would keep fewer than 2 usable rows, which `step` takes.
-    /// The walk must hold at least 2 usable rows, not be filling, and be
-    /// [`Self::plain_since_rebuild`].
+    /// before a row whose window would keep fewer than 2 usable rows, which `step` takes,
+    /// and after a row that leaves a window of `slide` rows full, so the caller's slide
+    /// and lanes start where they would after a row-by-row walk (the lanes' starts are
+    /// rebuilds, which set the bits). The walk must hold at least 2 usable rows, not be
+    /// filling, and be [`Self::plain_since_rebuild`].
     ///
     /// Without odd rows the counts of rows off the origin are not needed (see
     /// [`Self::plain_since_rebuild`]), and without a fit per row the loop is arithmetic and
@@ -633,6 +647,7 @@ impl WindowWalk {
         x: &[f64],
         y: &[f64],
         bounds: &impl WindowBounds,
+        slide: Option<usize>,
         rows: std::ops::Range<usize>,
         block: &mut MomentBlock,
     ) -> usize {
@@ -692,6 +707,9 @@ impl WindowWalk {
             block.counts[i] = m.n as f64;
             block.firsts[i] = first;
             walked += 1;
+            if slide.is_some_and(|w| m.n == w && first + w == t + 1) {
+                break;
+            }
         }
         block.len = walked;
         (self.m, self.first, self.removals) = (m, first, removals);
@@ -1635,6 +1653,43 @@ mod tests {
             "{}",
             BLOCKS_WALKED.get()
         );
+    }
+
+    #[test]
+    fn walking_in_blocks_changes_no_bit_and_no_lane_start() {
+        // Gaps far enough apart that full windows, and lanes, come back between them: the
+        // lanes must start where they do after a row-by-row walk, since each start is a
+        // rebuild.
+        let len = 4000;
+        let (rough_x, rough_y) = rough_pair(1100, 91);
+        let mut x = lcg_series(93, len, 0.04);
+        let mut y: Vec<f64> = x
+            .iter()
+            .zip(lcg_series(94, len, 0.02))
+            .map(|(a, e)| 0.002 + 0.9 * a + e)
+            .collect();
+        x[..1100].copy_from_slice(&rough_x);
+        y[..1100].copy_from_slice(&rough_y);
+        for t in [1500, 2100, 2230, 3000] {
+            x[t] = f64::NAN;
+        }
+        y[2600] = f64::NAN;
+        for w in [3, 20, 100, 252] {
+            let spec = WindowSpec::new(Window::Rows(w), w - w / 5).unwrap();
+            BLOCKS_WALKED.set(0);
+            let (blocks, starts) = run_reporting_lanes(&x, &y, spec);
+            assert!(BLOCKS_WALKED.get() > 0, "no block walked, window {w}");
+            WITHOUT_BLOCK_WALK.set(true);
+            let (rows, row_starts) = run_reporting_lanes(&x, &y, spec);
+            WITHOUT_BLOCK_WALK.set(false);
+            assert!(!starts.is_empty(), "no lanes, window {w}");
+            assert_eq!(starts, row_starts, "lane starts, window {w}");
+            assert_eq!(blocks.n, rows.n, "n, window {w}");
+            for (field, (a, b)) in blocks.cols.iter().zip(&rows.cols).enumerate() {
+                let bits = |c: &Vec<f64>| c.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert!(bits(a) == bits(b), "field {field}, window {w}");
+            }
+        }
     }
 
     #[test]
