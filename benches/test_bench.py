@@ -100,6 +100,10 @@ class References:
         return self.native.get_column("alpha").to_numpy()
 
     @cached_property
+    def date_window(self) -> pl.DataFrame:
+        return wl.polars_native_date_window(self.frame)
+
+    @cached_property
     def ewm_all_history_beta(self) -> np.ndarray:
         return wl.beta_of(wl.polars_ewm_composition(self.frame, self.window)).to_numpy()
 
@@ -276,6 +280,50 @@ def wls_beta_alpha(y: np.ndarray, x: np.ndarray, half_life: float) -> tuple[floa
     mx, my = np.average(x, weights=w), np.average(y, weights=w)
     beta = float(np.sum(w * (x - mx) * (y - my)) / np.sum(w * (x - mx) ** 2))
     return beta, float(my - beta * mx)
+
+
+# ---------------------------------------------------------------------------------------------
+# date window: the trailing calendar year
+
+
+def assert_date_window(result: pl.DataFrame, size: Size, want: pl.DataFrame) -> None:
+    assert result.height == size.rows
+    # A year holds about 261 business days; the first 199 rows of a ticker have too few.
+    beta = wl.beta_of(result)
+    assert beta.null_count() + int(beta.is_nan().sum() or 0) == size.tickers * (
+        wl.DATE_MIN_PERIODS - 1
+    )
+    assert_matches(beta, want.get_column("beta").to_numpy())
+    assert_matches(wl.alpha_of(result), want.get_column("alpha").to_numpy())
+
+
+@pytest.mark.benchmark(group="date window")
+def test_ours_date_window_by(
+    benchmark: BenchmarkFixture, frame: pl.DataFrame, size: Size, references: References
+) -> None:
+    result = benchmark(wl.ours_date_window_beta_alpha, frame)
+    assert_date_window(result, size, references.date_window)
+
+
+@pytest.mark.benchmark(group="date window")
+def test_polars_native_date_window(
+    benchmark: BenchmarkFixture, frame: pl.DataFrame, size: Size
+) -> None:
+    result = benchmark(wl.polars_native_date_window, frame)
+    # Against a direct least-squares fit of one window per ticker, dates filtered by hand.
+    days = frame.get_column("date").to_list()[: size.days]
+    last_year = frame.slice(0, size.days).select(pl.col("date").dt.offset_by("-1y"))
+    lower = last_year.get_column("date").to_list()
+    for ticker in (0, size.tickers - 1):
+        t = size.days - 1
+        keep = [i for i in range(size.days) if lower[t] < days[i] <= days[t]]
+        rows = frame.slice(ticker * size.days, size.days)[keep]
+        x, y = rows.get_column("mkt").to_numpy(), rows.get_column("ret").to_numpy()
+        beta, alpha = np.polyfit(x, y, 1)
+        end = (ticker + 1) * size.days - 1
+        assert wl.beta_of(result)[end] == pytest.approx(beta, rel=1e-9)
+        assert wl.alpha_of(result)[end] == pytest.approx(alpha, rel=1e-7, abs=1e-12)
+    assert_date_window(result, size, wl.ours_date_window_beta_alpha(frame))
 
 
 @pytest.mark.benchmark(group="ewm")

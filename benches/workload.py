@@ -24,6 +24,9 @@ import polars_alpha as pa
 
 DEFAULT_WINDOW = 252
 EWM_HALF_LIFE = 63.0
+#: The date window: the trailing calendar year, fitted from 200 rows on.
+DATE_WINDOW = "1y"
+DATE_MIN_PERIODS = 200
 KEY_DTYPES = ("str", "categorical", "int")
 
 
@@ -279,6 +282,36 @@ def polars_ewm_composition_group_by(df: pl.DataFrame, window: int) -> pl.DataFra
     """EW beta and alpha over all history: the means in ``group_by().agg()``."""
     moments = ewm_all_history_moments(window)
     return _group_by(df, moments).select(**ewm_beta_alpha_from_moments())
+
+
+def date_window_moments() -> dict[str, pl.Expr]:
+    """The means of a date-window fit over :data:`DATE_WINDOW` (``rolling_mean_by``)."""
+    x, y = pl.col("mkt"), pl.col("ret")
+
+    def mean(e: pl.Expr) -> pl.Expr:
+        return e.rolling_mean_by("date", DATE_WINDOW, min_samples=DATE_MIN_PERIODS)
+
+    return {"mx": mean(x), "my": mean(y), "mxy": mean(x * y), "mxx": mean(x * x)}
+
+
+def polars_native_date_window(df: pl.DataFrame) -> pl.DataFrame:
+    """Beta and alpha over the trailing calendar year: the means by date under one
+    ``.over("ticker")``, then the arithmetic."""
+    return _over(df, date_window_moments()).select(**ewm_beta_alpha_from_moments())
+
+
+def ours_date_window_beta_alpha(df: pl.DataFrame) -> pl.DataFrame:
+    """``rolling_alpha_beta(window="1y", order_by="date", fields=["alpha", "beta"], by=)``."""
+    fit = pa.rolling_alpha_beta(
+        "ret",
+        "mkt",
+        window=DATE_WINDOW,
+        order_by="date",
+        min_periods=DATE_MIN_PERIODS,
+        by="ticker",
+        fields=["alpha", "beta"],
+    )
+    return df.select(fit.alias("fit")).unnest("fit")
 
 
 def polars_ewm_window(df: pl.DataFrame, window: int) -> pl.DataFrame:
