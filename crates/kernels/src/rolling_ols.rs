@@ -217,32 +217,6 @@ fn walk_blocks() -> bool {
     true
 }
 
-/// Length of the leading run of rows none of which is odd (usable but not [`plain`]).
-fn ordinary_prefix(x: &[f64], y: &[f64]) -> usize {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the machine has AVX2 (checked just above).
-        return unsafe { ordinary_prefix_avx2(x, y) };
-    }
-    ordinary_prefix_portable(x, y)
-}
-
-/// [`ordinary_prefix`] compiled for AVX2, which the machine must have.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn ordinary_prefix_avx2(x: &[f64], y: &[f64]) -> usize {
-    ordinary_prefix_portable(x, y)
-}
-
-/// [`ordinary_prefix`] on any machine, and inlined into its AVX2 copy.
-#[inline(always)]
-fn ordinary_prefix_portable(x: &[f64], y: &[f64]) -> usize {
-    // `odd_row_value` without its short circuits, so the blocks vectorize.
-    prefix_before(x, y, |a, b| {
-        (a.is_finite() & b.is_finite()) & !(plain(a) & plain(b))
-    })
-}
-
 /// Writes the rows at the start of the series that have no fit: while the window starts at
 /// row 0 and holds fewer than `min_periods` usable rows, they are only counted. The walk then
 /// starts where its fill would end, with the same build from the rows, so the warm-up of
@@ -773,28 +747,45 @@ fn odd_row_value(x: f64, y: f64) -> bool {
     usable(x, y) && !(plain(x) && plain(y))
 }
 
-/// Length of the leading run of rows whose two values are plain (so usable). Four rows an
-/// instruction where the machine has AVX2.
+/// Length of the leading run of rows whose two values are plain (so usable).
 fn plain_prefix(x: &[f64], y: &[f64]) -> usize {
+    run_length::<false>(x, y)
+}
+
+/// Length of the leading run of rows none of which is odd (usable but not [`plain`]).
+fn ordinary_prefix(x: &[f64], y: &[f64]) -> usize {
+    run_length::<true>(x, y)
+}
+
+/// [`plain_prefix`] (`ORDINARY` false) or [`ordinary_prefix`] (true), four rows an
+/// instruction where the machine has AVX2.
+fn run_length<const ORDINARY: bool>(x: &[f64], y: &[f64]) -> usize {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the machine has AVX2 (checked just above).
-        return unsafe { plain_prefix_avx2(x, y) };
+        return unsafe { run_length_avx2::<ORDINARY>(x, y) };
     }
-    plain_prefix_portable(x, y)
+    run_length_portable::<ORDINARY>(x, y)
 }
 
-/// [`plain_prefix`] compiled for AVX2, which the machine must have.
+/// [`run_length`] compiled for AVX2, which the machine must have.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn plain_prefix_avx2(x: &[f64], y: &[f64]) -> usize {
-    plain_prefix_portable(x, y)
+fn run_length_avx2<const ORDINARY: bool>(x: &[f64], y: &[f64]) -> usize {
+    run_length_portable::<ORDINARY>(x, y)
 }
 
-/// [`plain_prefix`] on any machine, and inlined into its AVX2 copy.
+/// [`run_length`] on any machine, and inlined into its AVX2 copy.
 #[inline(always)]
-fn plain_prefix_portable(x: &[f64], y: &[f64]) -> usize {
-    prefix_before(x, y, |a, b| !plain(a) | !plain(b))
+fn run_length_portable<const ORDINARY: bool>(x: &[f64], y: &[f64]) -> usize {
+    if ORDINARY {
+        // `odd_row_value` without its short circuits, so the blocks vectorize.
+        prefix_before(x, y, |a, b| {
+            (a.is_finite() & b.is_finite()) & !(plain(a) & plain(b))
+        })
+    } else {
+        prefix_before(x, y, |a, b| !plain(a) | !plain(b))
+    }
 }
 
 /// Length of the leading run of rows for which `odd` is false.
