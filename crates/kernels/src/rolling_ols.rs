@@ -870,14 +870,9 @@ impl MomentBlock {
     ) {
         self.fit_entries(w, with_residuals);
         self.refit_undecided(x, y, w, min_periods, with_residuals, |i| t0 + i);
-        let len = self.len;
-        for (column, field) in out.floats().into_iter().zip(&self.fields) {
-            if let Some(column) = column {
-                column[t0..t0 + len].copy_from_slice(&field[..len]);
-            }
-        }
-        if let Some(n) = &mut out.n {
-            n[t0..t0 + len].fill(u32::try_from(w).unwrap_or(u32::MAX));
+        let n = self.write_fields(t0, out);
+        if let Some(n) = n {
+            n.fill(u32::try_from(w).unwrap_or(u32::MAX));
         }
     }
 
@@ -893,23 +888,30 @@ impl MomentBlock {
         out: &mut SimpleFitColumns<'_>,
     ) {
         self.fit_varying_entries(min_periods, with_residuals);
-        let len = self.len;
-        if !self.plain[..len].iter().fold(true, |all, &p| all & p) {
-            let (counts, firsts) = (self.counts, self.firsts);
-            self.refit_undecided_windows(x, y, min_periods, with_residuals, |i| {
-                (counts[i] as usize, firsts[i]..t0 + i + 1)
-            });
-        }
-        for (column, field) in out.floats().into_iter().zip(&self.fields) {
-            if let Some(column) = column {
-                column[t0..t0 + len].copy_from_slice(&field[..len]);
-            }
-        }
-        if let Some(n) = &mut out.n {
-            for (n, &count) in n[t0..t0 + len].iter_mut().zip(&self.counts) {
+        self.refit_undecided_windows(x, y, min_periods, with_residuals, |block, i| {
+            (block.counts[i] as usize, block.firsts[i]..t0 + i + 1)
+        });
+        if let Some(n) = self.write_fields(t0, out) {
+            for (n, &count) in n.iter_mut().zip(&self.counts) {
                 *n = u32::try_from(count as usize).unwrap_or(u32::MAX);
             }
         }
+    }
+
+    /// Copies the block's fitted fields into the rows from `t0` of the requested columns,
+    /// and returns those rows of the `n` column, if requested, for the caller to fill.
+    fn write_fields<'o>(
+        &self,
+        t0: usize,
+        out: &'o mut SimpleFitColumns<'_>,
+    ) -> Option<&'o mut [u32]> {
+        let rows = t0..t0 + self.len;
+        for (column, field) in out.floats().into_iter().zip(&self.fields) {
+            if let Some(column) = column {
+                column[rows.clone()].copy_from_slice(&field[..self.len]);
+            }
+        }
+        out.n.as_deref_mut().map(|n| &mut n[rows])
     }
 
     /// Fits every entry's window (`w` usable rows) with the branch-free formulas, so they
@@ -921,7 +923,8 @@ impl MomentBlock {
     }
 
     /// [`Self::fit_entries`] of windows of varying length: entry `i` holds `counts[i]`
-    /// usable rows, and one with fewer than `min_periods` (or 2) is left undecided.
+    /// usable rows; one with fewer than `min_periods` (or 2) is decided as no fit, and one
+    /// of 2 rows is left undecided (it has a line but no inference).
     fn fit_varying_entries(&mut self, min_periods: usize, with_residuals: bool) {
         self.fit_entries_of::<true>(0, min_periods, with_residuals)
     }
@@ -1027,28 +1030,28 @@ impl MomentBlock {
         with_residuals: bool,
         row_of: impl Fn(usize) -> usize,
     ) {
-        self.refit_undecided_windows(x, y, min_periods, with_residuals, |i| {
+        self.refit_undecided_windows(x, y, min_periods, with_residuals, |_, i| {
             let t = row_of(i);
             (w, t + 1 - w..t + 1)
         });
     }
 
-    /// [`Self::refit_undecided`] where `window_of(i)` gives entry `i`'s count of usable rows
-    /// and its window's rows.
+    /// [`Self::refit_undecided`] where `window_of(block, i)` gives entry `i`'s count of
+    /// usable rows and its window's rows.
     fn refit_undecided_windows(
         &mut self,
         x: &[f64],
         y: &[f64],
         min_periods: usize,
         with_residuals: bool,
-        window_of: impl Fn(usize) -> (usize, std::ops::Range<usize>),
+        window_of: impl Fn(&Self, usize) -> (usize, std::ops::Range<usize>),
     ) {
         // Usually every entry is plain: one branch-free pass says so.
         if self.plain[..self.len].iter().fold(true, |all, &p| all & p) {
             return;
         }
         for i in (0..self.len).filter(|&i| !self.plain[i]) {
-            let (n, window) = window_of(i);
+            let (n, window) = window_of(self, i);
             let m = PairMoments {
                 n,
                 mean_x: self.mean_x[i],
