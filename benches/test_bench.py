@@ -326,6 +326,14 @@ def test_polars_native_date_window(
     assert_date_window(result, size, wl.ours_date_window_beta_alpha(frame))
 
 
+@pytest.mark.benchmark(group="date window")
+def test_polars_native_date_window_group_by(
+    benchmark: BenchmarkFixture, frame: pl.DataFrame, size: Size, references: References
+) -> None:
+    result = benchmark(wl.polars_native_date_window_group_by, frame)
+    assert_date_window(result, size, references.date_window)
+
+
 @pytest.mark.benchmark(group="ewm")
 def test_ours_ewm_by(benchmark: BenchmarkFixture, frame: pl.DataFrame, size: Size) -> None:
     result = benchmark(wl.ours_ewm, frame, size.window)

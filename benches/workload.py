@@ -300,6 +300,12 @@ def polars_native_date_window(df: pl.DataFrame) -> pl.DataFrame:
     return _over(df, date_window_moments()).select(**ewm_beta_alpha_from_moments())
 
 
+def polars_native_date_window_group_by(df: pl.DataFrame) -> pl.DataFrame:
+    """Beta and alpha over the trailing calendar year: the means by date in
+    ``group_by("ticker").agg()``, then the arithmetic."""
+    return _group_by(df, date_window_moments()).select(**ewm_beta_alpha_from_moments())
+
+
 def ours_date_window_beta_alpha(df: pl.DataFrame) -> pl.DataFrame:
     """``rolling_alpha_beta(window="1y", order_by="date", fields=["alpha", "beta"], by=)``."""
     fit = pa.rolling_alpha_beta(
