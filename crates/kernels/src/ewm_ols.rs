@@ -554,115 +554,214 @@ pub fn rolling_ewm_ols(
     out: &mut SimpleFitColumns<'_>,
 ) -> Result<(), KernelError> {
     check_inputs(x, y)?;
-    let len = x.len();
-    out.check_len(len)?;
+    out.check_len(x.len())?;
     let with_residuals = out.needs_residuals();
-    let window = spec.window;
-    let rebuild_every = window.rebuild_interval();
-    // A row leaves at an age below `window` (it leaves before the next row enters); an
-    // expanding fit only needs the gap `d` itself.
-    let ages = match window.window {
-        Window::Rows(w) => w.min(len) + 1,
-        Window::Expanding => 2,
-    };
-    let decay = Decay::new(spec.half_life, ages);
-    let horizon = spec.residual_horizon();
-    let root_horizon = (ROOT_HORIZON_HALF_LIVES * spec.half_life).ceil() as usize;
+    let plan = EwmPlan::new(spec, x.len());
+    let mut walk = EwmWalk::new(&plan, x, y);
+    for t in 0..x.len() {
+        walk.step(t);
+        out.write(t, &walk.fit(t, with_residuals));
+    }
+    Ok(())
+}
 
-    // Moments about the origin `(ox, oy)`: the values of the newest usable row `newest`, to
-    // which the weights are relative too.
-    let mut m = WeightedPairMoments::default();
-    let (mut ox, mut oy) = (0.0, 0.0);
-    let mut newest = 0usize;
-    let mut peaks = Peaks::default();
-    let mut first = 0usize; // first row currently inside the window
-    let mut removals = 0usize;
-    // Each column has been constant over the usable rows from this row on: the usable row
-    // before it (if any) has a different value. The window's column is exactly constant when
-    // that row has left, i.e. when this is at most `first`.
-    let (mut same_x_since, mut same_y_since) = (0usize, 0usize);
+/// What every row of [`rolling_ewm_ols`] on series of one length uses: the spec, the weights
+/// by age, and the horizons of rebuilds and direct residual sums.
+struct EwmPlan<'s> {
+    spec: &'s EwmSpec,
+    decay: Decay,
+    rebuild_every: usize,
+    /// See [`EwmSpec::residual_horizon`].
+    horizon: usize,
+    /// See [`ROOT_HORIZON_HALF_LIVES`].
+    root_horizon: usize,
+}
 
-    for t in 0..len {
-        // Rows leave first, weighed from the newest row before `t`: a window that passes
-        // through one row is that row alone, exactly, when the next one enters.
-        let start = window.start(t);
-        let mut shrank = false;
-        while first < start {
-            let (xs, ys) = (x[first], y[first]);
-            if usable(xs, ys) {
-                let (v, sw) = decay.pow_root(newest - first);
-                m.remove(xs - ox, ys - oy, v, sw);
-                shrank = true;
-            }
-            removals += 1;
-            first += 1;
-        }
-        if shrank && m.n == 1 {
-            // The one row left is the newest, the origin, with weight 1.
-            m = WeightedPairMoments::ONE_ROW;
-        }
-        let (xt, yt) = (x[t], y[t]);
-        if usable(xt, yt) {
-            if m.n > 0 {
-                let f = decay.pow(t - newest);
-                m.scale(f);
-                peaks.scale(f);
-                // The old rows' weights left the normal range in one step, where their square
-                // roots, with which they leave, may not have: the sums are rebuilt.
-                if f < f64::MIN_POSITIVE {
-                    removals = rebuild_every;
-                }
-                if xt != ox {
-                    same_x_since = newest + 1;
-                }
-                if yt != oy {
-                    same_y_since = newest + 1;
-                }
-                m.push_origin(xt - ox, yt - oy);
-            } else {
-                m = WeightedPairMoments::ONE_ROW;
-                peaks = Peaks::default();
-                (same_x_since, same_y_since) = (0, 0);
-            }
-            (ox, oy, newest) = (xt, yt, t);
-        }
-        if removals >= rebuild_every || (shrank && peaks.collapsed(&m)) {
-            if m.n > 0 {
-                // Rows past the root horizon add exactly nothing; they still count in `n`.
-                let lo = first.max(newest.saturating_sub(root_horizon));
-                let n = m.n;
-                m = WeightedPairMoments::from_rows_about(&x[lo..=t], &y[lo..=t], (ox, oy), |i| {
-                    decay.pow_root(newest.saturating_sub(lo + i))
-                });
-                m.n = n;
-            }
-            removals = 0;
-            peaks = Peaks::of(&m);
-        } else {
-            peaks.update(&m);
-        }
-        // An exactly constant column sits at the origin: its offset and spread are exactly 0,
-        // whatever residue the updates left.
-        if same_x_since.min(same_y_since) <= first {
-            m = m.cleared(same_x_since <= first, same_y_since <= first);
-        }
-        let lo = match window.window {
-            Window::Rows(_) => first,
-            Window::Expanding => first.max(newest.saturating_sub(horizon)),
+impl<'s> EwmPlan<'s> {
+    fn new(spec: &'s EwmSpec, len: usize) -> Self {
+        // A row leaves at an age below `window` (it leaves before the next row enters); an
+        // expanding fit only needs the gap `d` itself.
+        let ages = match spec.window.window {
+            Window::Rows(w) => w.min(len) + 1,
+            Window::Expanding => 2,
         };
-        let origin = (ox, oy, m.mean_x, m.mean_y);
-        let fit = fit_from_weighted_moments(
-            &m,
-            (ox, oy),
-            window.min_periods,
+        Self {
+            spec,
+            decay: Decay::new(spec.half_life, ages),
+            rebuild_every: spec.window.rebuild_interval(),
+            horizon: spec.residual_horizon(),
+            root_horizon: (ROOT_HORIZON_HALF_LIVES * spec.half_life).ceil() as usize,
+        }
+    }
+
+    /// The moments of the usable rows `first ..= t` of `x`, `y` about `origin`, weighed from
+    /// the newest usable row `newest`, counting `n` rows: a rebuild. Rows past the root
+    /// horizon add exactly nothing; they still count in `n`.
+    #[allow(clippy::too_many_arguments)]
+    fn rebuilt(
+        &self,
+        (x, y): (&[f64], &[f64]),
+        first: usize,
+        t: usize,
+        newest: usize,
+        origin: (f64, f64),
+        n: usize,
+    ) -> WeightedPairMoments {
+        let lo = first.max(newest.saturating_sub(self.root_horizon));
+        let mut m = WeightedPairMoments::from_rows_about(&x[lo..=t], &y[lo..=t], origin, |i| {
+            self.decay.pow_root(newest.saturating_sub(lo + i))
+        });
+        m.n = n;
+        m
+    }
+
+    /// The fit at row `t` from the moments `m` of the rows `first ..= t` about `origin`, the
+    /// values of the newest usable row `newest`.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn fit(
+        &self,
+        (x, y): (&[f64], &[f64]),
+        m: &WeightedPairMoments,
+        origin: (f64, f64),
+        (first, newest, t): (usize, usize, usize),
+        with_residuals: bool,
+    ) -> SimpleFit {
+        let spec = self.spec;
+        let lo = match spec.window.window {
+            Window::Rows(_) => first,
+            Window::Expanding => first.max(newest.saturating_sub(self.horizon)),
+        };
+        let about = (origin.0, origin.1, m.mean_x, m.mean_y);
+        fit_from_weighted_moments(
+            m,
+            origin,
+            spec.window.min_periods,
             spec.zero_mean,
             with_residuals,
             sqrt_gap_weight(t - newest, spec.half_life),
-            |centered, beta| weighted_ssr(x, y, lo, t, newest, &decay, origin, (centered, beta)),
-        );
-        out.write(t, &fit);
+            |centered, beta| {
+                weighted_ssr(x, y, lo, t, newest, &self.decay, about, (centered, beta))
+            },
+        )
     }
-    Ok(())
+}
+
+/// [`rolling_ewm_ols`] on one series, row by row: the moments of the window and what decides
+/// when they are rebuilt or cleared.
+struct EwmWalk<'p, 'd> {
+    plan: &'p EwmPlan<'p>,
+    x: &'d [f64],
+    y: &'d [f64],
+    /// Moments about the origin: the values of the newest usable row `newest`, to which the
+    /// weights are relative too.
+    m: WeightedPairMoments,
+    origin: (f64, f64),
+    newest: usize,
+    peaks: Peaks,
+    /// First row currently inside the window.
+    first: usize,
+    removals: usize,
+    /// Each column has been constant over the usable rows from this row on: the usable row
+    /// before it (if any) has a different value. The window's column is exactly constant when
+    /// that row has left, i.e. when this is at most `first`.
+    same_x_since: usize,
+    same_y_since: usize,
+}
+
+impl<'p, 'd> EwmWalk<'p, 'd> {
+    fn new(plan: &'p EwmPlan<'p>, x: &'d [f64], y: &'d [f64]) -> Self {
+        Self {
+            plan,
+            x,
+            y,
+            m: WeightedPairMoments::default(),
+            origin: (0.0, 0.0),
+            newest: 0,
+            peaks: Peaks::default(),
+            first: 0,
+            removals: 0,
+            same_x_since: 0,
+            same_y_since: 0,
+        }
+    }
+
+    /// Takes row `t`, the row after the last one taken, into the window.
+    #[inline(always)]
+    fn step(&mut self, t: usize) {
+        let (x, y, plan) = (self.x, self.y, self.plan);
+        let decay = &plan.decay;
+        let (ox, oy) = self.origin;
+        // Rows leave first, weighed from the newest row before `t`: a window that passes
+        // through one row is that row alone, exactly, when the next one enters.
+        let start = plan.spec.window.start(t);
+        let mut shrank = false;
+        while self.first < start {
+            let (xs, ys) = (x[self.first], y[self.first]);
+            if usable(xs, ys) {
+                let (v, sw) = decay.pow_root(self.newest - self.first);
+                self.m.remove(xs - ox, ys - oy, v, sw);
+                shrank = true;
+            }
+            self.removals += 1;
+            self.first += 1;
+        }
+        if shrank && self.m.n == 1 {
+            // The one row left is the newest, the origin, with weight 1.
+            self.m = WeightedPairMoments::ONE_ROW;
+        }
+        let (xt, yt) = (x[t], y[t]);
+        if usable(xt, yt) {
+            if self.m.n > 0 {
+                let f = decay.pow(t - self.newest);
+                self.m.scale(f);
+                self.peaks.scale(f);
+                // The old rows' weights left the normal range in one step, where their square
+                // roots, with which they leave, may not have: the sums are rebuilt.
+                if f < f64::MIN_POSITIVE {
+                    self.removals = plan.rebuild_every;
+                }
+                if xt != ox {
+                    self.same_x_since = self.newest + 1;
+                }
+                if yt != oy {
+                    self.same_y_since = self.newest + 1;
+                }
+                self.m.push_origin(xt - ox, yt - oy);
+            } else {
+                self.m = WeightedPairMoments::ONE_ROW;
+                self.peaks = Peaks::default();
+                (self.same_x_since, self.same_y_since) = (0, 0);
+            }
+            (self.origin, self.newest) = ((xt, yt), t);
+        }
+        if self.removals >= plan.rebuild_every || (shrank && self.peaks.collapsed(&self.m)) {
+            if self.m.n > 0 {
+                let (first, newest, n) = (self.first, self.newest, self.m.n);
+                self.m = plan.rebuilt((x, y), first, t, newest, self.origin, n);
+            }
+            self.removals = 0;
+            self.peaks = Peaks::of(&self.m);
+        } else {
+            self.peaks.update(&self.m);
+        }
+        // An exactly constant column sits at the origin: its offset and spread are exactly 0,
+        // whatever residue the updates left.
+        if self.same_x_since.min(self.same_y_since) <= self.first {
+            self.m = self.m.cleared(
+                self.same_x_since <= self.first,
+                self.same_y_since <= self.first,
+            );
+        }
+    }
+
+    /// The fit at row `t`, the last row taken.
+    #[inline(always)]
+    fn fit(&self, t: usize, with_residuals: bool) -> SimpleFit {
+        let rows = (self.first, self.newest, t);
+        self.plan
+            .fit((self.x, self.y), &self.m, self.origin, rows, with_residuals)
+    }
 }
 
 /// [`rolling_ewm_ols`] on two series, writing the bits two calls would write.
@@ -689,8 +788,503 @@ pub fn rolling_ewm_ols_pair(
             return Ok(());
         }
     }
+    if window_lanes_apply(x, spec) {
+        rolling_window_pair(x, y, spec, [out0, out1]);
+        return Ok(());
+    }
     rolling_ewm_ols(x[0], y[0], spec, out0)?;
     rolling_ewm_ols(x[1], y[1], spec, out1)
+}
+
+/// Whether [`rolling_window_pair`] may fit two series: a trailing window of at least three
+/// rows, a line with an intercept, two series of one length, and a decay of one row that
+/// stays a normal number.
+fn window_lanes_apply(x: [&[f64]; 2], spec: &EwmSpec) -> bool {
+    matches!(spec.window.window, Window::Rows(w) if w >= 3)
+        && !spec.zero_mean
+        && x[0].len() == x[1].len()
+        && Decay::compute(1, spec.half_life).0 >= f64::MIN_POSITIVE
+}
+
+/// [`rolling_ewm_ols`] over a trailing window on two series of one length (see
+/// [`window_lanes_apply`]). Each series has its own [`EwmWalk`]; where both walks are at the
+/// same point of an ordinary window ([`WindowLanes::enter`]), the rows are taken in two lanes
+/// ([`WindowLanes::walk`]) with the scalar walk's operations in its order, until a row needs
+/// one of its rare branches, which the walks then take row by row.
+fn rolling_window_pair(
+    x: [&[f64]; 2],
+    y: [&[f64]; 2],
+    spec: &EwmSpec,
+    mut out: [&mut SimpleFitColumns<'_>; 2],
+) {
+    let len = x[0].len();
+    let plan = EwmPlan::new(spec, len);
+    let with_residuals = [out[0].needs_residuals(), out[1].needs_residuals()];
+    let mut walks = [0, 1].map(|lane| EwmWalk::new(&plan, x[lane], y[lane]));
+    let mut t = 0;
+    while t < len {
+        if let Some(lanes) = WindowLanes::enter(&walks, t) {
+            t = lanes.walk(&plan, (x, y), t, &mut walks, &mut out, with_residuals);
+            if t == len {
+                break;
+            }
+        }
+        for (lane, walk) in walks.iter_mut().enumerate() {
+            walk.step(t);
+            out[lane].write(t, &walk.fit(t, with_residuals[lane]));
+        }
+        t += 1;
+    }
+}
+
+thread_local! {
+    /// Rows [`WindowLanes::walk`] took, for tests to know that it ran.
+    #[cfg(test)]
+    static ROWS_IN_WINDOW_LANES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The state of two [`EwmWalk`]s of one plan in lanes, after a row `t - 1` usable in both:
+/// the moments about each lane's origin (row `t - 1`'s values) and their peaks, with the
+/// count of rows and the window's first row, which are the same in both, and each lane's
+/// removals since its last rebuild and where its columns have been constant since.
+#[derive(Clone, Copy)]
+struct WindowLanes {
+    weight: F64x2,
+    mean_x: F64x2,
+    mean_y: F64x2,
+    sxx: F64x2,
+    sxy: F64x2,
+    syy: F64x2,
+    ox: F64x2,
+    oy: F64x2,
+    peak_weight: F64x2,
+    peak_sxx: F64x2,
+    peak_syy: F64x2,
+    n: usize,
+    first: usize,
+    removals: [usize; 2],
+    same_x_since: [usize; 2],
+    same_y_since: [usize; 2],
+}
+
+impl WindowLanes {
+    /// The walks in lanes before row `t`, when both took row `t - 1` as their newest usable
+    /// row and have the same count of rows.
+    fn enter(walks: &[EwmWalk<'_, '_>; 2], t: usize) -> Option<Self> {
+        let [a, b] = walks;
+        let same = t > 0
+            && a.newest == t - 1
+            && b.newest == t - 1
+            && a.m.n == b.m.n
+            && a.m.n >= 1
+            && a.first == b.first;
+        if !same {
+            return None;
+        }
+        let pair = |f: fn(&EwmWalk<'_, '_>) -> f64| F64x2::from_array([f(a), f(b)]);
+        Some(Self {
+            weight: pair(|w| w.m.weight),
+            mean_x: pair(|w| w.m.mean_x),
+            mean_y: pair(|w| w.m.mean_y),
+            sxx: pair(|w| w.m.sxx),
+            sxy: pair(|w| w.m.sxy),
+            syy: pair(|w| w.m.syy),
+            ox: pair(|w| w.origin.0),
+            oy: pair(|w| w.origin.1),
+            peak_weight: pair(|w| w.peaks.weight),
+            peak_sxx: pair(|w| w.peaks.sxx),
+            peak_syy: pair(|w| w.peaks.syy),
+            n: a.m.n,
+            first: a.first,
+            removals: [a.removals, b.removals],
+            same_x_since: [a.same_x_since, b.same_x_since],
+            same_y_since: [a.same_y_since, b.same_y_since],
+        })
+    }
+
+    /// The moments of `lane` as the scalar walk keeps them.
+    #[inline(always)]
+    fn moments(&self, lane: usize) -> WeightedPairMoments {
+        WeightedPairMoments {
+            n: self.n,
+            weight: self.weight.to_array()[lane],
+            mean_x: self.mean_x.to_array()[lane],
+            mean_y: self.mean_y.to_array()[lane],
+            sxx: self.sxx.to_array()[lane],
+            sxy: self.sxy.to_array()[lane],
+            syy: self.syy.to_array()[lane],
+        }
+    }
+
+    /// Puts the moments `m` of both lanes back.
+    fn set_moments(&mut self, m: [WeightedPairMoments; 2]) {
+        let pair = |f: fn(&WeightedPairMoments) -> f64| F64x2::from_array([f(&m[0]), f(&m[1])]);
+        self.weight = pair(|m| m.weight);
+        self.mean_x = pair(|m| m.mean_x);
+        self.mean_y = pair(|m| m.mean_y);
+        self.sxx = pair(|m| m.sxx);
+        self.sxy = pair(|m| m.sxy);
+        self.syy = pair(|m| m.syy);
+    }
+
+    /// Hands the state after row `newest` back to the walks.
+    fn leave(&self, walks: &mut [EwmWalk<'_, '_>; 2], newest: usize) {
+        let (ox, oy) = (self.ox.to_array(), self.oy.to_array());
+        let (pw, px, py) = (
+            self.peak_weight.to_array(),
+            self.peak_sxx.to_array(),
+            self.peak_syy.to_array(),
+        );
+        for (lane, walk) in walks.iter_mut().enumerate() {
+            walk.m = self.moments(lane);
+            walk.origin = (ox[lane], oy[lane]);
+            walk.newest = newest;
+            walk.peaks = Peaks {
+                weight: pw[lane],
+                sxx: px[lane],
+                syy: py[lane],
+            };
+            walk.first = self.first;
+            walk.removals = self.removals[lane];
+            walk.same_x_since = self.same_x_since[lane];
+            walk.same_y_since = self.same_y_since[lane];
+        }
+    }
+
+    /// `WeightedPairMoments::remove` in both lanes of a row at `(xs, ys)` about the origins,
+    /// weighing `v` (square root `sw`), the same in both; the count is the caller's.
+    #[inline(always)]
+    fn remove(&mut self, xs: F64x2, ys: F64x2, v: f64, sw: f64) {
+        let (v, sw) = (F64x2::splat(v), F64x2::splat(sw));
+        let old = self.weight;
+        self.weight = self.weight - v;
+        let inv = F64x2::splat(1.0) / self.weight;
+        let (dx, dy) = (xs - self.mean_x, ys - self.mean_y);
+        let (ax, ay) = (sw * dx, sw * dy);
+        let k = sw * (sw * inv);
+        self.mean_x = self.mean_x - dx * k;
+        self.mean_y = self.mean_y - dy * k;
+        let g = old * inv;
+        let gx = g * ax;
+        self.sxx = self.sxx - gx * ax;
+        self.sxy = self.sxy - gx * ay;
+        self.syy = self.syy - g * ay * ay;
+        // `clamp_non_negative`: a negative spread becomes 0; NaN and -0.0 stay.
+        let zero = F64x2::splat(0.0);
+        self.sxx = self.sxx.and_not(self.sxx.lt_mask(zero));
+        self.syy = self.syy.and_not(self.syy.lt_mask(zero));
+    }
+
+    /// `WeightedPairMoments::scale` and `Peaks::scale` by `f`, then
+    /// `WeightedPairMoments::push_origin` of a row at `(xt, yt)` about the origins, which
+    /// move to it; the count is the caller's.
+    #[inline(always)]
+    fn push(&mut self, xt: F64x2, yt: F64x2, f: F64x2) {
+        self.weight = self.weight * f;
+        self.sxx = self.sxx * f;
+        self.sxy = self.sxy * f;
+        self.syy = self.syy * f;
+        self.peak_weight = self.peak_weight * f;
+        self.peak_sxx = self.peak_sxx * f;
+        self.peak_syy = self.peak_syy * f;
+        let old = self.weight;
+        self.weight = old + F64x2::splat(1.0);
+        let dx = self.mean_x - (xt - self.ox);
+        let dy = self.mean_y - (yt - self.oy);
+        let g = old / self.weight;
+        let (gx, gy) = (g * dx, g * dy);
+        self.sxx = self.sxx + gx * dx;
+        self.sxy = self.sxy + gx * dy;
+        self.syy = self.syy + gy * dy;
+        (self.mean_x, self.mean_y) = (gx, gy);
+        (self.ox, self.oy) = (xt, yt);
+    }
+
+    /// Bits of the lanes whose moments are all finite.
+    #[inline(always)]
+    fn finite_bits(&self) -> u32 {
+        self.weight.finite_bits()
+            & self.mean_x.finite_bits()
+            & self.mean_y.finite_bits()
+            & self.sxx.finite_bits()
+            & self.sxy.finite_bits()
+            & self.syy.finite_bits()
+    }
+
+    /// Bits of the lanes whose moments have not collapsed below their peaks
+    /// (`Peaks::collapsed`, given finite moments).
+    #[inline(always)]
+    fn standing_bits(&self) -> u32 {
+        let ratio = F64x2::splat(CANCELLATION_RATIO);
+        self.weight.ge_bits(ratio * self.peak_weight)
+            & self.sxx.ge_bits(ratio * self.peak_sxx)
+            & self.syy.ge_bits(ratio * self.peak_syy)
+    }
+
+    /// `EwmPlan::rebuilt` of both lanes after row `t`, side by side: the operations of
+    /// `WeightedPairMoments::from_rows_about` in its order, in each lane. `None` when a row of
+    /// the window is usable in one lane only, or the weights do not add up to a positive sum.
+    fn rebuilt(
+        &self,
+        plan: &EwmPlan<'_>,
+        ([x0, x1], [y0, y1]): ([&[f64]; 2], [&[f64]; 2]),
+        t: usize,
+    ) -> Option<[WeightedPairMoments; 2]> {
+        let lo = self.first.max(t.saturating_sub(plan.root_horizon));
+        let (x0, x1, y0, y1) = (&x0[lo..=t], &x1[lo..=t], &y0[lo..=t], &y1[lo..=t]);
+        let weight = |i: usize| plan.decay.pow_root(t - (lo + i));
+        let zero = F64x2::splat(0.0);
+        let mut w = 0.0;
+        let (mut sum_x, mut sum_y) = (zero, zero);
+        for i in 0..x0.len() {
+            let (a, b) = (usable(x0[i], y0[i]), usable(x1[i], y1[i]));
+            if a != b {
+                // A row usable in one lane only: no lane rebuild.
+                return None;
+            }
+            if a {
+                let (v, sw) = weight(i);
+                let sw = F64x2::splat(sw);
+                w += v;
+                sum_x = sum_x + sw * (sw * (F64x2::from_array([x0[i], x1[i]]) - self.ox));
+                sum_y = sum_y + sw * (sw * (F64x2::from_array([y0[i], y1[i]]) - self.oy));
+            }
+        }
+        if w.is_nan() || w <= 0.0 {
+            return None;
+        }
+        let wv = F64x2::splat(w);
+        let (mx, my) = (sum_x / wv, sum_y / wv);
+        let (mut dx_sum, mut dy_sum) = (zero, zero);
+        let (mut sxx, mut sxy, mut syy) = (zero, zero, zero);
+        for i in 0..x0.len() {
+            if usable(x0[i], y0[i]) {
+                let sw = F64x2::splat(weight(i).1);
+                let dx = (F64x2::from_array([x0[i], x1[i]]) - self.ox) - mx;
+                let dy = (F64x2::from_array([y0[i], y1[i]]) - self.oy) - my;
+                let (ax, ay) = (sw * dx, sw * dy);
+                dx_sum = dx_sum + sw * ax;
+                dy_sum = dy_sum + sw * ay;
+                sxx = sxx + ax * ax;
+                sxy = sxy + ax * ay;
+                syy = syy + ay * ay;
+            }
+        }
+        let mean_x = (mx + dx_sum / wv).to_array();
+        let mean_y = (my + dy_sum / wv).to_array();
+        let sxx = (sxx - dx_sum * dx_sum / wv).to_array();
+        let sxy = (sxy - dx_sum * dy_sum / wv).to_array();
+        let syy = (syy - dy_sum * dy_sum / wv).to_array();
+        Some([0, 1].map(|lane| WeightedPairMoments {
+            n: self.n,
+            weight: w,
+            mean_x: mean_x[lane],
+            mean_y: mean_y[lane],
+            sxx: clamp_non_negative(sxx[lane]),
+            sxy: sxy[lane],
+            syy: clamp_non_negative(syy[lane]),
+        }))
+    }
+
+    /// Row `t` of both lanes, after the moments were updated, where the common case of
+    /// [`Self::walk`] does not hold: each lane in turn as the scalar walk takes it (a
+    /// periodic or collapse rebuild, the peaks, a column constant over the window) and fit.
+    #[cold]
+    #[inline(never)]
+    fn rare_row(
+        &mut self,
+        plan: &EwmPlan<'_>,
+        (x, y): ([&[f64]; 2], [&[f64]; 2]),
+        (t, shrank): (usize, bool),
+        out: &mut [&mut SimpleFitColumns<'_>; 2],
+        with_residuals: [bool; 2],
+    ) {
+        let (ox, oy) = (self.ox.to_array(), self.oy.to_array());
+        let (pw, px, py) = (
+            self.peak_weight.to_array(),
+            self.peak_sxx.to_array(),
+            self.peak_syy.to_array(),
+        );
+        let mut m = [self.moments(0), self.moments(1)];
+        let mut peaks = [0, 1].map(|lane| Peaks {
+            weight: pw[lane],
+            sxx: px[lane],
+            syy: py[lane],
+        });
+        let first = self.first;
+        let mut rebuilt = [false; 2];
+        if self.removals.iter().all(|&r| r >= plan.rebuild_every) {
+            // The periodic rebuild, due in both lanes at once.
+            if let Some(both) = self.rebuilt(plan, (x, y), t) {
+                m = both;
+                self.removals = [0, 0];
+                peaks = m.map(|m| Peaks::of(&m));
+                rebuilt = [true, true];
+            }
+        }
+        for lane in 0..2 {
+            let (m, peaks) = (&mut m[lane], &mut peaks[lane]);
+            if rebuilt[lane] {
+            } else if self.removals[lane] >= plan.rebuild_every || (shrank && peaks.collapsed(m)) {
+                let rows = (x[lane], y[lane]);
+                *m = plan.rebuilt(rows, first, t, t, (ox[lane], oy[lane]), self.n);
+                self.removals[lane] = 0;
+                *peaks = Peaks::of(m);
+            } else {
+                peaks.update(m);
+            }
+            let (since_x, since_y) = (self.same_x_since[lane], self.same_y_since[lane]);
+            if since_x.min(since_y) <= first {
+                *m = m.cleared(since_x <= first, since_y <= first);
+            }
+            let origin = (ox[lane], oy[lane]);
+            let rows = (x[lane], y[lane]);
+            out[lane].write(
+                t,
+                &plan.fit(rows, m, origin, (first, t, t), with_residuals[lane]),
+            );
+        }
+        self.set_moments(m);
+        let pair = |f: fn(&Peaks) -> f64| F64x2::from_array([f(&peaks[0]), f(&peaks[1])]);
+        self.peak_weight = pair(|p| p.weight);
+        self.peak_sxx = pair(|p| p.sxx);
+        self.peak_syy = pair(|p| p.syy);
+    }
+
+    /// Fits row `t` of both lanes and writes them, in the common case of [`Self::walk`].
+    #[inline(always)]
+    fn write_fits(
+        &self,
+        plan: &EwmPlan<'_>,
+        (x, y): ([&[f64]; 2], [&[f64]; 2]),
+        t: usize,
+        out: &mut [&mut SimpleFitColumns<'_>; 2],
+        with_residuals: [bool; 2],
+    ) {
+        if with_residuals[0] || with_residuals[1] {
+            let (ox, oy) = (self.ox.to_array(), self.oy.to_array());
+            for (lane, o) in out.iter_mut().enumerate() {
+                let m = self.moments(lane);
+                let rows = (self.first, t, t);
+                let origin = (ox[lane], oy[lane]);
+                o.write(
+                    t,
+                    &plan.fit((x[lane], y[lane]), &m, origin, rows, with_residuals[lane]),
+                );
+            }
+        } else if self.n < plan.spec.window.min_periods.max(2) {
+            for o in out.iter_mut() {
+                o.write(t, &SimpleFit::empty(self.n));
+            }
+        } else {
+            let fit = [
+                self.mean_x + self.ox,
+                self.mean_y + self.oy,
+                self.sxx,
+                self.sxy,
+            ];
+            let (alpha, beta) = alpha_beta(fit, self.weight);
+            let (alpha, beta) = (alpha.to_array(), beta.to_array());
+            for (lane, o) in out.iter_mut().enumerate() {
+                let fit = SimpleFit {
+                    alpha: alpha[lane],
+                    beta: beta[lane],
+                    ..SimpleFit::empty(self.n)
+                };
+                o.write(t, &fit);
+            }
+        }
+    }
+
+    /// Takes rows from `t` on in lanes, writing their fits, while each row is usable in both
+    /// series, the row leaving is usable in both or in neither, and the window keeps at
+    /// least two rows as it leaves. Other rows are the scalar walks' to take. Where the
+    /// moments of a row are not the common case (a rebuild is due, a spread collapsed as an
+    /// outlier left, a moment is not finite, a column is constant over the window), both lanes
+    /// take that row's rest as the scalar walk does ([`Self::rare_row`]). Returns the first
+    /// row not taken (`len` when all were), with the state before it handed back to the walks.
+    /// Not inlined: a loop with no call keeps the moments in registers.
+    #[inline(never)]
+    fn walk(
+        mut self,
+        plan: &EwmPlan<'_>,
+        (x, y): ([&[f64]; 2], [&[f64]; 2]),
+        from: usize,
+        walks: &mut [EwmWalk<'_, '_>; 2],
+        out: &mut [&mut SimpleFitColumns<'_>; 2],
+        with_residuals: [bool; 2],
+    ) -> usize {
+        let len = x[0].len();
+        let window = plan.spec.window;
+        let decay = &plan.decay;
+        let f = F64x2::splat(decay.pow(1));
+        let mut t = from;
+        while t < len {
+            let (x0, x1, y0, y1) = (x[0][t], x[1][t], y[0][t], y[1][t]);
+            if !(usable(x0, y0) && usable(x1, y1)) {
+                break;
+            }
+            let start = window.start(t);
+            let leaving = self.first;
+            let leaves = leaving < start;
+            let mut shrank = false;
+            if leaves {
+                let usable_in = |lane: usize| usable(x[lane][leaving], y[lane][leaving]);
+                let (in0, in1) = (usable_in(0), usable_in(1));
+                // One row at a time, alike in both lanes, and never the last two: the scalar
+                // walk empties the window or keeps one row exactly.
+                if start != leaving + 1 || in0 != in1 || (in0 && self.n <= 2) {
+                    break;
+                }
+                if in0 {
+                    let (v, sw) = decay.pow_root(t - 1 - leaving);
+                    let xs = F64x2::from_array([x[0][leaving], x[1][leaving]]) - self.ox;
+                    let ys = F64x2::from_array([y[0][leaving], y[1][leaving]]) - self.oy;
+                    self.remove(xs, ys, v, sw);
+                    self.n -= 1;
+                    shrank = true;
+                }
+                self.removals = self.removals.map(|r| r + 1);
+                self.first += 1;
+            }
+            let (xt, yt) = (F64x2::from_array([x0, x1]), F64x2::from_array([y0, y1]));
+            // `xt != ox` and `yt != oy` of the scalar walk, per lane.
+            let same_x = xt.ge_bits(self.ox) & self.ox.ge_bits(xt);
+            let same_y = yt.ge_bits(self.oy) & self.oy.ge_bits(yt);
+            if same_x & same_y != 0b11 {
+                for lane in 0..2 {
+                    if same_x & (1 << lane) == 0 {
+                        self.same_x_since[lane] = t;
+                    }
+                    if same_y & (1 << lane) == 0 {
+                        self.same_y_since[lane] = t;
+                    }
+                }
+            }
+            self.push(xt, yt, f);
+            self.n += 1;
+            #[cfg(test)]
+            ROWS_IN_WINDOW_LANES.set(ROWS_IN_WINDOW_LANES.get() + 1);
+            let first = self.first;
+            let common = self.removals[0].max(self.removals[1]) < plan.rebuild_every
+                && (!shrank || self.standing_bits() == 0b11)
+                && self.finite_bits() == 0b11
+                && self.weight.ge_bits(F64x2::splat(f64::MIN_POSITIVE)) == 0b11
+                && self.same_x_since[0].min(self.same_y_since[0]) > first
+                && self.same_x_since[1].min(self.same_y_since[1]) > first;
+            if common {
+                self.peak_weight = self.weight.max(self.peak_weight);
+                self.peak_sxx = self.sxx.max(self.peak_sxx);
+                self.peak_syy = self.syy.max(self.peak_syy);
+                self.write_fits(plan, (x, y), t, out, with_residuals);
+            } else {
+                self.rare_row(plan, (x, y), (t, shrank), out, with_residuals);
+            }
+            t += 1;
+        }
+        self.leave(walks, t - 1);
+        t
+    }
 }
 
 /// The first usable row of both series when [`expanding_lanes`] may fit them: an
@@ -1018,7 +1612,7 @@ impl LaneState {
                 lanes.sxx,
                 lanes.sxy,
             ];
-            let (alpha, beta) = alpha_beta(fit, weight);
+            let (alpha, beta) = alpha_beta(fit, F64x2::splat(weight));
             ([*a0, *a1], [*b0, *b1]) = (alpha.to_array(), beta.to_array());
         }
         *self = lanes;
@@ -1039,11 +1633,10 @@ fn column_or_spare<'a>(
 }
 
 /// Alpha and beta in both lanes from the means `mx`, `my` (about the data's zero), the
-/// co-moments `sxx`, `sxy` and the total `weight` (the same in both lanes), as
-/// `fit_from_weighted_moments` would take them (NaN for a flat market).
+/// co-moments `sxx`, `sxy` and the total `weight` (positive), as `fit_from_weighted_moments`
+/// would take them (NaN for a flat market).
 #[inline(always)]
-fn alpha_beta([mx, my, sxx, sxy]: [F64x2; 4], weight: f64) -> (F64x2, F64x2) {
-    let weight = F64x2::splat(weight);
+fn alpha_beta([mx, my, sxx, sxy]: [F64x2; 4], weight: F64x2) -> (F64x2, F64x2) {
     let beta = sxy / sxx;
     let alpha = my - beta * mx;
     // The market is clearly not flat (`x_is_constant` is false) when
@@ -2553,6 +3146,141 @@ mod tests {
             assert!(pair_runs_in_lanes([(a, b), (a, b)], &s, "missing"));
         }
         assert!(pair_runs_in_lanes([(&[], &[]); 2], &s, "empty"));
+    }
+
+    /// Asserts that the pair writes the bits of two calls for alpha and beta, every field,
+    /// and some fields, and returns the rows taken in [`WindowLanes`].
+    fn window_pair_is_two_calls(series: [(&[f64], &[f64]); 2], spec: &EwmSpec, at: &str) -> usize {
+        ROWS_IN_WINDOW_LANES.set(0);
+        for fields in [&ALPHA_BETA[..], &ALL_FIELDS, &[2, 6], &[1], &[]] {
+            assert_pair_is_two_calls(series, spec, fields, at);
+        }
+        ROWS_IN_WINDOW_LANES.get()
+    }
+
+    #[test]
+    fn window_pair_in_lanes_writes_the_bits_of_two_fits() {
+        let len = 700;
+        let (x0, y0) = capm_pair(3, len);
+        let (x1, y1) = capm_pair(9, len);
+        let (ox, oy) = offset_pair(len);
+        for w in [3, 4, 20, 63, 252, 699, 700, 800] {
+            for min_periods in [2, 3, w / 2, w] {
+                for half_life in [0.05, 1.0, 10.0, 63.0, 1e6] {
+                    let s = spec(Window::Rows(w), min_periods.clamp(2, w), half_life, false);
+                    let at =
+                        format!("window {w}, min_periods {min_periods}, half-life {half_life}");
+                    let pairs = [[(&x0, &y0), (&x1, &y1)], [(&ox, &oy), (&x0, &y0)]];
+                    for [(a, b), (c, d)] in pairs {
+                        let series = [(&a[..], &b[..]), (&c[..], &d[..])];
+                        let in_lanes = window_pair_is_two_calls(series, &s, &at);
+                        // Five field sets, nearly every row but the first in lanes: only a
+                        // spread collapsing as a row leaves takes the scalar walk.
+                        assert!(in_lanes > 5 * (len - 1) * 9 / 10, "{at}: {in_lanes}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn window_pair_leaves_the_lanes_for_rare_rows_and_comes_back() {
+        let len = 600;
+        let (x, y) = capm_pair(5, len);
+        let (x1, y1) = capm_pair(7, len);
+        let with = |v: &[f64], rows: &[(usize, f64)]| {
+            let mut v = v.to_vec();
+            for &(t, value) in rows {
+                v[t] = value;
+            }
+            v
+        };
+        let nan = f64::NAN;
+        // Missing rows: one, a run, at the start, at the end; in one series or both at once.
+        let gap = with(&x, &[(100, nan)]);
+        let run = with(&y, &(200..230).map(|t| (t, nan)).collect::<Vec<_>>());
+        let head = with(&x, &(0..7).map(|t| (t, nan)).collect::<Vec<_>>());
+        let tail = with(&y, &[(len - 1, f64::INFINITY)]);
+        // A gap one row after `gap`'s: the counts agree while each window holds one row the
+        // other lane does not, so a rebuild then is taken lane by lane.
+        let next_gap = with(&x1, &[(101, nan)]);
+        // An outlier that collapses the spread when it leaves; a market constant for longer
+        // than a window, then moving; a flat asset; a spread that overflows; a level of 1e6;
+        // an exact line; -0.0 next to 0.0.
+        let outlier = with(&x, &[(150, 40.0)]);
+        let late: Vec<f64> = (0..len)
+            .map(|t| if t < 300 { 0.01 } else { x[t] })
+            .collect();
+        let flat = vec![0.02; len];
+        let huge = with(&y, &[(250, 1e300), (251, -1e300)]);
+        let level: Vec<f64> = x.iter().map(|v| 1e6 + v).collect();
+        let line: Vec<f64> = x.iter().map(|v| 0.5 + 2.0 * v).collect();
+        let zeros: Vec<f64> = (0..len)
+            .map(|t| match t % 7 {
+                0 => 0.0,
+                1 => -0.0,
+                _ => x[t],
+            })
+            .collect();
+        let cases: [(&[f64], &[f64]); 15] = [
+            (&x, &y),
+            (&gap, &y),
+            (&x, &run),
+            (&head, &y),
+            (&x, &tail),
+            (&outlier, &y),
+            (&late, &y),
+            (&x, &flat),
+            (&flat, &flat),
+            (&x, &huge),
+            (&level, &y),
+            (&x, &line),
+            (&zeros, &y),
+            (&x1, &y1),
+            (&next_gap, &y1),
+        ];
+        for w in [3, 5, 40, 120] {
+            for half_life in [2.0, 30.0] {
+                let s = spec(Window::Rows(w), w.min(10), half_life, false);
+                let mut in_lanes = 0;
+                for (i, &a) in cases.iter().enumerate() {
+                    for (j, &b) in cases.iter().enumerate() {
+                        let at = format!("window {w}, half-life {half_life}, cases {i} and {j}");
+                        in_lanes += window_pair_is_two_calls([a, b], &s, &at);
+                    }
+                }
+                assert!(in_lanes > 0, "window {w}: no row in lanes");
+            }
+        }
+        // The same series in both lanes, and a gap at one row in both, come back to lanes.
+        let s = spec(Window::Rows(40), 10, 30.0, false);
+        let gap_y = with(&y1, &[(100, nan)]);
+        let in_lanes = window_pair_is_two_calls([(&gap, &y), (&x1, &gap_y)], &s, "common gap");
+        assert!(in_lanes > 5 * (len - 60), "{in_lanes}");
+        // A gap in one series: the lanes resume once it has left both windows.
+        let in_lanes = window_pair_is_two_calls([(&gap, &y), (&x1, &y1)], &s, "one gap");
+        assert!(in_lanes > 5 * (len - 100), "{in_lanes}");
+        assert!(in_lanes < 5 * (len - 40), "{in_lanes}");
+    }
+
+    #[test]
+    fn window_pair_outside_the_lanes_case_is_two_fits() {
+        let (x0, y0) = capm_pair(19, 300);
+        let (x1, y1) = capm_pair(23, 300);
+        let same = [(&x0[..], &y0[..]), (&x1[..], &y1[..])];
+        let shorter = [(&x0[..299], &y0[..299]), (&x1[..], &y1[..])];
+        for (series, s) in [
+            (same, spec(Window::Rows(2), 2, 30.0, false)),
+            (same, spec(Window::Rows(60), 20, 30.0, true)),
+            (same, spec(Window::Rows(60), 20, 1e-4, false)),
+            (shorter, spec(Window::Rows(60), 20, 30.0, false)),
+        ] {
+            assert_eq!(
+                window_pair_is_two_calls(series, &s, "not lanes"),
+                0,
+                "{s:?}"
+            );
+        }
     }
 
     #[test]

@@ -14,8 +14,8 @@
 mod sse2 {
     use std::arch::x86_64::{
         __m128d, _mm_add_pd, _mm_and_pd, _mm_andnot_pd, _mm_cmpeq_pd, _mm_cmpge_pd, _mm_cmple_pd,
-        _mm_div_pd, _mm_loadu_pd, _mm_max_pd, _mm_movemask_pd, _mm_mul_pd, _mm_or_pd, _mm_set1_pd,
-        _mm_set_pd, _mm_setzero_pd, _mm_sqrt_pd, _mm_storeu_pd, _mm_sub_pd,
+        _mm_cmplt_pd, _mm_div_pd, _mm_loadu_pd, _mm_max_pd, _mm_movemask_pd, _mm_mul_pd, _mm_or_pd,
+        _mm_set1_pd, _mm_set_pd, _mm_setzero_pd, _mm_sqrt_pd, _mm_storeu_pd, _mm_sub_pd,
     };
 
     #[derive(Clone, Copy)]
@@ -92,6 +92,12 @@ mod sse2 {
         #[inline(always)]
         pub fn le_mask(self, o: Self) -> Self {
             Self(unsafe { _mm_cmple_pd(self.0, o.0) })
+        }
+
+        /// All ones in the lanes where `self < o`, zeros elsewhere (and where either is NaN).
+        #[inline(always)]
+        pub fn lt_mask(self, o: Self) -> Self {
+            Self(unsafe { _mm_cmplt_pd(self.0, o.0) })
         }
 
         /// Bitwise `self & mask`: the lanes where `mask` (from a `*_mask`) is set, `0.0`
@@ -234,6 +240,12 @@ mod portable {
         #[inline(always)]
         pub fn le_mask(self, o: Self) -> Self {
             self.lanes(o, |a, b| Self::mask(a <= b))
+        }
+
+        /// All ones in the lanes where `self < o`, zeros elsewhere.
+        #[inline(always)]
+        pub fn lt_mask(self, o: Self) -> Self {
+            self.lanes(o, |a, b| Self::mask(a < b))
         }
 
         /// Bitwise `self & mask`.
@@ -745,6 +757,14 @@ mod tests {
         assert_eq!(a.max(b).to_array()[1], 0.0, "a NaN lane is not the larger");
         assert_eq!(b.max(a).to_array()[0], 2.0);
         assert_eq!(b.ge_bits(a), 0b01, "NaN compares false");
+        let less = |p: F64x2, q: F64x2| p.lt_mask(q).to_array().map(|m| m.to_bits() == u64::MAX);
+        assert_eq!(less(a, b), [true, false], "NaN compares false");
+        let zeros = F64x2::from_array([-0.0, 0.0]);
+        assert_eq!(
+            less(zeros, F64x2::splat(0.0)),
+            [false, false],
+            "-0.0 is not below 0.0"
+        );
         assert_eq!(a.ge_bits(a), 0b01);
         let mut stored = [0.0; 3];
         F64x2::from_array([-1.5, 4.0]).store(&mut stored, 1);
@@ -774,6 +794,8 @@ mod tests {
             assert_eq!(bits(a.abs().to_array()), bits(pa.abs().to_array()));
             let (mask, pmask) = (a.le_mask(b), pa.le_mask(pb));
             assert_eq!(bits(mask.to_array()), bits(pmask.to_array()));
+            let (less, pless) = (a.lt_mask(b), pa.lt_mask(pb));
+            assert_eq!(bits(less.to_array()), bits(pless.to_array()));
             assert_eq!(bits(b.and(mask).to_array()), bits(pb.and(pmask).to_array()));
             assert_eq!(
                 bits(b.and_not(mask).to_array()),
