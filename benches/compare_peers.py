@@ -143,6 +143,7 @@ COMPUTATIONS = {
     "ewm_all": ("EW beta and alpha, all history", "ours_ewm_all_ba"),
     "ewm_252": ("EW beta and alpha, window {window}", "ours_ewm_ba"),
     "wa": ("weighted alpha", "ours_wa"),
+    "date": (f"beta and alpha, trailing {wl.DATE_WINDOW} by date", "ours_date_ba"),
     "floor": ("memory floor", "ours_ba"),
 }
 
@@ -156,6 +157,8 @@ REFERENCES: dict[str, tuple[Callable[[pl.DataFrame, int], pl.DataFrame], tuple[s
     "polars_ewm_all": (wl.polars_ewm_composition, ("alpha", "beta")),
     "polars_ewm": (wl.polars_ewm_window, ("alpha", "beta")),
     "polars_wa": (wl.polars_weighted_alpha, ("wa",)),
+    "ours_date": (wl.ours_date_window_beta_alpha, ("alpha", "beta")),
+    "polars_date": (wl.polars_native_date_window, ("alpha", "beta")),
 }
 
 
@@ -566,6 +569,36 @@ CONTENDERS = [
         (wl.weighted_alpha_exprs,),
         "ours_wa",
         ("wa",),
+    ),
+    # beta and alpha over a trailing calendar year
+    ours(
+        "ours_date_ba",
+        f'ours rolling_alpha_beta(window="{wl.DATE_WINDOW}", order_by="date", '
+        'fields=["alpha", "beta"]) (by=)',
+        "date",
+        wl.ours_date_window_beta_alpha,
+        "polars_date",
+        BA,
+    ),
+    peer(
+        "polars_date",
+        f'Polars four rolling_mean_by("date", "{wl.DATE_WINDOW}") in one .over("ticker"), '
+        "then beta and alpha",
+        "date",
+        wl.polars_native_date_window,
+        (wl.date_window_moments, wl.ewm_beta_alpha_from_moments),
+        "ours_date",
+        BA,
+    ),
+    peer(
+        "polars_date_gb",
+        f'Polars four rolling_mean_by("date", "{wl.DATE_WINDOW}") in group_by().agg() + '
+        "explode, then beta and alpha",
+        "date",
+        wl.polars_native_date_window_group_by,
+        (wl.date_window_moments, wl.ewm_beta_alpha_from_moments),
+        "ours_date",
+        BA,
     ),
     # the floor
     Contender(

@@ -294,20 +294,23 @@ def date_window_moments() -> dict[str, pl.Expr]:
     return {"mx": mean(x), "my": mean(y), "mxy": mean(x * y), "mxx": mean(x * x)}
 
 
-def polars_native_date_window(df: pl.DataFrame) -> pl.DataFrame:
+def polars_native_date_window(df: pl.DataFrame, window: int | None = None) -> pl.DataFrame:
     """Beta and alpha over the trailing calendar year: the means by date under one
     ``.over("ticker")``, then the arithmetic."""
+    del window  # the window is DATE_WINDOW
     return _over(df, date_window_moments()).select(**ewm_beta_alpha_from_moments())
 
 
-def polars_native_date_window_group_by(df: pl.DataFrame) -> pl.DataFrame:
+def polars_native_date_window_group_by(df: pl.DataFrame, window: int | None = None) -> pl.DataFrame:
     """Beta and alpha over the trailing calendar year: the means by date in
     ``group_by("ticker").agg()``, then the arithmetic."""
+    del window  # the window is DATE_WINDOW
     return _group_by(df, date_window_moments()).select(**ewm_beta_alpha_from_moments())
 
 
-def ours_date_window_beta_alpha(df: pl.DataFrame) -> pl.DataFrame:
+def ours_date_window_beta_alpha(df: pl.DataFrame, window: int | None = None) -> pl.DataFrame:
     """``rolling_alpha_beta(window="1y", order_by="date", fields=["alpha", "beta"], by=)``."""
+    del window  # the window is DATE_WINDOW
     fit = pa.rolling_alpha_beta(
         "ret",
         "mkt",
