@@ -1125,6 +1125,7 @@ impl WindowLanes {
         for lane in 0..2 {
             let (m, peaks) = (&mut m[lane], &mut peaks[lane]);
             if rebuilt[lane] {
+                // Taken above, with the other lane's.
             } else if self.removals[lane] >= plan.rebuild_every || (shrank && peaks.collapsed(m)) {
                 let rows = (x[lane], y[lane]);
                 *m = plan.rebuilt(rows, first, t, t, (ox[lane], oy[lane]), self.n);
