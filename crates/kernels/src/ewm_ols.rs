@@ -597,7 +597,6 @@ impl<'s> EwmPlan<'s> {
     /// The moments of the usable rows `first ..= t` of `x`, `y` about `origin`, weighed from
     /// the newest usable row `newest`, counting `n` rows: a rebuild. Rows past the root
     /// horizon add exactly nothing; they still count in `n`.
-    #[allow(clippy::too_many_arguments)]
     fn rebuilt(
         &self,
         (x, y): (&[f64], &[f64]),
@@ -618,7 +617,6 @@ impl<'s> EwmPlan<'s> {
     /// The fit at row `t` from the moments `m` of the rows `first ..= t` about `origin`, the
     /// values of the newest usable row `newest`.
     #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
     fn fit(
         &self,
         (x, y): (&[f64], &[f64]),
@@ -872,15 +870,12 @@ impl WindowLanes {
     /// row and have the same count of rows.
     fn enter(walks: &[EwmWalk<'_, '_>; 2], t: usize) -> Option<Self> {
         let [a, b] = walks;
-        let same = t > 0
-            && a.newest == t - 1
-            && b.newest == t - 1
-            && a.m.n == b.m.n
-            && a.m.n >= 1
-            && a.first == b.first;
+        let same = t > 0 && a.newest == t - 1 && b.newest == t - 1 && a.m.n == b.m.n && a.m.n >= 1;
         if !same {
             return None;
         }
+        // One plan and one length: the windows start together.
+        debug_assert_eq!(a.first, b.first);
         let pair = |f: fn(&EwmWalk<'_, '_>) -> f64| F64x2::from_array([f(a), f(b)]);
         Some(Self {
             weight: pair(|w| w.m.weight),
@@ -927,23 +922,62 @@ impl WindowLanes {
         self.syy = pair(|m| m.syy);
     }
 
-    /// Hands the state after row `newest` back to the walks.
-    fn leave(&self, walks: &mut [EwmWalk<'_, '_>; 2], newest: usize) {
-        let (ox, oy) = (self.ox.to_array(), self.oy.to_array());
+    /// The peaks of both lanes as the scalar walk keeps them.
+    fn peaks(&self) -> [Peaks; 2] {
         let (pw, px, py) = (
             self.peak_weight.to_array(),
             self.peak_sxx.to_array(),
             self.peak_syy.to_array(),
         );
+        [0, 1].map(|lane| Peaks {
+            weight: pw[lane],
+            sxx: px[lane],
+            syy: py[lane],
+        })
+    }
+
+    /// Puts the peaks of both lanes back.
+    fn set_peaks(&mut self, peaks: [Peaks; 2]) {
+        let pair = |f: fn(&Peaks) -> f64| F64x2::from_array([f(&peaks[0]), f(&peaks[1])]);
+        self.peak_weight = pair(|p| p.weight);
+        self.peak_sxx = pair(|p| p.sxx);
+        self.peak_syy = pair(|p| p.syy);
+    }
+
+    /// The origin of `lane`: its values at the newest row.
+    #[inline(always)]
+    fn origin(&self, lane: usize) -> (f64, f64) {
+        (self.ox.to_array()[lane], self.oy.to_array()[lane])
+    }
+
+    /// The fit at row `t` of `lane`, whose moments are `m`, as the scalar walk takes it.
+    #[inline(always)]
+    fn lane_fit(
+        &self,
+        plan: &EwmPlan<'_>,
+        (x, y): ([&[f64]; 2], [&[f64]; 2]),
+        (lane, t): (usize, usize),
+        m: &WeightedPairMoments,
+        with_residuals: bool,
+    ) -> SimpleFit {
+        let rows = (self.first, t, t);
+        plan.fit(
+            (x[lane], y[lane]),
+            m,
+            self.origin(lane),
+            rows,
+            with_residuals,
+        )
+    }
+
+    /// Hands the state after row `newest` back to the walks.
+    fn leave(&self, walks: &mut [EwmWalk<'_, '_>; 2], newest: usize) {
+        let peaks = self.peaks();
         for (lane, walk) in walks.iter_mut().enumerate() {
             walk.m = self.moments(lane);
-            walk.origin = (ox[lane], oy[lane]);
+            walk.origin = self.origin(lane);
             walk.newest = newest;
-            walk.peaks = Peaks {
-                weight: pw[lane],
-                sxx: px[lane],
-                syy: py[lane],
-            };
+            walk.peaks = peaks[lane];
             walk.first = self.first;
             walk.removals = self.removals[lane];
             walk.same_x_since = self.same_x_since[lane];
@@ -1099,18 +1133,8 @@ impl WindowLanes {
         out: &mut [&mut SimpleFitColumns<'_>; 2],
         with_residuals: [bool; 2],
     ) {
-        let (ox, oy) = (self.ox.to_array(), self.oy.to_array());
-        let (pw, px, py) = (
-            self.peak_weight.to_array(),
-            self.peak_sxx.to_array(),
-            self.peak_syy.to_array(),
-        );
         let mut m = [self.moments(0), self.moments(1)];
-        let mut peaks = [0, 1].map(|lane| Peaks {
-            weight: pw[lane],
-            sxx: px[lane],
-            syy: py[lane],
-        });
+        let mut peaks = self.peaks();
         let first = self.first;
         let mut rebuilt = [false; 2];
         if self.removals.iter().all(|&r| r >= plan.rebuild_every) {
@@ -1128,7 +1152,7 @@ impl WindowLanes {
                 // Taken above, with the other lane's.
             } else if self.removals[lane] >= plan.rebuild_every || (shrank && peaks.collapsed(m)) {
                 let rows = (x[lane], y[lane]);
-                *m = plan.rebuilt(rows, first, t, t, (ox[lane], oy[lane]), self.n);
+                *m = plan.rebuilt(rows, first, t, t, self.origin(lane), self.n);
                 self.removals[lane] = 0;
                 *peaks = Peaks::of(m);
             } else {
@@ -1138,18 +1162,11 @@ impl WindowLanes {
             if since_x.min(since_y) <= first {
                 *m = m.cleared(since_x <= first, since_y <= first);
             }
-            let origin = (ox[lane], oy[lane]);
-            let rows = (x[lane], y[lane]);
-            out[lane].write(
-                t,
-                &plan.fit(rows, m, origin, (first, t, t), with_residuals[lane]),
-            );
+            let fit = self.lane_fit(plan, (x, y), (lane, t), m, with_residuals[lane]);
+            out[lane].write(t, &fit);
         }
         self.set_moments(m);
-        let pair = |f: fn(&Peaks) -> f64| F64x2::from_array([f(&peaks[0]), f(&peaks[1])]);
-        self.peak_weight = pair(|p| p.weight);
-        self.peak_sxx = pair(|p| p.sxx);
-        self.peak_syy = pair(|p| p.syy);
+        self.set_peaks(peaks);
     }
 
     /// Fits row `t` of both lanes and writes them, in the common case of [`Self::walk`].
@@ -1163,14 +1180,11 @@ impl WindowLanes {
         with_residuals: [bool; 2],
     ) {
         if with_residuals[0] || with_residuals[1] {
-            let (ox, oy) = (self.ox.to_array(), self.oy.to_array());
             for (lane, o) in out.iter_mut().enumerate() {
                 let m = self.moments(lane);
-                let rows = (self.first, t, t);
-                let origin = (ox[lane], oy[lane]);
                 o.write(
                     t,
-                    &plan.fit((x[lane], y[lane]), &m, origin, rows, with_residuals[lane]),
+                    &self.lane_fit(plan, (x, y), (lane, t), &m, with_residuals[lane]),
                 );
             }
         } else if self.n < plan.spec.window.min_periods.max(2) {
