@@ -54,7 +54,9 @@ use std::ops::Range;
 
 use super::moments::{clamp_non_negative, usable};
 use super::pair_lanes::F64x2;
-use super::simple_fit::{inference, r_squared, residual_sum, SimpleFit, SimpleFitColumns};
+use super::simple_fit::{
+    fit_statistics, r_squared, residual_sum, usual_statistics, SimpleFit, SimpleFitColumns,
+};
 use super::tolerances::{CANCELLATION_RATIO, NEAR_PERFECT_FIT};
 use super::window::{Window, WindowSpec};
 use super::KernelError;
@@ -491,9 +493,19 @@ pub fn fit_from_weighted_moments(
         return fit;
     }
     let (ssr, near_perfect) = residual_sum(m.sxy, m.syy, beta, || direct_ssr(true, beta));
-    fit.r2 = r_squared(m.sxx, m.sxy, m.syy, ssr, near_perfect);
-    if n > 2 {
-        let stats = inference(alpha, beta, ssr, (n - 2) as f64, m.weight, m.mean_x, m.sxx);
+    let moments = (m.sxx, m.sxy, m.syy);
+    let dof = n as f64 - 2.0;
+    let (r2, stats) = fit_statistics(
+        alpha,
+        beta,
+        moments,
+        (ssr, near_perfect),
+        dof,
+        m.weight,
+        m.mean_x,
+    );
+    fit.r2 = r2;
+    if let Some(stats) = stats {
         fit.resid_std = stats.resid_std * sqrt_c;
         fit.alpha_se = stats.alpha_se;
         fit.beta_se = stats.beta_se;
@@ -1927,6 +1939,9 @@ impl LaneRows {
         weights: &BlockWeights,
         fields: &mut LaneFields<'_>,
     ) {
+        // `1 / dof` of every entry, the same in both lanes.
+        let inv_dof: [f64; LANE_BLOCK] =
+            std::array::from_fn(|i| 1.0 / (n_minus_2 + ENTRY_INDEX[i]));
         for (lane, fields) in fields.iter_mut().enumerate() {
             let m = &self.moments[lane];
             let usual = &mut self.usual[lane];
@@ -1941,29 +1956,30 @@ impl LaneRows {
                 // The market is clearly not flat (see the row-by-row fit of alpha and beta).
                 let floor = (mx * mx) * FLAT_FLOOR;
                 let clear = (floor >= TINY) & (sxx >= floor * weight) & (f64::MAX >= sxx);
-                // `residual_sum`, `r_squared` and `inference` where the fit is not near
-                // perfect, `y` has a spread and the standard errors are positive.
+                // `residual_sum` and `usual_statistics` where the fit is not near perfect
+                // and has 3 rows or more.
                 let ssr = syy - beta * sxy;
-                let r2 = beta * (sxy / syy);
-                let dof = n_minus_2 + ENTRY_INDEX[i];
-                let s = (ssr / dof).sqrt();
-                let beta_se = s / sxx.sqrt();
-                let alpha_se = s * (weights.inv_weight[i] + mx * mx / sxx).sqrt();
+                let (r2, stats, in_range) = usual_statistics(
+                    alpha,
+                    beta,
+                    (sxx, sxy, syy),
+                    ssr,
+                    inv_dof[i],
+                    weights.inv_weight[i],
+                    mx,
+                );
                 usual[i] = clear
                     & (ssr >= NEAR_PERFECT_FIT * syy)
-                    & (ssr >= TINY)
-                    & (syy >= TINY)
-                    & (alpha_se >= TINY)
-                    & (beta_se >= TINY)
-                    & (dof > 0.0);
+                    & in_range
+                    & (n_minus_2 + ENTRY_INDEX[i] > 0.0);
                 alpha_f[i] = alpha;
                 beta_f[i] = beta;
                 r2_f[i] = r2;
-                s_f[i] = s;
-                alpha_se_f[i] = alpha_se;
-                beta_se_f[i] = beta_se;
-                alpha_t_f[i] = alpha / alpha_se;
-                beta_t_f[i] = beta / beta_se;
+                s_f[i] = stats.resid_std;
+                alpha_se_f[i] = stats.alpha_se;
+                beta_se_f[i] = stats.beta_se;
+                alpha_t_f[i] = stats.alpha_t;
+                beta_t_f[i] = stats.beta_t;
             }
         }
     }

@@ -239,7 +239,7 @@ pub fn r_squared(sxx: f64, sxy: f64, syy: f64, ssr: f64, near_perfect: bool) -> 
 }
 
 /// Residual spread, standard errors and t-values of a fit with a constant.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Inference {
     /// `sqrt(SSR / dof)`: the residual spread of a row of weight 1.
     pub resid_std: f64,
@@ -278,9 +278,88 @@ pub fn inference(
     }
 }
 
+/// [`usual_statistics`] is taken where `Syy`, `Sxx`, `s² = SSR / dof` and
+/// `Sxx / weight + mean_x²` all lie in `[USUAL_LOW, USUAL_HIGH]`: there none of its
+/// products, up to `(Sxx Syy s²)^(3/2)`-sized ones, leaves the normal range.
+pub const USUAL_LOW: f64 = 1e-100;
+pub const USUAL_HIGH: f64 = 1e100;
+
+/// R² and [`Inference`] of a fit with a constant in the usual case, and whether the case
+/// holds (the moments within [`USUAL_LOW`]..=[`USUAL_HIGH`]; see there). The residual sum
+/// `ssr = Syy - beta Sxy` must come from the moments (not a near-perfect fit); `inv_dof` and
+/// `inv_weight` are `1 / dof` and `1 / weight`, which callers with many fits of one count
+/// take once.
+///
+/// One division instead of the seven of [`r_squared`] and [`inference`] (the slope's is the
+/// caller's): with `s = sqrt(s²)`, `q = sqrt(Sxx)`, `g = sqrt(Sxx / weight + mean_x²)` and
+/// `e = s g q`, every statistic is a product of these, `1 / e` and `1 / Syy`, both taken from
+/// `k = 1 / (e Syy)`. Each result differs from the quotients those two functions form by a
+/// few roundings: `usual_statistics_stay_near_the_quotients` holds the relative difference to
+/// `16 * f64::EPSILON` (it measures at most 3.3 there). It is the same bits wherever it is
+/// computed, which is what lets a vectorized loop and the row-by-row fit agree.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub fn usual_statistics(
+    alpha: f64,
+    beta: f64,
+    (sxx, sxy, syy): (f64, f64, f64),
+    ssr: f64,
+    inv_dof: f64,
+    inv_weight: f64,
+    mean_x: f64,
+) -> (f64, Inference, bool) {
+    let s2 = ssr * inv_dof;
+    let g2 = sxx * inv_weight + mean_x * mean_x;
+    let within = |v: f64| (USUAL_LOW..=USUAL_HIGH).contains(&v);
+    let usual = within(syy) & within(sxx) & within(s2) & within(g2);
+    let (s, q, g) = (s2.sqrt(), sxx.sqrt(), g2.sqrt());
+    let sg = s * g;
+    let e = sg * q;
+    let k = 1.0 / (e * syy);
+    // `1 / e` and `1 / Syy`.
+    let (inv_e, inv_syy) = (syy * k, e * k);
+    let r2 = beta * (sxy * inv_syy);
+    let stats = Inference {
+        resid_std: s,
+        // s / q, (s g) / q, q / (s g) and q / s; `Sxx` stands for `q²`.
+        beta_se: s * (sg * inv_e),
+        alpha_se: sg * (sg * inv_e),
+        alpha_t: alpha * (sxx * inv_e),
+        beta_t: beta * (sxx * (g * inv_e)),
+    };
+    (r2, stats, usual)
+}
+
+/// R² and, from 3 rows on (`dof > 0`), [`Inference`] of a fit with a constant: by
+/// [`usual_statistics`] where it holds, else by [`r_squared`] and [`inference`].
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub fn fit_statistics(
+    alpha: f64,
+    beta: f64,
+    (sxx, sxy, syy): (f64, f64, f64),
+    (ssr, near_perfect): (f64, bool),
+    dof: f64,
+    weight: f64,
+    mean_x: f64,
+) -> (f64, Option<Inference>) {
+    if dof > 0.0 && !near_perfect {
+        let moments = (sxx, sxy, syy);
+        let (r2, stats, usual) =
+            usual_statistics(alpha, beta, moments, ssr, 1.0 / dof, 1.0 / weight, mean_x);
+        if usual {
+            return (r2, Some(stats));
+        }
+    }
+    let r2 = r_squared(sxx, sxy, syy, ssr, near_perfect);
+    let stats = (dof > 0.0).then(|| inference(alpha, beta, ssr, dof, weight, mean_x, sxx));
+    (r2, stats)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::lcg_series;
 
     #[test]
     fn endpoints_predict_the_last_row_and_propagate_missing_values() {
@@ -297,6 +376,120 @@ mod tests {
         assert!(resid[2].is_nan());
         assert_eq!(fitted[3], 0.003 + 1.2 * 0.03);
         assert_eq!(resid[3], 0.05 - (0.003 + 1.2 * 0.03));
+    }
+
+    /// Moments of a fit drawn from `u` (uniforms on `[-0.5, 0.5)`): `Sxx`, `Syy`, the mean of
+    /// `x` and the weight at magnitudes 10^±130 and 10^±65, so that some fall outside the
+    /// usual range; a correlation of at most 0.998 in size, so the fit is never near perfect.
+    fn drawn_fit(u: &[f64]) -> (f64, f64, (f64, f64, f64), f64, f64, f64, f64) {
+        let sxx = 10f64.powf(260.0 * u[0]);
+        let syy = 10f64.powf(260.0 * u[1]);
+        let sxy = 1.996 * u[2] * (sxx.sqrt() * syy.sqrt());
+        let mean_x = 10f64.powf(130.0 * u[3]) * u[4].signum();
+        let weight = 10f64.powf(130.0 * u[5]);
+        let dof = (1.0 + 1000.0 * (u[6] + 0.5)).floor();
+        let beta = sxy / sxx;
+        let alpha = u[7] * 10f64.powf(20.0 * u[8]) - beta * mean_x;
+        let ssr = (syy - beta * sxy).max(0.0);
+        (alpha, beta, (sxx, sxy, syy), ssr, dof, weight, mean_x)
+    }
+
+    #[test]
+    fn usual_statistics_stay_near_the_quotients() {
+        let u = lcg_series(7, 9 * 20_000, 1.0);
+        let mut usual_count = 0;
+        let mut worst: f64 = 0.0;
+        for u in u.chunks_exact(9) {
+            let (alpha, beta, moments, ssr, dof, weight, mean_x) = drawn_fit(u);
+            let (sxx, sxy, syy) = moments;
+            let (r2, fast, usual) =
+                usual_statistics(alpha, beta, moments, ssr, 1.0 / dof, 1.0 / weight, mean_x);
+            let within = |v: f64| (USUAL_LOW..=USUAL_HIGH).contains(&v);
+            let s2 = ssr * (1.0 / dof);
+            let g2 = sxx * (1.0 / weight) + mean_x * mean_x;
+            assert_eq!(
+                usual,
+                within(sxx) && within(syy) && within(s2) && within(g2)
+            );
+            if !usual {
+                continue;
+            }
+            usual_count += 1;
+            let careful = inference(alpha, beta, ssr, dof, weight, mean_x, sxx);
+            let pairs = [
+                (r2, r_squared(sxx, sxy, syy, ssr, false)),
+                (fast.resid_std, careful.resid_std),
+                (fast.alpha_se, careful.alpha_se),
+                (fast.beta_se, careful.beta_se),
+                (fast.alpha_t, careful.alpha_t),
+                (fast.beta_t, careful.beta_t),
+            ];
+            for (got, want) in pairs {
+                let off = (got - want).abs() / (f64::EPSILON * want.abs());
+                // Zero where the statistic is exactly zero (alpha or beta zero) in both forms.
+                let off = if want == 0.0 && got == 0.0 { 0.0 } else { off };
+                assert!(
+                    off <= 16.0,
+                    "{got:e} against {want:e}: {off} epsilons, {u:?}"
+                );
+                worst = worst.max(off);
+            }
+        }
+        // The draws reach both sides of the bounds, and most fits are usual.
+        assert!(
+            usual_count > 8_000 && usual_count < 20_000,
+            "{usual_count} usual fits"
+        );
+        assert!(worst > 1.0, "the two forms never differed: {worst}");
+    }
+
+    #[test]
+    fn fit_statistics_outside_the_usual_case_are_the_quotients() {
+        let bits = |r2: f64, stats: Option<Inference>| {
+            let stats = stats.map(|s| [s.resid_std, s.alpha_se, s.beta_se, s.alpha_t, s.beta_t]);
+            (r2.to_bits(), stats.map(|s| s.map(f64::to_bits)))
+        };
+        let (alpha, mean_x, weight, dof) = (0.001, 0.01, 30.0, 28.0);
+        // A spread below the range, one above, a near-perfect fit, and two rows (no inference).
+        for (sxx, syy, near_perfect, dof) in [
+            (1e-120_f64, 2e-120, false, dof),
+            (3e120, 1e121, false, dof),
+            (0.4, 0.5, true, dof),
+            (0.4, 0.5, false, 0.0),
+        ] {
+            let sxy = 0.3 * (sxx * syy).sqrt();
+            let beta = sxy / sxx;
+            let ssr = syy - beta * sxy;
+            let moments = (sxx, sxy, syy);
+            let (r2, stats) = fit_statistics(
+                alpha,
+                beta,
+                moments,
+                (ssr, near_perfect),
+                dof,
+                weight,
+                mean_x,
+            );
+            let careful =
+                (dof > 0.0).then(|| inference(alpha, beta, ssr, dof, weight, mean_x, sxx));
+            let want = bits(r_squared(sxx, sxy, syy, ssr, near_perfect), careful);
+            assert_eq!(
+                bits(r2, stats),
+                want,
+                "sxx {sxx:e}, near perfect {near_perfect}"
+            );
+        }
+        // Inside the range, the usual form itself.
+        let (sxx, syy) = (0.4_f64, 0.5);
+        let sxy = 0.3 * (sxx * syy).sqrt();
+        let beta = sxy / sxx;
+        let ssr = syy - beta * sxy;
+        let moments = (sxx, sxy, syy);
+        let (r2, stats) = fit_statistics(alpha, beta, moments, (ssr, false), dof, weight, mean_x);
+        let (fast_r2, fast, usual) =
+            usual_statistics(alpha, beta, moments, ssr, 1.0 / dof, 1.0 / weight, mean_x);
+        assert!(usual);
+        assert_eq!(bits(r2, stats), bits(fast_r2, Some(fast)));
     }
 
     #[test]
