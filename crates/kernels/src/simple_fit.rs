@@ -297,7 +297,6 @@ pub const USUAL_HIGH: f64 = 1e100;
 /// few roundings: `usual_statistics_stay_near_the_quotients` holds the relative difference to
 /// `16 * f64::EPSILON` (it measures at most 3.3 there). It is the same bits wherever it is
 /// computed, which is what lets a vectorized loop and the row-by-row fit agree.
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub fn usual_statistics(
     alpha: f64,
@@ -332,7 +331,6 @@ pub fn usual_statistics(
 
 /// R² and, from 3 rows on (`dof > 0`), [`Inference`] of a fit with a constant: by
 /// [`usual_statistics`] where it holds, else by [`r_squared`] and [`inference`].
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub fn fit_statistics(
     alpha: f64,
