@@ -1535,8 +1535,8 @@ mod tests {
         }
         let [mut wide, mut portable] = fills;
         // A NaN's sign is not compared: x86 gives the first operand's NaN when both are
-        // NaN, and the two compilations may order a product's operands differently. NaN
-        // entries are never plain, so their values are refit or become null.
+        // NaN, and the two compilations may order a product's operands differently. No
+        // result carries a NaN's sign: the plugin writes it as null, NumPy reads it as NaN.
         let bits = |v: f64| {
             if v.is_nan() {
                 f64::NAN.to_bits()
