@@ -1000,13 +1000,14 @@ impl MomentBlock {
                 let (sxx, sxy, syy) = (self.sxx[i], self.sxy[i], self.syy[i]);
                 let b = beta[i];
                 let ssr = syy - b * sxy;
-                plain[i] &= syy.is_finite() & (ssr >= NEAR_PERFECT_FIT * syy);
+                let not_near_perfect = ssr >= NEAR_PERFECT_FIT * syy;
                 let ssr = ssr.max(0.0);
                 let moments = (sxx, sxy, syy);
                 let (fit_r2, stats, usual) =
                     usual_statistics(alpha[i], b, moments, ssr, 1.0 / (nf - 2.0), 1.0 / nf, mx);
-                // Moments outside the usual range go to `refit_undecided`.
-                plain[i] &= usual;
+                // A near-perfect fit and moments outside the usual range (an overflowed `Syy`
+                // among them) go to `refit_undecided`.
+                plain[i] &= usual & not_near_perfect;
                 r2[i] = fit_r2;
                 resid_std[i] = stats.resid_std;
                 beta_se[i] = stats.beta_se;

@@ -239,7 +239,7 @@ pub fn r_squared(sxx: f64, sxy: f64, syy: f64, ssr: f64, near_perfect: bool) -> 
 }
 
 /// Residual spread, standard errors and t-values of a fit with a constant.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Inference {
     /// `sqrt(SSR / dof)`: the residual spread of a row of weight 1.
     pub resid_std: f64,
