@@ -23,6 +23,7 @@ from statsmodels.regression.rolling import RollingOLS
 
 import polars_alpha as pa
 from polars_alpha._internal import factor_fields
+from polars_alpha._plugin import distinct_times
 
 FACTORS = ("mkt_rf", "smb", "hml")
 LOADINGS = {"mkt_rf": 1.1, "smb": 0.4, "hml": -0.3}
@@ -459,6 +460,66 @@ def test_date_window_rows_match_offset_by_of_each_row(duration: str, time_zone: 
             assert n == i + 1 - bisect.bisect_right(times, lo, hi=i + 1), (rows["key"][0], i)
             checked += 1
     assert checked == df.height
+
+
+def _distinct(column: pl.Series) -> pl.Series:
+    return pl.select(distinct_times(pl.lit(column))).to_series()
+
+
+TIME_DTYPES = [
+    pl.Date,
+    pl.Datetime("ms"),
+    pl.Datetime("ns", "America/New_York"),
+    pl.Int32,
+    pl.Int64,
+    pl.UInt16,
+    pl.Float64,
+]
+
+
+@pytest.mark.parametrize("dtype", TIME_DTYPES, ids=str)
+def test_distinct_times_are_the_set_of_values(dtype: pl.DataType) -> None:
+    # The distinct times a date window's bounds are computed for, against Python's set, on
+    # columns that take the plugin's table in several pieces (a panel, and one sorted by
+    # time), and on those that take Polars' `unique`: nulls, all-distinct values, other
+    # dtypes.
+    rng = np.random.default_rng(21)
+    days = np.arange(2_000, dtype=np.int64) - 300
+    panel = np.concatenate([np.sort(rng.choice(days, 1_500, replace=False)) for _ in range(1_200)])
+    columns = {
+        "panel": panel,
+        "by time": np.sort(panel),
+        "all distinct": np.arange(100_000, dtype=np.int64) * 7,
+        "empty": np.array([], dtype=np.int64),
+    }
+    if dtype == pl.UInt16:
+        columns = {name: values % 60_000 for name, values in columns.items()}
+    for name, values in columns.items():
+        column = pl.Series("t", values).cast(dtype)
+        if dtype == pl.Datetime("ns", "America/New_York"):
+            # Days as times of day across two DST changes.
+            column = (pl.Series("t", values) * 3_600_000_000_000).cast(pl.Datetime("ns"))
+            column = column.dt.replace_time_zone("America/New_York", ambiguous="earliest")
+        got = _distinct(column)
+        assert got.dtype == column.dtype, name
+        assert got.len() == got.n_unique(), name
+        # Compared as physical values: a million zoned datetimes are slow to make in Python.
+        assert set(got.to_physical().to_list()) == set(column.to_physical().to_list()), name
+    with_nulls = pl.Series("t", [3, None, 1, 3, None], dtype=pl.Int64).cast(dtype)
+    assert set(_distinct(with_nulls).to_list()) == set(with_nulls.to_list())
+    parts = [pl.Series("t", panel[:7_000]), pl.Series("t", panel[3_000:])]
+    chunks = pl.concat(parts, rechunk=False)
+    assert chunks.n_chunks() == 2
+    assert set(_distinct(chunks).to_list()) == set(chunks.to_list())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-(2**63), 2**63 - 1) | st.integers(-5, 5), max_size=300))
+def test_distinct_times_of_any_integers(values: list[int]) -> None:
+    # The extremes of Int64 among them: the table marks its empty slots with one.
+    column = pl.Series("t", values, dtype=pl.Int64)
+    got = _distinct(column)
+    assert sorted(got.to_list()) == sorted(set(values))
 
 
 # --- whole-sample forms -----------------------------------------------------------------

@@ -62,6 +62,10 @@ KEYS: dict[str, set[str]] = {
     "thin_trading_beta_whole": {"min_periods", "risk_free", "lags", "method"},
 }
 
+#: Plugin functions that only prepare another call's inputs, without keyword arguments: a
+#: date window's distinct times.
+INPUT_HELPERS = {"distinct_times"}
+
 #: Keys sent only when their parameter is not the default: a robust covariance.
 OPTIONAL: dict[str, set[str]] = {
     name: {"cov_type", "maxlags"}
@@ -105,7 +109,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[Call]:
             Call(
                 kwargs["function_name"],
                 list(kwargs["args"]),
-                kwargs["kwargs"],
+                kwargs["kwargs"] or {},
                 kwargs["returns_scalar"],
                 kwargs["is_elementwise"],
             )
@@ -378,8 +382,11 @@ CASES: dict[str, tuple[Callable[[], pl.Expr], str, dict[str, Any], dict[str, Any
 def test_each_call_sends_exactly_its_keys(calls: list[Call], case: str) -> None:
     make, function_name, described, parameters = CASES[case]
     make()
-    assert [c.function_name for c in calls] == [function_name]
-    call = calls[0]
+    helpers = [c for c in calls if c.function_name in INPUT_HELPERS]
+    # A date window first registers the call that finds its distinct times.
+    assert [c.function_name for c in helpers] == ["distinct_times"] * described["date_window"]
+    assert [c.function_name for c in calls if c not in helpers] == [function_name]
+    call = calls[-1]
     required = {"inputs", *KEYS[function_name]}
     assert required <= set(call.kwargs) <= required | OPTIONAL.get(function_name, set())
     assert call.kwargs["inputs"] == described
@@ -412,7 +419,7 @@ def test_every_compiled_plugin_function_has_its_keys() -> None:
         for names in re.findall(exported, path.read_text())
     }
     assert compiled, "no #[polars_expr] function found"
-    assert compiled == set(KEYS)
+    assert compiled == set(KEYS) | INPUT_HELPERS
 
 
 def test_positional_order(calls: list[Call]) -> None:
@@ -420,12 +427,18 @@ def test_positional_order(calls: list[Call]) -> None:
     pa.rolling_factor_regression(
         "r", ["f1", "f2"], window="3mo", order_by="day", risk_free="rf", by="key"
     )
-    args = calls[0].args
+    distinct, call = calls
+    assert distinct.function_name == "distinct_times"
+    assert [a.meta.eq(pl.col("day")) for a in distinct.args] == [True]
+    args = call.args
     names = [a.meta.output_name() for a in args]
     assert names == ["r", "f1", "f2", "rf", "day", "time", "key"]
     assert args[4].meta.eq(pl.col("day"))
-    times = pl.col("day").unique(maintain_order=True)
-    assert args[5].meta.eq(pl.struct(time=times, lower=times.dt.offset_by("-3mo")))
+    # The recorded distinct-times call stands as `pl.lit(None)` (see the fixture).
+    table = pl.struct(time=pl.lit(None)).struct.with_fields(
+        lower=pl.field("time").dt.offset_by("-3mo")
+    )
+    assert args[5].meta.eq(table)
     # The key goes as its physical values: a Categorical's codes, not a dictionary array.
     assert args[6].meta.eq(pl.col("key").to_physical())
 

@@ -77,6 +77,11 @@ def _node_expr(node: Any) -> pl.Expr:
     return pl.Expr.deserialize(io.StringIO(json.dumps(node)), format="json")
 
 
+# Plugin functions that only prepare another call's inputs (a date window's distinct times):
+# they read no key and no window of their own.
+_INPUT_HELPERS = frozenset({"distinct_times"})
+
+
 def _is_ours(plugin: dict[str, Any]) -> bool:
     lib = PurePath(str(plugin.get("lib", "")))
     return lib.parent.name == "polars_alpha" and lib.name.startswith("_internal")
@@ -124,7 +129,7 @@ def _walk(node: Any, over: tuple[tuple[Any, ...], ...]) -> Iterator[PluginCall]:
             continue
         if key == "Function" and isinstance(value, dict):
             call = plugin_call(value, over)
-            if call is not None:
+            if call is not None and call.symbol not in _INPUT_HELPERS:
                 yield call
         yield from _walk(value, over)
 

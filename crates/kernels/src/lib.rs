@@ -5,6 +5,7 @@
 //! Missing values are encoded as non-finite `f64` (the bindings turn nulls into NaN), and a
 //! result that cannot be computed is written as NaN, which the bindings turn into null.
 
+pub mod distinct;
 pub mod ewm_ols;
 pub mod factor_ols;
 pub mod log_exp;

@@ -4,6 +4,7 @@
 
 pub mod capm;
 pub mod common;
+pub mod date_window;
 pub mod factor;
 pub mod inputs;
 pub mod momentum;
