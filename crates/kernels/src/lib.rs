@@ -56,6 +56,11 @@ pub enum KernelError {
     },
     /// A date window whose lower bound is not before the row's own time.
     InvalidDuration,
+    /// A time of a date window whose lower bound could not be computed (offset past the
+    /// calendar's range).
+    TimeWithoutBound {
+        time: i64,
+    },
     /// A multi-factor regression without factors.
     NoFactors,
     /// A signal span `window - skip` of fewer than 2 rows (residual momentum).
@@ -124,6 +129,10 @@ impl fmt::Display for KernelError {
             KernelError::InvalidDuration => write!(
                 f,
                 "a date window needs a positive duration such as \"1y\", \"6mo\" or \"63d\""
+            ),
+            KernelError::TimeWithoutBound { time } => write!(
+                f,
+                "the `order_by` time {time} has no lower bound for the date window"
             ),
             KernelError::NoFactors => write!(f, "factors must name at least one column"),
             KernelError::InvalidSkip { window, skip } => write!(

@@ -21,8 +21,13 @@ use polars_alpha_kernels::rates::first_implausible_rate;
 /// The excess returns of the asset and of each regressor, borrowed when nothing is subtracted.
 pub type ExcessReturns<'a> = (Cow<'a, [f64]>, Vec<Cow<'a, [f64]>>);
 
-/// A date window's times and each row's lower bound, in segment order.
-pub type WindowTimes = (Vec<i64>, Vec<i64>);
+/// A date window's times in segment order, and the lower bound (`time - duration`) of each
+/// distinct time, sorted by time. Each segment looks its rows' bounds up as it is fitted,
+/// into a buffer of its own length, rather than the call writing a bound for every row.
+pub struct WindowTimes {
+    time: Vec<i64>,
+    by_time: Vec<(i64, i64)>,
+}
 
 /// Which inputs an expression was given.
 #[derive(Debug, Clone, Deserialize)]
@@ -226,7 +231,7 @@ impl InputLayout {
         let Some(i) = self.order_index() else {
             return Ok((panel, None));
         };
-        let keys = self.order_keys(&inputs[i], len)?;
+        let keys = self.order_keys(&inputs[i], len, panel.threads())?;
         let panel = panel.ordered_by(&keys);
         if !self.date_window {
             return Ok((panel, None));
@@ -236,13 +241,13 @@ impl InputLayout {
         } else {
             panel.gather(&keys).into_owned()
         };
-        let lower = lower_bounds(&inputs[i + 1], &time, panel.threads())?;
-        Ok((panel, Some((time, lower))))
+        let by_time = bounds_by_time(&inputs[i + 1])?;
+        Ok((panel, Some(WindowTimes { time, by_time })))
     }
 
     /// The `order_by` column as integers in the same order: temporal and integer columns by
     /// their physical value, floats by a map that keeps their order.
-    fn order_keys(&self, order: &Series, len: usize) -> PolarsResult<Vec<i64>> {
+    fn order_keys(&self, order: &Series, len: usize, threads: Threads) -> PolarsResult<Vec<i64>> {
         polars_ensure!(
             order.len() == len,
             ShapeMismatch: "`order_by` has {} rows but `{}` has {len}; all inputs must have the same length",
@@ -253,13 +258,13 @@ impl InputLayout {
             InvalidOperation: "`order_by` has {} null values; drop or fill those rows first",
             order.null_count()
         );
-        order_key_values(order)
+        order_key_values(order, threads)
     }
 }
 
-/// Each of `times`' lower bound, looked up in `table`: a struct of distinct times and each
-/// one's lower bound (`time - duration`), which Polars computed once per distinct time.
-fn lower_bounds(table: &Series, times: &[i64], threads: Threads) -> PolarsResult<Vec<i64>> {
+/// The date window's table, a struct of distinct times and each one's lower bound
+/// (`time - duration`, which Polars computed once per distinct time), as pairs sorted by time.
+fn bounds_by_time(table: &Series) -> PolarsResult<Vec<(i64, i64)>> {
     let fields = table.struct_()?.fields_as_series();
     let [time, lower] = fields.as_slice() else {
         polars_bail!(ComputeError: "expected the date window's table as a struct of two fields");
@@ -267,50 +272,60 @@ fn lower_bounds(table: &Series, times: &[i64], threads: Threads) -> PolarsResult
     // A time that offsets past the calendar's range has no bound; its rows would not be found.
     let known = time.is_not_null() & lower.is_not_null();
     let (time, lower) = (time.filter(&known)?, lower.filter(&known)?);
-    let mut by_time: Vec<(i64, i64)> = order_key_values(&time)?
+    let mut by_time: Vec<(i64, i64)> = order_key_values(&time, Threads::Caller)?
         .into_iter()
-        .zip(order_key_values(&lower)?)
+        .zip(order_key_values(&lower, Threads::Caller)?)
         .collect();
     by_time.sort_unstable_by_key(|&(t, _)| t);
-    let mut bounds = Vec::with_capacity(times.len());
-    threads.filled(times.len(), 0, &mut bounds);
-    let pieces: Vec<_> = times
-        .chunks(LOOKUP_PIECE)
-        .zip(bounds.chunks_mut(LOOKUP_PIECE))
-        .collect();
-    threads.try_for_each(pieces, |(times, bounds)| look_up(&by_time, times, bounds))?;
-    Ok(bounds)
+    Ok(by_time)
 }
 
-/// Rows of times whose bounds one job looks up.
-const LOOKUP_PIECE: usize = 65_536;
-
-/// Writes each of `times`' bound from `by_time`, sorted by time. Each key's times ascend, as
-/// `by_time` does, so the next row's time is usually the entry after the last one found;
-/// anything else is a binary search.
-fn look_up(by_time: &[(i64, i64)], times: &[i64], bounds: &mut [i64]) -> PolarsResult<()> {
-    let mut next = 0;
-    for (&t, bound) in times.iter().zip(bounds) {
-        if by_time.get(next).is_none_or(|&(e, _)| e != t) {
-            next = by_time.partition_point(|&(e, _)| e < t);
-        }
-        match by_time.get(next) {
-            Some(&(e, b)) if e == t => {
-                *bound = b;
+impl WindowTimes {
+    /// The lower bound of each of `times`, rows of one segment. Its times ascend, as
+    /// `by_time` does, so one walk along `by_time` finds them all, as in a merge.
+    fn lower_bounds(&self, times: &[i64]) -> Result<Vec<i64>, KernelError> {
+        let by_time = &self.by_time;
+        let mut lower = Vec::with_capacity(times.len());
+        let mut next = 0;
+        for &t in times {
+            // The panel sorts each segment by time; should a time go back, search for it.
+            if next > 0 && by_time[next - 1].0 >= t {
+                next = by_time.partition_point(|&(e, _)| e < t);
+            }
+            while by_time.get(next).is_some_and(|&(e, _)| e < t) {
                 next += 1;
             }
-            _ => polars_bail!(
-                ComputeError: "the `order_by` time {t} has no lower bound for the date window"
-            ),
+            match by_time.get(next) {
+                Some(&(e, b)) if e == t => lower.push(b),
+                _ => return Err(KernelError::TimeWithoutBound { time: t }),
+            }
         }
+        Ok(lower)
     }
-    Ok(())
 }
 
 /// A column of times or numbers as integers in the same order: temporal and integer columns
 /// by their physical value, floats by a map that keeps their order.
-fn order_key_values(order: &Series) -> PolarsResult<Vec<i64>> {
+fn order_key_values(order: &Series, threads: Threads) -> PolarsResult<Vec<i64>> {
     let physical = order.to_physical_repr();
+    // Dates and datetimes, the usual `order_by`: widened chunk by chunk across threads, as
+    // this runs on every row of every call.
+    fn widened<T>(ca: &ChunkedArray<T>, threads: Threads) -> Vec<i64>
+    where
+        T: PolarsNumericType,
+        T::Native: Into<i64>,
+    {
+        let mut keys = Vec::with_capacity(ca.len());
+        for chunk in ca.downcast_iter() {
+            threads.extend_mapped(&mut keys, chunk.values(), |&v| v.into());
+        }
+        keys
+    }
+    match physical.dtype() {
+        DataType::Int32 => return Ok(widened(physical.i32()?, threads)),
+        DataType::Int64 => return Ok(widened(physical.i64()?, threads)),
+        _ => {}
+    }
     if physical.dtype().is_float() {
         let floats = physical.cast(&DataType::Float64)?;
         let floats = floats.f64()?;
@@ -391,11 +406,12 @@ impl SegmentWindow {
     ) -> Result<Self, KernelError> {
         match times {
             None => Ok(Self::Rows(spec)),
-            Some((time, lower)) => {
-                let (time, lower) = (&time[range.clone()], &lower[range]);
+            Some(times) => {
+                let time = &times.time[range];
+                let lower = times.lower_bounds(time)?;
                 Ok(Self::Dates(match min_periods {
-                    Some(m) => DateWindow::new(time, lower, m)?,
-                    None => DateWindow::with_default_min_periods(time, lower)?,
+                    Some(m) => DateWindow::new(time, &lower, m)?,
+                    None => DateWindow::with_default_min_periods(time, &lower)?,
                 }))
             }
         }
@@ -423,6 +439,30 @@ impl WindowBounds for SegmentWindow {
         match self {
             Self::Rows(spec) => spec.row_count(),
             Self::Dates(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_row_finds_its_times_bound() {
+        let times = WindowTimes {
+            time: vec![],
+            by_time: vec![(10, 1), (20, 2), (30, 3), (40, 4)],
+        };
+        // Ascending with repeats and skipped entries, then a time that goes back.
+        let rows = [10, 10, 30, 40, 40, 20, 30];
+        assert_eq!(times.lower_bounds(&rows), Ok(vec![1, 1, 3, 4, 4, 2, 3]));
+        assert_eq!(times.lower_bounds(&[]), Ok(vec![]));
+        for missing in [[10, 25, 30], [10, 30, 45], [5, 10, 20]] {
+            let time = missing.into_iter().find(|t| t % 10 != 0).unwrap_or(0);
+            assert_eq!(
+                times.lower_bounds(&missing),
+                Err(KernelError::TimeWithoutBound { time })
+            );
         }
     }
 }

@@ -100,16 +100,21 @@ impl Panel {
             rows.windows(2)
                 .all(|w| keys[w[0] as usize] <= keys[w[1] as usize])
         };
-        let sorted = match &self.order {
-            None => self
-                .segments
-                .iter()
-                .all(|seg| keys[seg.clone()].windows(2).all(|w| w[0] <= w[1])),
-            Some(order) => self
-                .segments
-                .iter()
-                .all(|seg| in_order(&order[seg.clone()])),
-        };
+        // Every row is compared, so the segments are checked in groups across threads.
+        let groups: Vec<&[Range<usize>]> = self
+            .segments
+            .chunks(self.segments.len().div_ceil(ORDER_CHECK_JOBS).max(1))
+            .collect();
+        let sorted = self
+            .threads
+            .map(groups, |segments| {
+                segments.iter().all(|seg| match &self.order {
+                    None => keys[seg.clone()].windows(2).all(|w| w[0] <= w[1]),
+                    Some(order) => in_order(&order[seg.clone()]),
+                })
+            })
+            .into_iter()
+            .all(|group_sorted| group_sorted);
         if sorted {
             return self;
         }
@@ -216,6 +221,9 @@ fn inverse_permutation(order: &[IdxSize], threads: Threads) -> Vec<IdxSize> {
     });
     positions.into_iter().map(AtomicU32::into_inner).collect()
 }
+
+/// Jobs that [`Panel::ordered_by`] checks the segments' order in.
+const ORDER_CHECK_JOBS: usize = 16;
 
 /// Rows looked at first to tell a frame sorted by date (a run per row, a key repeated within
 /// the first dates) from one grouped by key, before scanning all of it.

@@ -59,6 +59,22 @@ impl Threads {
         THREAD_POOL.install(|| jobs.into_par_iter().map(job).collect())
     }
 
+    /// Appends `f` of each of `from` to `buf`, the rows split across the pool's threads (which
+    /// write into `buf`'s place directly, so a fresh buffer's pages are first touched in
+    /// parallel too).
+    pub fn extend_mapped<S: Sync, T: Send>(
+        self,
+        buf: &mut Vec<T>,
+        from: &[S],
+        f: impl Fn(&S) -> T + Sync + Send,
+    ) {
+        if self == Self::Caller {
+            buf.extend(from.iter().map(f));
+        } else {
+            THREAD_POOL.install(|| buf.par_extend(from.par_iter().map(f)));
+        }
+    }
+
     /// `len` copies of `value`, written by the pool's threads (the first touch of a large
     /// buffer's pages is most of its cost).
     pub fn filled<T: Copy + Send + Sync>(self, len: usize, value: T, buf: &mut Vec<T>) {
@@ -73,6 +89,18 @@ impl Threads {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn both_drivers_extend_with_every_row_in_order() {
+        let from: Vec<i32> = (0..100_000).map(|v| v * 3 - 7).collect();
+        let want: Vec<i64> = from.iter().map(|&v| i64::from(v) * 2).collect();
+        for threads in [Threads::Caller, Threads::Pool] {
+            let mut buf = vec![-1i64];
+            threads.extend_mapped(&mut buf, &from, |&v| i64::from(v) * 2);
+            assert_eq!(buf[0], -1);
+            assert_eq!(buf[1..], want[..]);
+        }
+    }
 
     #[test]
     fn both_drivers_run_every_job_in_order() {
