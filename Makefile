@@ -56,7 +56,7 @@ lint:  ## formatting, clippy (every crate), ruff and mypy --strict
 	cargo clippy --release --workspace --all-targets -- -D warnings
 	$(PYTHON) -m ruff check python tests benches scripts
 	$(PYTHON) -m ruff format --check python tests benches scripts
-	$(PYTHON) -m mypy --strict python/polars_alpha
+	$(PYTHON) -m mypy --strict python/polars_alpha benches
 
 format:  ## apply cargo fmt and ruff format
 	cargo fmt --all

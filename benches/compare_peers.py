@@ -41,10 +41,10 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -225,7 +225,9 @@ def compare(name: str, got: np.ndarray, want: np.ndarray, *, rtol: float = 1e-7)
     return f"{name} {err:.1e}"
 
 
-def check_with(ref: str, fields: tuple[str, ...], rows: int | None = None) -> Callable:
+def check_with(
+    ref: str, fields: tuple[str, ...], rows: int | None = None
+) -> Callable[[Bench, Any], str]:
     """Compare ``fields`` of a result (a frame, a pair of wide arrays ``(beta, alpha)`` or a
     list of per-ticker ``(n, 2)`` arrays of alpha and beta) with the reference ``ref``."""
 
@@ -257,12 +259,17 @@ class Contender:
     by: bool = False  # ours with by=: part of --threads-compare
 
 
-def _frame_fn(fn: Callable[[pl.DataFrame, int], pl.DataFrame]) -> Callable:
+def _frame_fn(fn: Callable[[pl.DataFrame, int], Any]) -> Callable[[Bench], Callable[[], Any]]:
     return lambda bench: lambda: fn(bench.df, bench.window)
 
 
 def ours(
-    key: str, label: str, computation: str, fn: Callable, ref: str, fields: tuple
+    key: str,
+    label: str,
+    computation: str,
+    fn: Callable[[pl.DataFrame, int], Any],
+    ref: str,
+    fields: tuple[str, ...],
 ) -> Contender:
     by = "(by=" in label
     return Contender(
@@ -274,10 +281,10 @@ def peer(
     key: str,
     label: str,
     computation: str,
-    fn: Callable,
-    helpers: tuple[Callable, ...] | None,
+    fn: Callable[[pl.DataFrame, int], Any],
+    helpers: tuple[Callable[..., Any], ...] | None,
     ref: str,
-    fields: tuple,
+    fields: tuple[str, ...],
     **kwargs: Any,
 ) -> Contender:
     code = (*(helpers or ()), fn)
@@ -808,7 +815,7 @@ def code_listing(keys: list[str]) -> str:
                 continue
             seen.add(name)
             parts.append(inspect.getsource(fn).rstrip())
-    helpers = [wl._over, wl._group_by, wl.weighted_alpha_weights]
+    helpers: list[Callable[..., Any]] = [wl._over, wl._group_by, wl.weighted_alpha_weights]
     parts += [inspect.getsource(fn).rstrip() for fn in helpers]
     return "```python\n" + "\n\n\n".join(parts) + "\n```"
 
@@ -876,7 +883,7 @@ def target_rows(outcomes: list[Outcome]) -> list[tuple[str, str, str]]:
     return rows
 
 
-def markdown(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
+def markdown(rows: Sequence[tuple[str, ...]], header: tuple[str, ...]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
@@ -1097,11 +1104,12 @@ def short_series(
     }
     reference = wl.columns_of(wl.ours_full(df, window), BA)
     times: dict[str, float] = {}
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for key, label in SHORT_CONTENDERS:
         print(f"  short series: {label} ...", file=sys.stderr, flush=True)
         fn = functions[key]
-        result, fastest, middle = time_call(lambda fn=fn: fn(df, window), args.repeat)
+        call = cast(Callable[[], pl.DataFrame], lambda fn=fn: fn(df, window))
+        result, fastest, middle = time_call(call, args.repeat)
         got = wl.columns_of(result, BA)
         for f in BA:
             compare(f, got.get_column(f).to_numpy(), reference.get_column(f).to_numpy())
@@ -1131,7 +1139,8 @@ def screen_table(args: argparse.Namespace) -> tuple[str, list[tuple[str, str, st
     results = {}
     for key, fn in (("screen", wl.ours_screen), ("chain", wl.chain_screen)):
         print(f"  screen: {fn.__name__} ...", file=sys.stderr, flush=True)
-        results[key], times[key], middle = time_call(lambda fn=fn: fn(market), args.repeat)
+        call = cast(Callable[[], pl.DataFrame], lambda fn=fn: fn(market))
+        results[key], times[key], middle = time_call(call, args.repeat)
         rows.append((f"`{fn.__name__}`", fmt_seconds(times[key]), fmt_seconds(middle)))
     a = results["screen"].sort("ticker")
     b = results["chain"].sort("ticker")

@@ -119,8 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         import quantstats as qs
     except ImportError as error:
         print(f"quantstats not installed ({error}); pip install 'polars-alpha[bench]'")
-        qs = None
-    if qs is not None:
+        have_quantstats = False
+    else:
+        have_quantstats = True
+    if have_quantstats:
         series = {}
         for fund, frame in arrays.items():
             idx = pd.DatetimeIndex(frame.get_column("date").to_list())
@@ -133,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             def run() -> dict[str, tuple[float, float]]:
                 out = {}
                 for fund, (r, b) in series.items():
-                    table = qs.reports.metrics(r, benchmark=b, rf=0.0, mode=mode, display=False)
+                    table = qs.reports.metrics(r, benchmark=b, rf=0.0, mode=mode, display=False)  # type: ignore[no-untyped-call]
                     out[fund] = (
                         _cell(table.loc["Sharpe", "Strategy"]),
                         _cell(table.loc["Max Drawdown", "Strategy"]),
@@ -151,9 +153,9 @@ def main(argv: list[str] | None = None) -> int:
                 qs.stats.sortino(r)
                 drawdown = qs.stats.max_drawdown(r)
                 qs.stats.calmar(r)
-                qs.stats.greeks(r, b)
-                qs.stats.r_squared(r, b)
-                qs.stats.information_ratio(r, b)
+                qs.stats.greeks(r, b)  # type: ignore[no-untyped-call]
+                qs.stats.r_squared(r, b)  # type: ignore[no-untyped-call]
+                qs.stats.information_ratio(r, b)  # type: ignore[no-untyped-call]
                 out[fund] = (float(sharpe), float(drawdown))
             return out
 

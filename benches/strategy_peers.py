@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -82,12 +82,15 @@ def main() -> None:
     ]
     for title, ours, composition, empyrical in groups:
         print(f"\n{title}")
-        ours_time, ours_result = best_of(args.repeat, lambda f=ours: f(frame, window))
+        run = cast(Callable[[], Any], lambda f=ours: f(frame, window))
+        ours_time, ours_result = best_of(args.repeat, run)
         print(f"  polars-alpha by=              {ours_time:8.2f} s")
-        t, result = best_of(args.repeat, lambda f=composition: f(frame, window))
+        run = cast(Callable[[], Any], lambda f=composition: f(frame, window))
+        t, result = best_of(args.repeat, run)
         check = agree(numeric(result), numeric(ours_result))
         print(f"  Polars composition, one .over {t:8.2f} s  ({t / ours_time:.1f}x; {check})")
-        t, result = best_of(1, lambda f=empyrical: f(arrays, window))
+        run = cast(Callable[[], Any], lambda f=empyrical: f(arrays, window))
+        t, result = best_of(1, run)
         check = agree(np.atleast_2d(result), head(ours_result))
         print(
             f"  empyrical roll_*, extrapolated {t * scale:8.1f} s  "

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import polars as pl
@@ -152,25 +152,26 @@ def assert_beta_alpha(result: pl.DataFrame, size: Size, references: References) 
     assert_matches(beta, references.beta)
     assert_matches(alpha, references.alpha)
     # The synthetic betas are drawn from [0.4, 1.6]; a trailing-year fit stays near them.
-    assert 0.0 < float(beta.median()) < 2.0
+    assert 0.0 < cast(float, beta.median()) < 2.0
 
 
 def assert_full_struct(result: pl.DataFrame, size: Size, references: References) -> None:
     assert result.columns == ["fit"]
-    fit = result.get_column("fit")
-    assert [f.name for f in fit.dtype.fields] == list(FIT_FIELDS)
+    dtype = result.get_column("fit").dtype
+    assert isinstance(dtype, pl.Struct)
+    assert [f.name for f in dtype.fields] == list(FIT_FIELDS)
     assert_beta_alpha(result, size, references)
     table = result.unnest("fit")
     n = table.get_column("n")
     assert n.dtype == pl.UInt32
     assert n.null_count() == 0
-    assert int(n.max()) == size.window
+    assert cast(int, n.max()) == size.window
     r2 = table.get_column("r2").drop_nulls()
     assert len(r2) == size.rows - size.leading_nulls
-    assert float(r2.min()) >= 0.0
-    assert float(r2.max()) <= 1.0
+    assert cast(float, r2.min()) >= 0.0
+    assert cast(float, r2.max()) <= 1.0
     se = table.get_column("beta_se").drop_nulls()
-    assert float(se.min()) > 0.0
+    assert cast(float, se.min()) > 0.0
     t = table.get_column("beta") / table.get_column("beta_se")
     assert_matches(table.get_column("beta_t"), t.to_numpy())
 

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 import polars_alpha as pa
+
+if TYPE_CHECKING:
+    from polars_alpha.datasets import SyntheticMarket
 
 DEFAULT_WINDOW = 252
 EWM_HALF_LIFE = 63.0
@@ -161,7 +164,7 @@ def ours_weighted_alpha(df: pl.DataFrame, window: int) -> pl.DataFrame:
 
 def _over(df: pl.DataFrame, columns: dict[str, pl.Expr]) -> pl.DataFrame:
     """``columns`` in one struct under one ``.over("ticker")``."""
-    return df.select(pl.struct(**columns).over("ticker").alias("out")).unnest("out")
+    return df.select(pl.struct(**columns).over("ticker").alias("out")).unnest("out")  # type: ignore[call-overload]
 
 
 def _group_by(df: pl.DataFrame, columns: dict[str, pl.Expr]) -> pl.DataFrame:
@@ -369,7 +372,7 @@ def polars_ols_beta_alpha(df: pl.DataFrame, window: int) -> pl.DataFrame:
     import polars_ols  # noqa: F401  (registers the ``least_squares`` namespace)
 
     coef = (
-        pl.col("ret")
+        pl.col("ret")  # type: ignore[attr-defined]
         .least_squares.rolling_ols(
             pl.col("mkt"),
             window_size=window,
@@ -520,9 +523,8 @@ def columns_of(result: Any, fields: tuple[str, ...]) -> pl.DataFrame:
     frame (plain columns or a ``fit`` struct), a wide pair ``(beta, alpha)`` of (days,
     tickers) arrays or pandas frames, or per-ticker ``(n, 2)`` arrays of alpha and beta."""
     if isinstance(result, pl.DataFrame):
-        if "fit" in result.columns:
-            result = result.unnest("fit")
-        return result.select(fields)
+        frame: pl.DataFrame = result.unnest("fit") if "fit" in result.columns else result
+        return frame.select(fields)
     if isinstance(result, tuple):
         beta, alpha = (np.asarray(part, dtype=np.float64) for part in result)
         wide = {"beta": beta.T.ravel(), "alpha": alpha.T.ravel()}
@@ -549,18 +551,18 @@ def alpha_of(result: pl.DataFrame) -> pl.Series:
 # the screen: pa.screen against the hand-written chain of docs/guide/screening.md
 
 
-def screen_market(tickers: int, days: int) -> Any:
+def screen_market(tickers: int, days: int) -> SyntheticMarket:
     """``datasets.synthetic_market``: long prices ``date, ticker, close`` sorted by ticker
     then date, the index level ``date, market`` and the rate ``date, rf``."""
     return pa.datasets.synthetic_market(tickers, days, seed=0)
 
 
-def ours_screen(market: Any) -> pl.DataFrame:
+def ours_screen(market: SyntheticMarket) -> pl.DataFrame:
     """``pa.screen`` on prices, with the risk-free frame."""
     return pa.screen(market.stocks, benchmark=market.index, risk_free=market.risk_free)
 
 
-def chain_screen(market: Any) -> pl.DataFrame:
+def chain_screen(market: SyntheticMarket) -> pl.DataFrame:
     """The screen written out as one expression chain, as docs/guide/screening.md does."""
     as_of = market.risk_free.get_column("date").max()
     return (
