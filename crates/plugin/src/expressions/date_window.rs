@@ -41,7 +41,7 @@ fn distinct_physical(order: &Series, threads: Threads) -> PolarsResult<Option<Se
         return Ok(None);
     }
     // More than this many distinct values (an eighth of the rows) is not a panel of times
-    // repeated per key; Polars' hash is then as good.
+    // repeated per key: the table would outgrow the cache, so Polars' `unique` takes it.
     let most = 1024 + order.len() / 8;
     fn of<T>(ca: &ChunkedArray<T>, most: usize, threads: Threads) -> Option<ChunkedArray<T>>
     where
