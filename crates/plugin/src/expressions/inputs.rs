@@ -8,6 +8,8 @@
 //! duration), then the `by` key if any.
 
 use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::OnceLock;
 
 use polars::prelude::*;
 use polars_alpha_kernels::window::{DateWindow, Window, WindowBounds, WindowSpec};
@@ -27,6 +29,12 @@ pub type ExcessReturns<'a> = (Cow<'a, [f64]>, Vec<Cow<'a, [f64]>>);
 pub struct WindowTimes {
     time: Vec<i64>,
     by_time: Vec<(i64, i64)>,
+    /// The rows of a segment whose times many others have: in a panel whose tickers trade
+    /// on one calendar, most segments have exactly the same times, and so the same window,
+    /// which is found once, in `shared`.
+    common: Range<usize>,
+    /// The window of `common`'s times, for the `min_periods` it was built with.
+    shared: OnceLock<(Option<usize>, Result<DateWindow, KernelError>)>,
 }
 
 /// Which inputs an expression was given.
@@ -242,7 +250,8 @@ impl InputLayout {
             panel.gather(&keys).into_owned()
         };
         let by_time = bounds_by_time(&inputs[i + 1])?;
-        Ok((panel, Some(WindowTimes { time, by_time })))
+        let common = most_common_length(panel.segments());
+        Ok((panel, Some(WindowTimes::new(time, by_time, common))))
     }
 
     /// The `order_by` column as integers in the same order: temporal and integer columns by
@@ -260,6 +269,19 @@ impl InputLayout {
         );
         order_key_values(order, threads)
     }
+}
+
+/// The first segment of the length most segments have, the longer on a tie: in a panel of
+/// one calendar, most tickers trade on all of its days, and a few list late or stop early.
+fn most_common_length(segments: &[Range<usize>]) -> Range<usize> {
+    let mut counts: std::collections::HashMap<usize, (usize, usize)> = Default::default();
+    for (i, s) in segments.iter().enumerate() {
+        counts.entry(s.len()).or_insert((0, i)).0 += 1;
+    }
+    counts
+        .into_iter()
+        .max_by_key(|&(len, (count, _))| (count, len))
+        .map_or(0..0, |(_, (_, i))| segments[i].clone())
 }
 
 /// The date window's table, a struct of distinct times and each one's lower bound
@@ -281,6 +303,43 @@ fn bounds_by_time(table: &Series) -> PolarsResult<Vec<(i64, i64)>> {
 }
 
 impl WindowTimes {
+    fn new(time: Vec<i64>, by_time: Vec<(i64, i64)>, common: Range<usize>) -> Self {
+        Self {
+            time,
+            by_time,
+            common,
+            shared: OnceLock::new(),
+        }
+    }
+
+    /// The date window of the rows `range`, with `min_periods` or the default of their own
+    /// dates. A segment with the same times as `common` borrows its window, built once; a
+    /// comparison of the times costs less than looking their bounds up and walking them.
+    fn window(
+        &self,
+        range: Range<usize>,
+        min_periods: Option<usize>,
+    ) -> Result<Cow<'_, DateWindow>, KernelError> {
+        let time = &self.time[range];
+        if time == &self.time[self.common.clone()] {
+            let (built_for, window) = self
+                .shared
+                .get_or_init(|| (min_periods, self.build(time, min_periods)));
+            if *built_for == min_periods {
+                return window.as_ref().map(Cow::Borrowed).map_err(Clone::clone);
+            }
+        }
+        self.build(time, min_periods).map(Cow::Owned)
+    }
+
+    fn build(&self, time: &[i64], min_periods: Option<usize>) -> Result<DateWindow, KernelError> {
+        let lower = self.lower_bounds(time)?;
+        match min_periods {
+            Some(m) => DateWindow::new(time, &lower, m),
+            None => DateWindow::with_default_min_periods(time, &lower),
+        }
+    }
+
     /// The lower bound of each of `times`, rows of one segment. Its times ascend, as
     /// `by_time` does, so one walk along `by_time` finds them all, as in a merge.
     fn lower_bounds(&self, times: &[i64]) -> Result<Vec<i64>, KernelError> {
@@ -389,36 +448,29 @@ pub fn window_spec(
 }
 
 /// The window of one ticker segment: rows (or expanding), or dates.
-pub enum SegmentWindow {
+pub enum SegmentWindow<'a> {
     Rows(WindowSpec),
-    Dates(DateWindow),
+    Dates(Cow<'a, DateWindow>),
 }
 
-impl SegmentWindow {
+impl<'a> SegmentWindow<'a> {
     /// The window of `range`, from the spec or from the segment's times. A date window
     /// without `min_periods` takes the default of the segment's own dates,
     /// so that a key's result is the same with `by=` as under `.over()`.
     pub fn for_segment(
         spec: WindowSpec,
         min_periods: Option<usize>,
-        times: Option<&WindowTimes>,
-        range: std::ops::Range<usize>,
+        times: Option<&'a WindowTimes>,
+        range: Range<usize>,
     ) -> Result<Self, KernelError> {
         match times {
             None => Ok(Self::Rows(spec)),
-            Some(times) => {
-                let time = &times.time[range];
-                let lower = times.lower_bounds(time)?;
-                Ok(Self::Dates(match min_periods {
-                    Some(m) => DateWindow::new(time, &lower, m)?,
-                    None => DateWindow::with_default_min_periods(time, &lower)?,
-                }))
-            }
+            Some(times) => Ok(Self::Dates(times.window(range, min_periods)?)),
         }
     }
 }
 
-impl WindowBounds for SegmentWindow {
+impl WindowBounds for SegmentWindow<'_> {
     #[inline]
     fn start(&self, t: usize) -> usize {
         match self {
@@ -449,10 +501,7 @@ mod tests {
 
     #[test]
     fn each_row_finds_its_times_bound() {
-        let times = WindowTimes {
-            time: vec![],
-            by_time: vec![(10, 1), (20, 2), (30, 3), (40, 4)],
-        };
+        let times = WindowTimes::new(vec![], vec![(10, 1), (20, 2), (30, 3), (40, 4)], 0..0);
         // Ascending with repeats and skipped entries, then a time that goes back.
         let rows = [10, 10, 30, 40, 40, 20, 30];
         assert_eq!(times.lower_bounds(&rows), Ok(vec![1, 1, 3, 4, 4, 2, 3]));
@@ -464,5 +513,57 @@ mod tests {
                 Err(KernelError::TimeWithoutBound { time })
             );
         }
+    }
+
+    #[test]
+    fn segments_with_the_common_times_share_one_window() {
+        let by_time: Vec<(i64, i64)> = (1..=6).map(|d| (d * 10, d * 10 - 25)).collect();
+        // Two segments on the common calendar, one shorter, one with a gap, then the
+        // common calendar again.
+        let segments = [0..6, 6..12, 12..15, 15..20, 20..26];
+        let time: Vec<i64> = [
+            &[10, 20, 30, 40, 50, 60][..],
+            &[10, 20, 30, 40, 50, 60],
+            &[10, 20, 30],
+            &[10, 20, 40, 50, 60],
+            &[10, 20, 30, 40, 50, 60],
+        ]
+        .concat();
+        let own = |range: Range<usize>, min_periods: Option<usize>| {
+            let time = &time[range];
+            let lower: Vec<i64> = time.iter().map(|t| t - 25).collect();
+            match min_periods {
+                Some(m) => DateWindow::new(time, &lower, m),
+                None => DateWindow::with_default_min_periods(time, &lower),
+            }
+        };
+        let times = WindowTimes::new(time.clone(), by_time, 0..6);
+        for range in segments.clone() {
+            let shared = times.window(range.clone(), None).unwrap();
+            assert_eq!(*shared, own(range.clone(), None).unwrap());
+            let on_common = range.len() == 6;
+            assert_eq!(matches!(shared, Cow::Borrowed(_)), on_common, "{range:?}");
+        }
+        // Another `min_periods` than the shared window's builds its own.
+        let window = times.window(6..12, Some(3)).unwrap();
+        assert!(matches!(window, Cow::Owned(_)));
+        assert_eq!(*window, own(6..12, Some(3)).unwrap());
+
+        // A failure of the common times is every equal segment's failure.
+        let times = WindowTimes::new(time.clone(), vec![(10, 0), (20, 5)], 0..6);
+        for range in [0..6, 20..26] {
+            assert_eq!(
+                times.window(range, None),
+                Err(KernelError::TimeWithoutBound { time: 30 })
+            );
+        }
+    }
+
+    #[test]
+    fn the_common_segment_has_the_most_frequent_length() {
+        assert_eq!(most_common_length(&[]), 0..0);
+        assert_eq!(most_common_length(&[0..5, 5..8, 8..13, 13..20]), 0..5);
+        // A tie goes to the longer length.
+        assert_eq!(most_common_length(&[0..3, 3..8, 8..11, 11..16]), 3..8);
     }
 }
