@@ -12,7 +12,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
 use polars::prelude::*;
-use polars_alpha_kernels::prefetch::{prefetch, rows_of, Cache};
 use polars_arrow::array::BinaryViewArray;
 
 mod output;
@@ -345,13 +344,11 @@ fn string_run_starts(key: &Series, threads: Threads) -> PolarsResult<Option<Vec<
     let views = chunk.views();
     // Two rows of the same ticker have the same view, so the test is a 16-byte compare a row;
     // the rare unequal views go to `keys_differ`, out of line so that the loop stays small.
-    let views_differ = |i: usize| views[i - 1].as_u128() != views[i].as_u128();
     Ok(Some(run_starts(
-        views.len(),
+        views,
         threads,
-        |rows| prefetch(rows_of(views, rows), Cache::Near),
-        views_differ,
-        |i| views_differ(i) && keys_differ(chunk, i),
+        |a, b| a.as_u128() != b.as_u128(),
+        |i| views[i - 1].as_u128() != views[i].as_u128() && keys_differ(chunk, i),
     )))
 }
 
@@ -367,9 +364,12 @@ fn integer_run_starts(key: &Series, threads: Threads) -> PolarsResult<Option<Vec
         threads: Threads,
     ) -> Option<Vec<IdxSize>> {
         let values = values.cont_slice().ok()?;
-        let differ = |i: usize| values[i - 1] != values[i];
-        let ahead = |rows| prefetch(rows_of(values, rows), Cache::Near);
-        Some(run_starts(values.len(), threads, ahead, differ, differ))
+        Some(run_starts(
+            values,
+            threads,
+            |a, b| a != b,
+            |i| values[i - 1] != values[i],
+        ))
     }
     Ok(match physical.dtype() {
         DataType::Int8 => of(physical.i8()?, threads),
@@ -384,25 +384,23 @@ fn integer_run_starts(key: &Series, threads: Threads) -> PolarsResult<Option<Vec
     })
 }
 
-/// The rows `i` of `0..len` where a run starts: row 0 and every row with `starts_run(i)`
-/// (called for `i >= 1`). `may_start_run(i)` is a cheap test, true at least wherever
-/// `starts_run(i)` is. This pass is on every `by=` call and reads a whole column, so it is
-/// split across threads in large pieces, and `prefetch_rows(rows)` asks for rows a fixed
-/// distance ahead of the test.
-fn run_starts(
-    len: usize,
+/// The rows `i` of `values` where a run starts: row 0 and every row with `starts_run(i)`
+/// (called for `i >= 1`). `may_differ(a, b)` is a cheap test of two neighbouring values, true
+/// at least wherever `starts_run` is. This pass is on every `by=` call and reads a whole
+/// column, so it is split across threads in large pieces.
+fn run_starts<T: Sync>(
+    values: &[T],
     threads: Threads,
-    prefetch_rows: impl Fn(Range<usize>) + Sync,
-    may_start_run: impl Fn(usize) -> bool + Sync,
+    may_differ: impl Fn(&T, &T) -> bool + Sync,
     starts_run: impl Fn(usize) -> bool + Sync,
 ) -> Vec<IdxSize> {
     const PIECE: usize = 1 << 18;
-    // Runs are long: blocks of rows are tested without a branch per row, which vectorizes,
-    // and only a block where a run may start is looked at row by row.
+    // Runs are long: blocks of rows are tested without a branch per row, and only a block where
+    // a run may start is looked at row by row. The block and the rows before it are taken as
+    // arrays, so the test has no bounds check a row and vectorizes: the scan then reads the
+    // column as fast as memory delivers it.
     const BLOCK: usize = 16;
-    // Far enough ahead to cover memory's latency at the scan's speed, and across pages,
-    // where the hardware's prefetchers stop.
-    const AHEAD: usize = 512;
+    let len = values.len();
     let starts_in = |rows: Range<usize>| -> Vec<IdxSize> {
         let mut starts = Vec::new();
         let mut push_from = |block: Range<usize>| {
@@ -410,8 +408,15 @@ fn run_starts(
         };
         let mut i = rows.start;
         while i + BLOCK <= rows.end {
-            prefetch_rows((i + AHEAD).min(rows.end)..(i + AHEAD + BLOCK).min(rows.end));
-            if (i..i + BLOCK).fold(false, |any, j| any | may_start_run(j)) {
+            let before: &[T; BLOCK] = values[i - 1..i - 1 + BLOCK]
+                .try_into()
+                .expect("a block of rows");
+            let at: &[T; BLOCK] = values[i..i + BLOCK].try_into().expect("a block of rows");
+            if before
+                .iter()
+                .zip(at)
+                .fold(false, |any, (a, b)| any | may_differ(a, b))
+            {
                 push_from(i..i + BLOCK);
             }
             i += BLOCK;
@@ -505,7 +510,7 @@ mod tests {
         let differ = |i: usize| run_of_row[i - 1] != run_of_row[i];
         for threads in [Threads::Pool, Threads::Caller] {
             assert_eq!(
-                run_starts(run_of_row.len(), threads, |_| {}, differ, differ),
+                run_starts(&run_of_row, threads, |a, b| a != b, differ),
                 expected
             );
         }
