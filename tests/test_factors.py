@@ -288,16 +288,18 @@ def test_one_factor_equals_rolling_alpha_beta() -> None:
 
 
 def gappy_panel(seed: int) -> pl.DataFrame:
-    """Four tickers on business days: one with a suspension, one with a late listing, and two
-    on the whole calendar, which share one date window in the plugin."""
-    df = factor_frame(seed, n=500, tickers=("AAA", "BBB", "CCC", "DDD"))
+    """Six tickers on business days: one with a suspension, one listed late, one delisted
+    early, one listed late and delisted early, and two on the whole calendar. In the plugin
+    the two on the whole calendar share one date window, and the three whose dates are a
+    stretch of that calendar take their window starts from it."""
+    df = factor_frame(seed, n=500, tickers=("AAA", "BBB", "CCC", "DDD", "EEE", "FFF"))
     df = df.filter(pl.col("date").dt.weekday() <= 5)
+    ticker, date = pl.col("ticker"), pl.col("date")
     return df.filter(
-        ~(
-            (pl.col("ticker") == "AAA")
-            & pl.col("date").is_between(dt.date(2015, 6, 1), dt.date(2015, 7, 15))
-        )
-        & ~((pl.col("ticker") == "BBB") & (pl.col("date") < dt.date(2015, 3, 1)))
+        ~((ticker == "AAA") & date.is_between(dt.date(2015, 6, 1), dt.date(2015, 7, 15)))
+        & ~((ticker == "BBB") & (date < dt.date(2015, 3, 1)))
+        & ~((ticker == "EEE") & (date > dt.date(2016, 2, 15)))
+        & ~((ticker == "FFF") & ~date.is_between(dt.date(2015, 3, 16), dt.date(2016, 4, 15)))
     )
 
 

@@ -4,6 +4,8 @@
 //! still inside the window. Keeping that question in one place lets the same kernel serve row
 //! windows, expanding windows and date windows.
 
+use std::ops::Range;
+
 use super::KernelError;
 
 /// The trailing window of a rolling fit.
@@ -156,7 +158,7 @@ pub fn typical_date_window_rows(series: &[(&[i64], &[i64])]) -> Option<usize> {
     let mut counts: Vec<usize> = Vec::new();
     for &(time, lower) in series {
         if let Ok(window) = DateWindow::new(time, lower, 2) {
-            counts.extend(window.full_window_rows(time, lower));
+            counts.extend(window.full_window_rows());
         }
     }
     median(counts)
@@ -189,24 +191,54 @@ impl DateWindow {
     /// window starts it finds anyway.
     pub fn with_default_min_periods(time: &[i64], lower: &[i64]) -> Result<Self, KernelError> {
         let mut window = Self::new(time, lower, 2)?;
-        window.min_periods =
-            min_periods_of_typical(median(window.full_window_rows(time, lower).collect()));
+        window.min_periods = min_periods_of_typical(median(window.full_window_rows().collect()));
+        Ok(window)
+    }
+
+    /// The window of the rows `rows` of this window's series taken as a series of their own:
+    /// what [`DateWindow::new`] (or, without `min_periods`,
+    /// [`DateWindow::with_default_min_periods`]) builds from those rows' times and bounds,
+    /// without them. A row's bound depends on its time alone, and the rows before `rows`
+    /// lie at or before its first time, so each start is this window's, less `rows.start`,
+    /// and no earlier than the first row.
+    pub fn of_rows(
+        &self,
+        rows: Range<usize>,
+        min_periods: Option<usize>,
+    ) -> Result<Self, KernelError> {
+        let Some(starts) = self.starts.get(rows.clone()) else {
+            return Err(KernelError::LengthMismatch {
+                expected: self.starts.len(),
+                got: rows.end,
+                what: "the rows of a date window",
+            });
+        };
+        let starts: Vec<usize> = starts
+            .iter()
+            .map(|&s| s.saturating_sub(rows.start))
+            .collect();
+        let mut window = Self {
+            starts,
+            min_periods: 2,
+        };
+        window.min_periods = match min_periods {
+            Some(m) if m < 2 => return Err(KernelError::MinPeriodsTooSmall(m)),
+            Some(m) => m,
+            None => min_periods_of_typical(median(window.full_window_rows().collect())),
+        };
         Ok(window)
     }
 
     /// The rows of each window that the series covers in full (see
-    /// [`typical_date_window_rows`]).
-    fn full_window_rows<'a>(
-        &'a self,
-        time: &'a [i64],
-        lower: &'a [i64],
-    ) -> impl Iterator<Item = usize> + 'a {
-        let first = time.first().copied().unwrap_or(i64::MAX);
-        lower
+    /// [`typical_date_window_rows`]). Its lower bound is at or after the series' first time
+    /// exactly when the window starts after the first row, since every bound lies before its
+    /// row's time (row 0's window is never covered).
+    fn full_window_rows(&self) -> impl Iterator<Item = usize> + '_ {
+        self.starts
             .iter()
             .enumerate()
-            .filter(move |&(_, &bound)| bound >= first)
-            .map(move |(t, _)| t + 1 - self.starts[t])
+            .filter(|&(_, &start)| start > 0)
+            .map(|(t, &start)| t + 1 - start)
     }
 }
 
@@ -337,6 +369,51 @@ mod tests {
         assert_eq!(
             window,
             DateWindow::new(&time, &lower, window.min_periods()).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_window_of_some_rows_is_the_window_of_those_rows_alone() {
+        // Business days with repeated times, and the bound of each time from the time alone,
+        // as the plugin looks it up: every range of rows, with and without `min_periods`.
+        let mut time: Vec<i64> = (0..90).filter(|d| d % 7 < 5).collect();
+        time.splice(10..10, [14, 14]);
+        time.splice(30..30, [44, 44, 44]);
+        time.sort_unstable();
+        for duration in [1i64, 3, 10, 40] {
+            let lower: Vec<i64> = time.iter().map(|t| t - duration).collect();
+            let whole = DateWindow::new(&time, &lower, 2).unwrap();
+            for start in 0..time.len() {
+                for end in start..=time.len() {
+                    let (t, l) = (&time[start..end], &lower[start..end]);
+                    for m in [None, Some(2), Some(7)] {
+                        let alone = match m {
+                            Some(m) => DateWindow::new(t, l, m).unwrap(),
+                            None => DateWindow::with_default_min_periods(t, l).unwrap(),
+                        };
+                        assert_eq!(
+                            whole.of_rows(start..end, m).unwrap(),
+                            alone,
+                            "rows {start}..{end}, duration {duration}, min_periods {m:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_window_of_some_rows_checks_the_rows_and_min_periods() {
+        let time = [0i64, 1, 2, 3];
+        let lower: Vec<i64> = time.iter().map(|t| t - 2).collect();
+        let whole = DateWindow::new(&time, &lower, 2).unwrap();
+        assert!(matches!(
+            whole.of_rows(2..5, None),
+            Err(KernelError::LengthMismatch { .. })
+        ));
+        assert_eq!(
+            whole.of_rows(1..3, Some(1)),
+            Err(KernelError::MinPeriodsTooSmall(1))
         );
     }
 }

@@ -314,19 +314,32 @@ impl WindowTimes {
 
     /// The date window of the rows `range`, with `min_periods` or the default of their own
     /// dates. A segment with the same times as `common` borrows its window, built once; a
-    /// comparison of the times costs less than looking their bounds up and walking them.
+    /// comparison of the times costs less than looking their bounds up and walking them. A
+    /// segment whose times are a run of `common`'s (a later listing, an earlier delisting)
+    /// takes its starts from that window.
     fn window(
         &self,
         range: Range<usize>,
         min_periods: Option<usize>,
     ) -> Result<Cow<'_, DateWindow>, KernelError> {
         let time = &self.time[range];
-        if time == &self.time[self.common.clone()] {
-            let (built_for, window) = self
-                .shared
-                .get_or_init(|| (min_periods, self.build(time, min_periods)));
+        let common = &self.time[self.common.clone()];
+        let shared = || {
+            self.shared
+                .get_or_init(|| (min_periods, self.build(common, min_periods)))
+        };
+        if time == common {
+            let (built_for, window) = shared();
             if *built_for == min_periods {
                 return window.as_ref().map(Cow::Borrowed).map_err(Clone::clone);
+            }
+        } else if let Some(offset) = run_within(common, time) {
+            // The shared window may have failed on a time outside this run: then the
+            // segment's own build decides.
+            if let (_, Ok(window)) = shared() {
+                return window
+                    .of_rows(offset..offset + time.len(), min_periods)
+                    .map(Cow::Owned);
             }
         }
         self.build(time, min_periods).map(Cow::Owned)
@@ -361,6 +374,14 @@ impl WindowTimes {
         }
         Ok(lower)
     }
+}
+
+/// Where `run` starts within `times` (both ascending), if it is a run of consecutive entries
+/// of `times`; at a repeated first time only its first place is tried.
+fn run_within(times: &[i64], run: &[i64]) -> Option<usize> {
+    let first = *run.first()?;
+    let offset = times.partition_point(|&t| t < first);
+    (times.get(offset..offset + run.len())? == run).then_some(offset)
 }
 
 /// A column of times or numbers as integers in the same order: temporal and integer columns
@@ -557,6 +578,66 @@ mod tests {
                 Err(KernelError::TimeWithoutBound { time: 30 })
             );
         }
+    }
+
+    #[test]
+    fn segments_on_a_run_of_the_common_times_take_its_starts() {
+        let by_time: Vec<(i64, i64)> = (1..=8).map(|d| (d * 10, d * 10 - 25)).collect();
+        let calendar = [10, 20, 30, 30, 40, 50, 60, 70, 80];
+        // A later listing, an earlier delisting, a middle run, one row, a run from the
+        // repeated time, and one that starts on its second place (built on its own).
+        let runs: [&[i64]; 6] = [
+            &[40, 50, 60, 70, 80],
+            &[10, 20, 30, 30],
+            &[30, 40, 50],
+            &[70],
+            &[30, 30, 40],
+            &[30, 40, 50, 60],
+        ];
+        let mut time = calendar.to_vec();
+        let mut segments = Vec::new();
+        for run in runs {
+            segments.push(time.len()..time.len() + run.len());
+            time.extend_from_slice(run);
+        }
+        let own = |range: Range<usize>, min_periods: Option<usize>| {
+            let time = &time[range];
+            let lower: Vec<i64> = time.iter().map(|t| t - 25).collect();
+            match min_periods {
+                Some(m) => DateWindow::new(time, &lower, m),
+                None => DateWindow::with_default_min_periods(time, &lower),
+            }
+        };
+        for min_periods in [None, Some(2), Some(3)] {
+            let times = WindowTimes::new(time.clone(), by_time.clone(), 0..calendar.len());
+            for range in segments.iter().cloned() {
+                assert_eq!(
+                    *times.window(range.clone(), min_periods).unwrap(),
+                    own(range.clone(), min_periods).unwrap(),
+                    "{:?}",
+                    &time[range]
+                );
+            }
+        }
+        assert_eq!(run_within(&calendar, &[40, 50]), Some(4));
+        assert_eq!(run_within(&calendar, &[30, 30]), Some(2));
+        assert_eq!(run_within(&calendar, &[30, 40]), None);
+        assert_eq!(run_within(&calendar, &[70, 80, 90]), None);
+        assert_eq!(run_within(&calendar, &[]), None);
+        assert_eq!(run_within(&[], &[10]), None);
+
+        // The common times fail at 60, which a run before it does not hold: it gets its own
+        // window, and a run holding 60 gets the failure its own build finds.
+        let partial: Vec<(i64, i64)> = by_time.iter().copied().filter(|&(t, _)| t != 60).collect();
+        let times = WindowTimes::new(time.clone(), partial, 0..calendar.len());
+        assert_eq!(
+            *times.window(segments[1].clone(), None).unwrap(),
+            own(segments[1].clone(), None).unwrap()
+        );
+        assert_eq!(
+            times.window(segments[0].clone(), None),
+            Err(KernelError::TimeWithoutBound { time: 60 })
+        );
     }
 
     #[test]
