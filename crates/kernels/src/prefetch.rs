@@ -3,7 +3,7 @@
 //! A pass that reads a column from memory for the first time waits on memory, not on
 //! arithmetic: one core has only so many cache lines in flight, and the hardware prefetchers
 //! stop at page boundaries. A software prefetch names the lines early, so that they arrive
-//! while the core does something else: later rows of the same scan, or another series' fit.
+//! while the core does something else, such as another series' fit.
 //! It is a hint: it never faults and never changes a result, and it does nothing on targets
 //! other than x86-64.
 
