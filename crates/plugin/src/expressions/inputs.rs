@@ -536,6 +536,16 @@ mod tests {
         }
     }
 
+    /// The window a segment of `time` builds on its own, with bounds 25 before each time, as
+    /// the tests' `by_time` tables give them.
+    fn own_window(time: &[i64], min_periods: Option<usize>) -> Result<DateWindow, KernelError> {
+        let lower: Vec<i64> = time.iter().map(|t| t - 25).collect();
+        match min_periods {
+            Some(m) => DateWindow::new(time, &lower, m),
+            None => DateWindow::with_default_min_periods(time, &lower),
+        }
+    }
+
     #[test]
     fn segments_with_the_common_times_share_one_window() {
         let by_time: Vec<(i64, i64)> = (1..=6).map(|d| (d * 10, d * 10 - 25)).collect();
@@ -550,14 +560,7 @@ mod tests {
             &[10, 20, 30, 40, 50, 60],
         ]
         .concat();
-        let own = |range: Range<usize>, min_periods: Option<usize>| {
-            let time = &time[range];
-            let lower: Vec<i64> = time.iter().map(|t| t - 25).collect();
-            match min_periods {
-                Some(m) => DateWindow::new(time, &lower, m),
-                None => DateWindow::with_default_min_periods(time, &lower),
-            }
-        };
+        let own = |range: Range<usize>, min_periods| own_window(&time[range], min_periods);
         let times = WindowTimes::new(time.clone(), by_time, 0..6);
         for range in segments.clone() {
             let shared = times.window(range.clone(), None).unwrap();
@@ -600,14 +603,7 @@ mod tests {
             segments.push(time.len()..time.len() + run.len());
             time.extend_from_slice(run);
         }
-        let own = |range: Range<usize>, min_periods: Option<usize>| {
-            let time = &time[range];
-            let lower: Vec<i64> = time.iter().map(|t| t - 25).collect();
-            match min_periods {
-                Some(m) => DateWindow::new(time, &lower, m),
-                None => DateWindow::with_default_min_periods(time, &lower),
-            }
-        };
+        let own = |range: Range<usize>, min_periods| own_window(&time[range], min_periods);
         for min_periods in [None, Some(2), Some(3)] {
             let times = WindowTimes::new(time.clone(), by_time.clone(), 0..calendar.len());
             for range in segments.iter().cloned() {
