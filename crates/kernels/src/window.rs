@@ -191,7 +191,7 @@ impl DateWindow {
     /// window starts it finds anyway.
     pub fn with_default_min_periods(time: &[i64], lower: &[i64]) -> Result<Self, KernelError> {
         let mut window = Self::new(time, lower, 2)?;
-        window.min_periods = min_periods_of_typical(median(window.full_window_rows().collect()));
+        window.min_periods = window.default_min_periods();
         Ok(window)
     }
 
@@ -224,9 +224,14 @@ impl DateWindow {
         window.min_periods = match min_periods {
             Some(m) if m < 2 => return Err(KernelError::MinPeriodsTooSmall(m)),
             Some(m) => m,
-            None => min_periods_of_typical(median(window.full_window_rows().collect())),
+            None => window.default_min_periods(),
         };
         Ok(window)
+    }
+
+    /// [`default_date_min_periods`] of this one series, from its starts.
+    fn default_min_periods(&self) -> usize {
+        min_periods_of_typical(median(self.full_window_rows().collect()))
     }
 
     /// The rows of each window that the series covers in full (see

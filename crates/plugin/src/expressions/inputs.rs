@@ -313,10 +313,10 @@ impl WindowTimes {
     }
 
     /// The date window of the rows `range`, with `min_periods` or the default of their own
-    /// dates. A segment with the same times as `common` borrows its window, built once; a
-    /// comparison of the times costs less than looking their bounds up and walking them. A
-    /// segment whose times are a run of `common`'s (a later listing, an earlier delisting)
-    /// takes its starts from that window.
+    /// dates. A segment whose times are a run of `common`'s (all of them, or a later listing,
+    /// an earlier delisting) takes its starts from `common`'s window, built once: finding
+    /// the run costs less than looking the segment's bounds up and walking them. A segment
+    /// with all of `common`'s times and the same `min_periods` borrows that window.
     fn window(
         &self,
         range: Range<usize>,
@@ -324,19 +324,16 @@ impl WindowTimes {
     ) -> Result<Cow<'_, DateWindow>, KernelError> {
         let time = &self.time[range];
         let common = &self.time[self.common.clone()];
-        let shared = || {
-            self.shared
-                .get_or_init(|| (min_periods, self.build(common, min_periods)))
-        };
-        if time == common {
-            let (built_for, window) = shared();
-            if *built_for == min_periods {
-                return window.as_ref().map(Cow::Borrowed).map_err(Clone::clone);
-            }
-        } else if let Some(offset) = run_within(common, time) {
+        if let Some(offset) = run_within(common, time) {
+            let (built_for, shared) = self
+                .shared
+                .get_or_init(|| (min_periods, self.build(common, min_periods)));
             // The shared window may have failed on a time outside this run: then the
             // segment's own build decides.
-            if let (_, Ok(window)) = shared() {
+            if let Ok(window) = shared {
+                if time.len() == common.len() && *built_for == min_periods {
+                    return Ok(Cow::Borrowed(window));
+                }
                 return window
                     .of_rows(offset..offset + time.len(), min_periods)
                     .map(Cow::Owned);
