@@ -348,7 +348,7 @@ fn string_run_starts(key: &Series, threads: Threads) -> PolarsResult<Option<Vec<
         views,
         threads,
         |a, b| a.as_u128() != b.as_u128(),
-        |i| views[i - 1].as_u128() != views[i].as_u128() && keys_differ(chunk, i),
+        |i| keys_differ(chunk, i),
     )))
 }
 
@@ -364,12 +364,7 @@ fn integer_run_starts(key: &Series, threads: Threads) -> PolarsResult<Option<Vec
         threads: Threads,
     ) -> Option<Vec<IdxSize>> {
         let values = values.cont_slice().ok()?;
-        Some(run_starts(
-            values,
-            threads,
-            |a, b| a != b,
-            |i| values[i - 1] != values[i],
-        ))
+        Some(run_starts(values, threads, |a, b| a != b, |_| true))
     }
     Ok(match physical.dtype() {
         DataType::Int8 => of(physical.i8()?, threads),
@@ -384,9 +379,9 @@ fn integer_run_starts(key: &Series, threads: Threads) -> PolarsResult<Option<Vec
     })
 }
 
-/// The rows `i` of `values` where a run starts: row 0 and every row with `starts_run(i)`
-/// (called for `i >= 1`). `may_differ(a, b)` is a cheap test of two neighbouring values, true
-/// at least wherever `starts_run` is. This pass is on every `by=` call and reads a whole
+/// The rows `i` of `values` where a run starts: row 0 and every row whose value `may_differ`
+/// from the one before and where `starts_run(i)` confirms it. `may_differ(a, b)` is a cheap
+/// test of two neighbouring values; `starts_run(i)` is asked only where it holds. This pass is on every `by=` call and reads a whole
 /// column, so it is split across threads in large pieces.
 fn run_starts<T: Sync>(
     values: &[T],
@@ -404,7 +399,11 @@ fn run_starts<T: Sync>(
     let starts_in = |rows: Range<usize>| -> Vec<IdxSize> {
         let mut starts = Vec::new();
         let mut push_from = |block: Range<usize>| {
-            starts.extend(block.filter(|&i| starts_run(i)).map(|i| i as IdxSize));
+            starts.extend(
+                block
+                    .filter(|&i| may_differ(&values[i - 1], &values[i]) && starts_run(i))
+                    .map(|i| i as IdxSize),
+            );
         };
         let mut i = rows.start;
         while i + BLOCK <= rows.end {
@@ -507,10 +506,9 @@ mod tests {
             .filter(|&i| i == 0 || run_of_row[i - 1] != run_of_row[i])
             .map(|i| i as IdxSize)
             .collect();
-        let differ = |i: usize| run_of_row[i - 1] != run_of_row[i];
         for threads in [Threads::Pool, Threads::Caller] {
             assert_eq!(
-                run_starts(&run_of_row, threads, |a, b| a != b, differ),
+                run_starts(&run_of_row, threads, |a, b| a != b, |_| true),
                 expected
             );
         }
